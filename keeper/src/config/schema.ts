@@ -1,0 +1,107 @@
+// The keeper's configuration: one JSON file plus OPENMESH_* environment overrides, validated
+// here before anything starts. Defaults are production-safe; loopback conveniences are opt-in
+// dev flags.
+import { multiaddr } from "@multiformats/multiaddr";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function isMultiaddr(value: string): boolean {
+  try {
+    multiaddr(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const multiaddrString = z.string().refine(isMultiaddr, {
+  message: "expected a multiaddr such as /ip4/0.0.0.0/tcp/4001",
+});
+
+/** A bootstrap peer must name the peer it expects (…/p2p/<peer id>), so Noise can authenticate it. */
+const peerMultiaddrString = z.string().refine((v) => isMultiaddr(v) && /\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(v), {
+  message: "expected a multiaddr ending in /p2p/<peer id>, e.g. /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW…",
+});
+
+/** 0 asks the OS for a free port (tests); anything else must be a real TCP port. */
+const port = z
+  .int("expected an integer TCP port")
+  .min(0, "expected a port in 0..65535")
+  .max(65535, "expected a port in 0..65535");
+
+const nonEmptyPath = z.string().min(1, "expected a non-empty path");
+
+export const P2pConfigSchema = z.strictObject({
+  /** Where libp2p listens; port 0 picks a free port. */
+  listen: z.array(multiaddrString).default(["/ip4/0.0.0.0/tcp/4001"]),
+  /** Addresses advertised instead of the listen addresses (e.g. a public IP behind NAT). */
+  announce: z.array(multiaddrString).default([]),
+  /** Peers dialled at start; the DHT finds everyone else from them. */
+  bootstrap: z.array(peerMultiaddrString).default([]),
+  /** DHT services this keeper provides, as `dsmp/service/<name>` records. */
+  services: z
+    .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a service name like keeper or api (a-z, 0-9, -)"))
+    .default(["keeper"]),
+  /**
+   * Which peer addresses the DHT keeps: "wan" drops private ones (public internet), "lan" drops
+   * public ones (one LAN or loopback), "all" keeps both (mixed deployments; dialers try public first).
+   */
+  dhtAddressScope: z.enum(["wan", "lan", "all"]).default("all"),
+  /** Connection manager cap on open connections (libp2p's default). */
+  maxConnections: z.int().positive().default(300),
+  /**
+   * New inbound connections accepted per second from one host. libp2p's default (5) is right for
+   * the internet; local multi-node runs put every peer on one IP and need more.
+   */
+  inboundConnectionThreshold: z.int().positive().default(5),
+  /** Inbound connections allowed to be mid-handshake at once. */
+  maxIncomingPendingConnections: z.int().positive().default(10),
+  /**
+   * DEV ONLY. Exempts 127.0.0.1 from gossipsub's IP-colocation penalty; without it more than 10
+   * keepers on one host score each other negative and no mesh forms. Never enable in production:
+   * the penalty is the defence against one host posing as many peers.
+   */
+  loopbackWhitelist: z.boolean().default(false),
+  /** Timeout of one direct request/response exchange. */
+  requestTimeoutMs: z.int().positive().default(10_000),
+});
+
+export const ChainConfigSchema = z.strictObject({
+  /** Blocks a log must be buried under before the keeper acts on it (reorg safety). */
+  confirmations: z.int().min(0).default(2),
+  /** Head polling interval of the event watcher. */
+  pollIntervalMs: z.int().positive().default(2_000),
+});
+
+export const KeeperConfigSchema = z.strictObject({
+  /** Network name; picks deployments/<network>.json unless deploymentFile is set. */
+  network: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, "expected a network name like localhost or sepolia")
+    .default("localhost"),
+  rpcUrl: z.url({ protocol: /^(https?|wss?)$/, error: "expected an http(s):// or ws(s):// JSON-RPC URL" }),
+  /** deployments/<network>.json written by the deploy script; resolved against the config file. */
+  deploymentFile: nonEmptyPath.optional(),
+  /** Directory holding the operator, BLS and libp2p keys (0700, files 0600). */
+  keyDir: nonEmptyPath,
+  /** Directory of the LevelDB store. */
+  dataDir: nonEmptyPath,
+  /** Host the metrics/health server binds to; loopback by default, expose deliberately. */
+  metricsHost: z.string().min(1).default("127.0.0.1"),
+  /** Port of /metrics and /health. */
+  metricsPort: port.default(9464),
+  /** Port of the keeper's HTTP API (served by the api module). */
+  apiPort: port.default(8080),
+  logLevel: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(", ")}`).default("info"),
+  p2p: P2pConfigSchema.default(() => P2pConfigSchema.parse({})),
+  chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
+});
+
+/** What the schema yields: paths still as written. */
+export type ParsedKeeperConfig = z.infer<typeof KeeperConfigSchema>;
+/** What the keeper runs with: every path absolute, the deployment file resolved. */
+export type KeeperConfig = ParsedKeeperConfig & { deploymentFile: string };
+export type P2pConfig = z.infer<typeof P2pConfigSchema>;
+export type ChainConfig = z.infer<typeof ChainConfigSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];

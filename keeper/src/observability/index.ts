@@ -1,0 +1,2 @@
+export { createLogger, moduleLogger, type Logger, type LoggerOptions } from "./logger.js";
+export { createMetrics, type KeeperMetrics } from "./metrics.js";

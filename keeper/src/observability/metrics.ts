@@ -1,0 +1,84 @@
+// Every Prometheus metric of the keeper, in one place: a reader sees the whole surface here.
+// Names: keeper_<subsystem>_<name>[_total|_seconds]. One registry per keeper, so several keepers
+// in one process (tests, bench) never collide.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createMetrics(opts: { processMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  // Process metrics (RSS, event-loop lag, GC) are global to the process: enable them once.
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "keeper_" });
+  const registers = [registry];
+
+  return {
+    registry,
+
+    // p2p
+    p2pPeers: new Gauge({ name: "keeper_p2p_peers", help: "Connected libp2p peers", registers }),
+    p2pConnectionsTotal: new Counter({
+      name: "keeper_p2p_connections_total",
+      help: "Connections opened and closed",
+      labelNames: ["event"] as const,
+      registers,
+    }),
+    gossipMessagesTotal: new Counter({
+      name: "keeper_gossip_messages_total",
+      help: "Gossip messages by topic, direction (in/out) and validation result",
+      labelNames: ["topic", "direction", "result"] as const,
+      registers,
+    }),
+    gossipValidationSeconds: new Histogram({
+      name: "keeper_gossip_validation_seconds",
+      help: "Time to decode, verify and validate one inbound gossip message",
+      labelNames: ["topic"] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers,
+    }),
+    dhtOperationsTotal: new Counter({
+      name: "keeper_p2p_dht_operations_total",
+      help: "DHT provide / find-providers operations by result",
+      labelNames: ["op", "result"] as const,
+      registers,
+    }),
+    reqRespTotal: new Counter({
+      name: "keeper_reqresp_requests_total",
+      help: "Direct request/response exchanges by protocol, direction and result",
+      labelNames: ["protocol", "direction", "result"] as const,
+      registers,
+    }),
+
+    // chain
+    chainTxTotal: new Counter({
+      name: "keeper_chain_tx_total",
+      help: "Transactions by outcome (sent, mined, reverted, replaced, failed, retried)",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    chainRpcErrorsTotal: new Counter({
+      name: "keeper_chain_rpc_errors_total",
+      help: "JSON-RPC calls that failed (each retry counts)",
+      labelNames: ["component"] as const,
+      registers,
+    }),
+    chainHeadBlock: new Gauge({ name: "keeper_chain_head_block", help: "Latest block number seen", registers }),
+    chainEventsTotal: new Counter({
+      name: "keeper_chain_events_total",
+      help: "Confirmed logs delivered by the event watcher",
+      registers,
+    }),
+    chainReorgsTotal: new Counter({
+      name: "keeper_chain_reorgs_total",
+      help: "Reorgs detected below the confirmation depth (each one rewinds the watcher)",
+      registers,
+    }),
+
+    // store
+    storeOpsTotal: new Counter({
+      name: "keeper_store_ops_total",
+      help: "LevelDB operations by bucket and op",
+      labelNames: ["bucket", "op"] as const,
+      registers,
+    }),
+  };
+}
+
+export type KeeperMetrics = ReturnType<typeof createMetrics>;
