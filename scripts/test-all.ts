@@ -21,7 +21,7 @@ const stages: Stage[] = [
   },
   { name: "eslint", cmd: "eslint", args: ["--max-warnings", "0", "."], countsTests: false },
   { name: "prettier", cmd: "prettier", args: ["--check", "--log-level", "warn", "."], countsTests: false },
-  { name: "build", cmd: "hardhat", args: ["build", "--quiet"], countsTests: false },
+  { name: "build (contracts, typechain, ABIs)", cmd: "npm", args: ["run", "--silent", "build"], countsTests: false },
   { name: "tsc", cmd: "tsc", args: ["--noEmit"], countsTests: false },
   { name: "contracts (solidity + mocha)", cmd: "hardhat", args: ["test"], countsTests: true },
   { name: "keeper (mocha)", cmd: "mocha", args: [], countsTests: true },

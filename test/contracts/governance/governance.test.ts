@@ -30,19 +30,19 @@ describe("Governance: Governor + Timelock + AccessManager", () => {
   it("changes a protocol parameter only through propose, vote, queue and execute", async () => {
     const { governor, accessManager, voter, stranger } = await networkHelpers.loadFixture(fixture);
     const ROLE = 42n;
-    const guardian = "0x000000000000000000000000000000000000bEEF";
+    const GUARDIAN_ROLE = 7n;
     const target = await accessManager.getAddress();
-    const calldata = accessManager.interface.encodeFunctionData("setRoleGuardian", [ROLE, guardian]);
+    const calldata = accessManager.interface.encodeFunctionData("setRoleGuardian", [ROLE, GUARDIAN_ROLE]);
 
     // Direct call by anyone (here the richest holder) reverts with the AccessManager's error.
-    await expect(accessManager.connect(stranger).setRoleGuardian(ROLE, guardian))
+    await expect(accessManager.connect(stranger).setRoleGuardian(ROLE, GUARDIAN_ROLE))
       .to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedAccount")
       .withArgs(stranger.address, 0n);
-    await expect(accessManager.connect(voter).setRoleGuardian(ROLE, guardian))
+    await expect(accessManager.connect(voter).setRoleGuardian(ROLE, GUARDIAN_ROLE))
       .to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedAccount")
       .withArgs(voter.address, 0n);
 
-    const description = "Make 0xbeef the guardian of role 42";
+    const description = "Make role 7 the guardian of role 42";
     const descriptionHash = id(description);
     await governor.connect(voter).propose([target], [0n], [calldata], description);
     const proposalId = await governor.hashProposal([target], [0n], [calldata], descriptionHash);
@@ -66,7 +66,7 @@ describe("Governance: Governor + Timelock + AccessManager", () => {
     await networkHelpers.time.increase(10);
     await governor.execute([target], [0n], [calldata], descriptionHash);
     expect(await governor.state(proposalId)).to.equal(State.Executed);
-    expect(await accessManager.getRoleGuardian(ROLE)).to.equal(BigInt(guardian));
+    expect(await accessManager.getRoleGuardian(ROLE)).to.equal(GUARDIAN_ROLE);
   });
 
   it("defeats a proposal that misses the 4% quorum", async () => {
