@@ -21,6 +21,7 @@ type EnvKind = "string" | "int" | "bool" | "list";
 /** Environment variable -> config field. Lists are comma-separated. */
 export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind: EnvKind }> = [
   { env: "OPENMESH_NETWORK", path: ["network"], kind: "string" },
+  { env: "OPENMESH_OPERATOR", path: ["operator"], kind: "string" },
   { env: "OPENMESH_RPC_URL", path: ["rpcUrl"], kind: "string" },
   { env: "OPENMESH_DEPLOYMENT_FILE", path: ["deploymentFile"], kind: "string" },
   { env: "OPENMESH_KEY_DIR", path: ["keyDir"], kind: "string" },

@@ -63,6 +63,12 @@ export const P2pConfigSchema = z.strictObject({
    * the penalty is the defence against one host posing as many peers.
    */
   loopbackWhitelist: z.boolean().default(false),
+  /** Interval between discovery rounds (bootstrap, DHT provide/find, dial) once connected. */
+  discoveryIntervalMs: z.int().positive().default(30_000),
+  /** Discovered keepers are dialled until this many peers are connected. */
+  targetPeers: z.int().positive().default(50),
+  /** Interval of the signed liveness heartbeat on /openmesh/heartbeat/1. */
+  heartbeatIntervalMs: z.int().positive().default(5_000),
   /** Timeout of one direct request/response exchange. */
   requestTimeoutMs: z.int().positive().default(10_000),
 });
@@ -80,6 +86,14 @@ export const KeeperConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9-]+$/, "expected a network name like localhost or sepolia")
     .default("localhost"),
+  /**
+   * The operator (staking) account this keeper acts for. Defaults to the signer address from
+   * the key directory: an operator may stake from a cold account and bind a hot signer to it.
+   */
+  operator: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address")
+    .optional(),
   rpcUrl: z.url({ protocol: /^(https?|wss?)$/, error: "expected an http(s):// or ws(s):// JSON-RPC URL" }),
   /** deployments/<network>.json written by the deploy script; resolved against the config file. */
   deploymentFile: nonEmptyPath.optional(),
