@@ -140,7 +140,18 @@ library BLS12381 {
             mcopy(add(input, 0x200), add(pubkeyG2, 0x20), 256)
         }
         _hashToG1At(message, dst, input + 0x180, input + 0x300);
-        return _pairingAt(input, 0x300);
+        assembly ("memory-safe") {
+            // PAIRING_CHECK of 2 pairs: price 102,900, cap twice that.
+            let ok := staticcall(205800, 0x0f, input, 0x300, 0, 32)
+            // returndatasize() in its own statement after the call: Yul evaluates arguments right to left.
+            ok := and(ok, eq(returndatasize(), 32))
+            if iszero(ok) {
+                mstore(0, shl(224, 0xb39793a6)) // BLSPrecompileFailed(address)
+                mstore(4, 0x0f)
+                revert(0, 36)
+            }
+            valid := eq(mload(0), 1)
+        }
     }
 
     /// @notice Verifies a proof of possession: a signature by the key over its own 256-byte encoding, POP_DST.
@@ -275,21 +286,7 @@ library BLS12381 {
             scratch += 64;
         }
         assembly ("memory-safe") {
-            // SHA-256 of `length` bytes at `ptr` into `outPtr`, forwarding twice its price (60 + 12 per word);
-            // reverts with BLSPrecompileFailed(0x02) unless it succeeds with 32 bytes.
-            function sha256(ptr, length, outPtr) {
-                let ok := staticcall(shl(1, add(60, mul(12, shr(5, add(length, 31))))), 0x02, ptr, length, outPtr, 32)
-                // Its own statement after the call: Yul evaluates arguments right to left.
-                let returned := returndatasize()
-                if iszero(and(ok, eq(returned, 32))) {
-                    mstore(0, shl(224, 0xb39793a6)) // BLSPrecompileFailed(address)
-                    mstore(4, 0x02)
-                    revert(0, 36)
-                }
-            }
-
             let msgLength := mload(message)
-            let dstPtr := add(dst, 0x20)
             let dstLength := mload(dst)
 
             // b_0 = H(Z_pad(64) || msg || I2OSP(128, 2) || I2OSP(0, 1) || DST || I2OSP(len(DST), 1))
@@ -298,26 +295,40 @@ library BLS12381 {
             mcopy(add(scratch, 64), add(message, 0x20), msgLength)
             let dstPrime := add(add(scratch, 67), msgLength)
             mstore(sub(dstPrime, 3), shl(232, 0x008000))
-            mcopy(dstPrime, dstPtr, dstLength)
+            mcopy(dstPrime, add(dst, 0x20), dstLength)
             mstore8(add(dstPrime, dstLength), dstLength)
-            sha256(scratch, add(add(msgLength, 68), dstLength), 0)
+            let n := add(add(msgLength, 68), dstLength)
+            // Gas caps: twice the SHA-256 price, 60 + 12 per 32-byte word.
+            let ok := staticcall(shl(1, add(60, mul(12, shr(5, add(n, 31))))), 0x02, scratch, n, 0, 32)
+            // returndatasize() after each call in its own statement: Yul evaluates arguments right to left.
+            ok := and(ok, eq(returndatasize(), 32))
             let b0 := mload(0)
 
             // b_i = H(strxor(b_0, b_(i-1)) || I2OSP(i, 1) || DST_prime), built in place right before DST_prime.
             let buf := sub(dstPrime, 33)
-            let n := add(dstLength, 34)
+            n := add(dstLength, 34)
+            let cap := shl(1, add(60, mul(12, shr(5, add(n, 31)))))
             mstore(buf, b0)
             mstore8(add(buf, 32), 1)
-            sha256(buf, n, out)
+            ok := and(ok, staticcall(cap, 0x02, buf, n, out, 32))
+            ok := and(ok, eq(returndatasize(), 32))
             mstore(buf, xor(b0, mload(out)))
             mstore8(add(buf, 32), 2)
-            sha256(buf, n, add(out, 32))
+            ok := and(ok, staticcall(cap, 0x02, buf, n, add(out, 32), 32))
+            ok := and(ok, eq(returndatasize(), 32))
             mstore(buf, xor(b0, mload(add(out, 32))))
             mstore8(add(buf, 32), 3)
-            sha256(buf, n, add(out, 64))
+            ok := and(ok, staticcall(cap, 0x02, buf, n, add(out, 64), 32))
+            ok := and(ok, eq(returndatasize(), 32))
             mstore(buf, xor(b0, mload(add(out, 64))))
             mstore8(add(buf, 32), 4)
-            sha256(buf, n, add(out, 96))
+            ok := and(ok, staticcall(cap, 0x02, buf, n, add(out, 96), 32))
+            ok := and(ok, eq(returndatasize(), 32))
+            if iszero(ok) {
+                mstore(0, shl(224, 0xb39793a6)) // BLSPrecompileFailed(address)
+                mstore(4, 0x02)
+                revert(0, 36)
+            }
         }
     }
 
@@ -341,16 +352,11 @@ library BLS12381 {
     /// uniform bytes at `uniform`, writes the G1 point at `out`, uses memory from `scratch` up.
     function _mapUniformBytesToG1At(uint256 uniform, uint256 out, uint256 scratch) private view {
         assembly ("memory-safe") {
-            // Reverts with BLSPrecompileFailed(addr) unless the call succeeds and returns exactly outLen bytes.
-            function callPrecompile(addr, gasCap, inPtr, inLen, outPtr, outLen) {
-                let ok := staticcall(gasCap, addr, inPtr, inLen, outPtr, outLen)
-                // Its own statement after the call: Yul evaluates arguments right to left.
-                let returned := returndatasize()
-                if iszero(and(ok, eq(returned, outLen))) {
-                    mstore(0, shl(224, 0xb39793a6)) // BLSPrecompileFailed(address)
-                    mstore(4, addr)
-                    revert(0, 36)
-                }
+            // Only on failure: revert BLSPrecompileFailed(addr).
+            function fail(addr) {
+                mstore(0, shl(224, 0xb39793a6))
+                mstore(4, addr)
+                revert(0, 36)
             }
 
             // MODEXP(base, 1, p) inputs: lengths (base 64, exponent 32, modulus 64), base, exponent 1, modulus p.
@@ -371,11 +377,28 @@ library BLS12381 {
             // Q0 = MAP(u0) into r0[0:128], Q1 = MAP(u1) into r0[128:256], then H = Q0 + Q1 into `out`.
             // Outputs may overwrite inputs: a precompile reads its input before writing. Gas caps as documented
             // on the constants above (MODEXP 1,000, MAP_FP_TO_G1 11,000, G1ADD 750).
-            callPrecompile(0x05, 1000, r0, 256, r0, 64)
-            callPrecompile(0x10, 11000, r0, 64, r0, 128)
-            callPrecompile(0x05, 1000, r1, 256, r1, 64)
-            callPrecompile(0x10, 11000, r1, 64, add(r0, 128), 128)
-            callPrecompile(0x0b, 750, r0, 256, out, 128)
+            // Each call must succeed and return exactly the expected bytes; returndatasize() is read after the call
+            // in its own statement (Yul evaluates arguments right to left).
+            let ok := staticcall(1000, 0x05, r0, 256, r0, 64)
+            if iszero(and(ok, eq(returndatasize(), 64))) {
+                fail(0x05)
+            }
+            ok := staticcall(11000, 0x10, r0, 64, r0, 128)
+            if iszero(and(ok, eq(returndatasize(), 128))) {
+                fail(0x10)
+            }
+            ok := staticcall(1000, 0x05, r1, 256, r1, 64)
+            if iszero(and(ok, eq(returndatasize(), 64))) {
+                fail(0x05)
+            }
+            ok := staticcall(11000, 0x10, r1, 64, add(r0, 128), 128)
+            if iszero(and(ok, eq(returndatasize(), 128))) {
+                fail(0x10)
+            }
+            ok := staticcall(750, 0x0b, r0, 256, out, 128)
+            if iszero(and(ok, eq(returndatasize(), 128))) {
+                fail(0x0b)
+            }
         }
     }
 
@@ -422,27 +445,41 @@ library BLS12381 {
             revert IBLS12381Errors.BLSInvalidPackedPointsLength(length, pointLength);
         }
         sum = _allocate(pointLength);
-        uint256 acc = _dataPtr(sum);
-        // Right past `sum`, at the free memory pointer (point lengths are whole words): not allocated, scratch.
-        uint256 next = acc + pointLength;
-        _load(acc, ptr, pointLength, fromCalldata);
-        for (uint256 offset = pointLength; offset < length; offset += pointLength) {
-            _load(next, ptr + offset, pointLength, fromCalldata);
-            _callPrecompile(precompile, gasCap, acc, pointLength * 2, acc, pointLength);
-        }
-    }
-
-    /// @dev Copies `length` bytes from memory or calldata `src` to memory `dest`.
-    function _load(uint256 dest, uint256 src, uint256 length, bool fromCalldata) private pure {
+        bool ok;
         assembly ("memory-safe") {
+            // `acc` is the sum's data; `next`, right past it at the free memory pointer, is unallocated scratch.
+            let acc := add(sum, 0x20)
+            let next := add(acc, pointLength)
             switch fromCalldata
             case 0 {
-                mcopy(dest, src, length)
+                mcopy(acc, ptr, pointLength)
             }
             default {
-                calldatacopy(dest, src, length)
+                calldatacopy(acc, ptr, pointLength)
+            }
+            ok := 1
+            let end := add(ptr, length)
+            for {
+                let p := add(ptr, pointLength)
+            } lt(p, end) {
+                p := add(p, pointLength)
+            } {
+                switch fromCalldata
+                case 0 {
+                    mcopy(next, p, pointLength)
+                }
+                default {
+                    calldatacopy(next, p, pointLength)
+                }
+                ok := staticcall(gasCap, precompile, acc, shl(1, pointLength), acc, pointLength)
+                // returndatasize() in its own statement after the call: Yul evaluates arguments right to left.
+                ok := and(ok, eq(returndatasize(), pointLength))
+                if iszero(ok) {
+                    break
+                }
             }
         }
+        if (!ok) revert IBLS12381Errors.BLSPrecompileFailed(precompile);
     }
 
     /// @dev Replaces the field element at `ptr` by p - value; zero (the y of infinity) stays zero.
@@ -488,10 +525,23 @@ library BLS12381 {
         if (!ok) revert IBLS12381Errors.BLSPrecompileFailed(precompile);
     }
 
-    /// @dev Reverts unless the point has the right length and is not the point at infinity.
+    /// @dev Reverts unless the point has the right length (128 or 256) and is not the point at infinity.
     function _requireUsablePoint(bytes memory point, uint256 expectedLength) private pure {
         _requireLength(point, expectedLength);
-        if (isInfinity(point)) revert IBLS12381Errors.BLSPointAtInfinity();
+        bool zero;
+        assembly ("memory-safe") {
+            // Unrolled over the 4 (G1) or 8 (G2) words: cheaper than isInfinity's loop.
+            let p := add(point, 0x20)
+            let acc := or(or(mload(p), mload(add(p, 0x20))), or(mload(add(p, 0x40)), mload(add(p, 0x60))))
+            if eq(expectedLength, 256) {
+                acc := or(
+                    acc,
+                    or(or(mload(add(p, 0x80)), mload(add(p, 0xa0))), or(mload(add(p, 0xc0)), mload(add(p, 0xe0))))
+                )
+            }
+            zero := iszero(acc)
+        }
+        if (zero) revert IBLS12381Errors.BLSPointAtInfinity();
     }
 
     function _requireLength(bytes memory data, uint256 expectedLength) private pure {

@@ -404,6 +404,27 @@ describe("BLS12381 library (EIP-2537, signatures in G1, public keys in G2)", fun
       expect(await harness.verify(withoutFirst, sevenSigs, message, toUtf8Bytes(bls.SIG_DST))).to.equal(true);
     });
 
+    it("sumG2 / sumG2Calldata / sumG1 revert with BLSPrecompileFailed when a point in the list is off the curve", async function () {
+      const broken = Uint8Array.from(keys[1]!.pk);
+      broken[255] = (broken[255] as number) ^ 1;
+      const packed = concat([keys[0]!.pk, broken, keys[2]!.pk]);
+      await expect(harness.sumG2(packed)).to.be.revertedWithCustomError(harness, "BLSPrecompileFailed").withArgs(G2ADD);
+      await expect(harness.sumG2Calldata(packed))
+        .to.be.revertedWithCustomError(harness, "BLSPrecompileFailed")
+        .withArgs(G2ADD);
+      const brokenSig = Uint8Array.from(signatures[1]!);
+      brokenSig[127] = (brokenSig[127] as number) ^ 1;
+      await expect(harness.sumG1(concat([signatures[0]!, brokenSig])))
+        .to.be.revertedWithCustomError(harness, "BLSPrecompileFailed")
+        .withArgs(G1ADD);
+    });
+
+    it("a list of one point sums to that point", async function () {
+      expect(await harness.sumG2(keys[0]!.pk)).to.equal(hexlify(keys[0]!.pk));
+      expect(await harness.sumG2Calldata(keys[0]!.pk)).to.equal(hexlify(keys[0]!.pk));
+      expect(await harness.sumG1(signatures[0]!)).to.equal(hexlify(signatures[0]!));
+    });
+
     it("reverts with BLSInvalidPackedPointsLength for an empty or ragged packed list", async function () {
       await expect(harness.sumG2("0x"))
         .to.be.revertedWithCustomError(harness, "BLSInvalidPackedPointsLength")
