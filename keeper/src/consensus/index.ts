@@ -1,0 +1,20 @@
+// Public API of the BFT consensus engine.
+export * from "./types.js";
+export { ConsensusEngine, MissingValidatorSetError } from "./engine.js";
+export type { EngineOptions, EngineSnapshot, EngineStatus } from "./engine.js";
+export { ProposerRotation, proposerOf } from "./proposer.js";
+export { VoteSet } from "./vote-set.js";
+export type { AddVoteResult } from "./vote-set.js";
+export { checkProposal, checkProposalShape, checkProposer, checkVote } from "./message-checks.js";
+export { isOneThirdPlus, isQuorum } from "./quorum.js";
+export { assertValidatorSet, InvalidValidatorSetError, ValidatorIndex } from "./validator-set.js";
+export { assertTimeouts, DEFAULT_TIMEOUTS, timeoutMs } from "./timeouts.js";
+export {
+  canSign,
+  compareSigningPosition,
+  DoubleSignRefusedError,
+  MemorySigningStateStore,
+  SigningGuard,
+} from "./signing-guard.js";
+export type { SigningStateStore } from "./signing-guard.js";
+export { FileSigningStateStore } from "./file-signing-store.js";

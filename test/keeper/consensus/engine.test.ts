@@ -1,0 +1,408 @@
+import { expect } from "chai";
+import type { Output } from "../../../keeper/src/consensus/index.js";
+import {
+  broadcastProposals,
+  broadcastVotes,
+  harness,
+  others,
+  TEST_TIMEOUTS,
+  valueOf,
+  type Harness,
+} from "./helpers.js";
+
+const v = valueOf("v");
+const w = valueOf("w");
+
+function timeouts(outputs: readonly Output[]) {
+  return outputs.flatMap((o) => (o.type === "scheduleTimeout" ? [o] : []));
+}
+
+function decisions(outputs: readonly Output[]) {
+  return outputs.flatMap((o) => (o.type === "decide" ? [o.decision] : []));
+}
+
+/** the index of validator id in the harness set */
+function indexOf(h: Harness, id: string): number {
+  return h.ids.indexOf(id);
+}
+
+/** Locks the harness node (4 equal validators) on v at round 0 of height 1, and moves it to round 1. */
+function lockOnVAtRound0ThenRound1(h: Harness): void {
+  const [a, b, c] = others(h);
+  h.engine.handle({ type: "startHeight", height: 1 });
+  h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+  h.votes("prevote", [a!, b!], 1, 0, v);
+  expect(h.engine.snapshot()).to.include({ lockedRound: 0, lockedValueHash: v.hash, step: "precommit" });
+  h.votes("precommit", [a!, c!], 1, 0, null);
+  h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+  expect(h.engine.snapshot().round).to.equal(1);
+}
+
+describe("consensus engine (Tendermint rules)", () => {
+  describe("propose step", () => {
+    it("the proposer broadcasts getValue's value with validRound -1 and prevotes it", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 0] });
+      const out = h.engine.handle({ type: "startHeight", height: 1 });
+      const [proposal] = broadcastProposals(out);
+      expect(proposal).to.deep.equal({
+        height: 1,
+        round: 0,
+        value: valueOf("own 1/0"),
+        validRound: -1,
+        proposer: h.self,
+      });
+      expect(broadcastVotes(out)).to.deep.equal([h.vote("prevote", indexOf(h, h.self), 1, 0, valueOf("own 1/0"))]);
+    });
+
+    it("a non-proposer schedules timeoutPropose and prevotes nil when it fires", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const out = h.engine.handle({ type: "startHeight", height: 1 });
+      expect(broadcastProposals(out)).to.deep.equal([]);
+      expect(timeouts(out)).to.deep.equal([
+        { type: "scheduleTimeout", height: 1, round: 0, step: "propose", delayMs: 300 },
+      ]);
+      const fired = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" });
+      expect(broadcastVotes(fired).map((x) => [x.type, x.valueHash])).to.deep.equal([["prevote", null]]);
+      expect(h.engine.snapshot().step).to.equal("prevote");
+    });
+
+    it("prevotes a valid proposal, and nil for one the host finds invalid", () => {
+      const ok = harness({ powers: [1, 1, 1, 1] });
+      ok.engine.handle({ type: "startHeight", height: 1 });
+      const out = ok.engine.handle({ type: "proposal", proposal: ok.proposal(1, 0, v) });
+      expect(broadcastVotes(out).map((x) => x.valueHash)).to.deep.equal([v.hash]);
+
+      const bad = harness({ powers: [1, 1, 1, 1] });
+      bad.invalid.add("v");
+      bad.engine.handle({ type: "startHeight", height: 1 });
+      const out2 = bad.engine.handle({ type: "proposal", proposal: bad.proposal(1, 0, v) });
+      expect(broadcastVotes(out2).map((x) => x.valueHash)).to.deep.equal([null]);
+      expect(bad.validations).to.equal(1);
+    });
+
+    it("ignores a proposal from a validator that is not the round's proposer", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      const wrong = h.ids.find((id) => id !== h.proposerAt(1, 0))!;
+      const out = h.engine.handle({
+        type: "proposal",
+        proposal: { height: 1, round: 0, value: v, validRound: -1, proposer: wrong },
+      });
+      expect(out).to.deep.equal([]);
+      expect(h.engine.snapshot().step).to.equal("propose");
+    });
+  });
+
+  describe("quorums", () => {
+    it("exactly 2/3 of the power prevoting v does not lock; more than 2/3 does", () => {
+      // powers 6, 5, 1, 6 (total 18): self (1) + 6 + 5 = 12 = exactly 2/3
+      const h = harness({ powers: [6, 5, 1, 6], selfIndex: 2 });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      const at12 = h.votes("prevote", [0, 1], 1, 0, v);
+      expect(broadcastVotes(at12)).to.deep.equal([]);
+      expect(h.engine.snapshot().lockedRound).to.equal(-1);
+      const at18 = h.votes("prevote", [3], 1, 0, v);
+      expect(broadcastVotes(at18).map((x) => [x.type, x.valueHash])).to.deep.equal([["precommit", v.hash]]);
+      expect(h.engine.snapshot()).to.include({ lockedRound: 0, lockedValueHash: v.hash });
+    });
+
+    it("decides only when precommits exceed 2/3 of the power: exactly 2/3 is not enough, one unit more is", () => {
+      // total 18; 6 + 6 = 12 is exactly 2/3, + 1 = 13 decides
+      const h = harness({ powers: [6, 6, 5, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      expect(decisions(h.votes("precommit", [0, 1], 1, 0, v))).to.deep.equal([]);
+      const [decision] = decisions(h.votes("precommit", [3], 1, 0, v));
+      expect(decision).to.deep.equal({
+        height: 1,
+        round: 0,
+        value: v,
+        precommits: [0, 1, 3].map((i) => h.vote("precommit", i, 1, 0, v)),
+      });
+      expect(h.engine.snapshot().status).to.equal("decided");
+    });
+
+    it("precommits nil on a polka for nil", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" });
+      const out = h.votes("prevote", [a!, b!, c!], 1, 0, null);
+      expect(broadcastVotes(out).map((x) => [x.type, x.valueHash])).to.deep.equal([["precommit", null]]);
+    });
+
+    it("schedules timeoutPrevote on 2/3 prevotes for anything, and precommits nil when it fires", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a, b] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      h.votes("prevote", [a!], 1, 0, null);
+      const out = h.votes("prevote", [b!], 1, 0, w);
+      expect(timeouts(out)).to.deep.equal([
+        { type: "scheduleTimeout", height: 1, round: 0, step: "prevote", delayMs: 200 },
+      ]);
+      const fired = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "prevote" });
+      expect(broadcastVotes(fired).map((x) => [x.type, x.valueHash])).to.deep.equal([["precommit", null]]);
+    });
+  });
+
+  describe("locking", () => {
+    it("a validator locked on v prevotes nil for a new value in a later round", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      lockOnVAtRound0ThenRound1(h);
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 1, w) });
+      expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([["prevote", 1, null]]);
+    });
+
+    it("a validator locked on v prevotes v when it is proposed again", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      lockOnVAtRound0ThenRound1(h);
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 1, v, 0) });
+      expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([["prevote", 1, v.hash]]);
+    });
+
+    it("unlocks for a value with a polka in a round after its lock (L28)", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      const [a, b, c] = others(h);
+      lockOnVAtRound0ThenRound1(h);
+      // round 1: w proposed, self prevotes nil (locked), the polka for w reaches it too late
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 1, w) });
+      h.votes("prevote", [a!, b!], 1, 1, w);
+      h.engine.handle({ type: "timeout", height: 1, round: 1, step: "prevote" });
+      h.votes("precommit", [a!, b!], 1, 1, null);
+      h.engine.handle({ type: "timeout", height: 1, round: 1, step: "precommit" });
+      expect(h.engine.snapshot()).to.include({ round: 2, lockedRound: 0 });
+      h.votes("prevote", [c!], 1, 1, w);
+      // round 2: w re-proposed citing its round-1 polka
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 2, w, 1) });
+      expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([["prevote", 2, w.hash]]);
+    });
+
+    it("stays locked against a value whose polka is older than its lock", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      // round 0: w proposed and prevoted, but its polka arrives only later
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, w) });
+      h.votes("prevote", [a!], 1, 0, w);
+      h.votes("prevote", [b!], 1, 0, null);
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "prevote" });
+      h.votes("precommit", [a!, b!], 1, 0, null);
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+      // round 1: lock on v
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 1, v) });
+      h.votes("prevote", [a!, b!], 1, 1, v);
+      expect(h.engine.snapshot()).to.include({ lockedRound: 1, lockedValueHash: v.hash });
+      h.votes("precommit", [a!, b!], 1, 1, null);
+      h.engine.handle({ type: "timeout", height: 1, round: 1, step: "precommit" });
+      h.votes("prevote", [c!], 1, 0, w); // the round-0 polka for w completes
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 2, w, 0) });
+      expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([["prevote", 2, null]]);
+    });
+
+    it("waits (then times out) when a re-proposal cites a polka it has not seen", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      lockOnVAtRound0ThenRound1(h);
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 1, w, 0) });
+      expect(broadcastVotes(out)).to.deep.equal([]);
+      const fired = h.engine.handle({ type: "timeout", height: 1, round: 1, step: "propose" });
+      expect(broadcastVotes(fired).map((x) => x.valueHash)).to.deep.equal([null]);
+    });
+  });
+
+  describe("valid value", () => {
+    it("remembers a late polka as validValue without locking, and re-proposes it with its round", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 1] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      h.votes("prevote", [a!], 1, 0, null);
+      h.votes("prevote", [b!], 1, 0, v);
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "prevote" }); // precommit nil
+      h.votes("prevote", [c!], 1, 0, v); // polka for v, seen in the precommit step
+      const snap = h.engine.snapshot();
+      expect(snap).to.include({ step: "precommit", validRound: 0, lockedRound: -1 });
+      expect(snap.validValue).to.deep.equal(v);
+      h.votes("precommit", [a!, b!], 1, 0, null);
+      const out = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+      expect(broadcastProposals(out)).to.deep.equal([
+        { height: 1, round: 1, value: v, validRound: 0, proposer: h.self },
+      ]);
+    });
+  });
+
+  describe("rounds and timeouts", () => {
+    it("moves to the next round when timeoutPrecommit fires after 2/3 precommits", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" });
+      expect(timeouts(h.votes("precommit", [a!, b!], 1, 0, null))).to.deep.equal([]);
+      const out = h.votes("precommit", [c!], 1, 0, null);
+      expect(timeouts(out)).to.deep.equal([
+        { type: "scheduleTimeout", height: 1, round: 0, step: "precommit", delayMs: 200 },
+      ]);
+      const next = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+      expect(h.engine.snapshot().round).to.equal(1);
+      expect(timeouts(next).map((t) => [t.round, t.step])).to.deep.equal([[1, "propose"]]);
+    });
+
+    it("makes every timeout longer in later rounds", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      const delays: number[] = [];
+      for (let r = 0; r < 4; r++) {
+        const out = [
+          ...h.engine.handle({ type: "timeout", height: 1, round: r, step: "propose" }),
+          ...h.votes("prevote", [a!, b!], 1, r, w),
+          ...h.engine.handle({ type: "timeout", height: 1, round: r, step: "prevote" }),
+          ...h.votes("precommit", [a!, b!, c!], 1, r, null),
+        ];
+        delays.push(...timeouts(out).map((t) => t.delayMs));
+        const next = h.engine.handle({ type: "timeout", height: 1, round: r, step: "precommit" });
+        delays.push(...timeouts(next).map((t) => t.delayMs));
+      }
+      const { propose, prevote, precommit } = TEST_TIMEOUTS;
+      const expected: number[] = [];
+      for (let r = 0; r < 4; r++) {
+        expected.push(prevote.baseMs + r * prevote.perRoundMs, precommit.baseMs + r * precommit.perRoundMs);
+        expected.push(propose.baseMs + (r + 1) * propose.perRoundMs);
+      }
+      expect(delays).to.deep.equal(expected);
+    });
+
+    it("ignores stale timeouts of earlier rounds or heights", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" });
+      expect(h.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" })).to.deep.equal([]);
+      expect(h.engine.handle({ type: "timeout", height: 0, round: 0, step: "precommit" })).to.deep.equal([]);
+      expect(h.engine.handle({ type: "timeout", height: 1, round: 3, step: "precommit" })).to.deep.equal([]);
+      expect(h.engine.snapshot()).to.include({ round: 0, step: "prevote" });
+    });
+
+    it("skips to a higher round on messages from more than 1/3 of the power, not exactly 1/3", () => {
+      // powers 2, 1, 1, 2 (total 6): one power-2 validator is exactly 1/3
+      const h = harness({ powers: [2, 1, 1, 2], selfIndex: 1 });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      const exactlyThird = h.votes("prevote", [3], 1, 5, null);
+      expect(h.engine.snapshot().round).to.equal(0);
+      expect(exactlyThird).to.deep.equal([]);
+      // a power-1 validator at round 4: validators at round >= 4 now hold 3/6 > 1/3
+      const out = h.votes("precommit", [2], 1, 4, null);
+      expect(h.engine.snapshot()).to.include({ round: 4, step: "propose" });
+      expect(timeouts(out)).to.deep.equal([
+        { type: "scheduleTimeout", height: 1, round: 4, step: "propose", delayMs: 300 + 4 * 100 },
+      ]);
+    });
+
+    it("counts messages of a skipped-to round that arrived while it was far ahead", () => {
+      // equal powers rotate with period 4: self proposes rounds 3, 7, ... and not round 5
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      // the round-5 proposal and prevotes arrive while the node is at round 0
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 5, v) });
+      h.votes("prevote", [a!], 1, 5, v);
+      expect(h.engine.snapshot().round).to.equal(0);
+      const out = h.votes("prevote", [b!], 1, 5, v);
+      expect(h.engine.snapshot().round).to.equal(5);
+      // it prevoted the deferred proposal, and the deferred prevotes made the polka with its own
+      expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([
+        ["prevote", 5, v.hash],
+        ["precommit", 5, v.hash],
+      ]);
+      expect(decisions(h.votes("precommit", [a!, c!], 1, 5, v))).to.have.length(1);
+    });
+  });
+
+  describe("decision", () => {
+    it("decides on a proposal and precommits of an earlier round (L49 for any round)", () => {
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.votes("precommit", [0, 1, 2], 1, 0, v); // the proposal of round 0 has not arrived
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+      expect(h.engine.snapshot()).to.include({ round: 1, status: "running" });
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      expect(decisions(out).map((d) => [d.height, d.round, d.value.hash])).to.deep.equal([[1, 0, v.hash]]);
+    });
+
+    it("does not decide a value the host finds invalid even with a precommit quorum", () => {
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.invalid.add("v");
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      expect(decisions(h.votes("precommit", [0, 1, 2, 3], 1, 0, v))).to.deep.equal([]);
+    });
+
+    it("after deciding, waits for the next height and then counts the votes buffered for it", () => {
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      h.votes("precommit", [0, 1, 2], 2, 0, w); // height 2, early
+      h.engine.handle({ type: "proposal", proposal: h.proposal(2, 0, w) });
+      expect(decisions(h.votes("precommit", [0, 1, 2], 1, 0, v))).to.have.length(1);
+      expect(h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" })).to.deep.equal([]);
+      const out = h.engine.handle({ type: "startHeight", height: 2 });
+      expect(decisions(out).map((d) => [d.height, d.value.hash])).to.deep.equal([[2, w.hash]]);
+    });
+  });
+
+  describe("evidence", () => {
+    it("reports two different prevotes of one validator in one round, and counts only the first", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a, b] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.votes("prevote", [a!], 1, 0, v);
+      const out = h.votes("prevote", [a!], 1, 0, w);
+      expect(out).to.deep.equal([
+        {
+          type: "evidence",
+          evidence: {
+            kind: "duplicateVote",
+            first: h.vote("prevote", a!, 1, 0, v),
+            second: h.vote("prevote", a!, 1, 0, w),
+          },
+        },
+      ]);
+      // w has only b's power: no 2/3 for anything from a's second vote
+      expect(timeouts(h.votes("prevote", [b!], 1, 0, w))).to.deep.equal([]);
+    });
+
+    it("reports two different proposals of one proposer in one round", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, w) });
+      expect(out).to.deep.equal([
+        {
+          type: "evidence",
+          evidence: { kind: "duplicateProposal", first: h.proposal(1, 0, v), second: h.proposal(1, 0, w) },
+        },
+      ]);
+    });
+  });
+
+  describe("determinism", () => {
+    it("produces identical outputs for identical inputs", () => {
+      const run = () => {
+        const h = harness({ powers: [3, 1, 4, 1, 5], selfProposerOf: [1, 1] });
+        const all: Output[] = [];
+        all.push(...h.engine.handle({ type: "startHeight", height: 1 }));
+        all.push(...h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) }));
+        all.push(...h.votes("prevote", [0, 2], 1, 0, v));
+        all.push(...h.engine.handle({ type: "timeout", height: 1, round: 0, step: "prevote" }));
+        all.push(...h.votes("precommit", [0, 2, 4], 1, 0, null));
+        all.push(...h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" }));
+        all.push(...h.votes("prevote", [0, 2, 4], 1, 1, valueOf("own 1/1")));
+        all.push(...h.votes("precommit", [0, 2, 4], 1, 1, valueOf("own 1/1")));
+        return all;
+      };
+      const first = run();
+      expect(decisions(first)).to.have.length(1);
+      expect(run()).to.deep.equal(first);
+    });
+  });
+});
