@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title Leaf encodings of the roots in a checkpoint header
+/// @notice Every root is an OpenZeppelin StandardMerkleTree: leaf = keccak256(bytes.concat(keccak256(abi.encode(
+/// values)))). The keeper builds the same trees (`keeper/src/checkpoint/leaves.ts`); docs/checkpoints.md lists
+/// the encodings.
+library CheckpointLeaves {
+    /// @notice porRoot leaf: resources an operator proved (address, uint32, uint32, uint64, uint64).
+    function resource(
+        address operator,
+        uint32 cpuCores,
+        uint32 bandwidthMbps,
+        uint64 memoryMiB,
+        uint64 storageGiB
+    ) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(operator, cpuCores, bandwidthMbps, memoryMiB, storageGiB))));
+    }
+
+    /// @notice livenessRoot leaf: a validator's signed and missed heights over the sliding window
+    /// (address signer, uint64 signed, uint64 missed).
+    function liveness(address signer, uint64 signedHeights, uint64 missedHeights) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(signer, signedHeights, missedHeights))));
+    }
+
+    /// @notice faultsRoot leaf: misbehaviour found by peers (address signer, uint8 kind, bytes32 detailsHash).
+    function fault(address signer, uint8 kind, bytes32 detailsHash) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(signer, kind, detailsHash))));
+    }
+
+    /// @notice rewardsRoot leaf: (uint256 index, address operator, uint256 amount).
+    function reward(uint256 index, address operator, uint256 amount) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(index, operator, amount))));
+    }
+
+    /// @notice taskRoot leaf: an agreed task result (uint256 taskId, bytes32 resultHash, address[] executors).
+    function taskResult(
+        uint256 taskId,
+        bytes32 resultHash,
+        address[] calldata executors
+    ) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(taskId, resultHash, executors))));
+    }
+}

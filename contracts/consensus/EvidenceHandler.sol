@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {ICheckpointStore} from "../interfaces/ICheckpointStore.sol";
+import {IEvidenceHandler} from "../interfaces/IEvidenceHandler.sol";
+import {IStaking, IStakingTypes} from "../interfaces/IStaking.sol";
+import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
+import {CheckpointLeaves} from "./CheckpointLeaves.sol";
+
+/// @title Evidence handler: turns proven misbehaviour into slashing
+/// @notice Holds the slasher role on the staking contract. Three paths, each usable by anyone and each at most
+/// once per offence:
+/// - double-sign: two conflicting votes of one validator for the same (type, epoch, height, round) -> slash the
+///   double-sign fraction (default 5%) and tombstone; the reporter gets `bountyWad` of the slashed amount from
+///   this contract's bounty fund (as much as it holds);
+/// - downtime: a certified liveness record showing fewer than `minSignedPercent` of the last `window` heights
+///   signed -> slash the downtime fraction (default 1%) and jail, once per validator and epoch;
+/// - fault: a certified faults-root leaf -> slash the fault fraction (default 2%) and jail, once per leaf.
+contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    uint256 public constant MAX_BOUNTY_WAD = 0.5e18;
+
+    IStaking public immutable staking;
+    IValidatorSet public immutable validatorSets;
+    ICheckpointStore public immutable checkpoints;
+    IERC20 public immutable token;
+
+    uint64 public downtimeWindow;
+    uint64 public minSignedPercent;
+    uint256 public bountyWad;
+
+    /// @notice Offences already punished, by evidence key.
+    mapping(bytes32 evidenceKey => bool) public used;
+
+    /// @param staking_ the staking contract (slash, jail, tombstone, operatorOf)
+    /// @param validatorSets_ the validator set manager (membership proofs)
+    /// @param checkpoints_ the checkpoint store (certified headers, vote digests)
+    /// @param token_ OPEN, for bounties
+    /// @param authority the AccessManager
+    constructor(
+        IStaking staking_,
+        IValidatorSet validatorSets_,
+        ICheckpointStore checkpoints_,
+        IERC20 token_,
+        address authority
+    ) AccessManaged(authority) {
+        staking = staking_;
+        validatorSets = validatorSets_;
+        checkpoints = checkpoints_;
+        token = token_;
+        _setDowntimeRule(100, 50);
+        _setBounty(0.1e18);
+    }
+
+    /// @inheritdoc IEvidenceHandler
+    function submitDoubleSign(DoubleSignEvidence calldata ev) external nonReentrant {
+        SignedVote calldata a = ev.first;
+        SignedVote calldata b = ev.second;
+        if (a.voteType != b.voteType || a.epoch != b.epoch || a.height != b.height || a.round != b.round) {
+            revert EvidenceVotesNotComparable();
+        }
+        if (a.valueHash == b.valueHash) revert EvidenceSameValue(a.valueHash);
+        address signer = ev.validator.signer;
+        _requireSignedBy(a, signer);
+        _requireSignedBy(b, signer);
+        bool member = validatorSets.verifyValidator(
+            a.epoch,
+            ev.validator.index,
+            signer,
+            ev.validator.blsPubkeyHash,
+            ev.validator.stake,
+            ev.proof
+        );
+        if (!member) revert EvidenceNotAValidator(a.epoch, signer);
+
+        bytes32 key = keccak256(abi.encode("double-sign", signer, a.voteType, a.epoch, a.height, a.round));
+        _use(key);
+        address operator = _operatorOf(signer);
+        uint256 slashed = staking.slash(
+            operator,
+            staking.slashFractionWad(IStakingTypes.SlashReason.DoubleSign),
+            IStakingTypes.SlashReason.DoubleSign
+        );
+        staking.tombstone(operator);
+
+        uint256 bounty = (slashed * bountyWad) / 1e18;
+        uint256 fund = token.balanceOf(address(this));
+        if (bounty > fund) bounty = fund;
+        emit DoubleSignPunished(operator, signer, a.epoch, a.height, a.round, slashed, msg.sender, bounty);
+        if (bounty > 0) token.safeTransfer(msg.sender, bounty);
+    }
+
+    /// @inheritdoc IEvidenceHandler
+    function proveDowntime(
+        Header calldata header,
+        LivenessLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        checkpoints.requireCertified(header);
+        bytes32 node = CheckpointLeaves.liveness(leaf.signer, leaf.signedHeights, leaf.missedHeights);
+        if (!MerkleProof.verifyCalldata(proof, header.livenessRoot, node)) revert EvidenceInvalidProof();
+        uint256 counted = uint256(leaf.signedHeights) + leaf.missedHeights;
+        // A full window is required: one missed height early on is never downtime.
+        if (counted < downtimeWindow || uint256(leaf.signedHeights) * 100 >= uint256(minSignedPercent) * counted) {
+            revert EvidenceNotDown(leaf.signedHeights, leaf.missedHeights);
+        }
+        _use(keccak256(abi.encode("downtime", leaf.signer, header.epoch)));
+        address operator = _operatorOf(leaf.signer);
+        uint256 slashed = staking.slash(
+            operator,
+            staking.slashFractionWad(IStakingTypes.SlashReason.Downtime),
+            IStakingTypes.SlashReason.Downtime
+        );
+        staking.jail(operator);
+        emit DowntimePunished(operator, header.epoch, leaf.signedHeights, leaf.missedHeights, slashed);
+    }
+
+    /// @inheritdoc IEvidenceHandler
+    function proveFault(
+        Header calldata header,
+        FaultLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        checkpoints.requireCertified(header);
+        bytes32 node = CheckpointLeaves.fault(leaf.signer, leaf.kind, leaf.detailsHash);
+        if (!MerkleProof.verifyCalldata(proof, header.faultsRoot, node)) revert EvidenceInvalidProof();
+        _use(keccak256(abi.encode("fault", node)));
+        address operator = _operatorOf(leaf.signer);
+        uint256 slashed = staking.slash(
+            operator,
+            staking.slashFractionWad(IStakingTypes.SlashReason.Fault),
+            IStakingTypes.SlashReason.Fault
+        );
+        staking.jail(operator);
+        emit FaultPunished(operator, leaf.kind, leaf.detailsHash, slashed);
+    }
+
+    /// @inheritdoc IEvidenceHandler
+    function setDowntimeRule(uint64 window, uint64 minSignedPercent_) external restricted {
+        _setDowntimeRule(window, minSignedPercent_);
+    }
+
+    /// @inheritdoc IEvidenceHandler
+    function setBounty(uint256 value) external restricted {
+        _setBounty(value);
+    }
+
+    function _requireSignedBy(SignedVote calldata v, address signer) private view {
+        bytes32 digest = checkpoints.voteDigest(v.voteType, v.epoch, v.height, v.round, v.valueHash);
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, v.signature);
+        if (err != ECDSA.RecoverError.NoError || recovered != signer) revert EvidenceWrongSigner(recovered, signer);
+    }
+
+    function _operatorOf(address signer) private view returns (address operator) {
+        operator = staking.operatorOf(signer);
+        if (operator == address(0)) revert EvidenceUnknownSigner(signer);
+    }
+
+    function _use(bytes32 key) private {
+        if (used[key]) revert EvidenceAlreadyUsed(key);
+        used[key] = true;
+    }
+
+    function _setDowntimeRule(uint64 window, uint64 minSignedPercent_) private {
+        if (window == 0 || minSignedPercent_ == 0 || minSignedPercent_ > 100) {
+            revert EvidenceInvalidDowntimeRule(window, minSignedPercent_);
+        }
+        downtimeWindow = window;
+        minSignedPercent = minSignedPercent_;
+        emit DowntimeRuleSet(window, minSignedPercent_);
+    }
+
+    function _setBounty(uint256 value) private {
+        if (value > MAX_BOUNTY_WAD) revert EvidenceBountyTooHigh(value, MAX_BOUNTY_WAD);
+        bountyWad = value;
+        emit BountySet(value);
+    }
+}

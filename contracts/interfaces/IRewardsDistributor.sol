@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IRewardsLedger} from "./IRewardsLedger.sol";
+
+/// @title Node-operator rewards: per-epoch budgets from the node pool, claims by Merkle proof
+interface IRewardsDistributor is IRewardsLedger {
+    /// @notice What is recorded for one finished epoch.
+    struct EpochRewards {
+        bytes32 root;
+        uint128 total;
+        uint128 paid;
+        uint128 budget;
+        bool recorded;
+    }
+
+    /// @notice A certified header declared an epoch's rewards.
+    event EpochRewardsRecorded(uint64 indexed epoch, bytes32 root, uint256 totalRewards, uint256 budget);
+    /// @notice A claim was paid into the operator's staking pool (commission to the operator, the rest to
+    /// its delegators through the share price).
+    event RewardClaimed(uint64 indexed epoch, uint256 indexed index, address indexed operator, uint256 amount);
+    /// @notice Protocol fees joined the pool; they are added to the next recorded epoch's budget.
+    event FeesAdded(address indexed from, uint256 amount);
+    /// @notice Governance changed the per-epoch emission.
+    event EmissionSet(uint256 emissionPerEpochWad);
+
+    /// @notice The epoch's rewards were already recorded.
+    error RewardsEpochAlreadyRecorded(uint64 epoch);
+    /// @notice Declared rewards exceed the epoch's budget.
+    error RewardsExceedBudget(uint256 totalRewards, uint256 budget);
+    /// @notice No rewards are recorded for the epoch.
+    error RewardsEpochNotRecorded(uint64 epoch);
+    /// @notice The claim was already paid.
+    error RewardsAlreadyClaimed(uint64 epoch, uint256 index);
+    /// @notice The proof does not prove the claim against the epoch's rewards root.
+    error RewardsInvalidProof();
+    /// @notice Paying the claim would exceed the epoch's declared total.
+    error RewardsEpochOverpaid(uint64 epoch, uint256 paid, uint256 total);
+    /// @notice Emission above the governance cap.
+    error RewardsEmissionTooHigh(uint256 value, uint256 maximum);
+    /// @notice A zero amount.
+    error RewardsZeroAmount();
+
+    /// @notice Pays a reward leaf `(index, operator, amount)` of `epoch` into the operator's staking pool.
+    /// Anyone may call it; the reward always goes to the operator's pool.
+    /// @param epoch the rewarded epoch
+    /// @param index the leaf's index (one claim per index)
+    /// @param operator the operator
+    /// @param amount OPEN wei
+    /// @param proof StandardMerkleTree proof against the epoch's rewards root
+    function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external;
+
+    /// @notice Adds protocol fees to the pool (pulled from the caller); they raise the next epoch's budget.
+    /// @param amount OPEN wei
+    function addFees(uint256 amount) external;
+
+    /// @notice Sets the fraction of the remaining pool emitted per epoch (governance).
+    /// @param value WAD, at most MAX_EMISSION_PER_EPOCH_WAD
+    function setEmissionPerEpoch(uint256 value) external;
+
+    /// @notice The budget the next recorded epoch would get now: emission of the free pool plus pending fees.
+    /// @return budget OPEN wei
+    function nextEpochBudget() external view returns (uint256 budget);
+
+    /// @notice OPEN in the pool not yet promised to recorded epochs.
+    /// @return OPEN wei
+    function freePool() external view returns (uint256);
+
+    /// @notice Whether a claim was paid.
+    /// @param epoch the epoch
+    /// @param index the leaf index
+    /// @return whether it was claimed
+    function isClaimed(uint64 epoch, uint256 index) external view returns (bool);
+
+    /// @notice The record of an epoch.
+    /// @param epoch the epoch
+    /// @return the record
+    function epochRewards(uint64 epoch) external view returns (EpochRewards memory);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
+import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
+import {IRewardsLedger} from "../interfaces/IRewardsLedger.sol";
+import {IStaking} from "../interfaces/IStaking.sol";
+import {CheckpointLeaves} from "../consensus/CheckpointLeaves.sol";
+
+/// @title Rewards distributor: the node-operator pool (28% of genesis)
+/// @notice Each finished epoch gets a budget: `emissionPerEpochWad` of the free pool plus the protocol fees
+/// received since the last record. The checkpoint store records the certified `rewardsRoot` and
+/// `totalRewards` of the epoch (never more than the budget); claims are paid by Merkle proof into the
+/// operator's staking pool, so its delegators earn through the share price.
+/// @dev Invariants: for every epoch paid <= total <= budget; reserved == sum over epochs of (total - paid);
+/// the token balance >= reserved.
+/// Default emission: 0.0012% of the free pool per epoch. With one-hour epochs (8,760 a year) that emits
+/// 1 - (1 - 0.000012)^8760 ~= 10% of the remaining pool a year, a geometric decay that never empties the pool.
+contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using BitMaps for BitMaps.BitMap;
+
+    /// @notice Governance cannot emit more than 1% of the free pool in one epoch.
+    uint256 public constant MAX_EMISSION_PER_EPOCH_WAD = 0.01e18;
+
+    IERC20 public immutable token;
+    IStaking public immutable staking;
+
+    uint256 public emissionPerEpochWad;
+    /// @notice Recorded but not yet claimed rewards.
+    uint256 public reserved;
+    /// @notice Fees received since the last recorded epoch.
+    uint256 public pendingFees;
+
+    mapping(uint64 epoch => EpochRewards) private _epochs;
+    mapping(uint64 epoch => BitMaps.BitMap) private _claimed;
+
+    /// @param token_ OPEN
+    /// @param staking_ the staking contract that receives claims
+    /// @param authority the AccessManager
+    /// @param emissionPerEpochWad_ initial emission fraction per epoch
+    constructor(
+        IERC20 token_,
+        IStaking staking_,
+        address authority,
+        uint256 emissionPerEpochWad_
+    ) AccessManaged(authority) {
+        token = token_;
+        staking = staking_;
+        _setEmission(emissionPerEpochWad_);
+    }
+
+    /// @inheritdoc IRewardsLedger
+    function recordEpochRewards(uint64 epoch, bytes32 rewardsRoot, uint256 totalRewards) external restricted {
+        EpochRewards storage e = _epochs[epoch];
+        if (e.recorded) revert RewardsEpochAlreadyRecorded(epoch);
+        uint256 budget = nextEpochBudget();
+        if (totalRewards > budget) revert RewardsExceedBudget(totalRewards, budget);
+        e.root = rewardsRoot;
+        e.total = uint128(totalRewards); // <= budget <= token supply < 2^128
+        e.budget = uint128(budget);
+        e.recorded = true;
+        reserved += totalRewards;
+        pendingFees = 0;
+        emit EpochRewardsRecorded(epoch, rewardsRoot, totalRewards, budget);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function claim(
+        uint64 epoch,
+        uint256 index,
+        address operator,
+        uint256 amount,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        EpochRewards storage e = _epochs[epoch];
+        if (!e.recorded) revert RewardsEpochNotRecorded(epoch);
+        if (_claimed[epoch].get(index)) revert RewardsAlreadyClaimed(epoch, index);
+        bytes32 leaf = CheckpointLeaves.reward(index, operator, amount);
+        if (!MerkleProof.verifyCalldata(proof, e.root, leaf)) revert RewardsInvalidProof();
+        uint256 paid = e.paid + amount;
+        // A certified tree whose leaves add up to more than its declared total cannot pay past the total.
+        if (paid > e.total) revert RewardsEpochOverpaid(epoch, paid, e.total);
+
+        _claimed[epoch].set(index);
+        e.paid = uint128(paid);
+        reserved -= amount;
+        emit RewardClaimed(epoch, index, operator, amount);
+
+        if (amount > 0) {
+            token.forceApprove(address(staking), amount);
+            staking.distributeRewards(operator, amount);
+        }
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function addFees(uint256 amount) external nonReentrant {
+        if (amount == 0) revert RewardsZeroAmount();
+        pendingFees += amount;
+        emit FeesAdded(msg.sender, amount);
+        token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function setEmissionPerEpoch(uint256 value) external restricted {
+        _setEmission(value);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function nextEpochBudget() public view returns (uint256) {
+        uint256 free = freePool();
+        uint256 fees = pendingFees < free ? pendingFees : free;
+        return ((free - fees) * emissionPerEpochWad) / 1e18 + fees;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function freePool() public view returns (uint256) {
+        return token.balanceOf(address(this)) - reserved;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function isClaimed(uint64 epoch, uint256 index) external view returns (bool) {
+        return _claimed[epoch].get(index);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function epochRewards(uint64 epoch) external view returns (EpochRewards memory) {
+        return _epochs[epoch];
+    }
+
+    function _setEmission(uint256 value) private {
+        if (value > MAX_EMISSION_PER_EPOCH_WAD) revert RewardsEmissionTooHigh(value, MAX_EMISSION_PER_EPOCH_WAD);
+        emissionPerEpochWad = value;
+        emit EmissionSet(value);
+    }
+}

@@ -1,0 +1,184 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { hexlify, keccak256, toUtf8Bytes } from "ethers";
+import { buildBlsCertificate, buildEcdsaCertificate } from "../../../keeper/src/checkpoint/certificate.js";
+import { blsSign, ecdsaSign, makeValidators, validatorTree, type TestValidator } from "../../helpers/validators.js";
+import type { CertificateVerifierHarness } from "../../../types/ethers-contracts/index.js";
+
+const { ethers } = await network.create();
+const OPEN = 10n ** 18n;
+
+describe("CertificateVerifier (library, independent of storage)", () => {
+  let harness: CertificateVerifierHarness;
+  const digest = keccak256(toUtf8Bytes("precommit digest"));
+
+  before(async () => {
+    harness = (await ethers.deployContract("CertificateVerifierHarness")) as unknown as CertificateVerifierHarness;
+  });
+
+  function ecdsaCert(vals: TestValidator[], signers: number[], d = digest) {
+    const set = validatorTree(vals);
+    const votes = signers.map((i) => ({ index: i, signature: ecdsaSign(vals[i]!, d) }));
+    return { set, cert: buildEcdsaCertificate(set, 0, votes) };
+  }
+
+  function blsCert(vals: TestValidator[], signers: number[], d = digest) {
+    const set = validatorTree(vals);
+    const sigs = new Map(signers.map((i) => [i, blsSign(vals[i]!, d)]));
+    return { set, cert: buildBlsCertificate(set, 0, sigs) };
+  }
+
+  describe("ECDSA certificates", () => {
+    const vals = makeValidators(7, (i) => BigInt(i + 1) * 1000n * OPEN);
+
+    it("accepts signers holding more than 2/3 of the stake and returns their stake", async () => {
+      const { set, cert } = ecdsaCert(vals, [6, 5, 4, 3, 2]); // 7+6+5+4+3 = 25 of 28
+      expect(await harness.verifyEcdsa(digest, cert, set.root, set.totalStake)).to.equal(25_000n * OPEN);
+    });
+
+    it("rejects exactly 2/3 of the stake and accepts one wei more", async () => {
+      // Three validators of stake 1: 2 of 3 is exactly two thirds.
+      const three = makeValidators(3, () => 1n, "thirds");
+      const { set, cert } = ecdsaCert(three, [0, 1]);
+      await expect(harness.verifyEcdsa(digest, cert, set.root, 3n))
+        .to.be.revertedWithCustomError(harness, "CertificateQuorumNotReached")
+        .withArgs(2n, 3n);
+      const tipped = makeValidators(3, (i) => (i === 0 ? 2n : 1n), "thirds"); // total 4: 3 > 8/3
+      const t = ecdsaCert(tipped, [0, 1]);
+      expect(await harness.verifyEcdsa(digest, t.cert, t.set.root, 4n)).to.equal(3n);
+      // and with a large stake: 2/3 exactly vs 2/3 + 1 wei
+      const big = makeValidators(3, (i) => (i === 2 ? 1000n * OPEN : 1000n * OPEN + (i === 0 ? 1n : 0n)), "big");
+      const b = ecdsaCert(big, [0, 1]);
+      expect(await harness.verifyEcdsa(digest, b.cert, b.set.root, b.set.totalStake)).to.equal(2000n * OPEN + 1n);
+    });
+
+    it("rejects a duplicate signer", async () => {
+      const { set, cert } = ecdsaCert(vals, [6, 5, 4, 3, 2]);
+      cert.votes[1] = cert.votes[0]!;
+      await expect(harness.verifyEcdsa(digest, cert, set.root, set.totalStake))
+        .to.be.revertedWithCustomError(harness, "CertificateDuplicateValidator")
+        .withArgs(cert.votes[0]!.index);
+    });
+
+    it("rejects a signature over another digest (the recovered signer is not in the set)", async () => {
+      const { set, cert } = ecdsaCert(vals, [6, 5, 4, 3, 2]);
+      const other = keccak256(toUtf8Bytes("another header"));
+      await expect(harness.verifyEcdsa(other, cert, set.root, set.totalStake)).to.be.revertedWithCustomError(
+        harness,
+        "CertificateInvalidMembershipProof",
+      );
+    });
+
+    it("rejects an inflated stake claim", async () => {
+      const { set, cert } = ecdsaCert(vals, [0, 1, 2]);
+      cert.votes[0]!.stake = 100_000n * OPEN;
+      await expect(harness.verifyEcdsa(digest, cert, set.root, set.totalStake)).to.be.revertedWithCustomError(
+        harness,
+        "CertificateInvalidMembershipProof",
+      );
+    });
+
+    it("rejects an empty certificate and an out-of-range index", async () => {
+      const { set, cert } = ecdsaCert(vals, [6]);
+      await expect(
+        harness.verifyEcdsa(digest, { ...cert, votes: [] }, set.root, set.totalStake),
+      ).to.be.revertedWithCustomError(harness, "CertificateNoSigners");
+      cert.votes[0]!.index = 256n;
+      await expect(harness.verifyEcdsa(digest, cert, set.root, set.totalStake))
+        .to.be.revertedWithCustomError(harness, "CertificateIndexOutOfRange")
+        .withArgs(256n);
+    });
+  });
+
+  describe("BLS certificates", () => {
+    const vals = makeValidators(10, (i) => BigInt(10 + i) * 1000n * OPEN, "bls");
+
+    it("accepts an aggregate of all validators (no non-signers)", async () => {
+      const { set, cert } = blsCert(
+        vals,
+        vals.map((v) => v.index),
+      );
+      expect(cert.nonSigners).to.have.length(0);
+      expect(await harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash)).to.equal(
+        set.totalStake,
+      );
+    });
+
+    it("subtracts proven non-signers and still verifies with more than 2/3", async () => {
+      const signers = [0, 1, 2, 4, 5, 7, 8, 9];
+      const { set, cert } = blsCert(vals, signers);
+      expect(cert.nonSigners.map((n) => Number(n.index)).sort()).to.deep.equal([3, 6]);
+      const expected = signers.reduce((s, i) => s + vals[i]!.stake, 0n);
+      expect(await harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash)).to.equal(
+        expected,
+      );
+    });
+
+    it("rejects when the non-signers hold a third or more", async () => {
+      const { set, cert } = blsCert(vals, [5, 6, 7, 8, 9, 0]);
+      await expect(
+        harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash),
+      ).to.be.revertedWithCustomError(harness, "CertificateQuorumNotReached");
+    });
+
+    it("rejects a signature over another digest", async () => {
+      const { set, cert } = blsCert(
+        vals,
+        vals.map((v) => v.index),
+      );
+      await expect(
+        harness.verifyBls(keccak256("0x01"), cert, set.root, set.totalStake, set.aggregatePubkeyHash),
+      ).to.be.revertedWithCustomError(harness, "CertificateInvalidBlsSignature");
+    });
+
+    it("rejects a signer claimed as signing who did not sign (missing share)", async () => {
+      const { set, cert } = blsCert(vals, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      // Claim validator 9 signed as well: drop it from the non-signers with a fresh proof.
+      const forged = buildBlsCertificate(set, 0, new Map(vals.slice(0, 9).map((v) => [v.index, blsSign(v, digest)])));
+      forged.nonSigners = [];
+      forged.proof = [];
+      forged.proofFlags = [];
+      expect(cert.nonSigners).to.have.length(1);
+      await expect(
+        harness.verifyBls(digest, forged, set.root, set.totalStake, set.aggregatePubkeyHash),
+      ).to.be.revertedWithCustomError(harness, "CertificateInvalidBlsSignature");
+    });
+
+    it("rejects an aggregate key that is not the epoch's", async () => {
+      const { set, cert } = blsCert(
+        vals,
+        vals.map((v) => v.index),
+      );
+      const other = validatorTree(makeValidators(10, () => 1n, "other"));
+      cert.aggregatePubkey = hexlify(other.aggregatePubkey);
+      await expect(harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash))
+        .to.be.revertedWithCustomError(harness, "CertificateAggregateKeyMismatch")
+        .withArgs(keccak256(cert.aggregatePubkey), set.aggregatePubkeyHash);
+    });
+
+    it("rejects the all-zero signature (point at infinity)", async () => {
+      const { set, cert } = blsCert(
+        vals,
+        vals.map((v) => v.index),
+      );
+      cert.aggregateSignature = "0x" + "00".repeat(128);
+      await expect(
+        harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash),
+      ).to.be.revertedWithCustomError(harness, "BLSPointAtInfinity");
+    });
+
+    it("rejects a non-signer listed twice and a non-signer whose key is not its leaf's", async () => {
+      const { set, cert } = blsCert(vals, [0, 1, 2, 3, 4, 5, 6, 7]);
+      const dup = structuredClone(cert);
+      dup.nonSigners[1] = dup.nonSigners[0]!;
+      await expect(harness.verifyBls(digest, dup, set.root, set.totalStake, set.aggregatePubkeyHash))
+        .to.be.revertedWithCustomError(harness, "CertificateDuplicateValidator")
+        .withArgs(dup.nonSigners[0]!.index);
+      const swapped = structuredClone(cert);
+      swapped.nonSigners[0]!.blsPubkey = hexlify(vals[0]!.blsPubkey);
+      await expect(
+        harness.verifyBls(digest, swapped, set.root, set.totalStake, set.aggregatePubkeyHash),
+      ).to.be.revertedWithCustomError(harness, "CertificateInvalidMembershipProof");
+    });
+  });
+});
