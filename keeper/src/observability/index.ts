@@ -1,2 +1,3 @@
 export { createLogger, moduleLogger, type Logger, type LoggerOptions } from "./logger.js";
 export { createMetrics, type KeeperMetrics } from "./metrics.js";
+export { ObservabilityServer, type HealthStatus, type ObservabilityServerModules } from "./server.js";

@@ -1,0 +1,107 @@
+// The gossip wire format. Every message is a length-checked JSON envelope
+//   {"from": <operator address>, "payload": <JSON text>, "signature": <65-byte ECDSA, hex>}
+// signed by the operator's signer over EIP-712 typed data {topic, payloadHash}. libp2p's own
+// message signing is off (StrictNoSign): like Ethereum consensus clients, the signature that
+// matters is the operator's, inside the payload, and it survives relaying by anyone.
+//
+// The payload travels as the exact JSON text that was signed, so no canonical re-encoding is
+// needed to check a signature.
+import { TypedDataEncoder, keccak256, recoverAddress, toUtf8Bytes, type SigningKey } from "ethers";
+import { z } from "zod";
+
+export const GOSSIP_DOMAIN_NAME = "OpenMesh DSMP";
+export const GOSSIP_DOMAIN_VERSION = "1";
+const GOSSIP_TYPES = {
+  GossipMessage: [
+    { name: "topic", type: "string" },
+    { name: "payloadHash", type: "bytes32" },
+  ],
+};
+
+export type DecodeFailure =
+  "oversized" | "not-utf8-json" | "bad-envelope" | "bad-signature" | "payload-not-json" | "payload-schema";
+
+export class EnvelopeError extends Error {
+  override name = "EnvelopeError";
+  constructor(
+    readonly reason: DecodeFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const EnvelopeSchema = z.strictObject({
+  from: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected an address"),
+  payload: z.string(),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "expected a 65-byte hex signature"),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+export function gossipDomain(chainId: bigint | number) {
+  return { name: GOSSIP_DOMAIN_NAME, version: GOSSIP_DOMAIN_VERSION, chainId: BigInt(chainId) };
+}
+
+/** The EIP-712 digest an operator signs for one payload on one topic. */
+export function gossipDigest(chainId: bigint | number, topic: string, payloadJson: string): string {
+  return TypedDataEncoder.hash(gossipDomain(chainId), GOSSIP_TYPES, {
+    topic,
+    payloadHash: keccak256(toUtf8Bytes(payloadJson)),
+  });
+}
+
+export interface EnvelopeSigner {
+  /** operator address the envelope claims */
+  operator: string;
+  signingKey: SigningKey;
+  chainId: bigint;
+}
+
+export function encodeEnvelope(signer: EnvelopeSigner, topic: string, payload: unknown, maxBytes: number): Uint8Array {
+  const payloadJson = JSON.stringify(payload);
+  if (payloadJson === undefined) throw new EnvelopeError("payload-not-json", "payload is not JSON-serialisable");
+  const signature = signer.signingKey.sign(gossipDigest(signer.chainId, topic, payloadJson)).serialized;
+  const bytes = new TextEncoder().encode(JSON.stringify({ from: signer.operator, payload: payloadJson, signature }));
+  if (bytes.length > maxBytes) {
+    throw new EnvelopeError("oversized", `message of ${bytes.length} bytes exceeds ${maxBytes} on ${topic}`);
+  }
+  return bytes;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Size, UTF-8, JSON and shape checks: everything that needs no key. */
+export function parseEnvelope(data: Uint8Array, maxBytes: number): Envelope {
+  if (data.length > maxBytes) throw new EnvelopeError("oversized", `${data.length} bytes > max ${maxBytes}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(utf8.decode(data));
+  } catch {
+    throw new EnvelopeError("not-utf8-json", "not UTF-8 JSON");
+  }
+  const parsed = EnvelopeSchema.safeParse(raw);
+  if (!parsed.success) throw new EnvelopeError("bad-envelope", z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+/** Recovers the address that signed the envelope for this topic (throws on a malformed signature). */
+export function recoverEnvelopeSigner(chainId: bigint, topic: string, envelope: Envelope): string {
+  try {
+    return recoverAddress(gossipDigest(chainId, topic, envelope.payload), envelope.signature);
+  } catch {
+    throw new EnvelopeError("bad-signature", "signature does not recover to an address");
+  }
+}
+
+/** Parses the signed payload text and validates it against the topic's schema. */
+export function parsePayload<T>(envelope: Envelope, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(envelope.payload);
+  } catch {
+    throw new EnvelopeError("payload-not-json", "payload is not JSON");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new EnvelopeError("payload-schema", z.prettifyError(parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,204 @@
+// Gossip on top of gossipsub: publish signed envelopes, validate every inbound message before
+// gossipsub forwards it (envelope -> sender -> signature -> schema -> topic validator), and hand
+// accepted messages to subscribers. A bad message is rejected (gossipsub scores its sender
+// down), logged with the peer id and counted; nothing a peer sends can throw out of here.
+import type { GossipSub, Message } from "@libp2p/gossipsub";
+import type { PeerId } from "@libp2p/interface";
+import type { Logger } from "../observability/logger.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+import { isActive, type OperatorDirectory } from "./directory.js";
+import {
+  encodeEnvelope,
+  EnvelopeError,
+  parseEnvelope,
+  parsePayload,
+  recoverEnvelopeSigner,
+  type EnvelopeSigner,
+} from "./envelope.js";
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  topicId,
+  type GossipMessage,
+  type TopicSpec,
+  type ValidationResult,
+  type ValidationVerdict,
+} from "./topics.js";
+
+/** gossipsub's own TopicValidatorResult values (a string enum: "accept" / "ignore" / "reject"). */
+type GossipsubVerdict = Awaited<ReturnType<NonNullable<ReturnType<GossipSub["topicValidators"]["get"]>>>>;
+
+export type GossipHandler<T> = (msg: GossipMessage<T>) => void | Promise<void>;
+
+export interface GossipModules {
+  pubsub: GossipSub;
+  directory: OperatorDirectory;
+  signer: EnvelopeSigner;
+  topics: Array<TopicSpec<unknown>>;
+  logger: Logger;
+  metrics: KeeperMetrics;
+  /** a topic validator running longer than this is treated as "ignore" */
+  validationTimeoutMs?: number;
+}
+
+export class UnknownTopicError extends Error {
+  override name = "UnknownTopicError";
+}
+
+export class Gossip {
+  private readonly specs = new Map<string, TopicSpec<unknown>>();
+  private readonly handlers = new Map<string, Set<GossipHandler<unknown>>>();
+  /** accepted messages, decoded once in the validator, picked up by the delivery event */
+  private readonly accepted = new WeakMap<Message, GossipMessage<unknown>>();
+  private readonly validationTimeoutMs: number;
+
+  constructor(private readonly modules: GossipModules) {
+    for (const spec of modules.topics) this.specs.set(topicId(spec), spec);
+    this.validationTimeoutMs = modules.validationTimeoutMs ?? 2_000;
+  }
+
+  /** Topic ids this keeper can speak, for score parameters at libp2p creation. */
+  static topicIds(topics: Array<TopicSpec<unknown>>): string[] {
+    return topics.map(topicId);
+  }
+
+  start(): void {
+    const { pubsub } = this.modules;
+    for (const id of this.specs.keys()) {
+      pubsub.topicValidators.set(id, (peer, msg) => this.validate(peer, msg));
+    }
+    pubsub.addEventListener("gossipsub:message", this.onMessage);
+  }
+
+  stop(): void {
+    const { pubsub } = this.modules;
+    pubsub.removeEventListener("gossipsub:message", this.onMessage);
+    for (const id of this.specs.keys()) {
+      pubsub.topicValidators.delete(id);
+      if (pubsub.getTopics().includes(id)) pubsub.unsubscribe(id);
+    }
+    this.handlers.clear();
+  }
+
+  private spec<T>(topic: TopicSpec<T> | string): [string, TopicSpec<unknown>] {
+    const id = typeof topic === "string" ? topic : topicId(topic);
+    const spec = this.specs.get(id);
+    if (!spec) throw new UnknownTopicError(`topic ${id} was not declared when the node was created`);
+    return [id, spec];
+  }
+
+  /** Subscribes to a declared topic; returns an unsubscribe function. */
+  subscribe<T>(topic: TopicSpec<T>, handler: GossipHandler<T>): () => void {
+    const [id] = this.spec(topic);
+    let set = this.handlers.get(id);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(id, set);
+      this.modules.pubsub.subscribe(id);
+    }
+    const h = handler as GossipHandler<unknown>;
+    set.add(h);
+    return () => {
+      set.delete(h);
+      if (set.size === 0) {
+        this.handlers.delete(id);
+        this.modules.pubsub.unsubscribe(id);
+      }
+    };
+  }
+
+  /** Signs and publishes; resolves with how many peers it was sent to. */
+  async publish<T>(topic: TopicSpec<T>, payload: T): Promise<number> {
+    const [id, spec] = this.spec(topic);
+    const data = encodeEnvelope(this.modules.signer, id, payload, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    try {
+      const { recipients } = await this.modules.pubsub.publish(id, data);
+      this.modules.metrics.gossipMessagesTotal.inc({ topic: id, direction: "out", result: "published" });
+      return recipients.length;
+    } catch (err) {
+      this.modules.metrics.gossipMessagesTotal.inc({ topic: id, direction: "out", result: "error" });
+      throw err;
+    }
+  }
+
+  /** Subscribers of a topic as gossipsub knows them (peer id strings). */
+  subscribers<T>(topic: TopicSpec<T>): string[] {
+    const [id] = this.spec(topic);
+    return this.modules.pubsub.getSubscribers(id).map((p) => p.toString());
+  }
+
+  private async validate(peer: PeerId, msg: Message): Promise<GossipsubVerdict> {
+    const started = performance.now();
+    const topic = msg.topic;
+    let verdict: ValidationVerdict;
+    let from: string | undefined;
+    try {
+      const [, spec] = this.spec(topic);
+      const envelope = parseEnvelope(msg.data, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+      from = envelope.from;
+      verdict = await this.checkSenderAndPayload(peer, msg, spec, envelope);
+    } catch (err) {
+      verdict =
+        err instanceof EnvelopeError
+          ? { result: "reject", reason: err.reason }
+          : err instanceof UnknownTopicError
+            ? { result: "reject", reason: "unknown-topic" }
+            : { result: "ignore", reason: `validator error: ${(err as Error).message}` };
+    }
+    this.modules.metrics.gossipValidationSeconds.observe({ topic }, (performance.now() - started) / 1000);
+    this.modules.metrics.gossipMessagesTotal.inc({ topic, direction: "in", result: verdict.result });
+    if (verdict.result !== "accept") {
+      const level = verdict.result === "reject" ? "warn" : "debug";
+      this.modules.logger[level](
+        { peer: peer.toString(), topic, from, reason: verdict.reason, bytes: msg.data.length },
+        verdict.result === "reject" ? "gossip message rejected" : "gossip message ignored",
+      );
+    }
+    return verdict.result as GossipsubVerdict;
+  }
+
+  private async checkSenderAndPayload(
+    peer: PeerId,
+    msg: Message,
+    spec: TopicSpec<unknown>,
+    envelope: ReturnType<typeof parseEnvelope>,
+  ): Promise<ValidationVerdict> {
+    // Cheap lookups before the ~1 ms signature recovery.
+    const record = this.modules.directory.byOperator(envelope.from);
+    if (!record) return { result: "reject", reason: "unknown-sender" };
+    const signer = recoverEnvelopeSigner(this.modules.signer.chainId, msg.topic, envelope);
+    if (signer !== record.signer) return { result: "reject", reason: "wrong-signer" };
+    // Validly signed by a known operator that is jailed or tombstoned: it does not count, but
+    // the relaying peer may simply hold an older view of the set, so no penalty.
+    if (!isActive(record)) return { result: "ignore", reason: `sender ${record.status}` };
+    const payload = parsePayload(envelope, spec.schema);
+    const gossipMessage: GossipMessage<unknown> = {
+      topic: msg.topic,
+      from: record.operator,
+      sender: record,
+      propagationSource: peer.toString(),
+      payload,
+    };
+    const verdict = spec.validate
+      ? normalise(await spec.validate(gossipMessage, { signal: AbortSignal.timeout(this.validationTimeoutMs) }))
+      : { result: "accept" as const };
+    if (verdict.result === "accept") this.accepted.set(msg, gossipMessage);
+    return verdict;
+  }
+
+  private readonly onMessage = (evt: CustomEvent<{ msg: Message }>): void => {
+    const decoded = this.accepted.get(evt.detail.msg);
+    if (!decoded) return;
+    this.accepted.delete(evt.detail.msg);
+    for (const handler of this.handlers.get(decoded.topic) ?? []) {
+      Promise.resolve()
+        .then(() => handler(decoded))
+        .catch((err: unknown) =>
+          this.modules.logger.error({ err, topic: decoded.topic }, "gossip handler failed (message kept)"),
+        );
+    }
+  };
+}
+
+function normalise(v: ValidationResult | ValidationVerdict): ValidationVerdict {
+  return typeof v === "string" ? { result: v } : v;
+}

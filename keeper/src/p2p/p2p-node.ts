@@ -1,0 +1,223 @@
+// The libp2p node of one keeper: TCP + Noise + Yamux, identify, ping, a private Kademlia DHT
+// (/openmesh/kad/1.0.0) for service discovery, gossipsub without libp2p message signing (the
+// operator's signature is inside each envelope), and request/response streams.
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { gossipsub, type GossipSub } from "@libp2p/gossipsub";
+import { identify } from "@libp2p/identify";
+import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
+import {
+  kadDHT,
+  passthroughMapper,
+  removePrivateAddressesMapper,
+  removePublicAddressesMapper,
+  type KadDHT,
+} from "@libp2p/kad-dht";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { ping, type Ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import { multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p } from "libp2p";
+import type { P2pConfig } from "../config/index.js";
+import type { Logger } from "../observability/logger.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+import type { KeeperStore } from "../store/index.js";
+import type { OperatorDirectory } from "./directory.js";
+import { Discovery, type DiscoveryOptions } from "./discovery.js";
+import type { EnvelopeSigner } from "./envelope.js";
+import { Gossip } from "./gossip.js";
+import {
+  AGENT_NAME,
+  AGENT_VERSION,
+  DHT_PROTOCOL,
+  DISCOVERY_FAST_INTERVAL_MS,
+  MAX_GOSSIP_RPC_BYTES,
+  MAX_REMEMBERED_PEERS_TO_DIAL,
+  PROVIDE_INTERVAL_MS,
+  QUERY_TIMEOUT_MS,
+} from "./options.js";
+import { ReqResp } from "./reqresp.js";
+import { peerScoreParams, SCORE_THRESHOLDS } from "./score.js";
+import { heartbeatTopic, type TopicSpec } from "./topics.js";
+
+export type KeeperServices = { identify: unknown; ping: Ping; dht: KadDHT; pubsub: GossipSub };
+export type KeeperLibp2p = Libp2p<KeeperServices>;
+
+export interface P2pNodeModules {
+  config: P2pConfig;
+  privateKey: PrivateKey;
+  signer: EnvelopeSigner;
+  directory: OperatorDirectory;
+  logger: Logger;
+  metrics: KeeperMetrics;
+  /** remembers peers across restarts when given */
+  store?: KeeperStore;
+  /** topics besides the heartbeat; all must be known now, for their score parameters */
+  topics?: Array<TopicSpec<unknown>>;
+  /** overrides of discovery timing (tests) */
+  discovery?: Partial<DiscoveryOptions>;
+}
+
+const ADDRESS_MAPPERS = {
+  wan: removePrivateAddressesMapper,
+  lan: removePublicAddressesMapper,
+  all: passthroughMapper,
+};
+
+export class P2pNode {
+  readonly gossip: Gossip;
+  readonly reqresp: ReqResp;
+  readonly discovery: Discovery;
+  private started = false;
+
+  private constructor(
+    readonly libp2p: KeeperLibp2p,
+    private readonly modules: P2pNodeModules,
+  ) {
+    const { config, logger, metrics, directory, signer } = modules;
+    const topics = [heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])];
+    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, directory, signer, topics, logger, metrics });
+    this.reqresp = new ReqResp({ libp2p, logger, metrics, timeoutMs: config.requestTimeoutMs });
+    this.discovery = new Discovery(
+      { libp2p, logger, metrics },
+      {
+        bootstrap: config.bootstrap,
+        services: config.services,
+        intervalMs: config.discoveryIntervalMs,
+        fastIntervalMs: DISCOVERY_FAST_INTERVAL_MS,
+        provideIntervalMs: PROVIDE_INTERVAL_MS,
+        targetPeers: config.targetPeers,
+        queryTimeoutMs: QUERY_TIMEOUT_MS,
+        ...modules.discovery,
+      },
+    );
+  }
+
+  /** Builds the libp2p node (not started: no socket is opened here). */
+  static async init(modules: P2pNodeModules): Promise<P2pNode> {
+    const { config, privateKey, directory } = modules;
+    const topicIds = Gossip.topicIds([heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])]);
+    const libp2p = await createLibp2p<KeeperServices>({
+      start: false,
+      privateKey,
+      nodeInfo: { name: AGENT_NAME, version: AGENT_VERSION },
+      addresses: { listen: config.listen, announce: config.announce },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: {
+        maxConnections: config.maxConnections,
+        inboundConnectionThreshold: config.inboundConnectionThreshold,
+        maxIncomingPendingConnections: config.maxIncomingPendingConnections,
+      },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        dht: kadDHT({
+          protocol: DHT_PROTOCOL,
+          clientMode: false,
+          peerInfoMapper: ADDRESS_MAPPERS[config.dhtAddressScope],
+        }),
+        pubsub: gossipsub({
+          globalSignaturePolicy: "StrictNoSign",
+          allowPublishToZeroTopicPeers: true,
+          fallbackToFloodsub: false,
+          doPX: false,
+          maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
+          scoreParams: peerScoreParams({ directory, topicIds, loopbackWhitelist: config.loopbackWhitelist }),
+          scoreThresholds: SCORE_THRESHOLDS,
+        }),
+      },
+    });
+    return new P2pNode(libp2p, modules);
+  }
+
+  get peerId(): PeerId {
+    return this.libp2p.peerId;
+  }
+
+  get multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((m) => m.toString());
+  }
+
+  get peerCount(): number {
+    return this.libp2p.getPeers().length;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    const { libp2p, modules } = this;
+    libp2p.addEventListener("peer:connect", this.onPeerChange);
+    libp2p.addEventListener("peer:disconnect", this.onPeerChange);
+    libp2p.addEventListener("peer:identify", this.onIdentify);
+    await libp2p.start();
+    this.gossip.start();
+    await this.rememberStoredPeers();
+    this.discovery.start();
+    this.started = true;
+    modules.logger.info({ peerId: libp2p.peerId.toString(), addrs: this.multiaddrs }, "p2p started");
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    const { libp2p } = this;
+    await this.discovery.stop();
+    await this.reqresp.stop();
+    this.gossip.stop();
+    libp2p.removeEventListener("peer:connect", this.onPeerChange);
+    libp2p.removeEventListener("peer:disconnect", this.onPeerChange);
+    libp2p.removeEventListener("peer:identify", this.onIdentify);
+    await libp2p.stop();
+    this.modules.metrics.p2pPeers.set(0);
+    this.modules.logger.info("p2p stopped");
+  }
+
+  /** Dials an address (tests, operators' `bootstrap` additions at runtime). */
+  async dial(addr: string, signal?: AbortSignal): Promise<void> {
+    await this.libp2p.dial(multiaddr(addr), { signal: signal ?? AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+  }
+
+  /** Round-trip time to a connected peer, in ms. */
+  async ping(peerId: string, signal?: AbortSignal): Promise<number> {
+    return this.libp2p.services.ping.ping(peerIdFromString(peerId), {
+      signal: signal ?? AbortSignal.timeout(QUERY_TIMEOUT_MS),
+    });
+  }
+
+  private readonly onPeerChange = (evt: CustomEvent<PeerId>): void => {
+    const event = evt.type === "peer:connect" ? "connect" : "disconnect";
+    this.modules.metrics.p2pConnectionsTotal.inc({ event });
+    this.modules.metrics.p2pPeers.set(this.libp2p.getPeers().length);
+    this.modules.logger.debug({ peer: evt.detail.toString(), event }, "peer");
+  };
+
+  private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId; listenAddrs: Array<{ toString(): string }> }>) => {
+    const { store, logger } = this.modules;
+    if (!store?.isOpen) return;
+    const { peerId, listenAddrs } = evt.detail;
+    store.peers
+      .put(peerId.toString(), { addrs: listenAddrs.map((a) => a.toString()), lastSeenMs: Date.now() })
+      .catch((err: unknown) => logger.warn({ err, peer: peerId.toString() }, "could not remember peer"));
+  };
+
+  /** Puts peers seen in earlier runs into the peer store so discovery can dial them by id. */
+  private async rememberStoredPeers(): Promise<void> {
+    const { store, logger } = this.modules;
+    if (!store) return;
+    const remembered: Array<{ id: string; addrs: string[]; lastSeenMs: number }> = [];
+    for await (const [id, peer] of store.peers.entries()) remembered.push({ id, ...peer });
+    remembered.sort((a, b) => b.lastSeenMs - a.lastSeenMs);
+    const chosen = remembered.slice(0, MAX_REMEMBERED_PEERS_TO_DIAL);
+    for (const peer of chosen) {
+      try {
+        await this.libp2p.peerStore.merge(peerIdFromString(peer.id), {
+          multiaddrs: peer.addrs.map((a) => multiaddr(a)),
+        });
+      } catch (err) {
+        logger.debug({ peer: peer.id, err: (err as Error).message }, "ignoring unusable stored peer");
+      }
+    }
+    this.discovery.rememberedPeers = chosen.map((p) => p.id);
+  }
+}

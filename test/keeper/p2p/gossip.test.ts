@@ -1,0 +1,157 @@
+import type { GossipSub } from "@libp2p/gossipsub";
+import { expect } from "chai";
+import { z } from "zod";
+import {
+  defineTopic,
+  heartbeatTopic,
+  InMemoryOperatorDirectory,
+  topicId,
+  type GossipMessage,
+  type TopicSpec,
+} from "../../../keeper/src/p2p/index.js";
+import { capturingLogger, type CapturedLogs } from "../helpers/logs.js";
+import { createTestPeer, stopAll, waitFor, type TestPeer } from "../helpers/p2p.js";
+
+const noteTopic = defineTopic({
+  name: "note",
+  maxBytes: 512,
+  schema: z.strictObject({ text: z.string().max(200) }),
+  validate: (msg) => (msg.payload.text === "spam" ? { result: "reject", reason: "spam" } : "accept"),
+});
+
+/** gossipsub computes scores but its public type does not expose them. */
+const scoreOf = (pubsub: GossipSub, peer: string) =>
+  (pubsub as unknown as { getScore(p: string): number }).getScore(peer);
+
+describe("p2p gossip: signed envelopes, validation and scoring (3 real nodes)", function () {
+  this.timeout(30_000);
+  const directory = new InMemoryOperatorDirectory();
+  let a: TestPeer;
+  let b: TestPeer;
+  let u: TestPeer; // not registered
+  let bLogs: CapturedLogs;
+  const received: Array<GossipMessage<{ text: string }>> = [];
+  const topics = [noteTopic as TopicSpec<unknown>];
+
+  before(async () => {
+    bLogs = capturingLogger("debug");
+    a = await createTestPeer({ directory, topics });
+    b = await createTestPeer({ directory, topics, logger: bLogs.logger });
+    u = await createTestPeer({ directory, topics, register: false });
+    await Promise.all([a.node.start(), b.node.start(), u.node.start()]);
+    await a.node.dial(b.node.multiaddrs[0]!);
+    await u.node.dial(b.node.multiaddrs[0]!);
+    await u.node.dial(a.node.multiaddrs[0]!);
+    for (const p of [a, b, u]) p.node.gossip.subscribe(noteTopic, () => {});
+    b.node.gossip.subscribe(noteTopic, (m) => void received.push(m));
+    await waitFor(
+      () =>
+        a.node.gossip.subscribers(noteTopic).includes(b.peerId) &&
+        u.node.gossip.subscribers(noteTopic).includes(b.peerId),
+      "subscriptions to propagate",
+    );
+  });
+  after(() => stopAll([a, b, u]));
+
+  const rejections = (reason: string, peer: string) =>
+    bLogs.find(/gossip message rejected/).filter((l) => l.reason === reason && l.peer === peer);
+
+  it("delivers a registered operator's message with its operator address and the relaying peer", async () => {
+    await a.node.gossip.publish(noteTopic, { text: "hello" });
+    await waitFor(() => received.some((m) => m.payload.text === "hello"), "delivery to b");
+    const msg = received.find((m) => m.payload.text === "hello")!;
+    expect(msg.from).to.equal(a.operator);
+    expect(msg.sender.peerId).to.equal(a.peerId);
+    expect(msg.propagationSource).to.equal(a.peerId);
+    expect(msg.topic).to.equal("/openmesh/note/1");
+  });
+
+  it("rejects a non-registered peer's message, logging its peer id, and never delivers it", async () => {
+    await u.node.gossip.publish(noteTopic, { text: "from outsider" });
+    await waitFor(() => rejections("unknown-sender", u.peerId).length > 0, "rejection at b");
+    expect(received.some((m) => m.payload.text === "from outsider")).to.equal(false);
+    expect(await b.metrics.registry.getSingleMetricAsString("keeper_gossip_messages_total")).to.include(
+      'keeper_gossip_messages_total{topic="/openmesh/note/1",direction="in",result="reject"}',
+    );
+  });
+
+  it("never sends a registered node's publishes to a non-registered peer (score below the publish threshold)", async () => {
+    const recipients = await a.node.gossip.publish(noteTopic, { text: "members only" });
+    expect(recipients).to.equal(1); // b only, u is connected and subscribed but excluded
+    expect(a.node.gossip.subscribers(noteTopic)).to.include(u.peerId);
+    expect(scoreOf(a.node.libp2p.services.pubsub, u.peerId)).to.be.lessThan(-50);
+  });
+
+  it("rejects a message the topic validator calls invalid and scores the sending peer down", async () => {
+    const before = scoreOf(b.node.libp2p.services.pubsub, a.peerId);
+    await a.node.gossip.publish(noteTopic, { text: "spam" });
+    await waitFor(() => rejections("spam", a.peerId).length > 0, "spam rejection");
+    await waitFor(() => scoreOf(b.node.libp2p.services.pubsub, a.peerId) < before - 10, "score drop");
+  });
+
+  it("ignores (no penalty) a validly signed message from a jailed operator", async () => {
+    const fresh = await createTestPeer({ directory, topics });
+    try {
+      await fresh.node.start();
+      fresh.node.gossip.subscribe(noteTopic, () => {});
+      await fresh.node.dial(b.node.multiaddrs[0]!);
+      await waitFor(() => fresh.node.gossip.subscribers(noteTopic).includes(b.peerId), "fresh subscription");
+      directory.setStatus(fresh.operator, "jailed");
+      await fresh.node.gossip.publish(noteTopic, { text: "jailed speaking" });
+      await waitFor(
+        () => bLogs.find(/gossip message ignored/).some((l) => l.reason === "sender jailed" && l.peer === fresh.peerId),
+        "ignore at b",
+      );
+      expect(received.some((m) => m.payload.text === "jailed speaking")).to.equal(false);
+    } finally {
+      await fresh.node.stop();
+    }
+  });
+
+  it("rejects malformed, oversized, unsigned and forged raw messages and keeps running", async () => {
+    const fresh = await createTestPeer({ directory, topics });
+    try {
+      await fresh.node.start();
+      fresh.node.gossip.subscribe(noteTopic, () => {});
+      await fresh.node.dial(b.node.multiaddrs[0]!);
+      await waitFor(() => fresh.node.gossip.subscribers(noteTopic).includes(b.peerId), "fresh subscription");
+      const raw = fresh.node.libp2p.services.pubsub;
+      const id = topicId(noteTopic);
+      const enc = (s: string) => new TextEncoder().encode(s);
+      const signed = JSON.parse(
+        new TextDecoder().decode(
+          (await import("../../../keeper/src/p2p/index.js")).encodeEnvelope(
+            { operator: fresh.operator, signingKey: fresh.wallet.signingKey, chainId: 31337n },
+            id,
+            { text: "ok" },
+            512,
+          ),
+        ),
+      ) as Record<string, string>;
+      const bad = [
+        { data: new Uint8Array([0xde, 0xad, 0xbe, 0xef]), reason: "not-utf8-json" },
+        { data: enc("x".repeat(600)), reason: "oversized" },
+        { data: enc(JSON.stringify({ from: fresh.operator, payload: '{"text":"no sig"}' })), reason: "bad-envelope" },
+        { data: enc(JSON.stringify({ ...signed, payload: '{"text":"tampered"}' })), reason: "wrong-signer" },
+        { data: enc(JSON.stringify({ ...signed, from: a.operator })), reason: "wrong-signer" },
+      ];
+      for (const m of bad) await raw.publish(id, m.data);
+      for (const m of bad) await waitFor(() => rejections(m.reason, fresh.peerId).length > 0, `rejection ${m.reason}`);
+      // b is still up and still delivers good messages from others.
+      await a.node.gossip.publish(noteTopic, { text: "still alive" });
+      await waitFor(() => received.some((m) => m.payload.text === "still alive"), "delivery after the garbage");
+    } finally {
+      await fresh.node.stop();
+    }
+  });
+
+  it("rejects a heartbeat whose peer id is not the signer's registered peer id", async () => {
+    for (const p of [a, b]) p.node.gossip.subscribe(heartbeatTopic, () => {});
+    await waitFor(() => a.node.gossip.subscribers(heartbeatTopic).includes(b.peerId), "heartbeat subscription");
+    await a.node.gossip.publish(heartbeatTopic, { peerId: u.peerId, seq: 1, sentAtMs: Date.now() });
+    await waitFor(
+      () => bLogs.find(/gossip message rejected/).some((l) => l.reason === "peer id not the operator's"),
+      "heartbeat rejection",
+    );
+  });
+});
