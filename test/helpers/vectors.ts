@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root: two directories up from test/helpers. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const VECTORS_DIR = resolve(REPO_ROOT, "..", "shared", "vectors");
+/** `../shared/vectors` next to the repository; OPENMESH_VECTORS_DIR overrides it (and lets the skip path be tried). */
+export const VECTORS_DIR = process.env.OPENMESH_VECTORS_DIR ?? resolve(REPO_ROOT, "..", "shared", "vectors");
 
 export function vectorsAvailable(): boolean {
   return existsSync(VECTORS_DIR);
