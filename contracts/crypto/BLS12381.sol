@@ -271,7 +271,8 @@ library BLS12381 {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @dev Writes H(message) (128 bytes) at `out`; uses memory from `scratch` up as temporary space (past the free
-    /// memory pointer, never allocated). In assembly: about 5k gas less than the same steps in Solidity.
+    /// memory pointer, never allocated). In assembly: 14.9k gas for a 32-byte message at Prague against ~18.3k for
+    /// the same steps in plain Solidity (TOOLCHAIN.md); the precompiles alone cost ~13.2k.
     function _hashToG1At(bytes memory message, bytes memory dst, uint256 out, uint256 scratch) private view {
         _expandMessageXmdAt(message, dst, scratch, scratch + 128);
         _mapUniformBytesToG1At(scratch, out, scratch + 128);
