@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Arrays} from "@openzeppelin/contracts/utils/Arrays.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
+import {IStaking} from "../interfaces/IStaking.sol";
+import {IStakeVotes} from "../interfaces/IStakeVotes.sol";
+import {OperatorRegistry} from "./OperatorRegistry.sol";
+import {StakeVotes} from "./StakeVotes.sol";
+import {StakeMath} from "./lib/StakeMath.sol";
+import {ValidatorRanking} from "./lib/ValidatorRanking.sol";
+
+/// @title OpenMesh staking: operators, delegation, unbonding, rewards, jailing, slashing
+/// @notice Every operator has one bonded share pool held by its owner (self-stake) and its delegators alike,
+/// and one unbonding pool. Rewards raise the bonded share price (the commission is minted as owner shares);
+/// a slash lowers the price of both pools, so self-stake, delegations and pending withdrawals lose the same
+/// fraction, with no loop over holders. Active operators are ranked incrementally by bonded stake
+/// (`ValidatorRanking`); `ValidatorSetManager` freezes the top `maxValidators` at each epoch.
+/// Privileged functions are `restricted` through the AccessManager (admin: the timelock).
+/// @dev Invariants (tested in test/solidity/staking):
+///  - token balance == sum over operators of (bondedStake + unbondingStake) + totalSlashLocked;
+///  - an account's bonded value, floor(shares * bondedStake / bondedShares), never exceeds its pro-rata part;
+///  - the ranking's top set is exactly the best `maxValidators` Active operators by (stake desc, address asc).
+contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using ValidatorRanking for ValidatorRanking.Ranking;
+
+    IERC20 private immutable _token;
+    IStakeVotes private immutable _stakeVotes;
+
+    /// @param initialAuthority the AccessManager
+    /// @param openToken the OPEN token
+    /// @param initialTreasury where slashed OPEN goes by default (the DAO timelock)
+    constructor(address initialAuthority, address openToken, address initialTreasury) AccessManaged(initialAuthority) {
+        if (initialTreasury == address(0)) revert StakingZeroTreasury();
+        _token = IERC20(openToken);
+        _stakeVotes = new StakeVotes(openToken);
+        minStake = 10_000e18;
+        unbondingPeriod = 7 days;
+        jailPeriod = 1 days;
+        commissionIncreaseDelay = 7 days;
+        maxCommissionWad = 0.25e18;
+        maxValidators = 100;
+        treasury = initialTreasury;
+        slashDestination = SlashDestination.Treasury;
+        _slashFractionWad[SlashReason.DoubleSign] = 0.05e18;
+        _slashFractionWad[SlashReason.Downtime] = 0.01e18;
+        _slashFractionWad[SlashReason.Fault] = 0.02e18;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Registration and self-stake
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IOperatorRegistry
+    function register(Registration calldata registration) external nonReentrant {
+        address operator = msg.sender;
+        if (registration.stake < minStake) revert StakingBelowMinimum(registration.stake, minStake);
+        _checkCommission(registration.commissionWad);
+        _registerIdentity(operator, registration);
+        _bond(operator, operator, registration.stake);
+        _syncRanking(operator);
+        _collect(operator, registration.stake);
+    }
+
+    /// @inheritdoc IStaking
+    function addStake(uint256 amount) external nonReentrant returns (uint256 shares) {
+        address operator = msg.sender;
+        Operator storage op = _requireOperator(operator);
+        if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        shares = _bond(operator, operator, amount);
+        if (op.status == OperatorStatus.Inactive && _selfStake(operator) >= minStake) {
+            _setStatus(operator, op, OperatorStatus.Active);
+        }
+        _syncRanking(operator);
+        _collect(operator, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function requestUnbonding(uint256 shares) external nonReentrant returns (uint256 requestId) {
+        address operator = msg.sender;
+        Operator storage op = _requireOperator(operator);
+        uint256 principal;
+        (requestId, principal) = _unbond(operator, operator, shares);
+        if (op.status == OperatorStatus.Active) {
+            uint256 remainingShares = _positions[operator][operator].shares;
+            if (remainingShares == 0) {
+                _setStatus(operator, op, OperatorStatus.Inactive);
+            } else {
+                uint256 remaining = _selfStake(operator);
+                if (remaining < minStake) revert StakingBelowMinimum(remaining, minStake);
+            }
+        }
+        _syncRanking(operator);
+        _stakeVotes.removeVotingUnits(operator, principal);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Delegation
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStaking
+    function delegate(address operator, uint256 amount) external nonReentrant returns (uint256 shares) {
+        Operator storage op = _requireOperator(operator);
+        if (operator == msg.sender) revert DelegationToOwnOperator(operator);
+        if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        shares = _bond(operator, msg.sender, amount);
+        _syncRanking(operator);
+        _collect(msg.sender, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function undelegate(address operator, uint256 shares) external nonReentrant returns (uint256 requestId) {
+        _requireOperator(operator);
+        if (operator == msg.sender) revert DelegationToOwnOperator(operator);
+        uint256 principal;
+        (requestId, principal) = _unbond(operator, msg.sender, shares);
+        _syncRanking(operator);
+        _stakeVotes.removeVotingUnits(msg.sender, principal);
+    }
+
+    /// @inheritdoc IStaking
+    function withdraw(uint256 requestId) external nonReentrant returns (uint256 amount) {
+        UnbondingRequest memory request = _unbondingRequests[requestId];
+        if (request.account == address(0)) revert StakingUnknownUnbondingRequest(requestId);
+        if (request.account != msg.sender) revert StakingNotRequestOwner(requestId, request.account, msg.sender);
+        if (block.timestamp < request.releaseTime) {
+            revert StakingWithdrawTooEarly(requestId, request.releaseTime, block.timestamp);
+        }
+        Pool storage pool = _pools[request.operator];
+        amount = StakeMath.toStake(request.shares, pool.unbondingShares, pool.unbondingStake);
+        pool.unbondingShares -= request.shares;
+        pool.unbondingStake -= amount;
+        delete _unbondingRequests[requestId];
+        emit Withdrawn(requestId, request.operator, request.account, amount);
+        if (amount != 0) _token.safeTransfer(request.account, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function setCommission(uint64 commissionWad) external {
+        address operator = msg.sender;
+        Operator storage op = _requireOperator(operator);
+        _checkCommission(commissionWad);
+        uint64 current = _applyDueCommission(operator, op);
+        if (commissionWad <= current) {
+            op.commissionWad = commissionWad;
+            op.pendingCommissionWad = 0;
+            op.pendingCommissionTime = 0;
+            emit CommissionChanged(operator, current, commissionWad);
+        } else {
+            uint64 effectiveTime = uint64(block.timestamp) + commissionIncreaseDelay;
+            op.pendingCommissionWad = commissionWad;
+            op.pendingCommissionTime = effectiveTime;
+            emit CommissionIncreaseScheduled(operator, commissionWad, effectiveTime);
+        }
+    }
+
+    /// @inheritdoc IStaking
+    function unjail() external {
+        address operator = msg.sender;
+        Operator storage op = _requireOperator(operator);
+        if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        if (op.status != OperatorStatus.Jailed) revert StakingOperatorNotJailed(operator);
+        if (block.timestamp < op.jailedUntil) {
+            revert StakingJailPeriodNotOver(operator, op.jailedUntil, block.timestamp);
+        }
+        uint256 selfStake = _selfStake(operator);
+        if (selfStake < minStake) revert StakingBelowMinimum(selfStake, minStake);
+        op.jailedUntil = 0;
+        _setStatus(operator, op, OperatorStatus.Active);
+        _syncRanking(operator);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Restricted: rewards, slashing, jailing
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStaking
+    function distributeRewards(address operator, uint256 amount) external restricted nonReentrant {
+        Operator storage op = _requireOperator(operator);
+        if (amount == 0) revert StakingZeroAmount();
+        Pool storage pool = _pools[operator];
+        uint64 commissionWad = uint64(Math.min(_applyDueCommission(operator, op), maxCommissionWad));
+        // Nobody holds shares (everyone left): the whole reward goes to the owner, as new shares, so a late
+        // claim never gets stuck.
+        uint256 commission = pool.bondedShares == 0 ? amount : StakeMath.mulWad(amount, commissionWad);
+        // The holders' part raises the price first; the commission then buys owner shares at that price.
+        pool.bondedStake += amount - commission;
+        uint256 commissionShares = StakeMath.toShares(commission, pool.bondedShares, pool.bondedStake);
+        pool.bondedStake += commission;
+        if (commissionShares != 0) {
+            pool.bondedShares += commissionShares;
+            _positions[operator][operator].shares += commissionShares;
+        }
+        emit RewardsDistributed(operator, amount, commission, commissionShares);
+        _syncRanking(operator);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IStaking
+    function slash(
+        address operator,
+        uint256 fractionWad,
+        SlashReason reason
+    ) external restricted nonReentrant returns (uint256 slashed) {
+        _requireOperator(operator);
+        if (fractionWad == 0 || fractionWad > MAX_SLASH_FRACTION_WAD) {
+            revert StakingInvalidSlashFraction(fractionWad, MAX_SLASH_FRACTION_WAD);
+        }
+        Pool storage pool = _pools[operator];
+        uint256 bondedSlashed = StakeMath.mulWad(pool.bondedStake, fractionWad);
+        uint256 unbondingSlashed = StakeMath.mulWad(pool.unbondingStake, fractionWad);
+        pool.bondedStake -= bondedSlashed;
+        pool.unbondingStake -= unbondingSlashed;
+        slashed = bondedSlashed + unbondingSlashed;
+        SlashDestination destination = slashDestination;
+        if (destination == SlashDestination.Burn) totalSlashLocked += slashed;
+        emit OperatorSlashed(operator, reason, fractionWad, bondedSlashed, unbondingSlashed, destination);
+        _syncRanking(operator);
+        if (destination == SlashDestination.Treasury && slashed != 0) _token.safeTransfer(treasury, slashed);
+    }
+
+    /// @inheritdoc IStaking
+    function jail(address operator) external restricted {
+        Operator storage op = _requireOperator(operator);
+        // Tombstoned is stronger than jailed: nothing to do (callers need not check first).
+        if (op.status == OperatorStatus.Tombstoned) return;
+        uint64 jailedUntil = uint64(block.timestamp) + jailPeriod;
+        if (op.jailedUntil > jailedUntil) jailedUntil = op.jailedUntil;
+        op.jailedUntil = jailedUntil;
+        _setStatus(operator, op, OperatorStatus.Jailed);
+        emit OperatorJailed(operator, jailedUntil);
+        _syncRanking(operator);
+    }
+
+    /// @inheritdoc IStaking
+    function tombstone(address operator) external restricted {
+        Operator storage op = _requireOperator(operator);
+        // Idempotent, so a second double-sign proof still slashes without failing here.
+        if (op.status == OperatorStatus.Tombstoned) return;
+        _setStatus(operator, op, OperatorStatus.Tombstoned);
+        _syncRanking(operator);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Restricted: governance parameters
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStaking
+    function setMinStake(uint256 value) external restricted {
+        if (value == 0) revert StakingInvalidParameter(value, 1, type(uint256).max);
+        emit MinStakeSet(minStake, value);
+        minStake = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setUnbondingPeriod(uint64 value) external restricted {
+        _checkPeriod(value);
+        emit UnbondingPeriodSet(unbondingPeriod, value);
+        unbondingPeriod = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setJailPeriod(uint64 value) external restricted {
+        _checkPeriod(value);
+        emit JailPeriodSet(jailPeriod, value);
+        jailPeriod = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setMaxCommission(uint64 value) external restricted {
+        if (value > StakeMath.WAD) revert StakingInvalidParameter(value, 0, StakeMath.WAD);
+        emit MaxCommissionSet(maxCommissionWad, value);
+        maxCommissionWad = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setCommissionIncreaseDelay(uint64 value) external restricted {
+        _checkPeriod(value);
+        emit CommissionIncreaseDelaySet(commissionIncreaseDelay, value);
+        commissionIncreaseDelay = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setMaxValidators(uint32 value) external restricted {
+        if (value == 0 || value > MAX_VALIDATORS_LIMIT) revert StakingInvalidParameter(value, 1, MAX_VALIDATORS_LIMIT);
+        emit MaxValidatorsSet(maxValidators, value);
+        maxValidators = value;
+        _ranking.rebalance(value);
+    }
+
+    /// @inheritdoc IStaking
+    function setSlashFraction(SlashReason reason, uint64 value) external restricted {
+        if (value == 0 || value > MAX_SLASH_FRACTION_WAD) {
+            revert StakingInvalidSlashFraction(value, MAX_SLASH_FRACTION_WAD);
+        }
+        emit SlashFractionSet(reason, _slashFractionWad[reason], value);
+        _slashFractionWad[reason] = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setSlashDestination(SlashDestination destination, address newTreasury) external restricted {
+        if (newTreasury == address(0)) revert StakingZeroTreasury();
+        slashDestination = destination;
+        treasury = newTreasury;
+        emit SlashDestinationSet(destination, newTreasury);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStaking
+    function validatorCandidates() external view returns (Validator[] memory validators) {
+        uint256[] memory keys = _ranking.top.keys;
+        // Ascending keys; a higher key is a better rank, so the set order is the reverse.
+        Arrays.sort(keys);
+        uint256 count = keys.length;
+        validators = new Validator[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 key = keys[count - 1 - i];
+            address operator = ValidatorRanking.operatorOf(key);
+            Operator storage op = _operators[operator];
+            validators[i] = Validator({
+                operator: operator,
+                signer: op.signer,
+                stake: ValidatorRanking.stakeOf(key),
+                blsPubkey: _blsPubkey(op)
+            });
+        }
+    }
+
+    /// @inheritdoc IStaking
+    function operatorInfo(address operator) external view returns (OperatorInfo memory info) {
+        Operator storage op = _requireOperator(operator);
+        Pool storage pool = _pools[operator];
+        uint256 selfShares = _positions[operator][operator].shares;
+        info = OperatorInfo({
+            status: op.status,
+            signer: op.signer,
+            blsPubkeyHash: op.blsPubkeyHash,
+            jailedUntil: op.jailedUntil,
+            commissionWad: _commissionNow(op),
+            pendingCommissionWad: op.pendingCommissionWad,
+            pendingCommissionTime: op.pendingCommissionTime,
+            bondedStake: pool.bondedStake,
+            bondedShares: pool.bondedShares,
+            unbondingStake: pool.unbondingStake,
+            unbondingShares: pool.unbondingShares,
+            selfShares: selfShares,
+            selfStake: StakeMath.toStake(selfShares, pool.bondedShares, pool.bondedStake)
+        });
+    }
+
+    /// @inheritdoc IStaking
+    function statusOf(address operator) external view returns (OperatorStatus status) {
+        return _operators[operator].status;
+    }
+
+    /// @inheritdoc IStaking
+    function poolOf(address operator) external view returns (Pool memory pool) {
+        return _pools[operator];
+    }
+
+    /// @inheritdoc IStaking
+    function positionOf(
+        address operator,
+        address account
+    ) external view returns (uint256 shares, uint256 stake, uint256 principal) {
+        Position storage position = _positions[operator][account];
+        Pool storage pool = _pools[operator];
+        shares = position.shares;
+        stake = StakeMath.toStake(shares, pool.bondedShares, pool.bondedStake);
+        principal = position.principal;
+    }
+
+    /// @inheritdoc IStaking
+    function unbondingRequest(
+        uint256 requestId
+    ) external view returns (UnbondingRequest memory request, uint256 amount) {
+        request = _unbondingRequests[requestId];
+        Pool storage pool = _pools[request.operator];
+        amount = StakeMath.toStake(request.shares, pool.unbondingShares, pool.unbondingStake);
+    }
+
+    /// @inheritdoc IStaking
+    function previewDelegate(address operator, uint256 amount) external view returns (uint256 shares) {
+        Pool storage pool = _pools[operator];
+        return StakeMath.toShares(amount, pool.bondedShares, pool.bondedStake);
+    }
+
+    /// @inheritdoc IStaking
+    function commissionOf(address operator) external view returns (uint64 commissionWad) {
+        return _commissionNow(_requireOperator(operator));
+    }
+
+    /// @inheritdoc IStaking
+    function slashFractionWad(SlashReason reason) external view returns (uint64 fractionWad) {
+        return _slashFractionWad[reason];
+    }
+
+    /// @inheritdoc IStaking
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IStaking
+    function stakeVotes() external view returns (address) {
+        return address(_stakeVotes);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Mints bonded shares of `operator` to `account` for `amount` (effects only; `_collect` pulls the
+    /// OPEN and adds the voting units afterwards).
+    function _bond(address operator, address account, uint256 amount) private returns (uint256 shares) {
+        if (amount == 0) revert StakingZeroAmount();
+        Pool storage pool = _pools[operator];
+        shares = StakeMath.toShares(amount, pool.bondedShares, pool.bondedStake);
+        if (shares == 0) revert StakingAmountTooSmall(amount);
+        pool.bondedShares += shares;
+        pool.bondedStake += amount;
+        Position storage position = _positions[operator][account];
+        position.shares += shares;
+        position.principal += amount;
+        emit Staked(operator, account, amount, shares);
+    }
+
+    /// @dev Interactions of a deposit: voting units to the staker, then the OPEN pulled from it.
+    function _collect(address account, uint256 amount) private {
+        _stakeVotes.addVotingUnits(account, amount);
+        _token.safeTransferFrom(account, address(this), amount);
+    }
+
+    /// @dev Moves `shares` of `account`'s bonded position into the unbonding pool and records a request.
+    /// Returns the request id and the principal (voting units) that left.
+    function _unbond(
+        address operator,
+        address account,
+        uint256 shares
+    ) private returns (uint256 requestId, uint256 principalOut) {
+        if (shares == 0) revert StakingZeroAmount();
+        Position storage position = _positions[operator][account];
+        uint256 held = position.shares;
+        if (shares > held) revert StakingInsufficientShares(operator, account, held, shares);
+        Pool storage pool = _pools[operator];
+        uint256 amount = StakeMath.toStake(shares, pool.bondedShares, pool.bondedStake);
+        uint256 unbondingShares = StakeMath.toShares(amount, pool.unbondingShares, pool.unbondingStake);
+        if (unbondingShares == 0) revert StakingAmountTooSmall(amount);
+        principalOut = shares == held ? position.principal : Math.mulDiv(position.principal, shares, held);
+        position.shares = held - shares;
+        position.principal -= principalOut;
+        pool.bondedShares -= shares;
+        pool.bondedStake -= amount;
+        pool.unbondingShares += unbondingShares;
+        pool.unbondingStake += amount;
+        requestId = ++unbondingRequestCount;
+        uint64 releaseTime = uint64(block.timestamp) + unbondingPeriod;
+        _unbondingRequests[requestId] = UnbondingRequest({
+            account: account,
+            releaseTime: releaseTime,
+            operator: operator,
+            shares: unbondingShares
+        });
+        emit UnbondingRequested(requestId, operator, account, shares, amount, unbondingShares, releaseTime);
+    }
+
+    /// @dev Re-ranks the operator after any change of its bonded stake or status.
+    function _syncRanking(address operator) private {
+        _ranking.update(
+            operator,
+            _pools[operator].bondedStake,
+            _operators[operator].status == OperatorStatus.Active,
+            maxValidators
+        );
+    }
+
+    function _setStatus(address operator, Operator storage op, OperatorStatus newStatus) private {
+        OperatorStatus oldStatus = op.status;
+        if (oldStatus == newStatus) return;
+        op.status = newStatus;
+        emit OperatorStatusChanged(operator, oldStatus, newStatus);
+    }
+
+    function _selfStake(address operator) private view returns (uint256) {
+        Pool storage pool = _pools[operator];
+        return StakeMath.toStake(_positions[operator][operator].shares, pool.bondedShares, pool.bondedStake);
+    }
+
+    /// @dev Applies a scheduled commission increase whose time has come; returns the commission in force.
+    function _applyDueCommission(address operator, Operator storage op) private returns (uint64 current) {
+        current = op.commissionWad;
+        uint64 pendingTime = op.pendingCommissionTime;
+        if (pendingTime != 0 && block.timestamp >= pendingTime) {
+            uint64 pending = op.pendingCommissionWad;
+            op.commissionWad = pending;
+            op.pendingCommissionWad = 0;
+            op.pendingCommissionTime = 0;
+            emit CommissionChanged(operator, current, pending);
+            current = pending;
+        }
+    }
+
+    /// @dev The commission in force now, capped by the current cap.
+    function _commissionNow(Operator storage op) private view returns (uint64) {
+        uint64 commission = op.commissionWad;
+        uint64 pendingTime = op.pendingCommissionTime;
+        if (pendingTime != 0 && block.timestamp >= pendingTime) commission = op.pendingCommissionWad;
+        return commission > maxCommissionWad ? maxCommissionWad : commission;
+    }
+
+    function _checkCommission(uint64 commissionWad) private view {
+        if (commissionWad > maxCommissionWad) revert DelegationCommissionOverCap(commissionWad, maxCommissionWad);
+    }
+
+    function _checkPeriod(uint64 value) private pure {
+        if (value > MAX_PERIOD) revert StakingInvalidParameter(value, 0, MAX_PERIOD);
+    }
+}

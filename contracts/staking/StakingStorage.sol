@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IStaking} from "../interfaces/IStaking.sol";
+import {ValidatorRanking} from "./lib/ValidatorRanking.sol";
+
+/// @title Storage layout of the staking contract, in one place
+/// @notice Constants, governance parameters, operator identities, share pools and the validator ranking.
+/// The operator id is the owner's address. (All state of the staking contract lives here, by design, hence
+/// more state variables than the linter's default limit.)
+// solhint-disable-next-line max-states-count
+abstract contract StakingStorage is IStaking {
+    // ---------------------------------------------------------------------------------------------------------
+    // Constants
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Longest libp2p peer id accepted, bytes.
+    uint256 public constant MAX_PEER_ID_LENGTH = 128;
+    /// @notice Longest endpoint multiaddr accepted, bytes.
+    uint256 public constant MAX_ENDPOINT_LENGTH = 256;
+    /// @notice Hard cap of any slash fraction (governance cannot go above): 50%.
+    uint256 public constant MAX_SLASH_FRACTION_WAD = 0.5e18;
+    /// @notice Hard cap of the validator set size: bounds the gas of freezing a set.
+    uint32 public constant MAX_VALIDATORS_LIMIT = 256;
+    /// @notice Longest unbonding period, jail period or commission delay governance can set.
+    uint64 public constant MAX_PERIOD = 365 days;
+
+    uint256 internal constant BLS_PUBKEY_LENGTH = 256;
+    uint256 internal constant BLS_POP_LENGTH = 128;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Types private to the implementation
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev 4 storage words (105 bytes of fields cannot fit in 3); grouped by what is read together.
+    // solhint-disable-next-line gas-struct-packing
+    struct Operator {
+        // word 0: read for every validator set member
+        address signer;
+        OperatorStatus status;
+        uint64 jailedUntil;
+        // word 1: the BLS key lives in a KeyStore data contract (8 words of storage otherwise)
+        address blsPubkeyPointer;
+        uint64 commissionWad;
+        // word 2
+        bytes32 blsPubkeyHash;
+        // word 3: a scheduled commission increase (time zero = none)
+        uint64 pendingCommissionWad;
+        uint64 pendingCommissionTime;
+    }
+
+    struct Network {
+        bytes peerId;
+        string endpoint;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Governance parameters (restricted setters in Staking)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStaking
+    uint256 public minStake;
+    /// @inheritdoc IStaking
+    uint64 public unbondingPeriod;
+    /// @inheritdoc IStaking
+    uint64 public jailPeriod;
+    /// @inheritdoc IStaking
+    uint64 public commissionIncreaseDelay;
+    /// @inheritdoc IStaking
+    uint64 public maxCommissionWad;
+    /// @inheritdoc IStaking
+    address public treasury;
+    /// @inheritdoc IStaking
+    SlashDestination public slashDestination;
+    /// @inheritdoc IStaking
+    uint32 public maxValidators;
+    mapping(SlashReason reason => uint64 fractionWad) internal _slashFractionWad;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Operators (identity)
+    // ---------------------------------------------------------------------------------------------------------
+
+    mapping(address operator => Operator) internal _operators;
+    mapping(address operator => Network) internal _networks;
+    mapping(address operator => Resources) internal _resources;
+    /// @dev every signer ever bound (never released)
+    mapping(address signer => address operator) internal _signerOperator;
+    /// @dev every BLS key ever bound (never released)
+    mapping(bytes32 blsPubkeyHash => address operator) internal _blsKeyOperator;
+    /// @dev current peer ids (released when changed)
+    mapping(bytes32 peerIdHash => address operator) internal _peerIdOperator;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Stake
+    // ---------------------------------------------------------------------------------------------------------
+
+    mapping(address operator => Pool) internal _pools;
+    mapping(address operator => mapping(address account => Position)) internal _positions;
+    mapping(uint256 requestId => UnbondingRequest) internal _unbondingRequests;
+    /// @notice Number of unbonding requests ever made; ids start at 1.
+    uint256 public unbondingRequestCount;
+    /// @inheritdoc IStaking
+    uint256 public totalSlashLocked;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Validator ranking: Active operators by bonded stake, top `maxValidators` kept apart
+    // ---------------------------------------------------------------------------------------------------------
+
+    ValidatorRanking.Ranking internal _ranking;
+}
