@@ -1,0 +1,148 @@
+import { expect } from "chai";
+import { Wallet, keccak256, toUtf8Bytes, Signature, recoverAddress } from "ethers";
+import { headerHash, ZERO_HASH, type Header } from "../../../keeper/src/checkpoint/header.js";
+import { rootOf } from "../../../keeper/src/checkpoint/leaves.js";
+import {
+  advanceLiveness,
+  counts,
+  livenessLeaves,
+  type LivenessEntry,
+} from "../../../keeper/src/checkpoint/liveness.js";
+import {
+  buildPayload,
+  PayloadError,
+  validatePayload,
+  type Commit,
+  type HeightContext,
+} from "../../../keeper/src/checkpoint/payload.js";
+import { computeRewards } from "../../../keeper/src/checkpoint/rewards.js";
+
+const wallets = [0, 1, 2, 3].map((i) => new Wallet(keccak256(toUtf8Bytes(`payload-${i}`))));
+const members = wallets.map((w) => w.address.toLowerCase());
+const stake = new Map(members.map((m, i) => [m, BigInt(i + 1) * 100n]));
+// The commit "digest" in these unit tests is a plain hash of the commit fields; the keeper uses the
+// EIP-712 vote digest of the checkpoint store.
+const digestOf = (c: Commit) => keccak256(toUtf8Bytes(`${c.epoch}/${c.height}/${c.round}/${c.valueHash}`));
+
+function commitBy(indices: number[], height: bigint, valueHash: string): Commit {
+  const c: Commit = { epoch: 1n, height, round: 0, valueHash, signatures: [] };
+  c.signatures = indices.map((i) => ({
+    signer: members[i]!,
+    ecdsa: wallets[i]!.signingKey.sign(digestOf(c)).serialized,
+    bls: "0x",
+  }));
+  return c;
+}
+
+function ctxAt(height: bigint, parentHash: string, previousLiveness: LivenessEntry[]): HeightContext {
+  return {
+    chainId: 31337n,
+    epoch: 1n,
+    height,
+    epochStartHeight: 1n,
+    parentHash,
+    previousLiveness,
+    previousMembers: members,
+    previousStake: stake,
+    members,
+    livenessWindow: 8,
+    verifyCommitSignature: (c, s) => recoverAddress(digestOf(c), Signature.from(s.ecdsa)).toLowerCase() === s.signer,
+  };
+}
+
+describe("checkpoint payload (roots recomputed from signed inputs)", () => {
+  const parent = keccak256(toUtf8Bytes("parent"));
+  const empty = advanceLiveness([], members, new Set(), 8, true).map((e) => ({ ...e, filled: 0, epochHeights: 0 }));
+
+  it("a proposal built from a > 2/3 commit validates at every honest validator", () => {
+    const ctx = ctxAt(2n, parent, empty);
+    const p = buildPayload(ctx, commitBy([1, 2, 3], 1n, parent));
+    expect(() => validatePayload(ctx, p)).to.not.throw();
+    const missed = p.liveness.find((e) => e.signer === members[0])!;
+    expect(counts(missed)).to.deep.equal({ signed: 0, missed: 1 });
+    expect(p.header.livenessRoot).to.equal(rootOf("liveness", livenessLeaves(p.liveness)));
+  });
+
+  it("rejects a commit holding exactly 2/3 or less of the stake", () => {
+    // stakes 100, 200, 300, 400: validators 0+3 hold 500 of 1000
+    const ctx = ctxAt(2n, parent, empty);
+    const p = buildPayload(ctx, commitBy([1, 2, 3], 1n, parent));
+    p.lastCommit = commitBy([0, 3], 1n, parent);
+    expect(() => validatePayload(ctx, p)).to.throw(PayloadError, "2/3");
+  });
+
+  it("rejects liveness the proposer edited (a validator shown as signing that did not)", () => {
+    const ctx = ctxAt(2n, parent, empty);
+    const p = buildPayload(ctx, commitBy([1, 2, 3], 1n, parent));
+    const forged = p.liveness.map((e) => (e.signer === members[0] ? { ...e, bits: 1n } : e));
+    expect(() => validatePayload(ctx, { ...p, liveness: forged })).to.throw(PayloadError, "liveness");
+  });
+
+  it("rejects a forged commit signature, a repeated signer and a wrong parent", () => {
+    const ctx = ctxAt(2n, parent, empty);
+    const good = buildPayload(ctx, commitBy([1, 2, 3], 1n, parent));
+    const bad = structuredClone(good);
+    bad.lastCommit!.signatures[0]!.ecdsa = wallets[0]!.signingKey.sign(parent).serialized;
+    expect(() => validatePayload(ctx, bad)).to.throw(PayloadError, "signature");
+    const dup = structuredClone(good);
+    dup.lastCommit!.signatures.push(dup.lastCommit!.signatures[0]!);
+    expect(() => validatePayload(ctx, dup)).to.throw(PayloadError, "repeats");
+    const other = ctxAt(2n, keccak256("0x01"), empty);
+    expect(() => validatePayload(other, good)).to.throw(PayloadError, "parentHash");
+  });
+
+  it("at an epoch start carries the chain's closing liveness and pays the finished epoch's rewards", () => {
+    const closingLiveness = advanceLiveness(empty, members, new Set(members.slice(1)), 8, false);
+    const closingHeader: Header = {
+      chainId: 31337n,
+      epoch: 1n,
+      height: 9n,
+      parentHash: ZERO_HASH,
+      porRoot: ZERO_HASH,
+      taskRoot: ZERO_HASH,
+      livenessRoot: rootOf("liveness", livenessLeaves(closingLiveness)),
+      rewardsRoot: ZERO_HASH,
+      totalRewards: 0n,
+      faultsRoot: ZERO_HASH,
+    };
+    const operators = members.map((_, i) => `0x${String(i + 1).padStart(40, "0")}`);
+    const ctx: HeightContext = {
+      ...ctxAt(10n, headerHash(closingHeader), []),
+      epoch: 2n,
+      epochStartHeight: 10n,
+      previousLiveness: undefined,
+      closingHeader,
+      rewardsBudget: 1_000_000n,
+      rewardMembers: members.map((signer, i) => ({ operator: operators[i]!, signer, stake: stake.get(signer)! })),
+    };
+    const p = buildPayload(ctx, null, closingLiveness);
+    expect(() => validatePayload(ctx, p)).to.not.throw();
+    expect(p.header.totalRewards).to.be.greaterThan(0n);
+    expect(p.header.totalRewards).to.be.at.most(1_000_000n);
+    expect(p.rewards.map((r) => r.operator)).to.not.include(operators[0]); // it signed nothing
+    const forged = structuredClone(p);
+    forged.closing!.liveness = advanceLiveness(empty, members, new Set(members), 8, false);
+    expect(() => validatePayload(ctx, forged)).to.throw(PayloadError, "closing liveness");
+  });
+});
+
+describe("rewards split (property)", () => {
+  it("never pays more than the budget and pays in proportion to stake x signed heights", () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed);
+    for (let run = 0; run < 500; run++) {
+      const n = 1 + (rand() % 20);
+      const budget = BigInt(rand()) * BigInt(rand());
+      const ms = Array.from({ length: n }, (_, i) => ({
+        operator: `0x${String(i + 1).padStart(40, "0")}`,
+        signer: `0x${String(i + 100).padStart(40, "0")}`,
+        stake: BigInt(1 + (rand() % 1_000_000)) * 10n ** 18n,
+      }));
+      const signed = new Map(ms.map((m) => [m.signer, rand() % 101]));
+      const { leaves, total } = computeRewards(budget, ms, signed);
+      expect(total <= budget, `run ${run}`).to.equal(true);
+      expect(leaves.reduce((s, l) => s + l.amount, 0n)).to.equal(total);
+      leaves.forEach((l, i) => expect(l.index).to.equal(i));
+    }
+  });
+});
