@@ -1,17 +1,37 @@
 // Deploys the whole protocol from a validated GenesisConfig with one ethers signer, and
 // hands every privilege to governance: the AccessManager's only admin is the timelock, the
 // timelock's only proposer is the governor, and the deployer keeps nothing.
-import { getAddress, isAddress, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 import {
+  getAddress,
+  getCreateAddress,
+  isAddress,
+  type BaseContract,
+  type ContractTransactionResponse,
+  type Provider,
+  type Signer,
+} from "ethers";
+import {
+  CheckpointStore__factory,
+  EvidenceHandler__factory,
   OpenAccessManager__factory,
   OpenGovernor__factory,
   OpenTimelock__factory,
   OpenToken__factory,
   OpenVestingWallet__factory,
+  RewardsDistributor__factory,
+  Staking__factory,
+  TaskManager__factory,
+  ValidatorSetManager__factory,
+  type CheckpointStore,
+  type EvidenceHandler,
   type OpenAccessManager,
   type OpenGovernor,
   type OpenTimelock,
   type OpenToken,
+  type RewardsDistributor,
+  type Staking,
+  type TaskManager,
+  type ValidatorSetManager,
 } from "../../types/ethers-contracts/index.js";
 import type { DeployedContract, DeploymentFile, GenesisGrantRecord } from "./deployment-file.js";
 import { planGenesis, TOTAL_SUPPLY_WEI, type GenesisConfig } from "./genesis-config.js";
@@ -27,8 +47,24 @@ export interface Deployed {
   timelock: OpenTimelock;
   governor: OpenGovernor;
   accessManager: OpenAccessManager;
+  staking: Staking;
+  validatorSets: ValidatorSetManager;
+  checkpoints: CheckpointStore;
+  rewards: RewardsDistributor;
+  evidence: EvidenceHandler;
+  tasks: TaskManager;
   file: DeploymentFile;
 }
+
+/** AccessManager roles of the protocol's contracts (role 0, the admin, is the timelock). */
+export const ROLES = {
+  /** the checkpoint store records each epoch's certified rewards */
+  REWARDS_RECORDER: 1n,
+  /** the rewards distributor pays claims into staking pools */
+  REWARDS_PAYER: 2n,
+  /** the evidence handler slashes, jails and tombstones */
+  SLASHER: 3n,
+} as const;
 
 const OPEN = 10n ** 18n;
 
@@ -36,9 +72,15 @@ function contractRecord(address: string, source: string, name: string): Deployed
   return { address, artifact: `${source}:${name}`, abi: `abi/${name}.json` };
 }
 
-/** Resolves "account:N" and checks literal addresses; "treasury" is resolved by the caller. */
-function resolveRef(ref: string, treasury: string, opts: DeployOptions): string {
-  if (ref === "treasury") return treasury;
+interface NamedAddresses {
+  treasury: string;
+  rewards: string;
+}
+
+/** Resolves "treasury", "rewards" and "account:N", and checks literal addresses. */
+function resolveRef(ref: string, named: NamedAddresses, opts: DeployOptions): string {
+  if (ref === "treasury") return named.treasury;
+  if (ref === "rewards") return named.rewards;
   const m = /^account:(\d+)$/.exec(ref);
   if (m) {
     const accounts = opts.localAccounts;
@@ -65,8 +107,12 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
 
   // Resolve every address before the first transaction, so a bad reference costs nothing.
   const plan = planGenesis(cfg);
-  const probeTreasury = "0x0000000000000000000000000000000000000001";
-  for (const g of plan) resolveRef(g.to, probeTreasury, opts);
+  const probe = {
+    treasury: "0x0000000000000000000000000000000000000001",
+    rewards: "0x0000000000000000000000000000000000000002",
+  };
+  for (const g of plan) resolveRef(g.to, probe, opts);
+  const p = cfg.protocol;
 
   log("deploying AccessManager (deployer is admin during set-up only)");
   const accessManager = await new OpenAccessManager__factory(signer).deploy(deployer);
@@ -86,11 +132,19 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   const latest = await provider.getBlock("latest");
   const vestingStart = cfg.vestingStart === "deploy" ? Number(latest?.timestamp ?? 0) : cfg.vestingStart;
 
+  // The token mints the node pool straight into the rewards distributor, deployed right after
+  // it: predict that address from the deployer's nonce (checked once deployed).
+  const vestingCount = plan.filter((x) => x.vesting).length;
+  const nonceNow = await provider.getTransactionCount(deployer, "pending");
+  // token, staking, validator sets, checkpoint store, then rewards
+  const predictedRewards = getCreateAddress({ from: deployer, nonce: nonceNow + vestingCount + 4 });
+  const named = { treasury, rewards: predictedRewards };
+
   const recipients: string[] = [];
   const amounts: bigint[] = [];
   const genesis: GenesisGrantRecord[] = [];
   for (const grant of plan) {
-    const beneficiary = resolveRef(grant.to, treasury, opts);
+    const beneficiary = resolveRef(grant.to, named, opts);
     let holder = beneficiary;
     if (grant.vesting) {
       const wallet = await new OpenVestingWallet__factory(signer).deploy(
@@ -118,9 +172,58 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   const token = await new OpenToken__factory(signer).deploy(recipients, amounts);
   await token.waitForDeployment();
 
-  log("deploying OpenGovernor");
+  const tokenAddress = await token.getAddress();
+  const manager = await accessManager.getAddress();
+
+  log("deploying Staking (and its StakeVotes), ValidatorSetManager, CheckpointStore");
+  const staking = await new Staking__factory(signer).deploy(manager, tokenAddress, treasury);
+  await staking.waitForDeployment();
+  const validatorSets = await new ValidatorSetManager__factory(signer).deploy(
+    manager,
+    await staking.getAddress(),
+    p.epochLengthSeconds,
+  );
+  await validatorSets.waitForDeployment();
+  const checkpoints = await new CheckpointStore__factory(signer).deploy(
+    await validatorSets.getAddress(),
+    manager,
+    p.checkpointInterval,
+  );
+  await checkpoints.waitForDeployment();
+
+  log("deploying RewardsDistributor (holds the node-operator pool), EvidenceHandler, TaskManager");
+  const rewards = await new RewardsDistributor__factory(signer).deploy(
+    tokenAddress,
+    await staking.getAddress(),
+    manager,
+    BigInt(p.emissionPerEpochWad),
+  );
+  await rewards.waitForDeployment();
+  if ((await rewards.getAddress()) !== predictedRewards) {
+    throw new Error(`rewards distributor at ${await rewards.getAddress()}, predicted ${predictedRewards}: aborting`);
+  }
+  const evidence = await new EvidenceHandler__factory(signer).deploy(
+    await staking.getAddress(),
+    await validatorSets.getAddress(),
+    await checkpoints.getAddress(),
+    tokenAddress,
+    manager,
+  );
+  await evidence.waitForDeployment();
+  const tasks = await new TaskManager__factory(signer).deploy(
+    tokenAddress,
+    await checkpoints.getAddress(),
+    await rewards.getAddress(),
+    manager,
+    p.taskProtocolFeeBps,
+    p.taskGracePeriodSeconds,
+  );
+  await tasks.waitForDeployment();
+
+  log("deploying OpenGovernor (votes: liquid + staked OPEN)");
+  const stakeVotes = await staking.stakeVotes();
   const governor = await new OpenGovernor__factory(signer).deploy(
-    await token.getAddress(),
+    stakeVotes,
     treasury,
     g.votingDelaySeconds,
     g.votingPeriodSeconds,
@@ -129,6 +232,21 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   );
   await governor.waitForDeployment();
   const governorAddress = await governor.getAddress();
+
+  log("wiring roles and local parameters");
+  await grantFunctionRole(accessManager, rewards, ["recordEpochRewards"], ROLES.REWARDS_RECORDER, checkpoints);
+  await grantFunctionRole(accessManager, staking, ["distributeRewards"], ROLES.REWARDS_PAYER, rewards);
+  await grantFunctionRole(accessManager, staking, ["slash", "jail", "tombstone"], ROLES.SLASHER, evidence);
+  await mined(checkpoints.setRewardsLedger(await rewards.getAddress()));
+  const st = p.staking;
+  if (st.minStakeOpen !== undefined) await mined(staking.setMinStake(BigInt(st.minStakeOpen) * OPEN));
+  if (st.unbondingPeriodSeconds !== undefined) await mined(staking.setUnbondingPeriod(st.unbondingPeriodSeconds));
+  if (st.jailPeriodSeconds !== undefined) await mined(staking.setJailPeriod(st.jailPeriodSeconds));
+  if (st.commissionIncreaseDelaySeconds !== undefined) {
+    await mined(staking.setCommissionIncreaseDelay(st.commissionIncreaseDelaySeconds));
+  }
+  if (st.maxValidators !== undefined) await mined(staking.setMaxValidators(st.maxValidators));
+  if (p.downtime) await mined(evidence.setDowntimeRule(p.downtime.window, p.downtime.minSignedPercent));
 
   log("handing control to governance");
   await mined(timelock.grantRole(await timelock.PROPOSER_ROLE(), governorAddress));
@@ -153,8 +271,60 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
       OpenTimelock: contractRecord(treasury, "contracts/governance/OpenTimelock.sol", "OpenTimelock"),
       OpenToken: contractRecord(await token.getAddress(), "contracts/token/OpenToken.sol", "OpenToken"),
       OpenGovernor: contractRecord(governorAddress, "contracts/governance/OpenGovernor.sol", "OpenGovernor"),
+      Staking: contractRecord(await staking.getAddress(), "contracts/staking/Staking.sol", "Staking"),
+      StakeVotes: contractRecord(stakeVotes, "contracts/staking/StakeVotes.sol", "StakeVotes"),
+      ValidatorSetManager: contractRecord(
+        await validatorSets.getAddress(),
+        "contracts/staking/ValidatorSetManager.sol",
+        "ValidatorSetManager",
+      ),
+      CheckpointStore: contractRecord(
+        await checkpoints.getAddress(),
+        "contracts/consensus/CheckpointStore.sol",
+        "CheckpointStore",
+      ),
+      RewardsDistributor: contractRecord(
+        await rewards.getAddress(),
+        "contracts/rewards/RewardsDistributor.sol",
+        "RewardsDistributor",
+      ),
+      EvidenceHandler: contractRecord(
+        await evidence.getAddress(),
+        "contracts/consensus/EvidenceHandler.sol",
+        "EvidenceHandler",
+      ),
+      TaskManager: contractRecord(await tasks.getAddress(), "contracts/tasks/TaskManager.sol", "TaskManager"),
     },
     genesis,
   };
-  return { token, timelock, governor, accessManager, file };
+  return {
+    token,
+    timelock,
+    governor,
+    accessManager,
+    staking,
+    validatorSets,
+    checkpoints,
+    rewards,
+    evidence,
+    tasks,
+    file,
+  };
+}
+
+/** Restricts `functions` of `target` to `role` and grants the role to `holder` (no execution delay). */
+async function grantFunctionRole(
+  manager: OpenAccessManager,
+  target: BaseContract,
+  functions: string[],
+  role: bigint,
+  holder: BaseContract,
+): Promise<void> {
+  const selectors = functions.map((f) => {
+    const fragment = target.interface.getFunction(f);
+    if (!fragment) throw new Error(`no function ${f}`);
+    return fragment.selector;
+  });
+  await mined(manager.setTargetFunctionRole(await target.getAddress(), selectors, role));
+  await mined(manager.grantRole(role, await holder.getAddress(), 0));
 }

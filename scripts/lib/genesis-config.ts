@@ -21,13 +21,15 @@ export const BUCKETS = {
 export type BucketName = keyof typeof BUCKETS;
 
 /**
- * A recipient: a literal address, "treasury" (the DAO timelock), or "account:N" (the N-th
- * account of a local development node; refused on other networks by the deploy script).
+ * A recipient: a literal address, "treasury" (the DAO timelock), "rewards" (the rewards
+ * distributor, for the node-operator pool) or "account:N" (the N-th account of a local
+ * development node; refused on other networks by the deploy script).
  */
+export const NAMED_RECIPIENTS = ["treasury", "rewards"] as const;
 const recipientRef = z
   .string()
-  .refine((s) => s === "treasury" || /^account:\d+$/.test(s) || isAddress(s), {
-    message: 'expected an address (0x + 40 hex), "treasury" or "account:N"',
+  .refine((s) => (NAMED_RECIPIENTS as readonly string[]).includes(s) || /^account:\d+$/.test(s) || isAddress(s), {
+    message: 'expected an address (0x + 40 hex), "treasury", "rewards" or "account:N"',
   })
   .refine((s) => !isAddress(s) || getAddress(s) !== ZeroAddress, { message: "the zero address cannot receive tokens" });
 
@@ -64,6 +66,37 @@ const schema = z
       /** votes needed to propose, in whole OPEN */
       proposalThresholdOpen: z.number().int().nonnegative(),
     }),
+    protocol: z
+      .object({
+        /** seconds an epoch lasts at least (validator sets change at epoch boundaries) */
+        epochLengthSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(30 * 24 * 3600),
+        /** heights between two submitted checkpoints */
+        checkpointInterval: z.number().int().min(1),
+        /** fraction of the free node pool emitted per epoch, WAD as a decimal string */
+        emissionPerEpochWad: z.string().regex(/^\d+$/, "expected a decimal integer string (WAD)"),
+        taskProtocolFeeBps: z.number().int().min(0).max(2000),
+        taskGracePeriodSeconds: seconds,
+        /** optional overrides of the staking defaults */
+        staking: z
+          .object({
+            minStakeOpen: z.number().int().positive().optional(),
+            unbondingPeriodSeconds: seconds.max(365 * 24 * 3600).optional(),
+            jailPeriodSeconds: seconds.max(365 * 24 * 3600).optional(),
+            commissionIncreaseDelaySeconds: seconds.max(365 * 24 * 3600).optional(),
+            maxValidators: z.number().int().min(1).max(256).optional(),
+          })
+          .strict()
+          .default({}),
+        /** optional overrides of the downtime rule */
+        downtime: z
+          .object({ window: z.number().int().min(1).max(256), minSignedPercent: z.number().int().min(1).max(100) })
+          .optional(),
+      })
+      .strict(),
     allocation: z.object(
       Object.fromEntries(Object.keys(BUCKETS).map((k) => [k, bucket])) as Record<BucketName, typeof bucket>,
     ),
@@ -119,8 +152,8 @@ export function parseGenesisConfig(raw: unknown): GenesisConfig {
           `allocation.${name}.beneficiaries.${i}.cliffSeconds: cliff ${cliff} s is longer than the vesting duration ${duration} s`,
         );
       }
-      if (b.vesting && x.to === "treasury") {
-        issues.push(`allocation.${name}.beneficiaries.${i}.to: the treasury cannot be a vesting beneficiary`);
+      if (b.vesting && (NAMED_RECIPIENTS as readonly string[]).includes(x.to)) {
+        issues.push(`allocation.${name}.beneficiaries.${i}.to: "${x.to}" cannot be a vesting beneficiary`);
       }
     });
   }

@@ -27,25 +27,30 @@ describe("Governance: Governor + Timelock + AccessManager", () => {
     expect(await timelock.hasRole(await timelock.PROPOSER_ROLE(), await governor.getAddress())).to.equal(true);
   });
 
-  it("changes a protocol parameter only through propose, vote, queue and execute", async () => {
-    const { governor, accessManager, voter, stranger } = await networkHelpers.loadFixture(fixture);
-    const ROLE = 42n;
-    const GUARDIAN_ROLE = 7n;
-    const target = await accessManager.getAddress();
-    const calldata = accessManager.interface.encodeFunctionData("setRoleGuardian", [ROLE, GUARDIAN_ROLE]);
+  it("changes protocol parameters only through propose, vote, queue and execute", async () => {
+    const { governor, staking, checkpoints, voter, stranger } = await networkHelpers.loadFixture(fixture);
+    const newMinStake = 25_000n * 10n ** 18n;
+    const targets = [await staking.getAddress(), await checkpoints.getAddress()];
+    const calldatas = [
+      staking.interface.encodeFunctionData("setMinStake", [newMinStake]),
+      checkpoints.interface.encodeFunctionData("setCheckpointInterval", [5n]),
+    ];
+    const values = [0n, 0n];
 
-    // Direct call by anyone (here the richest holder) reverts with the AccessManager's error.
-    await expect(accessManager.connect(stranger).setRoleGuardian(ROLE, GUARDIAN_ROLE))
-      .to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedAccount")
-      .withArgs(stranger.address, 0n);
-    await expect(accessManager.connect(voter).setRoleGuardian(ROLE, GUARDIAN_ROLE))
-      .to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedAccount")
-      .withArgs(voter.address, 0n);
+    // A direct call by anyone, even the largest holder, reverts with the AccessManaged error.
+    for (const caller of [stranger, voter]) {
+      await expect(staking.connect(caller).setMinStake(newMinStake))
+        .to.be.revertedWithCustomError(staking, "AccessManagedUnauthorized")
+        .withArgs(caller.address);
+      await expect(checkpoints.connect(caller).setCheckpointInterval(5n))
+        .to.be.revertedWithCustomError(checkpoints, "AccessManagedUnauthorized")
+        .withArgs(caller.address);
+    }
 
-    const description = "Make role 7 the guardian of role 42";
+    const description = "Raise the minimum stake to 25,000 OPEN and checkpoint every 5 heights";
     const descriptionHash = id(description);
-    await governor.connect(voter).propose([target], [0n], [calldata], description);
-    const proposalId = await governor.hashProposal([target], [0n], [calldata], descriptionHash);
+    await governor.connect(voter).propose(targets, values, calldatas, description);
+    const proposalId = await governor.hashProposal(targets, values, calldatas, descriptionHash);
     expect(await governor.state(proposalId)).to.equal(State.Pending);
 
     await networkHelpers.time.increase((await governor.votingDelay()) + 1n);
@@ -54,19 +59,20 @@ describe("Governance: Governor + Timelock + AccessManager", () => {
 
     await networkHelpers.time.increase(await governor.votingPeriod());
     expect(await governor.state(proposalId)).to.equal(State.Succeeded);
-    await governor.queue([target], [0n], [calldata], descriptionHash);
+    await governor.queue(targets, values, calldatas, descriptionHash);
     expect(await governor.state(proposalId)).to.equal(State.Queued);
 
     // The timelock delay holds: executing early fails.
     const timelock = await ethers.getContractAt("OpenTimelock", await governor.timelock());
-    await expect(governor.execute([target], [0n], [calldata], descriptionHash)).to.be.revertedWithCustomError(
+    await expect(governor.execute(targets, values, calldatas, descriptionHash)).to.be.revertedWithCustomError(
       timelock,
       "TimelockUnexpectedOperationState",
     );
     await networkHelpers.time.increase(10);
-    await governor.execute([target], [0n], [calldata], descriptionHash);
+    await governor.execute(targets, values, calldatas, descriptionHash);
     expect(await governor.state(proposalId)).to.equal(State.Executed);
-    expect(await accessManager.getRoleGuardian(ROLE)).to.equal(GUARDIAN_ROLE);
+    expect(await staking.minStake()).to.equal(newMinStake);
+    expect(await checkpoints.checkpointInterval()).to.equal(5n);
   });
 
   it("defeats a proposal that misses the 4% quorum", async () => {
@@ -75,7 +81,7 @@ describe("Governance: Governor + Timelock + AccessManager", () => {
     await token.connect(voter).transfer(stranger.address, (await token.totalSupply()) / 100n);
     await token.connect(stranger).delegate(stranger.address);
     await networkHelpers.mine(1);
-    const calldata = accessManager.interface.encodeFunctionData("setGrantDelay", [1n, 1n]);
+    const calldata = accessManager.interface.encodeFunctionData("setRoleGuardian", [1n, 2n]);
     const target = await accessManager.getAddress();
     await governor.connect(stranger).propose([target], [0n], [calldata], "small");
     const proposalId = await governor.hashProposal([target], [0n], [calldata], id("small"));

@@ -26,9 +26,11 @@ describe("OpenToken genesis allocation", () => {
     for (const [name, bps] of Object.entries(BUCKETS)) {
       expect(byBucket.get(name), name).to.equal((TOTAL_SUPPLY_WEI * BigInt(bps)) / 10_000n);
     }
-    // The treasury (timelock) holds node pool + ecosystem until the rewards contract takes the pool.
+    // The treasury (timelock) holds the ecosystem bucket; the node pool sits in the rewards distributor.
     const treasury = file.contracts.OpenTimelock!.address;
-    expect(await token.balanceOf(treasury)).to.equal((TOTAL_SUPPLY_WEI * 48n) / 100n);
+    expect(await token.balanceOf(treasury)).to.equal((TOTAL_SUPPLY_WEI * 20n) / 100n);
+    const rewards = file.contracts.RewardsDistributor!.address;
+    expect(await token.balanceOf(rewards)).to.equal((TOTAL_SUPPLY_WEI * 28n) / 100n);
   });
 
   it("has the token metadata of the spec and a timestamp clock", async () => {
