@@ -37,6 +37,8 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]
   { env: "OPENMESH_DHT_ADDRESS_SCOPE", path: ["p2p", "dhtAddressScope"], kind: "string" },
   { env: "OPENMESH_INBOUND_CONNECTION_THRESHOLD", path: ["p2p", "inboundConnectionThreshold"], kind: "int" },
   { env: "OPENMESH_P2P_LOOPBACK_WHITELIST", path: ["p2p", "loopbackWhitelist"], kind: "bool" },
+  { env: "OPENMESH_OPERATORS_FILE", path: ["p2p", "operatorsFile"], kind: "string" },
+  { env: "OPENMESH_CHAIN_ENABLED", path: ["chain", "enabled"], kind: "bool" },
   { env: "OPENMESH_CONFIRMATIONS", path: ["chain", "confirmations"], kind: "int" },
 ];
 
@@ -97,7 +99,7 @@ export function parseConfig(raw: unknown, sources: Map<string, string> = new Map
       .join("")
       .slice(1);
     const topField = issue.path.filter((p) => typeof p === "string").join(".");
-    const source = sources.get(topField) ?? sources.get("*") ?? "config";
+    const source = sources.get(topField) ?? sources.get("*") ?? "no config file or OPENMESH_* variable";
     const missing = "input" in issue && issue.input === undefined;
     const got = "input" in issue && !missing ? `, got ${describeInput(issue.input)}` : "";
     return `${field || "(root)"} (from ${source}): ${missing ? "missing; " : ""}${issue.message}${got}`;
@@ -144,12 +146,21 @@ export function loadConfig(opts: LoadConfigOptions = {}): KeeperConfig {
   }
 
   const config = parseConfig(raw, sources);
-  const abs = (field: "keyDir" | "dataDir" | "deploymentFile", p: string) =>
-    isAbsolute(p) ? p : resolve(pathBases.get(field) ?? (config[field] === undefined ? cwd : base), p);
+  const abs = (field: string, p: string, given: boolean) =>
+    isAbsolute(p) ? p : resolve(pathBases.get(field) ?? (given ? base : cwd), p);
+  const { operatorsFile } = config.p2p;
   return {
     ...config,
-    keyDir: abs("keyDir", config.keyDir),
-    dataDir: abs("dataDir", config.dataDir),
-    deploymentFile: abs("deploymentFile", config.deploymentFile ?? `deployments/${config.network}.json`),
+    p2p: {
+      ...config.p2p,
+      operatorsFile: operatorsFile === undefined ? undefined : abs("p2p.operatorsFile", operatorsFile, true),
+    },
+    keyDir: abs("keyDir", config.keyDir, true),
+    dataDir: abs("dataDir", config.dataDir, true),
+    deploymentFile: abs(
+      "deploymentFile",
+      config.deploymentFile ?? `deployments/${config.network}.json`,
+      config.deploymentFile !== undefined,
+    ),
   };
 }

@@ -30,7 +30,7 @@ const port = z
   .min(0, "expected a port in 0..65535")
   .max(65535, "expected a port in 0..65535");
 
-const nonEmptyPath = z.string().min(1, "expected a non-empty path");
+const nonEmptyPath = z.string("expected a path").min(1, "expected a non-empty path");
 
 export const P2pConfigSchema = z.strictObject({
   /** Where libp2p listens; port 0 picks a free port. */
@@ -69,48 +69,75 @@ export const P2pConfigSchema = z.strictObject({
   targetPeers: z.int().positive().default(50),
   /** Interval of the signed liveness heartbeat on /openmesh/heartbeat/1. */
   heartbeatIntervalMs: z.int().positive().default(5_000),
+  /**
+   * DEV ONLY until the chain-backed directory exists: a JSON array of registered operators
+   * ({peerId, operator, signer, status}) whose messages count. Without it (and without a chain
+   * directory) only this keeper itself is registered.
+   */
+  operatorsFile: nonEmptyPath.optional(),
   /** Timeout of one direct request/response exchange. */
   requestTimeoutMs: z.int().positive().default(10_000),
 });
 
 export const ChainConfigSchema = z.strictObject({
+  /**
+   * Off runs a mesh-only keeper (no RPC, no deployment file): development and p2p tests. Gossip is
+   * then signed for `chainId` below instead of the deployment's chain.
+   */
+  enabled: z.boolean().default(true),
+  /** chain id bound into gossip signatures when the chain is disabled */
+  chainId: z.int().positive().default(31337),
   /** Blocks a log must be buried under before the keeper acts on it (reorg safety). */
   confirmations: z.int().min(0).default(2),
   /** Head polling interval of the event watcher. */
   pollIntervalMs: z.int().positive().default(2_000),
 });
 
-export const KeeperConfigSchema = z.strictObject({
-  /** Network name; picks deployments/<network>.json unless deploymentFile is set. */
-  network: z
-    .string()
-    .regex(/^[a-z0-9-]+$/, "expected a network name like localhost or sepolia")
-    .default("localhost"),
-  /**
-   * The operator (staking) account this keeper acts for. Defaults to the signer address from
-   * the key directory: an operator may stake from a cold account and bind a hot signer to it.
-   */
-  operator: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address")
-    .optional(),
-  rpcUrl: z.url({ protocol: /^(https?|wss?)$/, error: "expected an http(s):// or ws(s):// JSON-RPC URL" }),
-  /** deployments/<network>.json written by the deploy script; resolved against the config file. */
-  deploymentFile: nonEmptyPath.optional(),
-  /** Directory holding the operator, BLS and libp2p keys (0700, files 0600). */
-  keyDir: nonEmptyPath,
-  /** Directory of the LevelDB store. */
-  dataDir: nonEmptyPath,
-  /** Host the metrics/health server binds to; loopback by default, expose deliberately. */
-  metricsHost: z.string().min(1).default("127.0.0.1"),
-  /** Port of /metrics and /health. */
-  metricsPort: port.default(9464),
-  /** Port of the keeper's HTTP API (served by the api module). */
-  apiPort: port.default(8080),
-  logLevel: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(", ")}`).default("info"),
-  p2p: P2pConfigSchema.default(() => P2pConfigSchema.parse({})),
-  chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
-});
+const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
+
+export const KeeperConfigSchema = z
+  .strictObject({
+    /** Network name; picks deployments/<network>.json unless deploymentFile is set. */
+    network: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, "expected a network name like localhost or sepolia")
+      .default("localhost"),
+    /**
+     * The operator (staking) account this keeper acts for. Defaults to the signer address from
+     * the key directory: an operator may stake from a cold account and bind a hot signer to it.
+     */
+    operator: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address")
+      .optional(),
+    /** JSON-RPC endpoint over HTTP(S); required unless chain.enabled is false. */
+    rpcUrl: z.url({ protocol: /^https?$/, error: RPC_URL_EXPECTED }).optional(),
+    /** deployments/<network>.json written by the deploy script; resolved against the config file. */
+    deploymentFile: nonEmptyPath.optional(),
+    /** Directory holding the operator, BLS and libp2p keys (0700, files 0600). */
+    keyDir: nonEmptyPath,
+    /** Directory of the LevelDB store. */
+    dataDir: nonEmptyPath,
+    /** Host the metrics/health server binds to; loopback by default, expose deliberately. */
+    metricsHost: z.string().min(1).default("127.0.0.1"),
+    /** Port of /metrics and /health. */
+    metricsPort: port.default(9464),
+    /** Port of the keeper's HTTP API (served by the api module). */
+    apiPort: port.default(8080),
+    logLevel: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(", ")}`).default("info"),
+    p2p: P2pConfigSchema.default(() => P2pConfigSchema.parse({})),
+    chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
+  })
+  .superRefine((c, ctx) => {
+    if (c.chain.enabled && c.rpcUrl === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rpcUrl"],
+        input: undefined,
+        message: `${RPC_URL_EXPECTED} (or chain.enabled: false)`,
+      });
+    }
+  });
 
 /** What the schema yields: paths still as written. */
 export type ParsedKeeperConfig = z.infer<typeof KeeperConfigSchema>;

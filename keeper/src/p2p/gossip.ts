@@ -50,6 +50,7 @@ export class Gossip {
   /** accepted messages, decoded once in the validator, picked up by the delivery event */
   private readonly accepted = new WeakMap<Message, GossipMessage<unknown>>();
   private readonly validationTimeoutMs: number;
+  private started = false;
 
   constructor(private readonly modules: GossipModules) {
     for (const spec of modules.topics) this.specs.set(topicId(spec), spec);
@@ -67,10 +68,14 @@ export class Gossip {
       pubsub.topicValidators.set(id, (peer, msg) => this.validate(peer, msg));
     }
     pubsub.addEventListener("gossipsub:message", this.onMessage);
+    // Subscriptions made before start (wiring time) join their topics now.
+    for (const id of this.handlers.keys()) pubsub.subscribe(id);
+    this.started = true;
   }
 
   stop(): void {
     const { pubsub } = this.modules;
+    this.started = false;
     pubsub.removeEventListener("gossipsub:message", this.onMessage);
     for (const id of this.specs.keys()) {
       pubsub.topicValidators.delete(id);
@@ -86,14 +91,14 @@ export class Gossip {
     return [id, spec];
   }
 
-  /** Subscribes to a declared topic; returns an unsubscribe function. */
+  /** Subscribes to a declared topic (before or after start); returns an unsubscribe function. */
   subscribe<T>(topic: TopicSpec<T>, handler: GossipHandler<T>): () => void {
     const [id] = this.spec(topic);
     let set = this.handlers.get(id);
     if (!set) {
       set = new Set();
       this.handlers.set(id, set);
-      this.modules.pubsub.subscribe(id);
+      if (this.started) this.modules.pubsub.subscribe(id);
     }
     const h = handler as GossipHandler<unknown>;
     set.add(h);
@@ -101,7 +106,7 @@ export class Gossip {
       set.delete(h);
       if (set.size === 0) {
         this.handlers.delete(id);
-        this.modules.pubsub.unsubscribe(id);
+        if (this.started) this.modules.pubsub.unsubscribe(id);
       }
     };
   }

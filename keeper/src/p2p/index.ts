@@ -16,6 +16,8 @@ export {
   type EnvelopeSigner,
 } from "./envelope.js";
 export { Gossip, UnknownTopicError, type GossipHandler } from "./gossip.js";
+export { HeartbeatService, type HeartbeatSeen } from "./heartbeat.js";
+export { OperatorsFileError, readOperatorsFile } from "./operators-file.js";
 export { P2pNode, type KeeperLibp2p, type P2pNodeModules } from "./p2p-node.js";
 export {
   protocolId,

@@ -63,7 +63,8 @@ describe("keeper config", () => {
     {
       name: "a missing rpcUrl",
       raw: { keyDir: "k", dataDir: "d" },
-      expect: /rpcUrl \(from .*keeper\.json\): missing; expected an http\(s\):\/\/ or ws\(s\):\/\/ JSON-RPC URL$/m,
+      expect:
+        /rpcUrl \(from .*keeper\.json\): missing; expected an http\(s\):\/\/ JSON-RPC URL \(or chain\.enabled: false\)$/m,
     },
     {
       name: "a non-URL rpcUrl",
@@ -113,6 +114,16 @@ describe("keeper config", () => {
         .that.matches(c.expect);
     });
   }
+
+  it("needs no rpcUrl for a mesh-only keeper (chain disabled), and resolves the operators file", () => {
+    const cfg = loadConfig({
+      file: write({ keyDir: "k", dataDir: "d", chain: { enabled: false }, p2p: { operatorsFile: "ops.json" } }),
+      env: {},
+    });
+    expect(cfg.rpcUrl).to.equal(undefined);
+    expect(cfg.chain.chainId).to.equal(31337);
+    expect(cfg.p2p.operatorsFile).to.equal(join(dir, "ops.json"));
+  });
 
   it("reports unreadable and non-JSON files as such", () => {
     expect(() => loadConfig({ file: join(dir, "nope.json"), env: {} })).to.throw(

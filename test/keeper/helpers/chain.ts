@@ -7,7 +7,7 @@ import { ContractFactory, JsonRpcProvider, Network, Wallet, parseEther, type Jso
 import { LocalChain, freePort } from "../../../scripts/lib/local-chain.js";
 import { PACKAGE_ROOT } from "../../../keeper/src/chain/index.js";
 
-export { LocalChain };
+export { LocalChain, freePort };
 
 export const OPEN_TOKEN_ARTIFACT = join(PACKAGE_ROOT, "artifacts/contracts/token/OpenToken.sol/OpenToken.json");
 export const TOTAL_SUPPLY = 1_000_000_000n * 10n ** 18n;

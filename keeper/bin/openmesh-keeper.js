@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Launcher: the keeper is TypeScript run by tsx (no build step). Needs Node >= 22.13 (libp2p uses
+// Promise.withResolvers); under npm/npx, node_modules/.bin puts the project's Node 24 first.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(
+    `openmesh-keeper needs Node >= 22.13, this is ${process.version}: run it through npx / npm run, ` +
+      "which put the project's Node 24 first in PATH\n",
+  );
+  process.exit(1);
+}
+const { register } = await import("tsx/esm/api");
+register();
+const { runCli } = await import("../src/cli/main.ts");
+process.exitCode = await runCli(process.argv);

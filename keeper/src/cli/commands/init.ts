@@ -1,0 +1,47 @@
+// `openmesh-keeper init`: generates the three keys and prints what to register on chain.
+import type { Command } from "commander";
+import { loadConfig } from "../../config/index.js";
+import { KeeperIdentity } from "../../identity/index.js";
+import { CliUsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+export function initCommand(program: Command, io: CliIo): void {
+  program
+    .command("init")
+    .description("generate the operator signer, BLS12-381 and libp2p keys into a new key directory (0700, files 0600)")
+    .option("-k, --key-dir <dir>", "key directory (default: keyDir from --config / OPENMESH_KEY_DIR)")
+    .option("-c, --config <file>", "keeper config file (for keyDir and listen addresses)")
+    .option("--json", "print the public identity as JSON")
+    .action(async (opts: { keyDir?: string; config?: string; json?: boolean }) => {
+      let keyDir = opts.keyDir;
+      let listen: string[] = [];
+      if (opts.config || !keyDir) {
+        const env = { ...io.env, ...(keyDir ? { OPENMESH_KEY_DIR: keyDir } : {}) };
+        if (!opts.config && !env.OPENMESH_KEY_DIR)
+          throw new CliUsageError("init needs --key-dir <dir> or --config <file>");
+        // init needs no chain: validate only what it uses.
+        const config = loadConfig({
+          file: opts.config,
+          env: { OPENMESH_DATA_DIR: ".", OPENMESH_CHAIN_ENABLED: "false", ...env },
+          cwd: io.cwd,
+        });
+        keyDir = config.keyDir;
+        listen = config.p2p.announce.length > 0 ? config.p2p.announce : config.p2p.listen;
+      }
+      const identity = await KeeperIdentity.generate(keyDir);
+      const pub = identity.public;
+      if (opts.json) {
+        io.out(JSON.stringify({ keyDir, ...pub }, null, 2));
+        return;
+      }
+      io.out(`keys written to ${keyDir} (directory 0700, files 0600) — back them up; they cannot be recovered`);
+      io.out(`peer id:          ${pub.peerId}`);
+      io.out(`signer address:   ${pub.signerAddress}`);
+      io.out(`BLS public key:   ${pub.blsPublicKey}`);
+      io.out(`BLS PoP:          ${pub.blsProofOfPossession}`);
+      for (const addr of listen) io.out(`address:          ${addr}/p2p/${pub.peerId}`);
+      io.out(
+        "next: fund the operator account, then `openmesh-keeper register` once the staking contracts are deployed",
+      );
+    });
+}

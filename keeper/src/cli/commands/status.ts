@@ -1,0 +1,54 @@
+// `openmesh-keeper status`: asks a running keeper's /health and prints it.
+import type { Command } from "commander";
+import { ConfigError, loadConfig } from "../../config/index.js";
+import type { HealthStatus } from "../../observability/index.js";
+import { CliUsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+function healthUrl(opts: { url?: string; config?: string }, io: CliIo): string {
+  if (opts.url) return new URL("/health", opts.url).toString();
+  try {
+    const config = loadConfig({ file: opts.config, env: { OPENMESH_CHAIN_ENABLED: "false", ...io.env }, cwd: io.cwd });
+    const host = config.metricsHost === "0.0.0.0" ? "127.0.0.1" : config.metricsHost;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${config.metricsPort}/health`;
+  } catch (err) {
+    if (err instanceof ConfigError && !opts.config) {
+      throw new CliUsageError("status needs --url http://host:port or --config <file> to find the keeper");
+    }
+    throw err;
+  }
+}
+
+function age(seconds: number | null): string {
+  if (seconds === null) return "none yet";
+  if (seconds < 120) return `${seconds} s ago`;
+  return `${Math.round(seconds / 60)} min ago`;
+}
+
+export function statusCommand(program: Command, io: CliIo): void {
+  program
+    .command("status")
+    .description("print a running keeper's health: peers, sync, epoch, last checkpoint")
+    .option("-c, --config <file>", "keeper config file (finds metricsHost / metricsPort)")
+    .option("-u, --url <url>", "base URL of the keeper's metrics server, e.g. http://127.0.0.1:9464")
+    .option("--json", "print the raw /health JSON")
+    .action(async (opts: { config?: string; url?: string; json?: boolean }) => {
+      const url = healthUrl(opts, io);
+      let health: HealthStatus;
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+        health = (await res.json()) as HealthStatus;
+      } catch (err) {
+        throw new CliUsageError(`no keeper answered at ${url}: ${(err as Error).message}`);
+      }
+      if (opts.json) io.out(JSON.stringify(health));
+      else {
+        io.out(`ready:            ${health.ready ? "yes" : "no"}`);
+        io.out(`peers:            ${health.peers}`);
+        io.out(`chain synced:     ${health.synced ? "yes" : "no"}`);
+        io.out(`epoch:            ${health.epoch ?? "unknown"}`);
+        io.out(`last checkpoint:  ${age(health.lastCheckpointAgeSeconds)}`);
+      }
+      if (!health.ready) io.setExitCode(1);
+    });
+}

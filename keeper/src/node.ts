@@ -1,0 +1,245 @@
+// The Keeper: one operator's process. Wires the modules (config -> identity -> store -> chain ->
+// p2p -> observability), starts them in dependency order and stops them in reverse.
+import type { Log } from "ethers";
+import { ChainClient, EventWatcher } from "./chain/index.js";
+import type { KeeperConfig } from "./config/index.js";
+import { KeeperIdentity } from "./identity/index.js";
+import {
+  createLogger,
+  createMetrics,
+  moduleLogger,
+  ObservabilityServer,
+  type HealthStatus,
+  type KeeperMetrics,
+  type Logger,
+} from "./observability/index.js";
+import {
+  HeartbeatService,
+  InMemoryOperatorDirectory,
+  P2pNode,
+  readOperatorsFile,
+  type DiscoveryOptions,
+  type OperatorDirectory,
+  type TopicSpec,
+} from "./p2p/index.js";
+import { KeeperStore } from "./store/index.js";
+
+export interface KeeperInit {
+  config: KeeperConfig;
+  logger?: Logger;
+  metrics?: KeeperMetrics;
+  /** who counts on the mesh; default: the operators file (if any) plus this keeper */
+  directory?: OperatorDirectory;
+  /** gossip topics besides the heartbeat (consensus, checkpoints, ...) */
+  topics?: Array<TopicSpec<unknown>>;
+  /** discovery timing overrides (tests, benches) */
+  discovery?: Partial<DiscoveryOptions>;
+}
+
+/** Hooks later modules fill in so /health and `status` can report them. */
+export interface StatusSources {
+  epoch?: () => number | null;
+  lastCheckpointAtMs?: () => number | null;
+}
+
+export type ProtocolLogHandler = (logs: Log[], range: { fromBlock: number; toBlock: number }) => Promise<void> | void;
+
+type State = "created" | "starting" | "started" | "stopping" | "stopped";
+
+export class Keeper {
+  readonly statusSources: StatusSources = {};
+  /** /metrics and /health */
+  readonly server: ObservabilityServer;
+  private state: State = "created";
+  private readonly logHandlers: Set<ProtocolLogHandler>;
+
+  private constructor(
+    readonly config: KeeperConfig,
+    readonly logger: Logger,
+    readonly metrics: KeeperMetrics,
+    readonly identity: KeeperIdentity,
+    readonly store: KeeperStore,
+    readonly chain: ChainClient | undefined,
+    readonly p2p: P2pNode,
+    readonly heartbeats: HeartbeatService,
+    /** confirmed logs of every deployed contract, from the deployment block */
+    readonly protocolEvents: EventWatcher | undefined,
+    /** the operator address this keeper signs for */
+    readonly operator: string,
+    logHandlers: Set<ProtocolLogHandler>,
+  ) {
+    this.logHandlers = logHandlers;
+    this.server = new ObservabilityServer({
+      config,
+      logger: moduleLogger(logger, "observability"),
+      metrics,
+      health: () => this.health(),
+    });
+  }
+
+  static async init(init: KeeperInit): Promise<Keeper> {
+    const { config } = init;
+    const logger = init.logger ?? createLogger({ level: config.logLevel });
+    const metrics = init.metrics ?? createMetrics();
+    const identity = await KeeperIdentity.init({ config, logger: moduleLogger(logger, "identity") });
+    const operator = config.operator ?? identity.signerAddress;
+    const store = await KeeperStore.init({ config, logger: moduleLogger(logger, "store"), metrics });
+    let chain: ChainClient | undefined;
+    try {
+      if (config.chain.enabled) {
+        chain = await ChainClient.init({
+          config: { rpcUrl: config.rpcUrl as string, deploymentFile: config.deploymentFile },
+          logger: moduleLogger(logger, "chain"),
+          metrics,
+        });
+      }
+      const directory = init.directory ?? defaultDirectory(config, identity, operator);
+      const p2p = await P2pNode.init({
+        config: config.p2p,
+        privateKey: identity.libp2pKey,
+        signer: {
+          operator,
+          signingKey: identity.signer.signingKey,
+          chainId: chain?.chainId ?? BigInt(config.chain.chainId),
+        },
+        directory,
+        logger: moduleLogger(logger, "p2p"),
+        metrics,
+        store,
+        topics: init.topics,
+        discovery: init.discovery,
+      });
+      const heartbeats = new HeartbeatService({
+        gossip: p2p.gossip,
+        peerId: identity.peerId.toString(),
+        intervalMs: config.p2p.heartbeatIntervalMs,
+        logger: moduleLogger(logger, "heartbeat"),
+      });
+      const logHandlers = new Set<ProtocolLogHandler>();
+      const protocolEvents = chain && protocolWatcher(chain, config, logger, metrics, store, logHandlers);
+      return new Keeper(
+        config,
+        logger,
+        metrics,
+        identity,
+        store,
+        chain,
+        p2p,
+        heartbeats,
+        protocolEvents,
+        operator,
+        logHandlers,
+      );
+    } catch (err) {
+      await chain?.stop();
+      await store.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Receives confirmed logs of every deployed contract, in block order; the watcher's cursor
+   * advances once all handlers resolved. Register before start() to see history from the
+   * deployment block.
+   */
+  onProtocolLogs(handler: ProtocolLogHandler): () => void {
+    this.logHandlers.add(handler);
+    return () => this.logHandlers.delete(handler);
+  }
+
+  get isRunning(): boolean {
+    return this.state === "started";
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== "created") throw new Error(`keeper cannot start from state ${this.state}`);
+    this.state = "starting";
+    try {
+      await this.p2p.start();
+      this.heartbeats.start();
+      await this.server.start();
+      await this.protocolEvents?.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.state = "started";
+    this.logger.info(
+      {
+        peerId: this.identity.peerId.toString(),
+        operator: this.operator,
+        addrs: this.p2p.multiaddrs,
+        metricsPort: this.server.port,
+      },
+      "keeper started",
+    );
+  }
+
+  /** Stops everything that was started, in reverse order; safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.state === "stopping" || this.state === "stopped") return;
+    this.state = "stopping";
+    const steps: Array<[string, () => Promise<void> | void]> = [
+      ["observability server", () => this.server.stop()],
+      ["protocol event watcher", () => this.protocolEvents?.stop()],
+      ["heartbeats", () => this.heartbeats.stop()],
+      ["p2p", () => this.p2p.stop()],
+      ["chain client", () => this.chain?.stop()],
+      ["store", () => this.store.stop()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.logger.error({ err, step: name }, "error while stopping (continuing)");
+      }
+    }
+    this.state = "stopped";
+    this.logger.info("keeper stopped");
+  }
+
+  health(): HealthStatus {
+    const lastCheckpointAtMs = this.statusSources.lastCheckpointAtMs?.() ?? null;
+    return {
+      ready: this.state === "started" && this.store.isOpen,
+      peers: this.p2p.peerCount,
+      synced: this.protocolEvents ? this.protocolEvents.synced : !this.config.chain.enabled,
+      epoch: this.statusSources.epoch?.() ?? null,
+      lastCheckpointAgeSeconds:
+        lastCheckpointAtMs === null ? null : Math.max(0, Math.round((Date.now() - lastCheckpointAtMs) / 1000)),
+    };
+  }
+}
+
+function defaultDirectory(config: KeeperConfig, identity: KeeperIdentity, operator: string): OperatorDirectory {
+  const directory = new InMemoryOperatorDirectory(
+    config.p2p.operatorsFile ? readOperatorsFile(config.p2p.operatorsFile) : [],
+  );
+  if (!directory.byOperator(operator)) {
+    directory.set({ peerId: identity.peerId.toString(), operator, signer: identity.signerAddress, status: "active" });
+  }
+  return directory;
+}
+
+function protocolWatcher(
+  chain: ChainClient,
+  config: KeeperConfig,
+  logger: Logger,
+  metrics: KeeperMetrics,
+  store: KeeperStore,
+  handlers: Set<ProtocolLogHandler>,
+): EventWatcher {
+  return new EventWatcher(
+    { provider: chain.provider, logger: moduleLogger(logger, "chain-events"), metrics, cursorStore: store.chainState },
+    {
+      name: "protocol",
+      address: [...chain.deployment.contracts.values()].map((c) => c.address),
+      fromBlock: chain.deployment.deploymentBlock,
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: config.chain.pollIntervalMs,
+      onLogs: async (logs, range) => {
+        for (const handler of handlers) await handler(logs, range);
+      },
+    },
+  );
+}

@@ -1,0 +1,165 @@
+// Four keepers (and one outsider) over real loopback TCP: discovery through the DHT from one
+// bootstrap peer, gossip to everyone, outsiders and garbage rejected, clean shutdown.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { z } from "zod";
+import { KeeperConfigSchema, type KeeperConfig } from "../../../keeper/src/config/index.js";
+import { KeeperIdentity } from "../../../keeper/src/identity/index.js";
+import { Keeper } from "../../../keeper/src/node.js";
+import {
+  defineTopic,
+  heartbeatTopic,
+  InMemoryOperatorDirectory,
+  KEEPER_SERVICE,
+  topicId,
+  type GossipMessage,
+  type TopicSpec,
+} from "../../../keeper/src/p2p/index.js";
+import { capturingLogger, silentLogger, type CapturedLogs } from "../helpers/logs.js";
+import { waitFor } from "../helpers/p2p.js";
+
+const noteTopic = defineTopic({ name: "note", schema: z.strictObject({ text: z.string().max(100) }) });
+const topics = [noteTopic as TopicSpec<unknown>];
+
+describe("integration: 4 keepers on loopback TCP", function () {
+  this.timeout(60_000);
+  let root: string;
+  const directory = new InMemoryOperatorDirectory();
+  const keepers: Keeper[] = [];
+  let outsider: Keeper;
+  const logs: CapturedLogs[] = [];
+  const notes: Array<Array<GossipMessage<{ text: string }>>> = [[], [], [], []];
+
+  async function makeKeeper(name: string, registered: boolean, bootstrap: string[], logger = silentLogger()) {
+    const keyDir = join(root, name, "keys");
+    const identity = await KeeperIdentity.generate(keyDir);
+    if (registered) {
+      directory.set({
+        peerId: identity.peerId.toString(),
+        operator: identity.signerAddress,
+        signer: identity.signerAddress,
+        status: "active",
+      });
+    }
+    const config: KeeperConfig = {
+      ...KeeperConfigSchema.parse({
+        keyDir,
+        dataDir: join(root, name, "data"),
+        metricsPort: 0,
+        chain: { enabled: false },
+        p2p: {
+          listen: ["/ip4/127.0.0.1/tcp/0"],
+          bootstrap,
+          dhtAddressScope: "lan",
+          loopbackWhitelist: true,
+          inboundConnectionThreshold: 100,
+          heartbeatIntervalMs: 300,
+        },
+      }),
+      deploymentFile: join(root, "unused.json"),
+    };
+    return Keeper.init({
+      config,
+      directory,
+      logger,
+      topics,
+      discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
+    });
+  }
+  const peersOf = (k: Keeper) => new Set(k.p2p.libp2p.getPeers().map((p) => p.toString()));
+  const idOf = (k: Keeper) => k.identity.peerId.toString();
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "openmesh-mesh-"));
+    logs.push(...[0, 1, 2, 3].map(() => capturingLogger("warn")));
+    const boot = await makeKeeper("k0", true, [], logs[0]!.logger);
+    await boot.start();
+    keepers.push(boot);
+    const bootstrap = [boot.p2p.multiaddrs[0]!];
+    for (const i of [1, 2, 3]) keepers.push(await makeKeeper(`k${i}`, true, bootstrap, logs[i]!.logger));
+    keepers.forEach((k, i) => k.p2p.gossip.subscribe(noteTopic, (m) => void notes[i]!.push(m)));
+    await Promise.all(keepers.slice(1).map((k) => k.start()));
+  });
+  after(async () => {
+    await Promise.all([...keepers, outsider].map((k) => k?.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("every keeper finds every other through the DHT, starting from one bootstrap peer", async () => {
+    await waitFor(
+      () => keepers.every((k) => keepers.every((o) => o === k || peersOf(k).has(idOf(o)))),
+      "a full mesh of connections",
+      20_000,
+    );
+    // The non-bootstrap keepers were only told about k0: they found each other by service.
+    const found = await keepers[3]!.p2p.discovery.findByService(KEEPER_SERVICE);
+    expect(found.map((p) => p.id.toString())).to.include.members([
+      idOf(keepers[0]!),
+      idOf(keepers[1]!),
+      idOf(keepers[2]!),
+    ]);
+    expect(keepers.every((k) => k.health().ready && k.health().peers === 3)).to.equal(true);
+  });
+
+  it("gossip from any keeper reaches all the others", async () => {
+    await waitFor(
+      () => keepers.every((k) => k.p2p.gossip.subscribers(noteTopic).length === 3),
+      "topic subscriptions everywhere",
+    );
+    for (const [i, k] of keepers.entries()) await k.p2p.gossip.publish(noteTopic, { text: `from k${i}` });
+    await waitFor(() => notes.every((n) => n.length === 3), "every note everywhere");
+    notes.forEach((received, i) => {
+      expect(received.map((m) => m.payload.text).sort()).to.deep.equal(
+        [0, 1, 2, 3].filter((j) => j !== i).map((j) => `from k${j}`),
+      );
+    });
+    // Heartbeats too: everyone has heard everyone else's operator.
+    await waitFor(() => keepers.every((k) => k.heartbeats.lastSeen.size === 3), "heartbeats from all");
+  });
+
+  it("rejects a non-registered peer's messages, logged with its peer id, and never delivers them", async () => {
+    const bootstrap = [keepers[0]!.p2p.multiaddrs[0]!];
+    outsider = await makeKeeper("outsider", false, bootstrap);
+    outsider.p2p.gossip.subscribe(noteTopic, () => {});
+    await outsider.start();
+    await waitFor(() => keepers[0]!.p2p.gossip.subscribers(noteTopic).includes(idOf(outsider)), "outsider subscribed");
+    await waitFor(() => outsider.p2p.gossip.subscribers(noteTopic).length > 0, "outsider sees subscribers");
+    await outsider.p2p.gossip.publish(noteTopic, { text: "let me in" });
+    await waitFor(
+      () =>
+        logs[0]!
+          .find(/gossip message rejected/)
+          .some((l) => l.peer === idOf(outsider) && l.reason === "unknown-sender"),
+      "rejection logged with the outsider's peer id",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notes.flat().some((m) => m.payload.text === "let me in")).to.equal(false);
+  });
+
+  it("survives malformed messages: rejected, logged, and the mesh keeps working", async () => {
+    const raw = keepers[1]!.p2p.libp2p.services.pubsub;
+    // gossipsub ids unsigned messages by content: vary the bytes per topic so none is a duplicate.
+    const garbage = (topic: number) => [
+      new Uint8Array([0, 1, 2, topic]),
+      new TextEncoder().encode(`{"from":"0x${topic}","payload":1}`),
+      new Uint8Array(70_000).fill(topic),
+    ];
+    for (const data of garbage(1)) await raw.publish(topicId(noteTopic), data);
+    for (const data of garbage(2)) await raw.publish(topicId(heartbeatTopic), data);
+    await waitFor(
+      () => logs[0]!.find(/gossip message rejected/).filter((l) => l.peer === idOf(keepers[1]!)).length >= 4,
+      "rejections at k0",
+    );
+    expect(keepers.every((k) => k.isRunning && k.health().ready)).to.equal(true);
+    const before = notes[3]!.length;
+    await keepers[2]!.p2p.gossip.publish(noteTopic, { text: "after the garbage" });
+    await waitFor(() => notes[3]!.length > before, "delivery after the garbage");
+  });
+
+  it("stops every keeper cleanly (mocha then exits on its own: no leaked handles)", async () => {
+    await Promise.all([...keepers, outsider].map((k) => k.stop()));
+    expect(keepers.every((k) => !k.isRunning && !k.store.isOpen)).to.equal(true);
+  });
+});
