@@ -26,42 +26,31 @@ interface ICheckpointTypes {
         uint256 stake;
     }
 
-    /// @notice One ECDSA precommit of a certificate. The signer is recovered, not sent.
-    struct EcdsaVote {
-        uint256 index;
-        bytes32 blsPubkeyHash;
-        uint256 stake;
-        /// @dev EIP-2098 compact signature
-        bytes32 r;
-        bytes32 yParityAndS;
-    }
-
     /// @notice A quorum certificate of ECDSA precommits, with a multiproof of the signers' leaves.
-    /// @dev `votes` are in the leaf order the multiproof expects (as `StandardMerkleTree.getMultiProof` returns).
+    /// @dev `votes` packs one 113-byte record per signer, in the leaf order the multiproof expects (as
+    /// `StandardMerkleTree.getMultiProof` returns): uint8 index | uint128 stake | bytes32 blsPubkeyHash | bytes32 r |
+    /// bytes32 yParityAndS (EIP-2098). The signer is recovered, not sent. Bit i of `proofFlags` is the multiproof's
+    /// flag i. Layouts and rationale: docs/certificates.md.
     struct EcdsaCertificate {
         uint32 round;
-        EcdsaVote[] votes;
+        bytes votes;
         bytes32[] proof;
-        bool[] proofFlags;
-    }
-
-    /// @notice A non-signer of a BLS certificate: its leaf and full public key (to subtract it).
-    struct NonSigner {
-        uint256 index;
-        address signer;
-        uint256 stake;
-        bytes blsPubkey;
+        uint256 proofFlags;
     }
 
     /// @notice A BLS quorum certificate: one aggregate signature over the precommit digest.
-    /// @dev The aggregate key of the whole set is sent (its hash is stored); non-signers' keys are subtracted
-    /// and their leaves proven against the set root with one multiproof (`nonSigners` in multiproof order).
+    /// @dev Points are compact EIP-2537 encodings (each field element as its 48 bytes, without the 16 zero bytes of
+    /// padding): `aggregateSignature` G1, 96 bytes; `aggregatePubkey` G2, 192 bytes, the whole set's key (the hash of
+    /// its 256-byte EIP-2537 form is stored). `nonSigners` packs one 229-byte record per non-signer, in multiproof
+    /// order: uint8 index | address signer | uint128 stake | compact G2 key (192 bytes). Their keys are subtracted
+    /// from the aggregate key and their leaves proven against the set root with one multiproof (`proof`, flag i =
+    /// bit i of `proofFlags`; empty and zero when everyone signed).
     struct BlsCertificate {
         uint32 round;
         bytes aggregateSignature;
         bytes aggregatePubkey;
-        NonSigner[] nonSigners;
+        bytes nonSigners;
         bytes32[] proof;
-        bool[] proofFlags;
+        uint256 proofFlags;
     }
 }

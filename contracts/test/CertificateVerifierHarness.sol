@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {CertificateVerifier} from "../consensus/CertificateVerifier.sol";
+import {BitmapMultiProof} from "../consensus/lib/BitmapMultiProof.sol";
 import {IBLS12381Errors} from "../interfaces/IBLS12381Errors.sol";
 import {ICertificateErrors} from "../interfaces/ICertificateErrors.sol";
 import {ICheckpointTypes} from "../interfaces/ICheckpointTypes.sol";
@@ -16,7 +17,7 @@ contract CertificateVerifierHarness is ICheckpointTypes, ICertificateErrors, IBL
         EcdsaCertificate calldata cert,
         bytes32 root,
         uint256 totalStake
-    ) external pure returns (uint256) {
+    ) external view returns (uint256) {
         return CertificateVerifier.verifyEcdsa(digest, cert, root, totalStake);
     }
 
@@ -46,6 +47,39 @@ contract CertificateVerifierHarness is ICheckpointTypes, ICertificateErrors, IBL
         uint256 before = gasleft();
         uint256 signed = CertificateVerifier.verifyBls(digest, cert, root, totalStake, aggregatePubkeyHash);
         emit Verified(signed, before - gasleft());
+    }
+
+    /// @dev BitmapMultiProof over leaves given as an array (copied into a queue of the size it needs).
+    function processMultiProof(
+        bytes32[] calldata leaves,
+        bytes32[] calldata proof,
+        uint256 flags
+    ) external pure returns (bytes32 root, bool valid) {
+        uint256 words = BitmapMultiProof.queueWords(leaves.length, proof.length);
+        bytes32[] memory queue = new bytes32[](words);
+        uint256 ptr;
+        assembly ("memory-safe") {
+            ptr := add(queue, 0x20)
+            calldatacopy(ptr, leaves.offset, shl(5, leaves.length))
+        }
+        return BitmapMultiProof.processMultiProof(ptr, leaves.length, proof, flags);
+    }
+
+    function gasOfMultiProof(
+        bytes32[] calldata leaves,
+        bytes32[] calldata proof,
+        uint256 flags
+    ) external view returns (uint256 gasUsed, bool valid) {
+        uint256 words = BitmapMultiProof.queueWords(leaves.length, proof.length);
+        bytes32[] memory queue = new bytes32[](words);
+        uint256 ptr;
+        assembly ("memory-safe") {
+            ptr := add(queue, 0x20)
+            calldatacopy(ptr, leaves.offset, shl(5, leaves.length))
+        }
+        uint256 before = gasleft();
+        (, valid) = BitmapMultiProof.processMultiProof(ptr, leaves.length, proof, flags);
+        gasUsed = before - gasleft();
     }
 
     function hashHeader(Header calldata header) external pure returns (bytes32) {

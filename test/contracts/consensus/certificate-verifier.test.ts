@@ -1,7 +1,18 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { hexlify, keccak256, toUtf8Bytes } from "ethers";
-import { buildBlsCertificate, buildEcdsaCertificate } from "../../../keeper/src/checkpoint/certificate.js";
+import { hexlify, keccak256, toBeHex, toUtf8Bytes, ZeroHash } from "ethers";
+import {
+  buildBlsCertificate,
+  buildEcdsaCertificate,
+  compactPoint,
+  decodeEcdsaVotes,
+  decodeNonSigners,
+  ECDSA_VOTE_LENGTH,
+  encodeEcdsaVotes,
+  encodeNonSigners,
+  NON_SIGNER_LENGTH,
+  packProofFlags,
+} from "../../../keeper/src/checkpoint/certificate.js";
 import { blsSign, ecdsaSign, makeValidators, validatorTree, type TestValidator } from "../../helpers/validators.js";
 import type { CertificateVerifierHarness } from "../../../types/ethers-contracts/index.js";
 
@@ -54,10 +65,12 @@ describe("CertificateVerifier (library, independent of storage)", () => {
 
     it("rejects a duplicate signer", async () => {
       const { set, cert } = ecdsaCert(vals, [6, 5, 4, 3, 2]);
-      cert.votes[1] = cert.votes[0]!;
+      const votes = decodeEcdsaVotes(cert.votes);
+      votes[1] = votes[0]!;
+      cert.votes = encodeEcdsaVotes(votes);
       await expect(harness.verifyEcdsa(digest, cert, set.root, set.totalStake))
         .to.be.revertedWithCustomError(harness, "CertificateDuplicateValidator")
-        .withArgs(cert.votes[0]!.index);
+        .withArgs(votes[0]!.index);
     });
 
     it("rejects a signature over another digest (the recovered signer is not in the set)", async () => {
@@ -71,22 +84,49 @@ describe("CertificateVerifier (library, independent of storage)", () => {
 
     it("rejects an inflated stake claim", async () => {
       const { set, cert } = ecdsaCert(vals, [0, 1, 2]);
-      cert.votes[0]!.stake = 100_000n * OPEN;
+      const votes = decodeEcdsaVotes(cert.votes);
+      votes[0]!.stake = 100_000n * OPEN;
+      cert.votes = encodeEcdsaVotes(votes);
       await expect(harness.verifyEcdsa(digest, cert, set.root, set.totalStake)).to.be.revertedWithCustomError(
         harness,
         "CertificateInvalidMembershipProof",
       );
     });
 
-    it("rejects an empty certificate and an out-of-range index", async () => {
+    it("rejects an empty certificate and a vote list that is not a whole number of records", async () => {
       const { set, cert } = ecdsaCert(vals, [6]);
       await expect(
-        harness.verifyEcdsa(digest, { ...cert, votes: [] }, set.root, set.totalStake),
+        harness.verifyEcdsa(digest, { ...cert, votes: "0x" }, set.root, set.totalStake),
       ).to.be.revertedWithCustomError(harness, "CertificateNoSigners");
-      cert.votes[0]!.index = 256n;
-      await expect(harness.verifyEcdsa(digest, cert, set.root, set.totalStake))
-        .to.be.revertedWithCustomError(harness, "CertificateIndexOutOfRange")
-        .withArgs(256n);
+      await expect(harness.verifyEcdsa(digest, { ...cert, votes: cert.votes + "00" }, set.root, set.totalStake))
+        .to.be.revertedWithCustomError(harness, "CertificateInvalidPackedLength")
+        .withArgs(ECDSA_VOTE_LENGTH + 1, ECDSA_VOTE_LENGTH);
+    });
+
+    it("rejects a high-s (malleable) signature and one that does not recover, naming the vote", async () => {
+      const { set, cert } = ecdsaCert(vals, [6, 5, 4, 3, 2]);
+      const votes = decodeEcdsaVotes(cert.votes);
+      // s above n/2 is the malleable half (EIP-2098 can still express s up to 2^255 - 1): rejected before recovery,
+      // where it would recover some other address and fail the membership proof instead.
+      const halfN = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+      const parity = BigInt(votes[2]!.yParityAndS) >> 255n;
+      votes[2]!.yParityAndS = toBeHex((parity << 255n) | (halfN + 1n), 32);
+      await expect(harness.verifyEcdsa(digest, { ...cert, votes: encodeEcdsaVotes(votes) }, set.root, set.totalStake))
+        .to.be.revertedWithCustomError(harness, "CertificateInvalidEcdsaSignature")
+        .withArgs(2n);
+      const zeroR = decodeEcdsaVotes(cert.votes);
+      zeroR[4]!.r = ZeroHash;
+      await expect(harness.verifyEcdsa(digest, { ...cert, votes: encodeEcdsaVotes(zeroR) }, set.root, set.totalStake))
+        .to.be.revertedWithCustomError(harness, "CertificateInvalidEcdsaSignature")
+        .withArgs(4n);
+    });
+
+    it("rejects proof flags with bits beyond the multiproof's steps", async () => {
+      const { set, cert } = ecdsaCert(vals, [6, 5, 4, 3, 2]);
+      expect(await harness.verifyEcdsa(digest, cert, set.root, set.totalStake)).to.equal(25_000n * OPEN);
+      await expect(
+        harness.verifyEcdsa(digest, { ...cert, proofFlags: cert.proofFlags | (1n << 200n) }, set.root, set.totalStake),
+      ).to.be.revertedWithCustomError(harness, "CertificateInvalidMembershipProof");
     });
   });
 
@@ -98,7 +138,7 @@ describe("CertificateVerifier (library, independent of storage)", () => {
         vals,
         vals.map((v) => v.index),
       );
-      expect(cert.nonSigners).to.have.length(0);
+      expect(cert.nonSigners).to.equal("0x");
       expect(await harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash)).to.equal(
         set.totalStake,
       );
@@ -107,7 +147,7 @@ describe("CertificateVerifier (library, independent of storage)", () => {
     it("subtracts proven non-signers and still verifies with more than 2/3", async () => {
       const signers = [0, 1, 2, 4, 5, 7, 8, 9];
       const { set, cert } = blsCert(vals, signers);
-      expect(cert.nonSigners.map((n) => Number(n.index)).sort()).to.deep.equal([3, 6]);
+      expect(decodeNonSigners(cert.nonSigners).map((n) => n.index)).to.have.members([3, 6]);
       const expected = signers.reduce((s, i) => s + vals[i]!.stake, 0n);
       expect(await harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash)).to.equal(
         expected,
@@ -135,10 +175,10 @@ describe("CertificateVerifier (library, independent of storage)", () => {
       const { set, cert } = blsCert(vals, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
       // Claim validator 9 signed as well: drop it from the non-signers with a fresh proof.
       const forged = buildBlsCertificate(set, 0, new Map(vals.slice(0, 9).map((v) => [v.index, blsSign(v, digest)])));
-      forged.nonSigners = [];
+      forged.nonSigners = "0x";
       forged.proof = [];
-      forged.proofFlags = [];
-      expect(cert.nonSigners).to.have.length(1);
+      forged.proofFlags = 0n;
+      expect(decodeNonSigners(cert.nonSigners)).to.have.length(1);
       await expect(
         harness.verifyBls(digest, forged, set.root, set.totalStake, set.aggregatePubkeyHash),
       ).to.be.revertedWithCustomError(harness, "CertificateInvalidBlsSignature");
@@ -150,10 +190,10 @@ describe("CertificateVerifier (library, independent of storage)", () => {
         vals.map((v) => v.index),
       );
       const other = validatorTree(makeValidators(10, () => 1n, "other"));
-      cert.aggregatePubkey = hexlify(other.aggregatePubkey);
+      cert.aggregatePubkey = hexlify(compactPoint(other.aggregatePubkey));
       await expect(harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash))
         .to.be.revertedWithCustomError(harness, "CertificateAggregateKeyMismatch")
-        .withArgs(keccak256(cert.aggregatePubkey), set.aggregatePubkeyHash);
+        .withArgs(keccak256(other.aggregatePubkey), set.aggregatePubkeyHash);
     });
 
     it("rejects the all-zero signature (point at infinity)", async () => {
@@ -161,7 +201,7 @@ describe("CertificateVerifier (library, independent of storage)", () => {
         vals,
         vals.map((v) => v.index),
       );
-      cert.aggregateSignature = "0x" + "00".repeat(128);
+      cert.aggregateSignature = "0x" + "00".repeat(96);
       await expect(
         harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash),
       ).to.be.revertedWithCustomError(harness, "BLSPointAtInfinity");
@@ -169,16 +209,97 @@ describe("CertificateVerifier (library, independent of storage)", () => {
 
     it("rejects a non-signer listed twice and a non-signer whose key is not its leaf's", async () => {
       const { set, cert } = blsCert(vals, [0, 1, 2, 3, 4, 5, 6, 7]);
-      const dup = structuredClone(cert);
-      dup.nonSigners[1] = dup.nonSigners[0]!;
-      await expect(harness.verifyBls(digest, dup, set.root, set.totalStake, set.aggregatePubkeyHash))
-        .to.be.revertedWithCustomError(harness, "CertificateDuplicateValidator")
-        .withArgs(dup.nonSigners[0]!.index);
-      const swapped = structuredClone(cert);
-      swapped.nonSigners[0]!.blsPubkey = hexlify(vals[0]!.blsPubkey);
+      const dup = decodeNonSigners(cert.nonSigners);
+      dup[1] = dup[0]!;
       await expect(
-        harness.verifyBls(digest, swapped, set.root, set.totalStake, set.aggregatePubkeyHash),
+        harness.verifyBls(
+          digest,
+          { ...cert, nonSigners: encodeNonSigners(dup) },
+          set.root,
+          set.totalStake,
+          set.aggregatePubkeyHash,
+        ),
+      )
+        .to.be.revertedWithCustomError(harness, "CertificateDuplicateValidator")
+        .withArgs(dup[0]!.index);
+      const swapped = decodeNonSigners(cert.nonSigners);
+      swapped[0]!.blsPubkey = vals[0]!.blsPubkey;
+      await expect(
+        harness.verifyBls(
+          digest,
+          { ...cert, nonSigners: encodeNonSigners(swapped) },
+          set.root,
+          set.totalStake,
+          set.aggregatePubkeyHash,
+        ),
       ).to.be.revertedWithCustomError(harness, "CertificateInvalidMembershipProof");
+    });
+
+    it("rejects an inflated non-signer stake claim", async () => {
+      const { set, cert } = blsCert(vals, [0, 1, 2, 3, 4, 5, 6, 7]);
+      const list = decodeNonSigners(cert.nonSigners);
+      list[0]!.stake = 1n; // claiming less missing stake would raise the signed stake
+      await expect(
+        harness.verifyBls(
+          digest,
+          { ...cert, nonSigners: encodeNonSigners(list) },
+          set.root,
+          set.totalStake,
+          set.aggregatePubkeyHash,
+        ),
+      ).to.be.revertedWithCustomError(harness, "CertificateInvalidMembershipProof");
+    });
+
+    it("rejects an aggregate key at infinity and points or records of the wrong length", async () => {
+      const { set, cert } = blsCert(vals, [0, 1, 2, 3, 4, 5, 6, 7]);
+      const verify = (c: typeof cert) =>
+        harness.verifyBls(digest, c, set.root, set.totalStake, set.aggregatePubkeyHash);
+      await expect(verify({ ...cert, aggregatePubkey: "0x" + "00".repeat(192) })).to.be.revertedWithCustomError(
+        harness,
+        "BLSPointAtInfinity",
+      );
+      await expect(verify({ ...cert, aggregateSignature: cert.aggregateSignature + "00" }))
+        .to.be.revertedWithCustomError(harness, "CertificateInvalidPointLength")
+        .withArgs(97n, 96n);
+      await expect(verify({ ...cert, aggregatePubkey: hexlify(set.aggregatePubkey) }))
+        .to.be.revertedWithCustomError(harness, "CertificateInvalidPointLength")
+        .withArgs(256n, 192n);
+      await expect(verify({ ...cert, nonSigners: cert.nonSigners.slice(0, -2) }))
+        .to.be.revertedWithCustomError(harness, "CertificateInvalidPackedLength")
+        .withArgs(2 * NON_SIGNER_LENGTH - 1, NON_SIGNER_LENGTH);
+    });
+
+    it("accepts only the empty proof when everyone signed", async () => {
+      const { set, cert } = blsCert(
+        vals,
+        vals.map((v) => v.index),
+      );
+      const verify = (c: typeof cert) =>
+        harness.verifyBls(digest, c, set.root, set.totalStake, set.aggregatePubkeyHash);
+      await expect(verify({ ...cert, proofFlags: 1n })).to.be.revertedWithCustomError(
+        harness,
+        "CertificateInvalidMembershipProof",
+      );
+      await expect(verify({ ...cert, proof: [set.root] })).to.be.revertedWithCustomError(
+        harness,
+        "CertificateInvalidMembershipProof",
+      );
+    });
+
+    it("rejects a certificate in which every validator is a non-signer (empty signer key)", async () => {
+      // Quorum fails first with honest stakes; with a total of 0 claimed... the quorum still guards it:
+      const { set } = blsCert(vals, [0]);
+      const all = buildBlsCertificate(set, 0, new Map([[0, blsSign(vals[0]!, digest)]]));
+      const everyone = set.multiProof(vals.map((v) => v.index));
+      const cert = {
+        ...all,
+        nonSigners: encodeNonSigners(everyone.order.map((i) => set.member(i))),
+        proof: everyone.proof,
+        proofFlags: packProofFlags(everyone.proofFlags),
+      };
+      await expect(harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash))
+        .to.be.revertedWithCustomError(harness, "CertificateQuorumNotReached")
+        .withArgs(0n, (set.totalStake * 2n) / 3n + 1n);
     });
   });
 });
