@@ -66,8 +66,8 @@ export interface HeightContext {
   members: string[];
   /** sliding liveness window */
   livenessWindow: number;
-  /** at an epoch start: the chain's last certified header (if any) */
-  closingHeader?: Header;
+  /** at an epoch start: hash of the chain's last certified header (if any) */
+  closingHeaderHash?: string;
   /** at an epoch start: the rewards budget and members of the epoch that just ended */
   rewardsBudget?: bigint;
   rewardMembers?: RewardMember[];
@@ -124,16 +124,22 @@ export function checkCommit(ctx: HeightContext, commit: Commit): void {
   if (signed * 3n <= total * 2n) throw new PayloadError("lastCommit holds 2/3 of the stake or less");
 }
 
-/** Builds this node's proposal for the height. */
+/**
+ * Builds this node's proposal for the height. At an epoch start, `closingState` is the decided
+ * header (with its liveness) whose hash the chain holds as its latest checkpoint.
+ */
 export function buildPayload(
   ctx: HeightContext,
   lastCommit: Commit | null,
-  closingLiveness?: LivenessEntry[],
+  closingState?: ClosingState,
 ): CheckpointPayload {
   const start = isEpochStart(ctx);
   const commit = start ? null : lastCommit;
   if (!start && !commit) throw new PayloadError("cannot propose without the commit of the previous height");
-  const closing = start && ctx.closingHeader ? { header: ctx.closingHeader, liveness: closingLiveness ?? [] } : null;
+  if (start && ctx.closingHeaderHash && !closingState) {
+    throw new PayloadError("cannot propose an epoch start without the closing header");
+  }
+  const closing = start && ctx.closingHeaderHash && closingState ? closingState : null;
   const liveness = expectedLiveness(ctx, commit, closing);
   const rewards = expectedRewards(ctx, closing);
   const header: Header = {
@@ -164,12 +170,11 @@ export function validatePayload(ctx: HeightContext, p: CheckpointPayload): void 
   const start = isEpochStart(ctx);
   if (start) {
     if (p.lastCommit !== null) throw new PayloadError("an epoch's first height carries no lastCommit");
-    const wantClosing = ctx.closingHeader;
+    const wantClosing = ctx.closingHeaderHash;
     if (!wantClosing !== !p.closing) throw new PayloadError("closing state missing or unexpected");
     if (p.closing && wantClosing) {
-      if (headerHash(p.closing.header) !== headerHash(wantClosing))
-        throw new PayloadError("closing header is not the chain's");
-      if (rootOf("liveness", livenessLeaves(p.closing.liveness)) !== wantClosing.livenessRoot) {
+      if (headerHash(p.closing.header) !== wantClosing) throw new PayloadError("closing header is not the chain's");
+      if (rootOf("liveness", livenessLeaves(p.closing.liveness)) !== p.closing.header.livenessRoot) {
         throw new PayloadError("closing liveness does not match the certified livenessRoot");
       }
     }

@@ -111,11 +111,11 @@ describe("checkpoint payload (roots recomputed from signed inputs)", () => {
       epoch: 2n,
       epochStartHeight: 10n,
       previousLiveness: undefined,
-      closingHeader,
+      closingHeaderHash: headerHash(closingHeader),
       rewardsBudget: 1_000_000n,
       rewardMembers: members.map((signer, i) => ({ operator: operators[i]!, signer, stake: stake.get(signer)! })),
     };
-    const p = buildPayload(ctx, null, closingLiveness);
+    const p = buildPayload(ctx, null, { header: closingHeader, liveness: closingLiveness });
     expect(() => validatePayload(ctx, p)).to.not.throw();
     expect(p.header.totalRewards).to.be.greaterThan(0n);
     expect(p.header.totalRewards).to.be.at.most(1_000_000n);

@@ -1,0 +1,104 @@
+// What the consensus reads from the chain, at exact blocks so every keeper reads the same thing:
+// each epoch's frozen validator set (from the EpochAdvanced event) and, at the block that started
+// the epoch, the latest certified checkpoint (where the epoch's heights start) and the rewards
+// budget of the epoch that just ended.
+import type { JsonRpcProvider } from "ethers";
+import { epochSetFromEventArgs, treeOfEpoch, type EpochSet } from "../checkpoint/epoch.js";
+import type { ValidatorSetTree } from "../checkpoint/validator-set.js";
+import {
+  CheckpointStore__factory,
+  RewardsDistributor__factory,
+  ValidatorSetManager__factory,
+  type CheckpointStore,
+  type RewardsDistributor,
+  type ValidatorSetManager,
+} from "../../../types/ethers-contracts/index.js";
+
+export interface ChainViewAddresses {
+  validatorSets: string;
+  checkpoints: string;
+  rewards: string;
+}
+
+/** Where an epoch's heights start, as the chain said at the block that started it. */
+export interface EpochStart {
+  set: EpochSet;
+  tree: ValidatorSetTree;
+  /** first height of the epoch */
+  startHeight: bigint;
+  /** latest certified header hash when the epoch started (zero hash before the first checkpoint) */
+  parentHash: string;
+  /** the rewards budget of the previous epoch, read at the epoch's start block */
+  rewardsBudget: bigint;
+}
+
+export class ChainView {
+  readonly validatorSets: ValidatorSetManager;
+  readonly checkpoints: CheckpointStore;
+  readonly rewards: RewardsDistributor;
+  private readonly starts = new Map<bigint, EpochStart>();
+
+  constructor(
+    readonly provider: JsonRpcProvider,
+    addresses: ChainViewAddresses,
+    private readonly fromBlock: number,
+  ) {
+    this.validatorSets = ValidatorSetManager__factory.connect(addresses.validatorSets, provider);
+    this.checkpoints = CheckpointStore__factory.connect(addresses.checkpoints, provider);
+    this.rewards = RewardsDistributor__factory.connect(addresses.rewards, provider);
+  }
+
+  async currentEpoch(): Promise<bigint> {
+    return this.validatorSets.currentEpoch();
+  }
+
+  async checkpointInterval(): Promise<number> {
+    return Number(await this.checkpoints.checkpointInterval());
+  }
+
+  async latestHeight(): Promise<bigint> {
+    return this.checkpoints.latestHeight();
+  }
+
+  async checkpointHash(height: bigint): Promise<string> {
+    return this.checkpoints.checkpointHash(height);
+  }
+
+  /** The start of `epoch` (cached: it never changes once the epoch began). */
+  async epochStart(epoch: bigint): Promise<EpochStart> {
+    const cached = this.starts.get(epoch);
+    if (cached) return cached;
+    const logs = await this.validatorSets.queryFilter(
+      this.validatorSets.filters.EpochAdvanced(epoch),
+      this.fromBlock,
+      "latest",
+    );
+    const log = logs[0];
+    if (!log) throw new Error(`epoch ${epoch} has not started`);
+    const a = log.args;
+    const set = epochSetFromEventArgs(
+      {
+        epoch: a.epoch,
+        startTime: a.startTime,
+        validatorSetRoot: a.validatorSetRoot,
+        aggregatePubkeyHash: a.aggregatePubkeyHash,
+        totalStake: a.totalStake,
+        validators: a.validators,
+      },
+      log.blockNumber,
+    );
+    const blockTag = log.blockNumber;
+    const latest = await this.checkpoints.latestHeight({ blockTag });
+    const parentHash = await this.checkpoints.checkpointHash(latest, { blockTag });
+    const rewardsBudget = await this.rewards.nextEpochBudget({ blockTag });
+    const start: EpochStart = {
+      set,
+      tree: treeOfEpoch(set),
+      startHeight: latest + 1n,
+      parentHash,
+      rewardsBudget,
+    };
+    this.starts.set(epoch, start);
+    return start;
+  }
+}

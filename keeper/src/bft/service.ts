@@ -1,0 +1,626 @@
+// The consensus host: runs the pure BFT engine (consensus/) for the current epoch over the DSMP
+// gossip, with checkpoint payloads (checkpoint/) as values. It signs only after the signing
+// state is durable, keeps every decided height (value + precommits) in the store, gossips
+// commits so peers that fell behind catch up, and hands decided checkpoints to the submitter.
+import type { TypedDataDomain } from "ethers";
+import type { Logger } from "pino";
+import { headerHash, ZERO_HASH } from "../checkpoint/header.js";
+import {
+  buildPayload,
+  PayloadError,
+  validatePayload,
+  type CheckpointPayload,
+  type ClosingState,
+  type Commit,
+  type CommitSignature,
+  type HeightContext,
+} from "../checkpoint/payload.js";
+import { ConsensusEngine } from "../consensus/engine.js";
+import { SigningGuard, type SigningStateStore } from "../consensus/signing-guard.js";
+import type {
+  ConsensusApp,
+  Input,
+  Output,
+  SigningState,
+  Timeouts,
+  Value,
+  ValidatorSet,
+  Vote,
+} from "../consensus/types.js";
+import type { Gossip } from "../p2p/gossip.js";
+import type { GossipMessage } from "../p2p/topics.js";
+import type { Bucket } from "../store/bucket.js";
+import type { ChainView, EpochStart } from "./chain-view.js";
+import { commitFromJson, commitToJson, payloadFromJson, payloadToJson, type PayloadJsonT } from "./codec.js";
+import { commitTopic, proposalTopic, voteTopic, type CommitMsg, type ProposalMsg, type VoteMsg } from "./topics.js";
+import { recoverVoteSigner, signVote, type VoteKeys } from "./votes.js";
+
+export interface DecidedHeight {
+  payload: CheckpointPayload;
+  commit: Commit;
+}
+
+/** Receives decided heights that should go on chain (see submitter.ts). */
+export interface DecisionSink {
+  onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void;
+}
+
+export interface ConsensusServiceModules {
+  gossip: Gossip;
+  chain: ChainView;
+  keys: VoteKeys;
+  /** checkpoint store EIP-712 domain: votes are signed over it */
+  domain: TypedDataDomain;
+  chainId: bigint;
+  /** decided heights and signing states (durable buckets) */
+  decidedStore: Bucket<unknown>;
+  signingStore: Bucket<unknown>;
+  sink: DecisionSink;
+  logger: Logger;
+  timeouts?: Timeouts;
+  /** pause between a decision and the next height (Tendermint's timeout_commit) */
+  heightIntervalMs?: number;
+  /** how often the chain is polled for a new epoch */
+  epochPollMs?: number;
+  /** sliding liveness window in heights (<= 256) */
+  livenessWindow?: number;
+  /** observers (metrics, demo output) */
+  onEvent?: (e: ConsensusEvent) => void;
+}
+
+export type ConsensusEvent =
+  | { type: "epoch"; epoch: bigint; startHeight: bigint; validators: number }
+  | { type: "decided"; epoch: bigint; height: bigint; round: number; signers: number; latencyMs: number }
+  | { type: "evidence"; description: string };
+
+interface StoredDecided {
+  payload: PayloadJsonT;
+  commit: ReturnType<typeof commitToJson>;
+}
+
+/** A signing-state store inside the keeper's LevelDB, one key per epoch (heights restart per epoch). */
+class BucketSigningStore implements SigningStateStore {
+  constructor(
+    private readonly bucket: Bucket<unknown>,
+    private readonly key: string,
+  ) {}
+  async load(): Promise<SigningState | undefined> {
+    return (await this.bucket.get(this.key)) as SigningState | undefined;
+  }
+  async save(state: SigningState): Promise<void> {
+    await this.bucket.put(this.key, state);
+  }
+}
+
+const votePart = (v: Pick<Vote, "height" | "round" | "type" | "valueHash">) =>
+  `${v.height}/${v.round}/${v.type}/${v.valueHash ?? "nil"}`;
+
+export class ConsensusService implements ConsensusApp {
+  private readonly log: Logger;
+  private readonly self: string;
+  private stopped = true;
+  private epochTimer?: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private unsubscribe: Array<() => void> = [];
+
+  private epoch?: bigint;
+  private epochStart?: EpochStart;
+  private set?: ValidatorSet;
+  private stake = new Map<string, bigint>();
+  private engine?: ConsensusEngine;
+  private guard?: SigningGuard;
+  /** inputs are applied one at a time (the engine is not re-entrant; signing is async) */
+  private queue: Promise<void> = Promise.resolve();
+
+  private readonly payloads = new Map<string, CheckpointPayload>();
+  /** signatures of votes seen, by vote position, then signer */
+  private readonly voteSigs = new Map<string, Map<string, { ecdsa: string; bls: string }>>();
+  private readonly decided = new Map<bigint, DecidedHeight>();
+  private heightStartedAt = new Map<number, number>();
+
+  constructor(private readonly m: ConsensusServiceModules) {
+    this.log = m.logger.child({ module: "consensus" });
+    this.self = m.keys.signer.address.toLowerCase();
+  }
+
+  get currentEpoch(): bigint | undefined {
+    return this.epoch;
+  }
+
+  get height(): number | undefined {
+    return this.engine?.snapshot().height;
+  }
+
+  /** Last decided height in this process. */
+  get lastDecided(): DecidedHeight | undefined {
+    let best: DecidedHeight | undefined;
+    for (const d of this.decided.values()) if (!best || d.commit.height > best.commit.height) best = d;
+    return best;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const g = this.m.gossip;
+    this.unsubscribe = [
+      g.subscribe(proposalTopic, (msg) => this.enqueue(() => this.onProposal(msg))),
+      g.subscribe(voteTopic, (msg) => this.enqueue(() => this.onVote(msg))),
+      g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg))),
+    ];
+    await this.pollEpoch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.epochTimer) clearTimeout(this.epochTimer);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    await this.queue;
+  }
+
+  private enqueue(task: () => Promise<void> | void): void {
+    this.queue = this.queue
+      .then(async () => {
+        if (!this.stopped) await task();
+      })
+      .catch((err: unknown) => this.log.error({ err }, "consensus task failed"));
+  }
+
+  private later(ms: number, task: () => Promise<void> | void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(task);
+    }, ms);
+    this.timers.add(t);
+  }
+
+  // ---- epochs ----
+
+  private async pollEpoch(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const current = await this.m.chain.currentEpoch();
+      if (this.epoch === undefined || current > this.epoch) {
+        await new Promise<void>((resolve) => this.enqueue(async () => resolve(await this.enterEpoch(current))));
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "epoch poll failed; retrying");
+    }
+    if (!this.stopped) this.epochTimer = setTimeout(() => void this.pollEpoch(), this.m.epochPollMs ?? 1000);
+  }
+
+  private async enterEpoch(epoch: bigint): Promise<void> {
+    if (epoch === 0n) {
+      this.epoch = epoch;
+      return;
+    }
+    let start: EpochStart;
+    try {
+      start = await this.m.chain.epochStart(epoch);
+    } catch (err) {
+      this.log.warn({ epoch: String(epoch), err: (err as Error).message }, "no validator set for the epoch");
+      this.epoch = epoch;
+      return;
+    }
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.epoch = epoch;
+    this.epochStart = start;
+    this.stake = new Map(start.set.validators.map((v) => [v.signer.toLowerCase(), v.stake]));
+    this.set = {
+      firstHeight: Number(start.startHeight),
+      validators: start.set.validators.map((v) => ({ id: v.signer.toLowerCase(), power: v.stake })),
+    };
+    const member = this.stake.has(this.self);
+    this.guard = await SigningGuard.open(new BucketSigningStore(this.m.signingStore, `epoch/${epoch}`));
+    this.engine = new ConsensusEngine({
+      self: member ? this.self : undefined,
+      app: this,
+      timeouts: this.m.timeouts,
+      signingState: this.guard.last,
+    });
+    await this.loadDecided(epoch);
+    const resumeAt = this.lastDecidedIn(epoch);
+    const first = resumeAt ? resumeAt.commit.height + 1n : start.startHeight;
+    this.log.info(
+      { epoch: String(epoch), startHeight: String(start.startHeight), resumeAt: String(first), member },
+      "entering epoch",
+    );
+    this.m.onEvent?.({ type: "epoch", epoch, startHeight: start.startHeight, validators: this.set.validators.length });
+    this.apply({ type: "startHeight", height: Number(first) });
+  }
+
+  private lastDecidedIn(epoch: bigint): DecidedHeight | undefined {
+    let best: DecidedHeight | undefined;
+    for (const d of this.decided.values()) {
+      if (d.commit.epoch === epoch && (!best || d.commit.height > best.commit.height)) best = d;
+    }
+    return best;
+  }
+
+  private async loadDecided(epoch: bigint): Promise<void> {
+    for await (const [, value] of this.m.decidedStore.entries({ gte: `e/${epoch}/`, lt: `e/${epoch}/~` })) {
+      const v = value as StoredDecided;
+      const d = { payload: payloadFromJson(v.payload), commit: commitFromJson(v.commit) };
+      this.decided.set(d.commit.height, d);
+    }
+  }
+
+  // ---- ConsensusApp ----
+
+  validatorSet(height: number): ValidatorSet | undefined {
+    if (!this.set || height < this.set.firstHeight) return undefined;
+    return this.set;
+  }
+
+  private context(height: number): HeightContext {
+    const start = this.epochStart!;
+    const h = BigInt(height);
+    const isStart = h === start.startHeight;
+    const prev = isStart ? undefined : this.decided.get(h - 1n);
+    const members = [...this.stake.keys()];
+    return {
+      chainId: this.m.chainId,
+      epoch: this.epoch!,
+      height: h,
+      epochStartHeight: start.startHeight,
+      parentHash: isStart ? start.parentHash : prev ? headerHash(prev.payload.header) : ZERO_HASH,
+      previousLiveness: prev?.payload.liveness,
+      previousMembers: members,
+      previousStake: this.stake,
+      members,
+      livenessWindow: this.m.livenessWindow ?? 100,
+      closingHeaderHash: isStart && start.parentHash !== ZERO_HASH ? start.parentHash : undefined,
+      rewardsBudget: start.rewardsBudget,
+      rewardMembers: [],
+      verifyCommitSignature: (commit, sig) => {
+        try {
+          const vote: Vote = {
+            type: "precommit",
+            height: Number(commit.height),
+            round: commit.round,
+            valueHash: commit.valueHash,
+            validator: sig.signer,
+          };
+          return recoverVoteSigner(this.m.domain, commit.epoch, vote, sig.ecdsa) === sig.signer.toLowerCase();
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
+
+  /** Rewards go to the previous epoch's members; their set is read from the chain. */
+  private async withRewardMembers(ctx: HeightContext): Promise<HeightContext> {
+    if (ctx.height !== ctx.epochStartHeight || ctx.epoch <= 1n) return ctx;
+    try {
+      const prev = await this.m.chain.epochStart(ctx.epoch - 1n);
+      return {
+        ...ctx,
+        rewardMembers: prev.set.validators.map((v) => ({ operator: v.operator, signer: v.signer, stake: v.stake })),
+      };
+    } catch {
+      return ctx;
+    }
+  }
+
+  private closingState(): ClosingState | undefined {
+    const hash = this.epochStart?.parentHash;
+    if (!hash || hash === ZERO_HASH) return undefined;
+    for (const d of this.decided.values()) {
+      if (headerHash(d.payload.header) === hash) return { header: d.payload.header, liveness: d.payload.liveness };
+    }
+    return undefined;
+  }
+
+  // The engine calls these synchronously: epoch-start contexts are prepared before the height starts.
+  private prepared = new Map<number, HeightContext>();
+
+  getValue(height: number, _round: number): Value {
+    const ctx = this.prepared.get(height) ?? this.context(height);
+    const prev = this.decided.get(BigInt(height) - 1n);
+    let payload: CheckpointPayload;
+    try {
+      payload = buildPayload(ctx, prev?.commit ?? null, this.closingState());
+    } catch (err) {
+      // Cannot build a valid value (state missing after a restart): propose the bare header; honest
+      // validators reject it and the next round's proposer takes over.
+      this.log.warn({ height, err: (err as Error).message }, "proposing without full state");
+      payload = buildPayload({ ...ctx, epochStartHeight: ctx.height, closingHeaderHash: undefined }, null);
+    }
+    const hash = headerHash(payload.header);
+    this.payloads.set(hash, payload);
+    return { hash, payload };
+  }
+
+  validValue(height: number, value: Value): boolean {
+    const payload = (value.payload as CheckpointPayload | undefined) ?? this.payloads.get(value.hash);
+    if (!payload) return false;
+    if (headerHash(payload.header) !== value.hash) return false;
+    try {
+      validatePayload(this.prepared.get(height) ?? this.context(height), payload);
+      return true;
+    } catch (err) {
+      this.log.info({ height, reason: err instanceof PayloadError ? err.message : String(err) }, "rejecting proposal");
+      return false;
+    }
+  }
+
+  // ---- engine I/O ----
+
+  private apply(input: Input): void {
+    const engine = this.engine;
+    if (!engine) return;
+    if (input.type === "startHeight") {
+      this.heightStartedAt.set(input.height, Date.now());
+      // epoch-start contexts need chain reads (rewards members): prepare before the engine asks
+      const ctx = this.context(input.height);
+      void this.withRewardMembers(ctx).then((full) => {
+        this.prepared.set(input.height, full);
+        this.enqueue(() => this.run(engine, input));
+      });
+      return;
+    }
+    this.run(engine, input);
+  }
+
+  private run(engine: ConsensusEngine, input: Input): void {
+    if (engine !== this.engine) return; // an input for an engine of a past epoch
+    const outputs = engine.handle(input);
+    for (const out of outputs) this.enqueue(() => this.perform(engine, out));
+  }
+
+  private async perform(engine: ConsensusEngine, out: Output): Promise<void> {
+    if (engine !== this.engine) return;
+    const epoch = this.epoch!;
+    switch (out.type) {
+      case "broadcastProposal": {
+        if (!(await this.guard!.authorize(out.signingState))) return;
+        const payload = this.payloads.get(out.proposal.value.hash);
+        if (!payload) return;
+        const msg: ProposalMsg = {
+          epoch: String(epoch),
+          height: String(out.proposal.height),
+          round: out.proposal.round,
+          validRound: out.proposal.validRound,
+          valueHash: out.proposal.value.hash,
+          payload: payloadToJson(payload),
+        };
+        await this.publish(() => this.m.gossip.publish(proposalTopic, msg));
+        return;
+      }
+      case "broadcastVote": {
+        if (!(await this.guard!.authorize(out.signingState))) return;
+        const parts = signVote(this.m.domain, epoch, out.vote, this.m.keys);
+        this.recordVoteSig(out.vote, this.self, parts);
+        const msg: VoteMsg = {
+          epoch: String(epoch),
+          height: String(out.vote.height),
+          round: out.vote.round,
+          type: out.vote.type,
+          valueHash: out.vote.valueHash,
+          ecdsa: parts.ecdsa,
+          bls: parts.bls,
+        };
+        await this.publish(() => this.m.gossip.publish(voteTopic, msg));
+        return;
+      }
+      case "scheduleTimeout":
+        this.later(out.delayMs, () =>
+          this.run(engine, { type: "timeout", height: out.height, round: out.round, step: out.step }),
+        );
+        return;
+      case "decide":
+        await this.onDecide(
+          epoch,
+          out.decision.height,
+          out.decision.round,
+          out.decision.value,
+          out.decision.precommits,
+        );
+        return;
+      case "evidence":
+        this.log.warn({ evidence: out.evidence }, "equivocation seen");
+        this.m.onEvent?.({ type: "evidence", description: JSON.stringify(out.evidence) });
+        return;
+    }
+  }
+
+  private async publish(send: () => Promise<number>): Promise<void> {
+    try {
+      await send();
+    } catch (err) {
+      // no peers yet (start-up) or a transient error: the round timeouts retransmit by moving on
+      this.log.debug({ err: (err as Error).message }, "publish failed");
+    }
+  }
+
+  private recordVoteSig(
+    vote: Pick<Vote, "height" | "round" | "type" | "valueHash">,
+    signer: string,
+    parts: { ecdsa: string; bls: string },
+  ): void {
+    const key = votePart(vote);
+    let m = this.voteSigs.get(key);
+    if (!m) this.voteSigs.set(key, (m = new Map()));
+    if (!m.has(signer)) m.set(signer, parts);
+  }
+
+  private async onDecide(epoch: bigint, height: number, round: number, value: Value, precommits: readonly Vote[]) {
+    const payload = (value.payload as CheckpointPayload | undefined) ?? this.payloads.get(value.hash);
+    if (!payload) {
+      this.log.error({ height }, "decided a value whose payload is unknown");
+      return;
+    }
+    const sigs = this.voteSigs.get(votePart({ height, round, type: "precommit", valueHash: value.hash }));
+    const signatures: CommitSignature[] = [];
+    for (const p of precommits) {
+      const s = sigs?.get(p.validator);
+      if (s) signatures.push({ signer: p.validator, ecdsa: s.ecdsa, bls: s.bls });
+    }
+    const commit: Commit = { epoch, height: BigInt(height), round, valueHash: value.hash, signatures };
+    await this.storeDecided({ payload, commit });
+    const started = this.heightStartedAt.get(height) ?? Date.now();
+    this.m.onEvent?.({
+      type: "decided",
+      epoch,
+      height: BigInt(height),
+      round,
+      signers: signatures.length,
+      latencyMs: Date.now() - started,
+    });
+    this.log.info({ epoch: String(epoch), height, round, signers: signatures.length }, "decided");
+    await this.publish(() =>
+      this.m.gossip.publish(commitTopic, { payload: payloadToJson(payload), commit: commitToJson(commit) }),
+    );
+    const proposer = this.engineProposer(height, round);
+    this.m.sink.onDecided({ payload, commit }, { start: this.epochStart!, proposer, self: this.self });
+    this.gc(height);
+    this.later(this.m.heightIntervalMs ?? 1000, () => this.apply({ type: "startHeight", height: height + 1 }));
+  }
+
+  private engineProposer(height: number, round: number): string {
+    // the proposer of the deciding round is the designated submitter
+    const snap = this.engine?.knownMessages().proposals.find((p) => p.height === height && p.round === round);
+    return snap?.proposer ?? "";
+  }
+
+  private async storeDecided(d: DecidedHeight): Promise<void> {
+    this.decided.set(d.commit.height, d);
+    const stored: StoredDecided = { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) };
+    await this.m.decidedStore.put(`e/${d.commit.epoch}/${d.commit.height.toString().padStart(20, "0")}`, stored);
+  }
+
+  /** Forget per-height caches well behind the decided height. */
+  private gc(height: number): void {
+    for (const key of this.voteSigs.keys()) if (Number(key.split("/")[0]) < height - 2) this.voteSigs.delete(key);
+    for (const [h, d] of this.decided) {
+      if (h < BigInt(height) - 512n && headerHash(d.payload.header) !== this.epochStart?.parentHash)
+        this.decided.delete(h);
+    }
+    for (const [hash, p] of this.payloads) if (p.header.height < BigInt(height)) this.payloads.delete(hash);
+    for (const h of this.prepared.keys()) if (h < height) this.prepared.delete(h);
+    for (const h of this.heightStartedAt.keys()) if (h < height - 2) this.heightStartedAt.delete(h);
+  }
+
+  // ---- gossip ----
+
+  private inEpoch(epoch: string): boolean {
+    return this.epoch !== undefined && BigInt(epoch) === this.epoch && this.engine !== undefined;
+  }
+
+  private onProposal(msg: GossipMessage<ProposalMsg>): void {
+    const p = msg.payload;
+    if (!this.inEpoch(p.epoch)) return;
+    let payload: CheckpointPayload;
+    try {
+      payload = payloadFromJson(p.payload);
+    } catch (err) {
+      this.log.warn({ from: msg.from, err: (err as Error).message }, "malformed proposal payload");
+      return;
+    }
+    if (headerHash(payload.header) !== p.valueHash) {
+      this.log.warn({ from: msg.from }, "proposal hash does not match its header");
+      return;
+    }
+    this.payloads.set(p.valueHash, payload);
+    this.run(this.engine!, {
+      type: "proposal",
+      proposal: {
+        height: Number(p.height),
+        round: p.round,
+        validRound: p.validRound,
+        value: { hash: p.valueHash, payload },
+        proposer: msg.sender.signer.toLowerCase(),
+      },
+    });
+  }
+
+  private onVote(msg: GossipMessage<VoteMsg>): void {
+    const v = msg.payload;
+    if (!this.inEpoch(v.epoch)) return;
+    const signer = msg.sender.signer.toLowerCase();
+    if (!this.stake.has(signer)) return;
+    const vote: Vote = {
+      type: v.type,
+      height: Number(v.height),
+      round: v.round,
+      valueHash: v.valueHash,
+      validator: signer,
+    };
+    let recovered: string;
+    try {
+      recovered = recoverVoteSigner(this.m.domain, this.epoch!, vote, v.ecdsa);
+    } catch {
+      recovered = "";
+    }
+    if (recovered !== signer) {
+      this.log.warn({ from: msg.from, height: v.height }, "vote signature is not the sender's");
+      return;
+    }
+    this.recordVoteSig(vote, signer, { ecdsa: v.ecdsa, bls: v.bls });
+    this.run(this.engine!, { type: "vote", vote });
+  }
+
+  private onCommit(msg: GossipMessage<CommitMsg>): void {
+    let payload: CheckpointPayload;
+    let commit: Commit;
+    try {
+      payload = payloadFromJson(msg.payload.payload);
+      commit = commitFromJson(msg.payload.commit);
+    } catch {
+      return;
+    }
+    if (!this.inEpoch(commit.epoch.toString())) return;
+    if (this.decided.has(commit.height)) return;
+    if (headerHash(payload.header) !== commit.valueHash) return;
+    // > 2/3 of this epoch's stake signed the precommit (signatures checked one by one)
+    const ctx = this.context(Number(commit.height) + 1);
+    let signed = 0n;
+    const seen = new Set<string>();
+    for (const s of commit.signatures) {
+      const power = this.stake.get(s.signer);
+      if (power === undefined || seen.has(s.signer) || !ctx.verifyCommitSignature(commit, s)) return;
+      seen.add(s.signer);
+      signed += power;
+    }
+    const total = [...this.stake.values()].reduce((a, b) => a + b, 0n);
+    if (signed * 3n <= total * 2n) return;
+    for (const s of commit.signatures) {
+      this.recordVoteSig(
+        { type: "precommit", height: Number(commit.height), round: commit.round, valueHash: commit.valueHash },
+        s.signer,
+        { ecdsa: s.ecdsa, bls: s.bls },
+      );
+    }
+    const current = this.engine!.snapshot();
+    if (current.status === "running" && BigInt(current.height) === commit.height) {
+      // our own height: let the engine decide from the certificate
+      this.payloads.set(commit.valueHash, payload);
+      this.run(this.engine!, {
+        type: "certificate",
+        decision: {
+          height: current.height,
+          round: commit.round,
+          value: { hash: commit.valueHash, payload },
+          precommits: commit.signatures.map((s) => ({
+            type: "precommit" as const,
+            height: current.height,
+            round: commit.round,
+            valueHash: commit.valueHash,
+            validator: s.signer,
+          })),
+        },
+      });
+      return;
+    }
+    if (commit.height > BigInt(current.height)) {
+      // we fell behind: adopt the decided height and move past it
+      this.log.info({ height: String(commit.height) }, "catching up from a gossiped commit");
+      void this.storeDecided({ payload, commit }).then(() =>
+        this.enqueue(() => this.apply({ type: "startHeight", height: Number(commit.height) + 1 })),
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// The consensus topics of the DSMP mesh. Envelopes are signed by the sender's operator signer
+// (p2p/envelope.ts); votes also carry their own EIP-712 ECDSA and BLS signatures, which become
+// quorum certificates and double-sign evidence.
+import { z } from "zod";
+import { defineTopic } from "../p2p/topics.js";
+import { CommitJsonSchema, PayloadJson } from "./codec.js";
+
+const hash = z.string().regex(/^0x[0-9a-f]{64}$/);
+const uint = z.string().regex(/^\d{1,20}$/);
+
+export const proposalTopic = defineTopic({
+  name: "proposal",
+  maxBytes: 512 * 1024,
+  schema: z.strictObject({
+    epoch: uint,
+    height: uint,
+    round: z.int().nonnegative().max(1_000_000),
+    validRound: z.int().min(-1).max(1_000_000),
+    valueHash: hash,
+    payload: PayloadJson,
+  }),
+});
+export type ProposalMsg = z.infer<typeof proposalTopic.schema>;
+
+export const voteTopic = defineTopic({
+  name: "vote",
+  maxBytes: 2 * 1024,
+  schema: z.strictObject({
+    epoch: uint,
+    height: uint,
+    round: z.int().nonnegative().max(1_000_000),
+    type: z.enum(["prevote", "precommit"]),
+    valueHash: hash.nullable(),
+    ecdsa: z.string().regex(/^0x[0-9a-f]{130}$/),
+    /** BLS share, precommits for a value only */
+    bls: z.string().regex(/^0x([0-9a-f]{256})?$/),
+  }),
+});
+export type VoteMsg = z.infer<typeof voteTopic.schema>;
+
+/** A decided height: its value and the precommits proving it, for peers that fell behind. */
+export const commitTopic = defineTopic({
+  name: "commit",
+  maxBytes: 1024 * 1024,
+  schema: z.strictObject({ payload: PayloadJson, commit: CommitJsonSchema }),
+});
+export type CommitMsg = z.infer<typeof commitTopic.schema>;
+
+export const CONSENSUS_TOPICS = [proposalTopic, voteTopic, commitTopic];

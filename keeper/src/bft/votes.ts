@@ -1,0 +1,51 @@
+// Consensus votes as signed messages: an EIP-712 digest over the checkpoint store's domain,
+// signed by the validator's ECDSA signer (every vote) and BLS key (precommits for a value, so a
+// decision yields both certificate kinds).
+import { getBytes, hexlify, recoverAddress, Signature, type TypedDataDomain, type Wallet } from "ethers";
+import { sign as blsSign, verify as blsVerify } from "../crypto/bls.js";
+import { voteDigest, VoteType, ZERO_HASH } from "../checkpoint/header.js";
+import type { Vote } from "../consensus/types.js";
+
+export interface VoteKeys {
+  signer: Wallet;
+  blsSecret: Uint8Array;
+}
+
+export interface SignedVoteParts {
+  ecdsa: string;
+  /** "0x" when the vote carries no BLS share */
+  bls: string;
+}
+
+export function digestOf(domain: TypedDataDomain, epoch: bigint, vote: Vote): string {
+  return voteDigest(domain, {
+    voteType: vote.type === "prevote" ? VoteType.Prevote : VoteType.Precommit,
+    epoch,
+    height: BigInt(vote.height),
+    round: vote.round,
+    valueHash: vote.valueHash ?? ZERO_HASH,
+  });
+}
+
+export function signVote(domain: TypedDataDomain, epoch: bigint, vote: Vote, keys: VoteKeys): SignedVoteParts {
+  const digest = digestOf(domain, epoch, vote);
+  const ecdsa = keys.signer.signingKey.sign(digest).serialized;
+  const withBls = vote.type === "precommit" && vote.valueHash !== null;
+  return { ecdsa, bls: withBls ? hexlify(blsSign(keys.blsSecret, getBytes(digest))) : "0x" };
+}
+
+/** The lowercase address that signed the vote's ECDSA signature (throws on a malformed one). */
+export function recoverVoteSigner(domain: TypedDataDomain, epoch: bigint, vote: Vote, ecdsa: string): string {
+  return recoverAddress(digestOf(domain, epoch, vote), Signature.from(ecdsa)).toLowerCase();
+}
+
+export function verifyBlsShare(
+  domain: TypedDataDomain,
+  epoch: bigint,
+  vote: Vote,
+  blsPubkey: Uint8Array,
+  bls: string,
+): boolean {
+  if (bls === "0x") return false;
+  return blsVerify(blsPubkey, getBytes(bls), getBytes(digestOf(domain, epoch, vote)));
+}
