@@ -1,6 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // Launcher: the keeper is TypeScript run by tsx (no build step). Needs Node >= 22.13 (libp2p uses
 // Promise.withResolvers); under npm/npx, node_modules/.bin puts the project's Node 24 first.
+// The shebang's V8 flags are keeper/src/cli/node-flags.ts (why: see there); `node <this file>`
+// runs without them.
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   process.stderr.write(

@@ -6,17 +6,11 @@
 //
 // The payload travels as the exact JSON text that was signed, so no canonical re-encoding is
 // needed to check a signature.
-import { TypedDataEncoder, keccak256, recoverAddress, toUtf8Bytes, type SigningKey } from "ethers";
+import { TypedDataEncoder, concat, id, keccak256, recoverAddress, toUtf8Bytes, type SigningKey } from "ethers";
 import { z } from "zod";
 
 export const GOSSIP_DOMAIN_NAME = "OpenMesh DSMP";
 export const GOSSIP_DOMAIN_VERSION = "1";
-const GOSSIP_TYPES = {
-  GossipMessage: [
-    { name: "topic", type: "string" },
-    { name: "payloadHash", type: "bytes32" },
-  ],
-};
 
 export type DecodeFailure =
   "oversized" | "not-utf8-json" | "bad-envelope" | "bad-signature" | "payload-not-json" | "payload-schema";
@@ -42,12 +36,37 @@ export function gossipDomain(chainId: bigint | number) {
   return { name: GOSSIP_DOMAIN_NAME, version: GOSSIP_DOMAIN_VERSION, chainId: BigInt(chainId) };
 }
 
-/** The EIP-712 digest an operator signs for one payload on one topic. */
+// EIP-712 pieces that do not change per message, computed once: TypedDataEncoder.hash costs
+// ~0.4 ms a message, the three keccaks below a few microseconds.
+const GOSSIP_TYPE_HASH = id("GossipMessage(string topic,bytes32 payloadHash)");
+const domainSeparators = new Map<bigint, string>();
+const topicHashes = new Map<string, string>();
+
+function domainSeparator(chainId: bigint): string {
+  let separator = domainSeparators.get(chainId);
+  if (separator === undefined) {
+    separator = TypedDataEncoder.hashDomain(gossipDomain(chainId));
+    domainSeparators.set(chainId, separator);
+  }
+  return separator;
+}
+
+function topicHash(topic: string): string {
+  let hash = topicHashes.get(topic);
+  if (hash === undefined) {
+    hash = keccak256(toUtf8Bytes(topic));
+    if (topicHashes.size < 1024) topicHashes.set(topic, hash); // topics are few; never grow unbounded
+  }
+  return hash;
+}
+
+/**
+ * The EIP-712 digest an operator signs for one payload on one topic: typed data
+ * GossipMessage(string topic, bytes32 payloadHash) under the domain {name, version, chainId}.
+ */
 export function gossipDigest(chainId: bigint | number, topic: string, payloadJson: string): string {
-  return TypedDataEncoder.hash(gossipDomain(chainId), GOSSIP_TYPES, {
-    topic,
-    payloadHash: keccak256(toUtf8Bytes(payloadJson)),
-  });
+  const structHash = keccak256(concat([GOSSIP_TYPE_HASH, topicHash(topic), keccak256(toUtf8Bytes(payloadJson))]));
+  return keccak256(concat(["0x1901", domainSeparator(BigInt(chainId)), structHash]));
 }
 
 export interface EnvelopeSigner {

@@ -10,6 +10,7 @@ export {
   encodeEnvelope,
   EnvelopeError,
   gossipDigest,
+  gossipDomain,
   parseEnvelope,
   recoverEnvelopeSigner,
   type Envelope,

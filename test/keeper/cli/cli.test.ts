@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { runCli } from "../../../keeper/src/cli/main.js";
 import type { CliIo } from "../../../keeper/src/cli/io.js";
+import { KEEPER_NODE_FLAGS } from "../../../keeper/src/cli/node-flags.js";
 import { PACKAGE_ROOT } from "../../../keeper/src/chain/index.js";
 import { freePort } from "../helpers/chain.js";
 import { waitFor } from "../helpers/p2p.js";
@@ -44,6 +45,12 @@ describe("openmesh-keeper CLI", function () {
     const code = await new Promise((r) => p.on("exit", r));
     expect(code).to.equal(0);
     for (const cmd of ["init", "start", "status", "register"]) expect(out).to.match(new RegExp(`^  ${cmd} `, "m"));
+  });
+
+  it("passes the keeper's Node flags in the launcher's shebang", () => {
+    const shebang = readFileSync(BIN, "utf8").split("\n")[0]!;
+    expect(shebang.startsWith("#!/usr/bin/env -S node ")).to.equal(true);
+    for (const flag of KEEPER_NODE_FLAGS) expect(shebang.split(" ")).to.include(flag);
   });
 
   it("init writes keys and prints the peer id, signer address, BLS key and addresses; a second init refuses", async () => {

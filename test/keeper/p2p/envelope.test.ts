@@ -1,8 +1,10 @@
 import { expect } from "chai";
-import { Wallet } from "ethers";
+import { TypedDataEncoder, Wallet, keccak256, toUtf8Bytes } from "ethers";
 import {
   encodeEnvelope,
   EnvelopeError,
+  gossipDigest,
+  gossipDomain,
   parseEnvelope,
   recoverEnvelopeSigner,
   type EnvelopeSigner,
@@ -28,6 +30,26 @@ describe("p2p gossip envelope codec", () => {
     expect(env.from).to.equal(wallet.address);
     expect(JSON.parse(env.payload)).to.deep.equal({ seq: 1 });
     expect(recoverEnvelopeSigner(31337n, topic, env)).to.equal(wallet.address);
+  });
+
+  it("computes the EIP-712 digest exactly as ethers' TypedDataEncoder does", () => {
+    for (const [chainId, t, payload] of [
+      [31337n, topic, '{"seq":1}'],
+      [1n, "/openmesh/votes/1", "{}"],
+      [8453n, "/openmesh/x/2", JSON.stringify({ text: "ünïcødé ✓" })],
+    ] as const) {
+      const reference = TypedDataEncoder.hash(
+        gossipDomain(chainId),
+        {
+          GossipMessage: [
+            { name: "topic", type: "string" },
+            { name: "payloadHash", type: "bytes32" },
+          ],
+        },
+        { topic: t, payloadHash: keccak256(toUtf8Bytes(payload)) },
+      );
+      expect(gossipDigest(chainId, t, payload)).to.equal(reference);
+    }
   });
 
   it("binds the signature to the topic, the chain id and the exact payload text", () => {
