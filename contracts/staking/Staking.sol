@@ -4,7 +4,6 @@ pragma solidity ^0.8.30;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Arrays} from "@openzeppelin/contracts/utils/Arrays.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
@@ -317,13 +316,11 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IStaking
     function validatorCandidates() external view returns (Validator[] memory validators) {
-        uint256[] memory keys = _ranking.top.keys;
-        // Ascending keys; a higher key is a better rank, so the set order is the reverse.
-        Arrays.sort(keys);
+        uint256[] memory keys = _ranking.topInSetOrder();
         uint256 count = keys.length;
         validators = new Validator[](count);
         for (uint256 i = 0; i < count; ++i) {
-            uint256 key = keys[count - 1 - i];
+            uint256 key = keys[i];
             address operator = ValidatorRanking.operatorOf(key);
             Operator storage op = _operators[operator];
             validators[i] = Validator({

@@ -28,6 +28,10 @@ contract StakingRankingHarness {
         return _ranking.top.keys;
     }
 
+    function topInSetOrder() external view returns (uint256[] memory) {
+        return _ranking.topInSetOrder();
+    }
+
     function restKeys() external view returns (uint256[] memory) {
         return _ranking.rest.keys;
     }

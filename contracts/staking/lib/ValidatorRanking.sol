@@ -8,6 +8,7 @@ pragma solidity ^0.8.30;
 ///   |top| == min(capacity, eligible operators)  and  every key in top > every key in rest.
 /// A stake change costs O(log n) storage writes (one sift, at most one exchange of roots); reading the top set
 /// costs O(capacity) whatever the number n of operators. No hints from callers are needed.
+/// Keys are unique (they contain the address), so the order is total and the top set is unique.
 ///
 /// A key packs (stake, operator) into one word so one `>` compares both: higher stake ranks first, equal stakes
 /// rank the lower address first. Stake must fit in 96 bits (the whole OPEN supply is below 2^90).
@@ -52,11 +53,14 @@ library ValidatorRanking {
     }
 
     /// @notice Inserts, re-ranks or removes an operator, then restores the ranking invariant.
+    /// @dev Relies on the invariant holding before the call (true after every `update` and `rebalance`); in
+    /// particular |top| < capacity implies `rest` is empty. A single change can put at most the two roots out of
+    /// order, which one exchange of roots repairs (each root replaced in place, no array growth or shrinkage).
     /// @param ranking the ranking
     /// @param operator the operator
     /// @param stake its current stake
     /// @param eligible whether it may be in a validator set (false removes it)
-    /// @param capacity the size of the top set
+    /// @param capacity the size of the top set (at least 1)
     function update(
         Ranking storage ranking,
         address operator,
@@ -64,25 +68,45 @@ library ValidatorRanking {
         bool eligible,
         uint256 capacity
     ) internal {
+        Heap storage top = ranking.top;
+        Heap storage rest = ranking.rest;
         uint256 key = keyOf(operator, stake);
-        if (ranking.top.position[operator] != 0) {
-            if (eligible) _set(ranking.top, operator, key, false);
-            else _remove(ranking.top, operator, false);
-        } else if (ranking.rest.position[operator] != 0) {
-            if (eligible) _set(ranking.rest, operator, key, true);
-            else _remove(ranking.rest, operator, true);
-        } else if (eligible) {
-            // Enter through `rest`; rebalancing promotes it if it belongs in the top set.
-            _insert(ranking.rest, key, true);
+        if (top.position[operator] != 0) {
+            if (!eligible) {
+                _remove(top, operator, false);
+                // The best outsider takes the free seat.
+                if (rest.keys.length != 0) _insert(top, _pop(rest, true), false);
+                return;
+            }
+            _set(top, operator, key, false);
+        } else if (rest.position[operator] != 0) {
+            if (!eligible) {
+                _remove(rest, operator, true);
+                return;
+            }
+            _set(rest, operator, key, true);
         } else {
-            return; // not ranked and not eligible: nothing changes
+            if (!eligible) return; // not ranked and not eligible: nothing changes
+            if (top.keys.length < capacity) {
+                _insert(top, key, false);
+            } else if (top.keys.length != 0 && key > top.keys[0]) {
+                // Takes the weakest member's seat; the weakest becomes the best outsider candidate.
+                _insert(rest, _replaceRoot(top, key, false), true);
+            } else {
+                _insert(rest, key, true);
+            }
+            return;
         }
-        rebalance(ranking, capacity);
+        if (top.keys.length != 0 && rest.keys.length != 0 && rest.keys[0] > top.keys[0]) {
+            uint256 weakest = top.keys[0];
+            _replaceRoot(top, rest.keys[0], false);
+            _replaceRoot(rest, weakest, true);
+        }
     }
 
-    /// @notice Restores |top| == min(capacity, n) and top > rest (after an update or a capacity change).
+    /// @notice Restores |top| == min(capacity, n) after a capacity change (moves |change| operators at most).
     /// @param ranking the ranking
-    /// @param capacity the size of the top set
+    /// @param capacity the new size of the top set
     function rebalance(Ranking storage ranking, uint256 capacity) internal {
         Heap storage top = ranking.top;
         Heap storage rest = ranking.rest;
@@ -92,13 +116,31 @@ library ValidatorRanking {
         while (top.keys.length < capacity && rest.keys.length != 0) {
             _insert(top, _pop(rest, true), false);
         }
-        // After a single update at most one pair is out of order; the loop is a safety net (each exchange
-        // strictly raises the sum of the top keys, so it ends).
-        while (top.keys.length != 0 && rest.keys.length != 0 && rest.keys[0] > top.keys[0]) {
-            uint256 weakest = _pop(top, false);
-            uint256 strongest = _pop(rest, true);
-            _insert(top, strongest, false);
-            _insert(rest, weakest, true);
+    }
+
+    /// @notice The top set's keys in set order: descending key (stake desc, then address asc).
+    /// @dev The stored array is a min-heap: an in-place heapsort in memory (repeatedly moving the minimum to the
+    /// end) leaves it in descending order in O(n log n). (A quicksort with a first-element pivot would hit its
+    /// O(n^2) worst case on a heap, whose first element is the minimum.)
+    /// @param ranking the ranking
+    /// @return keys the ordered keys
+    function topInSetOrder(Ranking storage ranking) internal view returns (uint256[] memory keys) {
+        keys = ranking.top.keys;
+        for (uint256 end = keys.length; end > 1;) {
+            --end;
+            uint256 last = keys[end];
+            keys[end] = keys[0];
+            // Sift `last` down from the root within keys[0 .. end).
+            uint256 index = 0;
+            while (true) {
+                uint256 child = 2 * index + 1;
+                if (child >= end) break;
+                if (child + 1 < end && keys[child + 1] < keys[child]) ++child;
+                if (keys[child] >= last) break;
+                keys[index] = keys[child];
+                index = child;
+            }
+            keys[index] = last;
         }
     }
 
@@ -137,6 +179,13 @@ library ValidatorRanking {
         uint256 index = heap.position[operator] - 1;
         _removeAt(heap, index, isMax);
         delete heap.position[operator];
+    }
+
+    /// @dev Puts `key` at the root in place of the current root, which is returned (and leaves this heap).
+    function _replaceRoot(Heap storage heap, uint256 key, bool isMax) private returns (uint256 root) {
+        root = heap.keys[0];
+        delete heap.position[operatorOf(root)];
+        _siftDown(heap, 0, key, isMax);
     }
 
     /// @dev Moves the last key into `index` and restores the heap order around it.

@@ -67,7 +67,8 @@ contract ValidatorRankingTest is CheatCodes {
     /// hardhat-config: invariant.depth = 128
     /// hardhat-config: invariant.runs = 32
     /// Exactly the eligible operators are ranked, each once, with its current stake; the top set has
-    /// min(capacity, eligible) members and every top key beats every other key.
+    /// min(capacity, eligible) members, every top key beats every other key, and `topInSetOrder` lists the
+    /// members in strictly descending key order.
     function invariantTopIsTheBestCapacity() public view {
         uint256[] memory top = ranking.topKeys();
         uint256[] memory rest = ranking.restKeys();
@@ -82,6 +83,12 @@ contract ValidatorRankingTest is CheatCodes {
             uint256 key = ranking.keyOf(op, handler.stakeOf(op));
             uint256 position = ranking.topPosition(op);
             require(position == 0 ? rest[ranking.restPosition(op) - 1] == key : top[position - 1] == key, "stale key");
+        }
+        uint256[] memory ordered = ranking.topInSetOrder();
+        require(ordered.length == top.length, "set order has a different size");
+        for (uint256 i = 0; i < ordered.length; ++i) {
+            require(ranking.topPosition(ranking.operatorOf(ordered[i])) != 0, "set order has a non-member");
+            require(i == 0 || ordered[i - 1] > ordered[i], "set order not strictly descending");
         }
         uint256 capacity = ranking.capacity();
         require(top.length == (eligible < capacity ? eligible : capacity), "wrong top size");
