@@ -49,13 +49,13 @@ library CertificateVerifier {
     uint256 private constant ECDSA_LEAF_PREIMAGE = 0x80;
     uint256 private constant ECDSA_QUEUE = 0x100;
     // Memory of a BLS verification, laid out as the pairing input (sig | G2 | H(m) | -key) with the accumulator of
-    // G2ADD and the next key side by side, then the multiproof queue. The signature slot is the leaf preimage
-    // scratch until the signature is written.
+    // G2ADD and the next key side by side (the multiproof queue is allocated after it). The signature slot is the
+    // leaf preimage scratch until the signature is written.
     uint256 private constant BLS_SIGNATURE = 0x000;
     uint256 private constant BLS_GENERATOR = 0x080;
     uint256 private constant BLS_MESSAGE_POINT = 0x180;
     uint256 private constant BLS_ACCUMULATOR = 0x200;
-    uint256 private constant BLS_QUEUE = 0x400;
+    uint256 private constant BLS_BUFFER_LENGTH = 0x400;
 
     /// @notice EIP-712 struct hash of a header.
     /// @param h the header
@@ -152,37 +152,24 @@ library CertificateVerifier {
         uint256 totalStake,
         bytes32 aggregatePubkeyHash
     ) internal view returns (uint256 signedStake) {
-        bytes calldata nonSigners = cert.nonSigners;
-        if (nonSigners.length % NON_SIGNER_LENGTH != 0) {
-            revert ICertificateErrors.CertificateInvalidPackedLength(nonSigners.length, NON_SIGNER_LENGTH);
-        }
-        uint256 count = nonSigners.length / NON_SIGNER_LENGTH;
-        uint256 buffer = _allocate(BLS_QUEUE + 32 * BitmapMultiProof.queueWords(count, cert.proof.length));
-        _loadNegatedAggregateKey(cert.aggregateSignature, cert.aggregatePubkey, aggregatePubkeyHash, buffer);
-        uint256 missingStake = _addNonSigners(nonSigners, buffer);
-        if (count == 0) {
-            // Nothing to prove: only the empty proof is accepted (one encoding per certificate).
-            if (cert.proof.length != 0 || cert.proofFlags != 0) {
-                revert ICertificateErrors.CertificateInvalidMembershipProof();
-            }
-        } else {
-            _requireMembership(buffer + BLS_QUEUE, count, cert.proof, cert.proofFlags, root);
-        }
+        // Each calldata field is read once: a dynamic member access costs a bounds-checked offset decoding.
+        bytes calldata signature = cert.aggregateSignature;
+        uint256 buffer = _loadNegatedAggregateKey(signature, cert.aggregatePubkey, aggregatePubkeyHash);
+        uint256 missingStake = _subtractNonSigners(cert.nonSigners, cert.proof, cert.proofFlags, root, buffer);
         // Proven leaves of a consistent set never sum above the total; if they did, nothing is signed.
         signedStake = missingStake < totalStake ? totalStake - missingStake : 0;
         requireQuorum(signedStake, totalStake);
-        _requireAggregateSignature(digest, cert.aggregateSignature, buffer);
+        _requireAggregateSignature(digest, signature, buffer);
     }
 
-    /// @dev Checks the points' lengths, that neither is infinity, and the key against the stored hash; writes the
-    /// negated aggregate key into the accumulator: accumulator = -aggregate, so that adding the non-signers' keys
-    /// leaves -(key of the signers). One negation whatever the number of non-signers.
+    /// @dev Checks the points' lengths, that neither is infinity, and the key against the stored hash. Allocates the
+    /// BLS buffer and writes the negated aggregate key into its accumulator: accumulator = -aggregate, so that adding
+    /// the non-signers' keys leaves -(key of the signers). One negation whatever the number of non-signers.
     function _loadNegatedAggregateKey(
         bytes calldata signature,
         bytes calldata aggregateKey,
-        bytes32 aggregatePubkeyHash,
-        uint256 buffer
-    ) private pure {
+        bytes32 aggregatePubkeyHash
+    ) private pure returns (uint256 buffer) {
         if (signature.length != CompactBls.G1_LENGTH) {
             revert ICertificateErrors.CertificateInvalidPointLength(signature.length, CompactBls.G1_LENGTH);
         }
@@ -190,9 +177,10 @@ library CertificateVerifier {
             revert ICertificateErrors.CertificateInvalidPointLength(aggregateKey.length, CompactBls.G2_LENGTH);
         }
         // An all-zero signature with an all-zero key passes the pairing: reject infinity everywhere.
-        if (CompactBls.isZero(signature) || CompactBls.isZero(aggregateKey)) {
+        if (CompactBls.isZeroG1(signature) || CompactBls.isZeroG2(aggregateKey)) {
             revert IBLS12381Errors.BLSPointAtInfinity();
         }
+        buffer = _allocate(BLS_BUFFER_LENGTH);
         uint256 accumulator = buffer + BLS_ACCUMULATOR;
         CompactBls.expandG2(accumulator, aggregateKey);
         bytes32 sentHash;
@@ -203,6 +191,28 @@ library CertificateVerifier {
             revert ICertificateErrors.CertificateAggregateKeyMismatch(sentHash, aggregatePubkeyHash);
         }
         CompactBls.negateG2(accumulator);
+    }
+
+    /// @dev Adds the non-signers' keys to the accumulator, proves their leaves and returns their stake.
+    function _subtractNonSigners(
+        bytes calldata nonSigners,
+        bytes32[] calldata proof,
+        uint256 flags,
+        bytes32 root,
+        uint256 buffer
+    ) private view returns (uint256 missingStake) {
+        if (nonSigners.length % NON_SIGNER_LENGTH != 0) {
+            revert ICertificateErrors.CertificateInvalidPackedLength(nonSigners.length, NON_SIGNER_LENGTH);
+        }
+        uint256 count = nonSigners.length / NON_SIGNER_LENGTH;
+        if (count == 0) {
+            // Nothing to prove: only the empty proof is accepted (one encoding per certificate).
+            if (proof.length != 0 || flags != 0) revert ICertificateErrors.CertificateInvalidMembershipProof();
+            return 0;
+        }
+        uint256 queue = _allocate(32 * BitmapMultiProof.queueWords(count, proof.length));
+        missingStake = _addNonSigners(nonSigners, buffer, queue);
+        _requireMembership(queue, count, proof, flags, root);
     }
 
     /// @dev The pairing check, once the accumulator holds -(key of the signers):
@@ -277,23 +287,24 @@ library CertificateVerifier {
     }
 
     /// @dev For each non-signer: checks its index is new, writes its key (EIP-2537 form) next to the accumulator,
-    /// hashes it into the non-signer's leaf (queued at `buffer + BLS_QUEUE`), adds it to the accumulator (G2ADD) and
+    /// hashes it into the non-signer's leaf (queued at `queue`), adds it to the accumulator (G2ADD) and
     /// sums the stake. The keys are authenticated by the multiproof the caller checks next. The key slot holds each key
     /// in EIP-2537 form, every element after 16 zero bytes: only the 48 value bytes are copied per key, so the padding
-    /// is zeroed once (nothing else writes the slot).
-    function _addNonSigners(bytes calldata nonSigners, uint256 buffer) private view returns (uint256 missingStake) {
+    /// is zeroed once (nothing else writes the slot). Record layout: index at p, signer at p + 1, stake at p + 21, the
+    /// compact key (4 x 48 bytes) at p + 37.
+    function _addNonSigners(
+        bytes calldata nonSigners,
+        uint256 buffer,
+        uint256 queue
+    ) private view returns (uint256 missingStake) {
         bytes4 duplicateSelector = ICertificateErrors.CertificateDuplicateValidator.selector;
+        CompactBls.zeroG2Padding(buffer + BLS_ACCUMULATOR + 0x100);
         assembly ("memory-safe") {
             let preimage := add(buffer, BLS_SIGNATURE)
             let accumulator := add(buffer, BLS_ACCUMULATOR)
             let key := add(accumulator, 0x100)
-            let leaf := add(buffer, BLS_QUEUE)
             let seen := 0
             let end := add(nonSigners.offset, nonSigners.length)
-            mstore(key, 0)
-            mstore(add(key, 0x40), 0)
-            mstore(add(key, 0x80), 0)
-            mstore(add(key, 0xc0), 0)
             for {
                 let p := nonSigners.offset
             } lt(p, end) {
@@ -307,7 +318,6 @@ library CertificateVerifier {
                     revert(0x00, 0x24)
                 }
                 seen := or(seen, bit)
-                // The compact key: 4 x 48 bytes at p + 37.
                 calldatacopy(add(key, 0x10), add(p, 0x25), 0x30)
                 calldatacopy(add(key, 0x50), add(p, 0x55), 0x30)
                 calldatacopy(add(key, 0x90), add(p, 0x85), 0x30)
@@ -318,8 +328,8 @@ library CertificateVerifier {
                 mstore(add(preimage, 0x40), keccak256(key, 0x100))
                 mstore(add(preimage, 0x60), stake)
                 mstore(0x00, keccak256(preimage, 0x80))
-                mstore(leaf, keccak256(0x00, 0x20))
-                leaf := add(leaf, 0x20)
+                mstore(queue, keccak256(0x00, 0x20))
+                queue := add(queue, 0x20)
                 missingStake := add(missingStake, stake)
                 // accumulator += key, in place (the precompile reads its input before writing).
                 let ok := staticcall(G2ADD_GAS_CAP, 0x0d, accumulator, 0x200, accumulator, 0x100)

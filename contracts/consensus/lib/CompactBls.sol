@@ -19,20 +19,24 @@ library CompactBls {
     uint256 private constant P_HI = 0x1a0111ea397fe69a4b1ba7b6434bacd7;
     uint256 private constant P_LO = 0x64774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab;
 
-    /// @notice Whether a compact point (a whole number of words) is all zeros: the point at infinity.
-    /// @param point 96 or 192 bytes of calldata
+    /// @notice Whether a compact G1 point is all zeros: the point at infinity.
+    /// @param point 96 bytes of calldata (length checked by the caller)
     /// @return zero whether every byte is zero
-    function isZero(bytes calldata point) internal pure returns (bool zero) {
+    function isZeroG1(bytes calldata point) internal pure returns (bool zero) {
         assembly ("memory-safe") {
-            let acc := 0
-            let end := add(point.offset, point.length)
-            for {
-                let p := point.offset
-            } lt(p, end) {
-                p := add(p, 0x20)
-            } {
-                acc := or(acc, calldataload(p))
-            }
+            let p := point.offset
+            zero := iszero(or(or(calldataload(p), calldataload(add(p, 0x20))), calldataload(add(p, 0x40))))
+        }
+    }
+
+    /// @notice Whether a compact G2 point is all zeros: the point at infinity.
+    /// @param point 192 bytes of calldata (length checked by the caller)
+    /// @return zero whether every byte is zero
+    function isZeroG2(bytes calldata point) internal pure returns (bool zero) {
+        assembly ("memory-safe") {
+            let p := point.offset
+            let acc := or(or(calldataload(p), calldataload(add(p, 0x20))), calldataload(add(p, 0x40)))
+            acc := or(acc, or(or(calldataload(add(p, 0x60)), calldataload(add(p, 0x80))), calldataload(add(p, 0xa0))))
             zero := iszero(acc)
         }
     }
@@ -67,26 +71,35 @@ library CompactBls {
         }
     }
 
+    /// @notice Zeroes the 16 padding bytes before each of the 4 field elements of a 256-byte G2 slot at `ptr`, so that
+    /// copying only the 48 value bytes of each element (as a loop over compact keys does) writes EIP-2537 points.
+    /// @param ptr memory address of the slot
+    function zeroG2Padding(uint256 ptr) internal pure {
+        assembly ("memory-safe") {
+            mstore(ptr, 0)
+            mstore(add(ptr, 0x40), 0)
+            mstore(add(ptr, 0x80), 0)
+            mstore(add(ptr, 0xc0), 0)
+        }
+    }
+
     /// @notice Negates the EIP-2537 G2 point at `ptr` in place: y.c0 and y.c1 become p - y (zero stays zero).
     /// @dev Meant for a canonical point (each coordinate < p), e.g. one authenticated by its hash; a non-canonical y
     /// wraps into nonzero padding, which the precompiles reject.
     /// @param ptr memory address of a 256-byte G2 encoding
     function negateG2(uint256 ptr) internal pure {
         assembly ("memory-safe") {
-            for {
-                let fp := add(ptr, 0x80)
-                let end := add(ptr, 0x100)
-            } lt(fp, end) {
-                fp := add(fp, 0x40)
-            } {
+            // p - value on (128 + 256)-bit words; the borrow moves from the low word to the high word.
+            function negateFp(fp) {
                 let hi := mload(fp)
                 let lo := mload(add(fp, 0x20))
                 if or(hi, lo) {
-                    // p - value on (128 + 256)-bit words; the borrow moves from the low word to the high word.
                     mstore(fp, sub(sub(P_HI, hi), gt(lo, P_LO)))
                     mstore(add(fp, 0x20), sub(P_LO, lo))
                 }
             }
+            negateFp(add(ptr, 0x80))
+            negateFp(add(ptr, 0xc0))
         }
     }
 

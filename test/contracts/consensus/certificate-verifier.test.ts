@@ -286,13 +286,11 @@ describe("CertificateVerifier (library, independent of storage)", () => {
       );
     });
 
-    it("rejects a certificate in which every validator is a non-signer (empty signer key)", async () => {
-      // Quorum fails first with honest stakes; with a total of 0 claimed... the quorum still guards it:
-      const { set } = blsCert(vals, [0]);
-      const all = buildBlsCertificate(set, 0, new Map([[0, blsSign(vals[0]!, digest)]]));
+    it("rejects a certificate in which every validator is a non-signer, by quorum and by the infinity key", async () => {
+      const { set, cert: one } = blsCert(vals, [0]);
       const everyone = set.multiProof(vals.map((v) => v.index));
       const cert = {
-        ...all,
+        ...one,
         nonSigners: encodeNonSigners(everyone.order.map((i) => set.member(i))),
         proof: everyone.proof,
         proofFlags: packProofFlags(everyone.proofFlags),
@@ -300,6 +298,12 @@ describe("CertificateVerifier (library, independent of storage)", () => {
       await expect(harness.verifyBls(digest, cert, set.root, set.totalStake, set.aggregatePubkeyHash))
         .to.be.revertedWithCustomError(harness, "CertificateQuorumNotReached")
         .withArgs(0n, (set.totalStake * 2n) / 3n + 1n);
+      // With a (wrong) total that lets the quorum arithmetic pass, the signers' key is the point at infinity,
+      // which the infinity signature would match: rejected before the pairing.
+      const inflatedTotal = set.totalStake * 10n;
+      await expect(
+        harness.verifyBls(digest, cert, set.root, inflatedTotal, set.aggregatePubkeyHash),
+      ).to.be.revertedWithCustomError(harness, "BLSPointAtInfinity");
     });
   });
 });
