@@ -88,6 +88,9 @@ export interface TxSenderModules {
   chainId: bigint;
 }
 
+/** What a caller asks to send; the sender fills in nonce, gas and fees. */
+export type TxFields = Pick<TransactionRequest, "to" | "data" | "value">;
+
 interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
@@ -237,7 +240,7 @@ export class TxSender {
    * decoded custom error) when it would revert or did, TxTimeoutError when it is not mined in time.
    */
   async send(
-    request: Pick<TransactionRequest, "to" | "data" | "value" | "gasLimit">,
+    request: TxFields & Pick<TransactionRequest, "gasLimit">,
     opts: { signal?: AbortSignal } = {},
   ): Promise<TransactionReceipt> {
     if (this.stopped) throw new Error("tx sender stopped");
@@ -247,10 +250,10 @@ export class TxSender {
   }
 
   private async broadcastNew(
-    request: Pick<TransactionRequest, "to" | "data" | "value" | "gasLimit">,
+    request: TxFields & Pick<TransactionRequest, "gasLimit">,
     signal: AbortSignal,
   ): Promise<PendingTx & { gasLimit: bigint }> {
-    const { provider, signer, metrics, decoder, pending, logger } = this.modules;
+    const { provider, metrics, decoder, pending, logger } = this.modules;
     let gasLimit = request.gasLimit === undefined || request.gasLimit === null ? undefined : BigInt(request.gasLimit);
     if (gasLimit === undefined) {
       try {
@@ -273,14 +276,7 @@ export class TxSender {
     const fees = await this.fees();
     for (let nonceAttempt = 0; ; nonceAttempt++) {
       const nonce = this.nextNonce;
-      const raw = await signer.signTransaction({
-        ...request,
-        type: 2,
-        chainId: this.modules.chainId,
-        nonce,
-        gasLimit,
-        ...fees,
-      });
+      const raw = await this.sign(request, nonce, gasLimit, fees);
       try {
         const hash = await this.broadcast(raw, signal);
         this.nextNonce = nonce + 1;
@@ -309,6 +305,18 @@ export class TxSender {
         throw err;
       }
     }
+  }
+
+  /** Signs an EIP-1559 transaction locally. */
+  private sign(request: TxFields, nonce: number, gasLimit: bigint, fees: Fees): Promise<string> {
+    return this.modules.signer.signTransaction({
+      ...request,
+      type: 2,
+      chainId: this.modules.chainId,
+      nonce,
+      gasLimit,
+      ...fees,
+    });
   }
 
   /**
@@ -342,10 +350,10 @@ export class TxSender {
 
   private async waitMined(
     tx: PendingTx & { gasLimit: bigint },
-    request: Pick<TransactionRequest, "to" | "data" | "value">,
+    request: TxFields,
     signal: AbortSignal,
   ): Promise<TransactionReceipt> {
-    const { provider, signer, metrics, pending, logger, decoder } = this.modules;
+    const { provider, metrics, pending, logger, decoder } = this.modules;
     const started = Date.now();
     let lastSentAt = Date.now();
     let fees: Fees = { maxFeePerGas: BigInt(tx.maxFeePerGas), maxPriorityFeePerGas: BigInt(tx.maxPriorityFeePerGas) };
@@ -376,14 +384,7 @@ export class TxSender {
       }
       if (Date.now() - lastSentAt >= this.options.stuckAfterMs && bumps < this.options.maxFeeBumps) {
         const next = this.bumped(fees, await this.fees());
-        const raw = await signer.signTransaction({
-          ...request,
-          type: 2,
-          chainId: this.modules.chainId,
-          nonce: tx.nonce,
-          gasLimit: tx.gasLimit,
-          ...next,
-        });
+        const raw = await this.sign(request, tx.nonce, tx.gasLimit, next);
         try {
           const hash = await this.broadcast(raw, signal);
           fees = next;

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { z } from "zod";
 import {
   defineTopic,
+  encodeEnvelope,
   heartbeatTopic,
   InMemoryOperatorDirectory,
   topicId,
@@ -89,13 +90,19 @@ describe("p2p gossip: signed envelopes, validation and scoring (3 real nodes)", 
     await waitFor(() => scoreOf(b.node.libp2p.services.pubsub, a.peerId) < before - 10, "score drop");
   });
 
-  it("ignores (no penalty) a validly signed message from a jailed operator", async () => {
+  /** A new registered peer connected to b and subscribed to the note topic. */
+  async function freshPeerOnB(): Promise<TestPeer> {
     const fresh = await createTestPeer({ directory, topics });
+    await fresh.node.start();
+    fresh.node.gossip.subscribe(noteTopic, () => {});
+    await fresh.node.dial(b.node.multiaddrs[0]!);
+    await waitFor(() => fresh.node.gossip.subscribers(noteTopic).includes(b.peerId), "fresh subscription");
+    return fresh;
+  }
+
+  it("ignores (no penalty) a validly signed message from a jailed operator", async () => {
+    const fresh = await freshPeerOnB();
     try {
-      await fresh.node.start();
-      fresh.node.gossip.subscribe(noteTopic, () => {});
-      await fresh.node.dial(b.node.multiaddrs[0]!);
-      await waitFor(() => fresh.node.gossip.subscribers(noteTopic).includes(b.peerId), "fresh subscription");
       directory.setStatus(fresh.operator, "jailed");
       await fresh.node.gossip.publish(noteTopic, { text: "jailed speaking" });
       await waitFor(
@@ -109,18 +116,14 @@ describe("p2p gossip: signed envelopes, validation and scoring (3 real nodes)", 
   });
 
   it("rejects malformed, oversized, unsigned and forged raw messages and keeps running", async () => {
-    const fresh = await createTestPeer({ directory, topics });
+    const fresh = await freshPeerOnB();
     try {
-      await fresh.node.start();
-      fresh.node.gossip.subscribe(noteTopic, () => {});
-      await fresh.node.dial(b.node.multiaddrs[0]!);
-      await waitFor(() => fresh.node.gossip.subscribers(noteTopic).includes(b.peerId), "fresh subscription");
       const raw = fresh.node.libp2p.services.pubsub;
       const id = topicId(noteTopic);
       const enc = (s: string) => new TextEncoder().encode(s);
       const signed = JSON.parse(
         new TextDecoder().decode(
-          (await import("../../../keeper/src/p2p/index.js")).encodeEnvelope(
+          encodeEnvelope(
             { operator: fresh.operator, signingKey: fresh.wallet.signingKey, chainId: 31337n },
             id,
             { text: "ok" },

@@ -1,7 +1,7 @@
 // `openmesh-keeper init`: generates the three keys and prints what to register on chain.
 import type { Command } from "commander";
-import { loadConfig } from "../../config/index.js";
 import { KeeperIdentity } from "../../identity/index.js";
+import { loadOfflineConfig } from "../config.js";
 import { CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
@@ -16,14 +16,13 @@ export function initCommand(program: Command, io: CliIo): void {
       let keyDir = opts.keyDir;
       let listen: string[] = [];
       if (opts.config || !keyDir) {
-        const env = { ...io.env, ...(keyDir ? { OPENMESH_KEY_DIR: keyDir } : {}) };
-        if (!opts.config && !env.OPENMESH_KEY_DIR)
+        if (!opts.config && !io.env.OPENMESH_KEY_DIR) {
           throw new CliUsageError("init needs --key-dir <dir> or --config <file>");
-        // init needs no chain: validate only what it uses.
-        const config = loadConfig({
-          file: opts.config,
-          env: { OPENMESH_DATA_DIR: ".", OPENMESH_CHAIN_ENABLED: "false", ...env },
-          cwd: io.cwd,
+        }
+        // init writes keys only: no data dir needed yet; --key-dir wins over the config.
+        const config = loadOfflineConfig(opts.config, io, {
+          OPENMESH_DATA_DIR: io.env.OPENMESH_DATA_DIR ?? ".",
+          ...(keyDir ? { OPENMESH_KEY_DIR: keyDir } : {}),
         });
         keyDir = config.keyDir;
         listen = config.p2p.announce.length > 0 ? config.p2p.announce : config.p2p.listen;

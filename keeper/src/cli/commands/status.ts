@@ -1,14 +1,15 @@
 // `openmesh-keeper status`: asks a running keeper's /health and prints it.
 import type { Command } from "commander";
-import { ConfigError, loadConfig } from "../../config/index.js";
+import { ConfigError } from "../../config/index.js";
 import type { HealthStatus } from "../../observability/index.js";
+import { loadOfflineConfig } from "../config.js";
 import { CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
 function healthUrl(opts: { url?: string; config?: string }, io: CliIo): string {
   if (opts.url) return new URL("/health", opts.url).toString();
   try {
-    const config = loadConfig({ file: opts.config, env: { OPENMESH_CHAIN_ENABLED: "false", ...io.env }, cwd: io.cwd });
+    const config = loadOfflineConfig(opts.config, io);
     const host = config.metricsHost === "0.0.0.0" ? "127.0.0.1" : config.metricsHost;
     return `http://${host.includes(":") ? `[${host}]` : host}:${config.metricsPort}/health`;
   } catch (err) {
