@@ -34,10 +34,11 @@ library CertificateVerifier {
     /// @notice Bitmaps of signers are one word: a set has at most 256 members (indices fit a uint8).
     uint256 internal constant MAX_SET_SIZE = 256;
 
-    /// @notice One packed ECDSA vote: uint8 index | uint128 stake | bytes32 blsPubkeyHash | bytes32 r | bytes32 vs.
-    uint256 internal constant ECDSA_VOTE_LENGTH = 113;
-    /// @notice One packed non-signer: uint8 index | address signer | uint128 stake | compact G2 key (192 bytes).
-    uint256 internal constant NON_SIGNER_LENGTH = 229;
+    /// @notice One packed ECDSA vote: uint8 index | uint96 stake | bytes32 blsPubkeyHash | bytes32 r | bytes32 vs.
+    /// @dev A stake is OPEN wei, at most the fixed supply of 1e27 < 2^96 (7.9e28).
+    uint256 internal constant ECDSA_VOTE_LENGTH = 109;
+    /// @notice One packed non-signer: uint8 index | address signer | uint96 stake | compact G2 key (192 bytes).
+    uint256 internal constant NON_SIGNER_LENGTH = 225;
 
     /// @dev secp256k1n / 2: a larger s is the malleable twin of a valid signature (rejected, as OpenZeppelin does).
     uint256 private constant SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
@@ -52,7 +53,6 @@ library CertificateVerifier {
     // G2ADD and the next key side by side (the multiproof queue is allocated after it). The signature slot is the
     // leaf preimage scratch until the signature is written.
     uint256 private constant BLS_SIGNATURE = 0x000;
-    uint256 private constant BLS_GENERATOR = 0x080;
     uint256 private constant BLS_MESSAGE_POINT = 0x180;
     uint256 private constant BLS_ACCUMULATOR = 0x200;
     uint256 private constant BLS_BUFFER_LENGTH = 0x400;
@@ -138,7 +138,7 @@ library CertificateVerifier {
     /// @notice Verifies a BLS certificate over `digest`.
     /// @dev Checks, cheapest first: lengths, no point at infinity, the aggregate key against its stored hash, the
     /// non-signers (unique, proven leaves; their keys hash to their leaves' key hashes), the quorum, then one pairing
-    /// check e(sig, G2) * e(H(digest), aggregate - sum(non-signer keys))^-1 == 1.
+    /// check e(sig, -G2) * e(H(digest), aggregate - sum(non-signer keys)) == 1.
     /// @param digest the EIP-712 digest of the precommit vote (the 32 bytes are the BLS message)
     /// @param cert aggregate signature, the set's aggregate key, packed non-signers and their multiproof
     /// @param root the epoch's validator-set root
@@ -154,18 +154,23 @@ library CertificateVerifier {
     ) internal view returns (uint256 signedStake) {
         // Each calldata field is read once: a dynamic member access costs a bounds-checked offset decoding.
         bytes calldata signature = cert.aggregateSignature;
-        uint256 buffer = _loadNegatedAggregateKey(signature, cert.aggregatePubkey, aggregatePubkeyHash);
-        uint256 missingStake = _subtractNonSigners(cert.nonSigners, cert.proof, cert.proofFlags, root, buffer);
+        uint256 buffer = _loadAggregateKey(signature, cert.aggregatePubkey, aggregatePubkeyHash);
+        (uint256 missingStake, bool negated) = _subtractNonSigners(
+            cert.nonSigners,
+            cert.proof,
+            cert.proofFlags,
+            root,
+            buffer
+        );
         // Proven leaves of a consistent set never sum above the total; if they did, nothing is signed.
         signedStake = missingStake < totalStake ? totalStake - missingStake : 0;
         requireQuorum(signedStake, totalStake);
-        _requireAggregateSignature(digest, signature, buffer);
+        _requireAggregateSignature(digest, signature, buffer, negated);
     }
 
     /// @dev Checks the points' lengths, that neither is infinity, and the key against the stored hash. Allocates the
-    /// BLS buffer and writes the negated aggregate key into its accumulator: accumulator = -aggregate, so that adding
-    /// the non-signers' keys leaves -(key of the signers). One negation whatever the number of non-signers.
-    function _loadNegatedAggregateKey(
+    /// BLS buffer and writes the aggregate key into its accumulator.
+    function _loadAggregateKey(
         bytes calldata signature,
         bytes calldata aggregateKey,
         bytes32 aggregatePubkeyHash
@@ -190,17 +195,18 @@ library CertificateVerifier {
         if (sentHash != aggregatePubkeyHash) {
             revert ICertificateErrors.CertificateAggregateKeyMismatch(sentHash, aggregatePubkeyHash);
         }
-        CompactBls.negateG2(accumulator);
     }
 
-    /// @dev Adds the non-signers' keys to the accumulator, proves their leaves and returns their stake.
+    /// @dev With non-signers: negates the accumulator (-aggregate), adds their keys (leaving -(key of the signers):
+    /// one negation whatever their number), proves their leaves, and returns their stake with `negated` true. With
+    /// none, the accumulator keeps the aggregate key.
     function _subtractNonSigners(
         bytes calldata nonSigners,
         bytes32[] calldata proof,
         uint256 flags,
         bytes32 root,
         uint256 buffer
-    ) private view returns (uint256 missingStake) {
+    ) private view returns (uint256 missingStake, bool negated) {
         if (nonSigners.length % NON_SIGNER_LENGTH != 0) {
             revert ICertificateErrors.CertificateInvalidPackedLength(nonSigners.length, NON_SIGNER_LENGTH);
         }
@@ -208,20 +214,27 @@ library CertificateVerifier {
         if (count == 0) {
             // Nothing to prove: only the empty proof is accepted (one encoding per certificate).
             if (proof.length != 0 || flags != 0) revert ICertificateErrors.CertificateInvalidMembershipProof();
-            return 0;
+            return (0, false);
         }
         uint256 queue = _allocate(32 * BitmapMultiProof.queueWords(count, proof.length));
+        CompactBls.negateG2(buffer + BLS_ACCUMULATOR);
         missingStake = _addNonSigners(nonSigners, buffer, queue);
         _requireMembership(queue, count, proof, flags, root);
+        negated = true;
     }
 
-    /// @dev The pairing check, once the accumulator holds -(key of the signers):
-    /// e(sig, G2) * e(H(m), -key) == 1, which is e(sig, -G2) * e(H(m), key) == 1, the usual check.
-    function _requireAggregateSignature(bytes32 digest, bytes calldata signature, uint256 buffer) private view {
-        // Everyone subtracted (the signers' key is infinity) would verify the infinity signature: rejected.
-        if (CompactBls.isInfinityG2(buffer + BLS_ACCUMULATOR)) revert IBLS12381Errors.BLSPointAtInfinity();
-        CompactBls.expandG1(buffer + BLS_SIGNATURE, signature);
-        CompactBls.writeG2Generator(buffer + BLS_GENERATOR);
+    /// @dev The pairing check e(sig, -G2) * e(H(m), key) == 1 with the accumulator holding the signers' key; when it
+    /// holds the negated key instead, the equivalent e(sig, G2) * e(H(m), -key) == 1.
+    function _requireAggregateSignature(
+        bytes32 digest,
+        bytes calldata signature,
+        uint256 buffer,
+        bool negated
+    ) private view {
+        // Everyone subtracted (the signers' key is infinity) would verify the infinity signature: rejected. (Without
+        // non-signers the key is the aggregate, already checked.)
+        if (negated && CompactBls.isInfinityG2(buffer + BLS_ACCUMULATOR)) revert IBLS12381Errors.BLSPointAtInfinity();
+        CompactBls.writePairingHead(buffer, signature, !negated);
         bytes memory messagePoint = BLS12381.hashToG1(abi.encodePacked(digest), BLS12381.SIG_DST);
         assembly ("memory-safe") {
             mcopy(add(buffer, BLS_MESSAGE_POINT), add(messagePoint, 0x20), 0x80)
@@ -230,7 +243,7 @@ library CertificateVerifier {
     }
 
     /// @dev Recovers each vote's signer, writes its leaf into the queue at `buffer + ECDSA_QUEUE`, and sums the stake
-    /// (at most 256 stakes below 2^128: no overflow). Reverts on a repeated index or a signature that does not recover
+    /// (at most 256 stakes below 2^96: no overflow). Reverts on a repeated index or a signature that does not recover
     /// (or has a high s). As everywhere here, returndatasize() is read in its own statement after a call: Yul evaluates
     /// arguments right to left.
     function _recoverSigners(
@@ -260,10 +273,10 @@ library CertificateVerifier {
                 }
                 seen := or(seen, bit)
                 // EIP-2098: the top bit of vs is the y parity, the rest is s.
-                let vs := calldataload(add(p, 0x51))
+                let vs := calldataload(add(p, 0x4d))
                 let s := shr(1, shl(1, vs))
                 mstore(add(buffer, 0x20), add(27, shr(255, vs)))
-                mstore(add(buffer, 0x40), calldataload(add(p, 0x31)))
+                mstore(add(buffer, 0x40), calldataload(add(p, 0x2d)))
                 mstore(add(buffer, 0x60), s)
                 // ECRECOVER writes the signer straight into the leaf preimage; for a signature that does not
                 // recover it returns no data (and writes nothing: the slot may hold the previous signer).
@@ -274,9 +287,9 @@ library CertificateVerifier {
                     mstore(0x04, div(sub(p, votes.offset), ECDSA_VOTE_LENGTH))
                     revert(0x00, 0x24)
                 }
-                let stake := shr(128, calldataload(add(p, 0x01)))
+                let stake := shr(160, calldataload(add(p, 0x01)))
                 mstore(preimage, index)
-                mstore(add(preimage, 0x40), calldataload(add(p, 0x11)))
+                mstore(add(preimage, 0x40), calldataload(add(p, 0x0d)))
                 mstore(add(preimage, 0x60), stake)
                 mstore(0x00, keccak256(preimage, 0x80))
                 mstore(leaf, keccak256(0x00, 0x20))
@@ -291,7 +304,7 @@ library CertificateVerifier {
     /// sums the stake. The keys are authenticated by the multiproof the caller checks next. The key slot holds each key
     /// in EIP-2537 form, every element after 16 zero bytes: only the 48 value bytes are copied per key, so the padding
     /// is zeroed once (nothing else writes the slot). Record layout: index at p, signer at p + 1, stake at p + 21, the
-    /// compact key (4 x 48 bytes) at p + 37.
+    /// compact key (4 x 48 bytes) at p + 33.
     function _addNonSigners(
         bytes calldata nonSigners,
         uint256 buffer,
@@ -318,11 +331,11 @@ library CertificateVerifier {
                     revert(0x00, 0x24)
                 }
                 seen := or(seen, bit)
-                calldatacopy(add(key, 0x10), add(p, 0x25), 0x30)
-                calldatacopy(add(key, 0x50), add(p, 0x55), 0x30)
-                calldatacopy(add(key, 0x90), add(p, 0x85), 0x30)
-                calldatacopy(add(key, 0xd0), add(p, 0xb5), 0x30)
-                let stake := shr(128, calldataload(add(p, 0x15)))
+                calldatacopy(add(key, 0x10), add(p, 0x21), 0x30)
+                calldatacopy(add(key, 0x50), add(p, 0x51), 0x30)
+                calldatacopy(add(key, 0x90), add(p, 0x81), 0x30)
+                calldatacopy(add(key, 0xd0), add(p, 0xb1), 0x30)
+                let stake := shr(160, calldataload(add(p, 0x15)))
                 mstore(preimage, index)
                 mstore(add(preimage, 0x20), shr(96, calldataload(add(p, 0x01))))
                 mstore(add(preimage, 0x40), keccak256(key, 0x100))

@@ -41,19 +41,6 @@ library CompactBls {
         }
     }
 
-    /// @notice Writes the 128-byte EIP-2537 form of a compact G1 point at `dst`.
-    /// @param dst memory address (128 bytes)
-    /// @param point 96 bytes of calldata (length checked by the caller)
-    function expandG1(uint256 dst, bytes calldata point) internal pure {
-        assembly ("memory-safe") {
-            // Zero the word holding the padding, then copy the 48-byte value over its last 16 bytes and the next word.
-            mstore(dst, 0)
-            calldatacopy(add(dst, 0x10), point.offset, 0x30)
-            mstore(add(dst, 0x40), 0)
-            calldatacopy(add(dst, 0x50), add(point.offset, 0x30), 0x30)
-        }
-    }
-
     /// @notice Writes the 256-byte EIP-2537 form of a compact G2 point at `dst`.
     /// @param dst memory address (256 bytes)
     /// @param point 192 bytes of calldata (length checked by the caller)
@@ -114,18 +101,35 @@ library CompactBls {
         }
     }
 
-    /// @notice Writes the G2 generator (EIP-2537 form, 256 bytes) at `dst`.
-    /// @param dst memory address
-    function writeG2Generator(uint256 dst) internal pure {
+    /// @notice Writes the first pair of a signature check at `dst`: the signature (EIP-2537 form, 128 bytes), then the
+    /// G2 generator or its negation (256 bytes).
+    /// @param dst memory address (384 bytes)
+    /// @param signature compact G1 point, 96 bytes of calldata (length checked by the caller)
+    /// @param negatedGenerator whether to write -G2 (for a pairing with the key) or G2 (with the negated key)
+    function writePairingHead(uint256 dst, bytes calldata signature, bool negatedGenerator) internal pure {
         assembly ("memory-safe") {
-            mstore(dst, 0x024aa2b2f08f0a91260805272dc51051)
-            mstore(add(dst, 0x20), 0xc6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8)
-            mstore(add(dst, 0x40), 0x13e02b6052719f607dacd3a088274f65)
-            mstore(add(dst, 0x60), 0x596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e)
-            mstore(add(dst, 0x80), 0x0ce5d527727d6e118cc9cdc6da2e351a)
-            mstore(add(dst, 0xa0), 0xadfd9baa8cbdd3a76d429a695160d12c923ac9cc3baca289e193548608b82801)
-            mstore(add(dst, 0xc0), 0x0606c4a02ea734cc32acd2b02bc28b99)
-            mstore(add(dst, 0xe0), 0xcb3e287e85a763af267492ab572e99ab3f370d275cec1da1aaa9075ff05f79be)
+            mstore(dst, 0)
+            calldatacopy(add(dst, 0x10), signature.offset, 0x30)
+            mstore(add(dst, 0x40), 0)
+            calldatacopy(add(dst, 0x50), add(signature.offset, 0x30), 0x30)
+            // G2 generator: x.c0, x.c1, then y.c0, y.c1 (or p - y.c0, p - y.c1).
+            mstore(add(dst, 0x080), 0x024aa2b2f08f0a91260805272dc51051)
+            mstore(add(dst, 0x0a0), 0xc6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8)
+            mstore(add(dst, 0x0c0), 0x13e02b6052719f607dacd3a088274f65)
+            mstore(add(dst, 0x0e0), 0x596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e)
+            switch negatedGenerator
+            case 0 {
+                mstore(add(dst, 0x100), 0x0ce5d527727d6e118cc9cdc6da2e351a)
+                mstore(add(dst, 0x120), 0xadfd9baa8cbdd3a76d429a695160d12c923ac9cc3baca289e193548608b82801)
+                mstore(add(dst, 0x140), 0x0606c4a02ea734cc32acd2b02bc28b99)
+                mstore(add(dst, 0x160), 0xcb3e287e85a763af267492ab572e99ab3f370d275cec1da1aaa9075ff05f79be)
+            }
+            default {
+                mstore(add(dst, 0x100), 0x0d1b3cc2c7027888be51d9ef691d77bc)
+                mstore(add(dst, 0x120), 0xb679afda66c73f17f9ee3837a55024f78c71363275a75d75d86bab79f74782aa)
+                mstore(add(dst, 0x140), 0x13fa4d4a0ad8b1ce186ed5061789213d)
+                mstore(add(dst, 0x160), 0x993923066dddaf1040bc3ff59f825c78df74f2d75467e25e0f55f8a00fa030ed)
+            }
         }
     }
 

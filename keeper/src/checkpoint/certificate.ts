@@ -15,10 +15,11 @@ import {
 import { aggregateSignatures } from "../crypto/bls.js";
 import type { ValidatorSetTree } from "./validator-set.js";
 
-/** Bytes of one packed ECDSA vote: uint8 index | uint128 stake | bytes32 blsPubkeyHash | bytes32 r | bytes32 vs. */
-export const ECDSA_VOTE_LENGTH = 113;
-/** Bytes of one packed non-signer: uint8 index | address signer | uint128 stake | compact G2 key (192 bytes). */
-export const NON_SIGNER_LENGTH = 229;
+/** Bytes of one packed ECDSA vote: uint8 index | uint96 stake | bytes32 blsPubkeyHash | bytes32 r | bytes32 vs. */
+export const ECDSA_VOTE_LENGTH = 109;
+/** Bytes of one packed non-signer: uint8 index | address signer | uint96 stake | compact G2 key (192 bytes). */
+export const NON_SIGNER_LENGTH = 225;
+// A stake is OPEN wei, at most the fixed supply (1e27) < 2^96: encoding a larger one throws.
 /** Bytes of an EIP-2537 field element's padding, dropped in the compact form. */
 const FP_PADDING = 16;
 /** The multiproof flags are the bits of one uint256. */
@@ -114,7 +115,7 @@ export function encodeEcdsaVotes(votes: readonly EcdsaVoteRecord[]): string {
   return concat(
     votes.map((v) =>
       solidityPacked(
-        ["uint8", "uint128", "bytes32", "bytes32", "bytes32"],
+        ["uint8", "uint96", "bytes32", "bytes32", "bytes32"],
         [v.index, v.stake, v.blsPubkeyHash, v.r, v.yParityAndS],
       ),
     ),
@@ -124,20 +125,17 @@ export function encodeEcdsaVotes(votes: readonly EcdsaVoteRecord[]): string {
 export function decodeEcdsaVotes(packed: string): EcdsaVoteRecord[] {
   return records(packed, ECDSA_VOTE_LENGTH).map((at) => ({
     index: Number(toBigInt(dataSlice(packed, at, at + 1))),
-    stake: toBigInt(dataSlice(packed, at + 1, at + 17)),
-    blsPubkeyHash: dataSlice(packed, at + 17, at + 49),
-    r: dataSlice(packed, at + 49, at + 81),
-    yParityAndS: dataSlice(packed, at + 81, at + 113),
+    stake: toBigInt(dataSlice(packed, at + 1, at + 13)),
+    blsPubkeyHash: dataSlice(packed, at + 13, at + 45),
+    r: dataSlice(packed, at + 45, at + 77),
+    yParityAndS: dataSlice(packed, at + 77, at + ECDSA_VOTE_LENGTH),
   }));
 }
 
 export function encodeNonSigners(nonSigners: readonly NonSignerRecord[]): string {
   return concat(
     nonSigners.map((n) =>
-      concat([
-        solidityPacked(["uint8", "address", "uint128"], [n.index, n.signer, n.stake]),
-        compactPoint(n.blsPubkey),
-      ]),
+      concat([solidityPacked(["uint8", "address", "uint96"], [n.index, n.signer, n.stake]), compactPoint(n.blsPubkey)]),
     ),
   );
 }
@@ -146,8 +144,8 @@ export function decodeNonSigners(packed: string): NonSignerRecord[] {
   return records(packed, NON_SIGNER_LENGTH).map((at) => ({
     index: Number(toBigInt(dataSlice(packed, at, at + 1))),
     signer: getAddress(dataSlice(packed, at + 1, at + 21)),
-    stake: toBigInt(dataSlice(packed, at + 21, at + 37)),
-    blsPubkey: expandPoint(getBytes(dataSlice(packed, at + 37, at + NON_SIGNER_LENGTH))),
+    stake: toBigInt(dataSlice(packed, at + 21, at + 33)),
+    blsPubkey: expandPoint(getBytes(dataSlice(packed, at + 33, at + NON_SIGNER_LENGTH))),
   }));
 }
 
