@@ -18,6 +18,9 @@ export const QUERY_TIMEOUT_MS = 10_000;
  */
 export const MAX_GOSSIP_RPC_BYTES = 1024 * 1024;
 
+/** Stored peers not seen for this long are forgotten at start-up. */
+export const FORGET_PEERS_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Stored peers redialled at start-up (most recently seen first). */
 export const MAX_REMEMBERED_PEERS_TO_DIAL = 20;
 

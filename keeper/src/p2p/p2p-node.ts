@@ -31,6 +31,7 @@ import {
   AGENT_VERSION,
   DHT_PROTOCOL,
   DISCOVERY_FAST_INTERVAL_MS,
+  FORGET_PEERS_AFTER_MS,
   MAX_GOSSIP_RPC_BYTES,
   MAX_REMEMBERED_PEERS_TO_DIAL,
   PROVIDE_INTERVAL_MS,
@@ -206,7 +207,13 @@ export class P2pNode {
     const { store, logger } = this.modules;
     if (!store) return;
     const remembered: Array<{ id: string; addrs: string[]; lastSeenMs: number }> = [];
-    for await (const [id, peer] of store.peers.entries()) remembered.push({ id, ...peer });
+    const stale: string[] = [];
+    for await (const [id, peer] of store.peers.entries()) {
+      if (Date.now() - peer.lastSeenMs > FORGET_PEERS_AFTER_MS) stale.push(id);
+      else remembered.push({ id, ...peer });
+    }
+    // Everyone ever seen would otherwise accumulate, unregistered peers included.
+    if (stale.length > 0) await store.peers.batch(stale.map((key) => ({ type: "del", key })));
     remembered.sort((a, b) => b.lastSeenMs - a.lastSeenMs);
     const chosen = remembered.slice(0, MAX_REMEMBERED_PEERS_TO_DIAL);
     for (const peer of chosen) {

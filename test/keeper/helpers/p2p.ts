@@ -11,6 +11,7 @@ import {
   type OperatorDirectory,
   type TopicSpec,
 } from "../../../keeper/src/p2p/index.js";
+import type { KeeperStore } from "../../../keeper/src/store/index.js";
 import { silentLogger } from "./logs.js";
 
 export const TEST_CHAIN_ID = 31337n;
@@ -30,6 +31,7 @@ export interface TestPeerOptions {
   p2p?: Partial<P2pConfig>;
   topics?: Array<TopicSpec<unknown>>;
   logger?: Logger;
+  store?: KeeperStore;
 }
 
 export function loopbackP2pConfig(overrides: Partial<P2pConfig> = {}): P2pConfig {
@@ -62,6 +64,7 @@ export async function createTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
     logger: opts.logger ?? silentLogger(),
     metrics,
     topics: opts.topics,
+    store: opts.store,
     discovery: { fastIntervalMs: 200, queryTimeoutMs: 3_000 },
   });
   return { node, wallet, operator: wallet.address, peerId, metrics };
