@@ -11,16 +11,24 @@
 // - After a decision the engine waits for { type: "startHeight", height + 1 }, so the host can
 //   apply the decision (and switch validator sets at epoch boundaries) before the next height.
 // - Round skipping counts validators at round R or later (see HeightMessages.roundSkipTarget).
+// - validValue also follows polkas of earlier rounds that complete late (see followEarlierPolka).
+// - Conflicting votes and proposals of an equivocator all count, each for its own value, as the
+//   paper counts messages (see VoteSet); and a peer's decision certificate is an input, so a
+//   node that fell behind can still decide what the others decided (see onCertificate).
 // - Before signing anything the engine checks its signing state (canSign); on restart it resumes
-//   the round and the lock it had signed at, so it can only re-sign what it signed or move on.
+//   the round and the lock it had signed at, so it can only re-sign what it signed or move on,
+//   and it recovers its locked value from that value's proposal when gossip brings it again.
 import { HeightMessages } from "./height-messages.js";
+import { checkVote } from "./message-checks.js";
 import { ProposerRotation } from "./proposer.js";
+import { isQuorum } from "./quorum.js";
 import { canSign } from "./signing-guard.js";
 import { assertTimeouts, DEFAULT_TIMEOUTS, timeoutMs } from "./timeouts.js";
 import { ValidatorIndex } from "./validator-set.js";
 import type {
   ConsensusApp,
   ConsensusMessage,
+  Decision,
   Input,
   Output,
   Proposal,
@@ -71,6 +79,8 @@ interface RoundFlags {
   precommitTimeout: boolean;
 }
 
+const STEP_INDEX: Record<Step, number> = { propose: 0, prevote: 1, precommit: 2 };
+
 const freshFlags = (): RoundFlags => ({ prevoteTimeout: false, polka: false, precommitTimeout: false });
 
 export class ConsensusEngine {
@@ -119,6 +129,9 @@ export class ConsensusEngine {
       case "timeout":
         this.onTimeout(input.height, input.round, input.step);
         break;
+      case "certificate":
+        this.onCertificate(input.decision);
+        break;
     }
     this.progress();
     const out = this.out;
@@ -161,14 +174,18 @@ export class ConsensusEngine {
     this.lockedValueHash = null;
     this.validRound = -1;
     this.validValue = null;
-    let round = 0;
-    if (this.signing !== undefined && this.signing.height === height) {
-      // restart mid-height: resume where we signed, with the lock we held
-      round = this.signing.round;
-      this.lockedRound = this.signing.lockedRound;
-      this.lockedValueHash = this.signing.lockedValueHash;
+    const signed = this.signing?.height === height ? this.signing : undefined;
+    if (signed === undefined) {
+      this.startRound(0);
+      return;
     }
-    this.startRound(round);
+    // restart mid-height: resume in the round and step we last signed, with the lock we held
+    this.lockedRound = signed.lockedRound;
+    this.lockedValueHash = signed.lockedValueHash;
+    this.startRound(signed.round);
+    if (this.status === "running" && this.round === signed.round && STEP_INDEX[signed.step] > STEP_INDEX[this.step]) {
+      this.step = signed.step;
+    }
   }
 
   /** L11-21 StartRound */
@@ -177,7 +194,7 @@ export class ConsensusEngine {
     this.round = round;
     this.step = "propose";
     this.flags = freshFlags();
-    for (const msg of messages.setWindowTop(round + 1)) this.accept(messages, msg);
+    for (const msg of messages.enterRound(round)) this.accept(messages, msg);
     if (this.status !== "running") return;
     if (this.self !== undefined && messages.rotation.proposer(this.height, round) === this.self) {
       const value = this.validValue ?? this.app.getValue(this.height, round);
@@ -224,13 +241,47 @@ export class ConsensusEngine {
 
   private accept(messages: HeightMessages, msg: ConsensusMessage): void {
     const result = messages.add(msg);
-    if (result.status === "conflict" && result.evidence !== undefined) {
+    if ((result.status === "stored" || result.status === "dropped") && result.evidence !== undefined) {
       this.out.push({ type: "evidence", evidence: result.evidence });
     }
-    // L49 for rounds other than the current one (progress() checks the current round)
-    if (result.status === "stored" && messages === this.current && result.round !== this.round) {
+    if (result.status !== "stored" || messages !== this.current) return;
+    if (msg.kind === "proposal") this.recoverLockedValue(messages, msg.proposal);
+    if (result.round !== this.round) {
+      // L49 for rounds other than the current one (progress() checks the current round)
       this.tryDecide(result.round);
+      if (result.round < this.round) this.followEarlierPolka(messages, result.round);
     }
+  }
+
+  /**
+   * L36 sets validValue only for a polka of the current round. A polka of an earlier round
+   * that completes here late (typically before GST) would otherwise be known only to those who
+   * locked on it; if they hold little stake they rarely propose, and the others keep proposing
+   * values the locked ones must refuse. So validValue also follows any earlier-round polka newer
+   * than validRound. Safe: it only changes what this node proposes, and a proposal citing
+   * validRound is accepted only by nodes that verify that polka themselves (L28).
+   */
+  private followEarlierPolka(messages: HeightMessages, round: number): void {
+    if (round <= this.validRound) return;
+    const proposal = messages
+      .proposalsOf(round)
+      .find((p) => messages.votes.hasQuorumFor(round, "prevote", p.value.hash));
+    if (proposal === undefined || !this.isValid(messages, proposal)) return;
+    this.validValue = proposal.value;
+    this.validRound = round;
+  }
+
+  /**
+   * After a restart the lock (round, hash) comes back from the signing state, but not the
+   * locked value itself. A node locked on v that cannot re-propose v may block the height (it
+   * prevotes nil for everything else), so the value is recovered from its proposal when that
+   * arrives again: it had a polka at lockedRound, exactly what validRound means.
+   */
+  private recoverLockedValue(messages: HeightMessages, proposal: Proposal): void {
+    if (this.validValue !== null || this.lockedRound < 0 || proposal.value.hash !== this.lockedValueHash) return;
+    if (!this.isValid(messages, proposal)) return;
+    this.validValue = proposal.value;
+    this.validRound = this.lockedRound;
   }
 
   // ---- the upon-rules ----
@@ -250,10 +301,9 @@ export class ConsensusEngine {
         continue;
       }
 
-      // L22, L28: the proposal of this round
-      if (this.step === "propose") {
-        const proposal = messages.proposal(round);
-        if (proposal !== undefined && this.prevoteOnProposal(messages, proposal)) continue;
+      // L22, L28: the proposal of this round (the first one that qualifies if the proposer equivocated)
+      if (this.step === "propose" && messages.proposalsOf(round).some((p) => this.prevoteOnProposal(messages, p))) {
+        continue;
       }
 
       // L34
@@ -264,12 +314,10 @@ export class ConsensusEngine {
 
       // L36: a polka for this round's proposal
       if (this.step !== "propose" && !this.flags.polka) {
-        const proposal = messages.proposal(round);
-        if (
-          proposal !== undefined &&
-          messages.votes.hasQuorumFor(round, "prevote", proposal.value.hash) &&
-          this.isValid(messages, proposal)
-        ) {
+        const proposal = messages
+          .proposalsOf(round)
+          .find((p) => messages.votes.hasQuorumFor(round, "prevote", p.value.hash));
+        if (proposal !== undefined && this.isValid(messages, proposal)) {
           this.flags.polka = true;
           if (this.step === "prevote") {
             this.lockedValueHash = proposal.value.hash;
@@ -322,11 +370,11 @@ export class ConsensusEngine {
   private tryDecide(round: number): boolean {
     if (this.status !== "running") return false;
     const messages = this.current!;
-    const proposal = messages.proposal(round);
-    if (proposal === undefined) return false;
+    const proposal = messages
+      .proposalsOf(round)
+      .find((p) => messages.votes.hasQuorumFor(round, "precommit", p.value.hash));
+    if (proposal === undefined || !this.isValid(messages, proposal)) return false;
     const hash = proposal.value.hash;
-    if (!messages.votes.hasQuorumFor(round, "precommit", hash)) return false;
-    if (!this.isValid(messages, proposal)) return false;
     this.status = "decided";
     this.out.push({
       type: "decide",
@@ -338,6 +386,33 @@ export class ConsensusEngine {
       },
     });
     return true;
+  }
+
+  /**
+   * L49 from a peer's certificate instead of our own tallies: a node that fell behind (or that
+   * counted other messages first, or dropped some to stay bounded) may never collect the
+   * precommits the others decided with, and they have moved on. Deciding on > 2/3 signed
+   * precommits for a valid value is exactly what the on-chain verifier accepts, and no other
+   * value can gather such a quorum at this height.
+   */
+  private onCertificate(decision: Decision): void {
+    if (this.status !== "running" || decision.height !== this.height) return;
+    const messages = this.current!;
+    const { round, value } = decision;
+    if (!Number.isSafeInteger(round) || round < 0 || typeof value?.hash !== "string") return;
+    const voters = new Set<string>();
+    let power = 0n;
+    for (const p of decision.precommits) {
+      if (checkVote(messages.validators, p) !== undefined) return;
+      if (p.type !== "precommit" || p.height !== this.height || p.round !== round || p.valueHash !== value.hash) return;
+      if (voters.has(p.validator)) return;
+      voters.add(p.validator);
+      power += messages.validators.powerOf(p.validator);
+    }
+    if (!isQuorum(power, messages.validators.totalPower)) return;
+    if (!this.app.validValue(this.height, value)) return;
+    this.status = "decided";
+    this.out.push({ type: "decide", decision: { height: this.height, round, value, precommits: decision.precommits } });
   }
 
   // ---- timeouts (L57-66) ----
@@ -368,10 +443,10 @@ export class ConsensusEngine {
   // ---- signing ----
 
   private isValid(messages: HeightMessages, proposal: Proposal): boolean {
-    let verdict = messages.verdict(proposal.round);
+    let verdict = messages.verdict(proposal);
     if (verdict === undefined) {
       verdict = this.app.validValue(this.height, proposal.value);
-      messages.setVerdict(proposal.round, verdict);
+      messages.setVerdict(proposal, verdict);
     }
     return verdict;
   }

@@ -2,25 +2,39 @@
 // how far ahead each validator has gone (for round skipping).
 //
 // Memory stays bounded whatever Byzantine validators send. Rounds up to `windowTop` (the
-// engine's round + 1) are stored in full: the engine only moves rounds on a quorum's timeouts or
-// on an f+1 skip, so that is as many rounds as honest validators really went through. For rounds
-// beyond it, each validator has one slot holding only its messages of its highest round (at most
-// a proposal, a prevote and a precommit); earlier slot contents are dropped when it moves on.
+// engine's round + 1 + ROUNDS_STORED_AHEAD) are stored in full: the engine only moves rounds on a
+// quorum's timeouts or on an f+1 skip, so that is about as many rounds as honest validators
+// really went through, and the margin keeps what validators a few rounds ahead sent (a node that
+// falls behind needs the precommits of the round the others decided in, even if they went on to
+// later rounds before deciding). For rounds beyond it, each validator has one slot holding only its messages of its highest round (a
+// proposal, a prevote, a precommit, plus conflicting ones up to the same caps as the store);
+// earlier slot contents are dropped when it moves on.
 // Slots are released into the store when the window reaches them.
+//
+// An equivocating proposer's proposals are all kept (up to MAX_PROPOSALS_PER_ROUND per round),
+// for the same reason conflicting votes count (see vote-set.ts): a node that got the "wrong"
+// proposal first must still be able to decide the value the others precommitted.
 import { checkProposalShape, checkProposer, checkVote } from "./message-checks.js";
 import { isOneThirdPlus } from "./quorum.js";
 import type { ProposerRotation } from "./proposer.js";
 import type { ValidatorIndex } from "./validator-set.js";
-import { VoteSet } from "./vote-set.js";
+import { MAX_VOTES_PER_SLOT, VoteSet } from "./vote-set.js";
+
+/** distinct proposals kept per round (more than one only when the proposer equivocates) */
+export const MAX_PROPOSALS_PER_ROUND = 4;
+
+/** rounds above the engine's round + 1 whose messages are stored in full */
+export const ROUNDS_STORED_AHEAD = 16;
 import type { ConsensusMessage, Evidence, Proposal } from "./types.js";
 
 export type AddResult =
-  | { readonly status: "stored"; readonly round: number }
+  /** counted; evidence when it is the first conflicting message of its sender at that (round, step) */
+  | { readonly status: "stored"; readonly round: number; readonly evidence?: Evidence }
   | { readonly status: "duplicate" }
   /** beyond the window: kept in its sender's slot (or dropped if older than the slot) */
   | { readonly status: "deferred" }
-  /** equivocation: the first message keeps counting; evidence the first time it is seen */
-  | { readonly status: "conflict"; readonly evidence?: Evidence }
+  /** a conflicting message beyond the per-sender cap */
+  | { readonly status: "dropped"; readonly evidence?: Evidence }
   | { readonly status: "rejected"; readonly reason: string };
 
 interface AheadSlot {
@@ -36,22 +50,28 @@ function messageSender(msg: ConsensusMessage): string {
   return msg.kind === "vote" ? msg.vote.validator : msg.proposal.proposer;
 }
 
-function sameSlotKind(a: ConsensusMessage, b: ConsensusMessage): boolean {
-  if (a.kind === "proposal" || b.kind === "proposal") return a.kind === b.kind;
-  return a.vote.type === b.vote.type;
+/** "proposal", "prevote" or "precommit" */
+function slotKind(msg: ConsensusMessage): string {
+  return msg.kind === "proposal" ? "proposal" : msg.vote.type;
+}
+
+function sameMessage(a: ConsensusMessage, b: ConsensusMessage): boolean {
+  if (a.kind === "proposal") return b.kind === "proposal" && a.proposal.value.hash === b.proposal.value.hash;
+  if (b.kind === "proposal") return false;
+  return a.vote.type === b.vote.type && a.vote.valueHash === b.vote.valueHash;
 }
 
 export class HeightMessages {
   readonly votes: VoteSet;
-  private readonly proposals = new Map<number, Proposal>();
-  private readonly reportedProposalRounds = new Set<number>();
+  /** per round, the proposer's distinct proposals in arrival order */
+  private readonly proposals = new Map<number, Proposal[]>();
   private readonly ahead = new Map<string, AheadSlot>();
   /** highest round each validator has sent a checked message for */
   private readonly highestRound = new Map<string, number>();
   private skipTargetCache: number | undefined;
-  /** the host's verdict on each round's proposal (by round, not by hash: see verdict()) */
-  private readonly verdicts = new Map<number, boolean>();
-  private windowTop = 1;
+  /** the host's verdict on each proposal, by "round/hash" (see verdict()) */
+  private readonly verdicts = new Map<string, boolean>();
+  private windowTop = 1 + ROUNDS_STORED_AHEAD;
 
   constructor(
     readonly height: number,
@@ -72,23 +92,25 @@ export class HeightMessages {
     if (msg.kind === "vote") {
       this.noteRound(msg.vote.validator, round);
       const added = this.votes.add(msg.vote);
-      if (added.status === "added") return { status: "stored", round };
-      return added;
+      if (added.status === "duplicate") return { status: "duplicate" };
+      const evidence = added.evidence === undefined ? {} : { evidence: added.evidence };
+      return added.status === "added" ? { status: "stored", round, ...evidence } : { status: "dropped", ...evidence };
     }
     return this.addProposal(msg.proposal);
   }
 
-  /** the first proposal of round from its proposer */
-  proposal(round: number): Proposal | undefined {
-    return this.proposals.get(round);
+  /** the proposer's proposals of round, first received first (several only if it equivocated) */
+  proposalsOf(round: number): readonly Proposal[] {
+    return this.proposals.get(round) ?? [];
   }
 
   allProposals(): Proposal[] {
-    return [...this.proposals.values()];
+    return [...this.proposals.values()].flat();
   }
 
-  /** Widens the stored window to rounds <= top; returns the slot messages now inside it, to add again. */
-  setWindowTop(top: number): ConsensusMessage[] {
+  /** The engine entered round: store rounds up to round + 1 + ROUNDS_STORED_AHEAD; returns the slot messages now inside, to add again. */
+  enterRound(round: number): ConsensusMessage[] {
+    const top = round + 1 + ROUNDS_STORED_AHEAD;
     if (top <= this.windowTop) return [];
     this.windowTop = top;
     const released: ConsensusMessage[] = [];
@@ -123,31 +145,34 @@ export class HeightMessages {
   }
 
   /**
-   * The host's cached verdict on the proposal of round. Cached per round rather than per hash:
-   * a Byzantine proposer could pair an honest value's hash with a bad payload, and a verdict
-   * keyed by hash would then poison (or bless) every later proposal of that hash.
+   * The host's cached verdict on a proposal. Cached per (round, hash) rather than per hash: a
+   * Byzantine proposer could pair an honest value's hash with a bad payload, and a verdict keyed
+   * by hash alone would then poison (or bless) every later proposal of that hash.
    */
-  verdict(round: number): boolean | undefined {
-    return this.verdicts.get(round);
+  verdict(proposal: Proposal): boolean | undefined {
+    return this.verdicts.get(`${proposal.round}/${proposal.value.hash}`);
   }
 
-  setVerdict(round: number, valid: boolean): void {
-    this.verdicts.set(round, valid);
+  setVerdict(proposal: Proposal, valid: boolean): void {
+    this.verdicts.set(`${proposal.round}/${proposal.value.hash}`, valid);
   }
 
   private addProposal(proposal: Proposal): AddResult {
     const reason = checkProposer(this.rotation, proposal);
     if (reason !== undefined) return { status: "rejected", reason };
     this.noteRound(proposal.proposer, proposal.round);
-    const first = this.proposals.get(proposal.round);
-    if (first === undefined) {
-      this.proposals.set(proposal.round, proposal);
-      return { status: "stored", round: proposal.round };
+    const round = proposal.round;
+    const list = this.proposals.get(round);
+    if (list === undefined) {
+      this.proposals.set(round, [proposal]);
+      return { status: "stored", round };
     }
-    if (first.value.hash === proposal.value.hash) return { status: "duplicate" };
-    if (this.reportedProposalRounds.has(proposal.round)) return { status: "conflict" };
-    this.reportedProposalRounds.add(proposal.round);
-    return { status: "conflict", evidence: { kind: "duplicateProposal", first, second: proposal } };
+    if (list.some((p) => p.value.hash === proposal.value.hash)) return { status: "duplicate" };
+    const evidence =
+      list.length === 1 ? { evidence: { kind: "duplicateProposal", first: list[0]!, second: proposal } as const } : {};
+    if (list.length >= MAX_PROPOSALS_PER_ROUND) return { status: "dropped", ...evidence };
+    list.push(proposal);
+    return { status: "stored", round, ...evidence };
   }
 
   private defer(msg: ConsensusMessage, round: number): AddResult {
@@ -157,8 +182,11 @@ export class HeightMessages {
     const slot = this.ahead.get(sender);
     if (slot === undefined || slot.round < round) {
       this.ahead.set(sender, { round, messages: [msg] });
-    } else if (slot.round === round && !slot.messages.some((m) => sameSlotKind(m, msg))) {
-      slot.messages.push(msg);
+    } else if (slot.round === round && !slot.messages.some((m) => sameMessage(m, msg))) {
+      // as many conflicting messages as the store itself would keep
+      const kind = slotKind(msg);
+      const cap = kind === "proposal" ? MAX_PROPOSALS_PER_ROUND : MAX_VOTES_PER_SLOT;
+      if (slot.messages.filter((m) => slotKind(m) === kind).length < cap) slot.messages.push(msg);
     }
     return { status: "deferred" };
   }

@@ -92,7 +92,7 @@ export interface Decision {
   readonly precommits: readonly Vote[];
 }
 
-/** Double-signing seen in messages: the first of each pair is the one that was counted. */
+/** Double-signing seen in messages: the first message received and the first one conflicting with it. */
 export type Evidence =
   | { readonly kind: "duplicateVote"; readonly first: Vote; readonly second: Vote }
   | { readonly kind: "duplicateProposal"; readonly first: Proposal; readonly second: Proposal };
@@ -103,7 +103,12 @@ export type Input =
   | { readonly type: "proposal"; readonly proposal: Proposal }
   | { readonly type: "vote"; readonly vote: Vote }
   /** a timeout the engine scheduled has fired */
-  | { readonly type: "timeout"; readonly height: number; readonly round: number; readonly step: Step };
+  | { readonly type: "timeout"; readonly height: number; readonly round: number; readonly step: Step }
+  /**
+   * catch-up: a peer's decision of the current height (its value and > 2/3 precommits, each
+   * signature checked at the edge). The engine checks the certificate itself and decides.
+   */
+  | { readonly type: "certificate"; readonly decision: Decision };
 
 export type Output =
   /** persist signingState, then sign and gossip the proposal (see SigningGuard) */
@@ -132,7 +137,7 @@ export interface ConsensusApp {
   /**
    * true when value may be decided at height: the host recomputes the header's roots from the
    * signed inputs and checks value.hash binds the payload. An invalid proposal gets a nil prevote.
-   * Called once per proposal the engine acts on (at most once per round).
+   * Called at most once per proposal (round and value).
    */
   validValue(height: number, value: Value): boolean;
   /** the frozen set that votes at height; asked for the current and the next height */

@@ -1,10 +1,21 @@
 // The votes of one height, tallied by (round, type, value) with power sums.
-// A validator counts once per (round, type): a repeat of the same vote is ignored, and a vote
-// for another value is equivocation: the first vote keeps counting, the pair becomes evidence
-// (reported once per validator, round and type).
+//
+// A repeat of the same vote is ignored. A vote for another value from a validator that already
+// voted at that (round, type) is equivocation: the pair becomes evidence (reported once per
+// validator, round and type), the first vote stays the one that counts toward "2/3 of anything",
+// and the conflicting vote ALSO counts toward its own value's tally, as the paper counts
+// messages. That is safe (two quorums still intersect in more than 1/3 of the power, which
+// contains honest validators, who vote once), and it is needed for liveness: if every node
+// counted only the first vote it got, an equivocator could give honest nodes permanently
+// different views (one node decides with its precommit for v, the others counted its nil and
+// can never decide v). Storage stays bounded: at most MAX_VOTES_PER_SLOT different values per
+// validator and (round, type); further conflicting votes are dropped.
 import { isQuorum } from "./quorum.js";
 import type { ValidatorIndex } from "./validator-set.js";
 import type { Evidence, ValueHash, Vote, VoteType } from "./types.js";
+
+/** first vote + conflicting ones kept per validator and (round, type) */
+export const MAX_VOTES_PER_SLOT = 4;
 
 const NIL = "nil";
 
@@ -13,17 +24,19 @@ function valueKey(hash: ValueHash | null): string {
 }
 
 class RoundTally {
-  readonly byValidator = new Map<string, Vote>();
+  /** each validator's votes at this (round, type); the first one is the one it is counted by in totalPower */
+  readonly byValidator = new Map<string, Vote[]>();
   readonly powerByValue = new Map<string, bigint>();
-  readonly equivocators = new Set<string>();
+  /** power of the validators that voted at all (each once) */
   totalPower = 0n;
 }
 
-export type AddVoteResult =
-  | { readonly status: "added" }
-  | { readonly status: "duplicate" }
-  /** evidence is set the first time this validator is caught at this (round, type) */
-  | { readonly status: "conflict"; readonly evidence?: Evidence };
+export interface AddVoteResult {
+  /** added: counted toward its value; duplicate: already had it; dropped: over MAX_VOTES_PER_SLOT */
+  readonly status: "added" | "duplicate" | "dropped";
+  /** set the first time this validator is caught voting twice at this (round, type) */
+  readonly evidence?: Evidence;
+}
 
 export class VoteSet {
   private readonly tallies = new Map<string, RoundTally>();
@@ -37,19 +50,21 @@ export class VoteSet {
   add(vote: Vote): AddVoteResult {
     if (vote.height !== this.height) throw new RangeError(`vote for height ${vote.height} added to ${this.height}`);
     const tally = this.tally(vote.round, vote.type, true);
-    const first = tally.byValidator.get(vote.validator);
-    if (first !== undefined) {
-      if (first.valueHash === vote.valueHash) return { status: "duplicate" };
-      if (tally.equivocators.has(vote.validator)) return { status: "conflict" };
-      tally.equivocators.add(vote.validator);
-      return { status: "conflict", evidence: { kind: "duplicateVote", first, second: vote } };
-    }
     const power = this.validators.powerOf(vote.validator);
-    tally.byValidator.set(vote.validator, vote);
+    const votes = tally.byValidator.get(vote.validator);
+    let evidence: Evidence | undefined;
+    if (votes === undefined) {
+      tally.byValidator.set(vote.validator, [vote]);
+      tally.totalPower += power;
+    } else {
+      if (votes.some((v) => v.valueHash === vote.valueHash)) return { status: "duplicate" };
+      if (votes.length === 1) evidence = { kind: "duplicateVote", first: votes[0]!, second: vote };
+      if (votes.length >= MAX_VOTES_PER_SLOT) return { status: "dropped" };
+      votes.push(vote);
+    }
     const key = valueKey(vote.valueHash);
     tally.powerByValue.set(key, (tally.powerByValue.get(key) ?? 0n) + power);
-    tally.totalPower += power;
-    return { status: "added" };
+    return evidence === undefined ? { status: "added" } : { status: "added", evidence };
   }
 
   /** power of the validators that voted valueHash (null: nil) at (round, type) */
@@ -57,7 +72,7 @@ export class VoteSet {
     return this.tally(round, type, false)?.powerByValue.get(valueKey(valueHash)) ?? 0n;
   }
 
-  /** power of the validators that voted anything at (round, type) */
+  /** power of the validators that voted at (round, type), whatever for, each counted once */
   powerAny(round: number, type: VoteType): bigint {
     return this.tally(round, type, false)?.totalPower ?? 0n;
   }
@@ -72,22 +87,27 @@ export class VoteSet {
     return isQuorum(this.powerAny(round, type), this.validators.totalPower);
   }
 
-  /** the counted votes for valueHash at (round, type), in arrival order */
+  /** the counted votes for valueHash at (round, type), one per validator, in arrival order */
   votesFor(round: number, type: VoteType, valueHash: ValueHash | null): Vote[] {
     const tally = this.tally(round, type, false);
     if (tally === undefined) return [];
-    return [...tally.byValidator.values()].filter((v) => v.valueHash === valueHash);
+    const out: Vote[] = [];
+    for (const votes of tally.byValidator.values()) {
+      const match = votes.find((v) => v.valueHash === valueHash);
+      if (match !== undefined) out.push(match);
+    }
+    return out;
   }
 
-  /** the counted vote of validator at (round, type), if any */
+  /** the first vote of validator at (round, type), if any */
   voteOf(validator: string, round: number, type: VoteType): Vote | undefined {
-    return this.tally(round, type, false)?.byValidator.get(validator);
+    return this.tally(round, type, false)?.byValidator.get(validator)?.[0];
   }
 
   /** every counted vote, for gossip to peers that missed them */
   all(): Vote[] {
     const out: Vote[] = [];
-    for (const tally of this.tallies.values()) out.push(...tally.byValidator.values());
+    for (const tally of this.tallies.values()) for (const votes of tally.byValidator.values()) out.push(...votes);
     return out;
   }
 

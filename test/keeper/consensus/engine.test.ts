@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Output } from "../../../keeper/src/consensus/index.js";
+import { ROUNDS_STORED_AHEAD, type Output } from "../../../keeper/src/consensus/index.js";
 import {
   broadcastProposals,
   broadcastVotes,
@@ -230,6 +230,28 @@ describe("consensus engine (Tendermint rules)", () => {
         { height: 1, round: 1, value: v, validRound: 0, proposer: h.self },
       ]);
     });
+
+    it("adopts as validValue a polka of an earlier round that completes late, and re-proposes it", () => {
+      const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 2] });
+      const [a, b, c] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      // round 0: v proposed, self prevotes v, but only two prevotes for v arrive in time
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      h.votes("prevote", [a!], 1, 0, v);
+      h.votes("prevote", [b!], 1, 0, null);
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "prevote" });
+      h.votes("precommit", [a!, b!], 1, 0, null);
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+      // round 1: nothing useful, then the late round-0 prevote completes the polka for v
+      h.engine.handle({ type: "timeout", height: 1, round: 1, step: "propose" });
+      h.votes("prevote", [c!], 1, 0, v);
+      expect(h.engine.snapshot()).to.include({ round: 1, validRound: 0, lockedRound: -1 });
+      h.votes("precommit", [a!, b!, c!], 1, 1, null);
+      const out = h.engine.handle({ type: "timeout", height: 1, round: 1, step: "precommit" });
+      expect(broadcastProposals(out)).to.deep.equal([
+        { height: 1, round: 2, value: v, validRound: 0, proposer: h.self },
+      ]);
+    });
   });
 
   describe("rounds and timeouts", () => {
@@ -299,22 +321,35 @@ describe("consensus engine (Tendermint rules)", () => {
     });
 
     it("counts messages of a skipped-to round that arrived while it was far ahead", () => {
-      // equal powers rotate with period 4: self proposes rounds 3, 7, ... and not round 5
+      // equal powers rotate with period 4: self proposes rounds 3, 7, ..., not round R
+      const R = ROUNDS_STORED_AHEAD + 5;
       const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 3] });
+      expect(h.proposerAt(1, R)).to.not.equal(h.self);
       const [a, b, c] = others(h);
       h.engine.handle({ type: "startHeight", height: 1 });
-      // the round-5 proposal and prevotes arrive while the node is at round 0
-      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 5, v) });
-      h.votes("prevote", [a!], 1, 5, v);
+      // round R's proposal and prevotes arrive while the node is at round 0, beyond what it stores in full
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, R, v) });
+      h.votes("prevote", [a!], 1, R, v);
       expect(h.engine.snapshot().round).to.equal(0);
-      const out = h.votes("prevote", [b!], 1, 5, v);
-      expect(h.engine.snapshot().round).to.equal(5);
+      const out = h.votes("prevote", [b!], 1, R, v);
+      expect(h.engine.snapshot().round).to.equal(R);
       // it prevoted the deferred proposal, and the deferred prevotes made the polka with its own
       expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([
-        ["prevote", 5, v.hash],
-        ["precommit", 5, v.hash],
+        ["prevote", R, v.hash],
+        ["precommit", R, v.hash],
       ]);
-      expect(decisions(h.votes("precommit", [a!, c!], 1, 5, v))).to.have.length(1);
+      expect(decisions(h.votes("precommit", [a!, c!], 1, R, v))).to.have.length(1);
+    });
+
+    it("keeps the precommits of an earlier round a validator sent before going further ahead", () => {
+      // a lagging follower gets round-2 precommits and round-3 messages of the same validators
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.votes("precommit", [0, 1, 2], 1, 2, v);
+      h.votes("prevote", [0, 1, 2], 1, 3, null);
+      expect(h.engine.snapshot().round).to.equal(3);
+      const out = h.engine.handle({ type: "proposal", proposal: h.proposal(1, 2, v) });
+      expect(decisions(out).map((d) => [d.round, d.value.hash])).to.deep.equal([[2, v.hash]]);
     });
   });
 
@@ -350,10 +385,51 @@ describe("consensus engine (Tendermint rules)", () => {
     });
   });
 
+  describe("decision certificates (catch-up)", () => {
+    const certificate = (h: Harness, indexes: number[], round = 0, value = v) => ({
+      height: 1,
+      round,
+      value,
+      precommits: indexes.map((i) => h.vote("precommit", i, 1, round, value)),
+    });
+
+    it("decides from a peer's certificate with more than 2/3 of the power, without the proposal", () => {
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      const out = h.engine.handle({ type: "certificate", decision: certificate(h, [0, 1, 2], 3) });
+      expect(decisions(out)).to.deep.equal([certificate(h, [0, 1, 2], 3)]);
+    });
+
+    it("refuses certificates with 2/3 or less, a repeated signer, a wrong vote, another height or an invalid value", () => {
+      const h = harness({ powers: [6, 6, 5, 1], follower: true });
+      h.invalid.add("w");
+      h.engine.handle({ type: "startHeight", height: 1 });
+      const exactly = certificate(h, [0, 1]); // 12 of 18
+      const repeated = { ...exactly, precommits: [...exactly.precommits, exactly.precommits[0]!] };
+      const wrongRound = {
+        ...certificate(h, [0, 1, 2]),
+        precommits: [h.vote("precommit", 0, 1, 1, v), h.vote("precommit", 1, 1, 0, v), h.vote("precommit", 2, 1, 0, v)],
+      };
+      const prevotes = {
+        ...certificate(h, [0, 1, 2]),
+        precommits: [0, 1, 2].map((i) => h.vote("prevote", i, 1, 0, v)),
+      };
+      const otherHeight = { ...certificate(h, [0, 1, 2]), height: 2 };
+      const invalid = certificate(h, [0, 1, 2], 0, w);
+      for (const decision of [exactly, repeated, wrongRound, prevotes, otherHeight, invalid]) {
+        expect(h.engine.handle({ type: "certificate", decision })).to.deep.equal([]);
+      }
+      expect(h.engine.snapshot().status).to.equal("running");
+      expect(decisions(h.engine.handle({ type: "certificate", decision: certificate(h, [0, 1, 3]) }))).to.have.length(
+        1,
+      );
+    });
+  });
+
   describe("evidence", () => {
-    it("reports two different prevotes of one validator in one round, and counts only the first", () => {
+    it("reports two different prevotes of one validator in one round once", () => {
       const h = harness({ powers: [1, 1, 1, 1] });
-      const [a, b] = others(h);
+      const [a] = others(h);
       h.engine.handle({ type: "startHeight", height: 1 });
       h.votes("prevote", [a!], 1, 0, v);
       const out = h.votes("prevote", [a!], 1, 0, w);
@@ -367,8 +443,16 @@ describe("consensus engine (Tendermint rules)", () => {
           },
         },
       ]);
-      // w has only b's power: no 2/3 for anything from a's second vote
-      expect(timeouts(h.votes("prevote", [b!], 1, 0, w))).to.deep.equal([]);
+      expect(h.votes("prevote", [a!], 1, 0, null)).to.deep.equal([]);
+    });
+
+    it("decides the value an equivocating proposer gave the others, though it got the twin first", () => {
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, w) });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      const out = h.votes("precommit", [0, 1, 2], 1, 0, v);
+      expect(decisions(out).map((d) => d.value)).to.deep.equal([v]);
     });
 
     it("reports two different proposals of one proposer in one round", () => {

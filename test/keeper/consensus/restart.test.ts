@@ -10,7 +10,7 @@ import {
   type Output,
   type SigningState,
 } from "../../../keeper/src/consensus/index.js";
-import { broadcastVotes, harness, others, valueOf, type Harness } from "./helpers.js";
+import { broadcastProposals, broadcastVotes, harness, others, valueOf, type Harness } from "./helpers.js";
 
 const v = valueOf("v");
 const w = valueOf("w");
@@ -64,7 +64,7 @@ describe("consensus restart from persisted signing state", () => {
     expect((error as Error).name).to.equal("CorruptSigningStateError");
   });
 
-  it("after a restart from the file it refuses a conflicting prevote and re-sends the one it signed", async () => {
+  it("after a restart from the file it resumes past its prevote and can never sign a conflicting one", async () => {
     const path = join(dir, "signing.json");
     // first life: prevote v at height 1, round 0
     const first = harness({ powers: [1, 1, 1, 1] });
@@ -75,31 +75,28 @@ describe("consensus restart from persisted signing state", () => {
     );
     expect(sent.map((x) => x.valueHash)).to.deep.equal([v.hash]);
 
-    // crash; second life reads the file
+    // crash; second life reads the file and resumes in round 0 at the prevote step
     const guard2 = await SigningGuard.open(new FileSigningStateStore(path));
     expect(guard2.last).to.include({ height: 1, round: 0, step: "prevote", valueHash: v.hash });
     const second = harness({ powers: [1, 1, 1, 1], signingState: guard2.last });
     await release(guard2, second.engine.handle({ type: "startHeight", height: 1 }));
-    // the propose timeout would prevote nil: the engine does not even ask
+    expect(second.engine.snapshot()).to.include({ round: 0, step: "prevote" });
+    // neither the propose timeout nor another proposal gets it to prevote again
     const timedOut = second.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" });
-    expect(broadcastVotes(timedOut)).to.deep.equal([]);
-    // and the guard would refuse it had a buggy engine asked
+    const otherProposal = second.engine.handle({ type: "proposal", proposal: second.proposal(1, 0, w) });
+    expect(broadcastVotes([...timedOut, ...otherProposal])).to.deep.equal([]);
+    // the guard refuses a conflicting prevote had a buggy engine asked, and allows re-sending the same one
     expect(await guard2.authorize({ ...guard2.last!, valueHash: null })).to.equal(false);
+    expect(await guard2.authorize({ ...guard2.last!, valueHash: w.hash })).to.equal(false);
+    expect(await guard2.authorize(guard2.last!)).to.equal(true);
 
-    // a third life that gets the proposal again re-sends the very same prevote
-    const third = harness({ powers: [1, 1, 1, 1], signingState: guard2.last });
+    // an engine that (wrongly) started without the file would prevote w; the guard over the file refuses it
+    const amnesiac = harness({ powers: [1, 1, 1, 1] });
+    amnesiac.engine.handle({ type: "startHeight", height: 1 });
+    const wrong = amnesiac.engine.handle({ type: "proposal", proposal: amnesiac.proposal(1, 0, w) });
+    expect(broadcastVotes(wrong).map((x) => x.valueHash)).to.deep.equal([w.hash]);
     const guard3 = await SigningGuard.open(new FileSigningStateStore(path));
-    third.engine.handle({ type: "startHeight", height: 1 });
-    const again = broadcastVotes(
-      await release(guard3, third.engine.handle({ type: "proposal", proposal: third.proposal(1, 0, w) })),
-    );
-    expect(again).to.deep.equal([]); // w is not what it signed
-    const fourth = harness({ powers: [1, 1, 1, 1], signingState: guard3.last });
-    fourth.engine.handle({ type: "startHeight", height: 1 });
-    const resent = broadcastVotes(
-      await release(guard3, fourth.engine.handle({ type: "proposal", proposal: fourth.proposal(1, 0, v) })),
-    );
-    expect(resent).to.deep.equal(sent);
+    expect(await release(guard3, wrong)).to.deep.equal([]);
   });
 
   it("keeps its lock across a restart: locked on v, it prevotes nil for w in a later round", async () => {
@@ -124,6 +121,51 @@ describe("consensus restart from persisted signing state", () => {
     await release(guard, after.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" }));
     const out = await release(guard, after.engine.handle({ type: "proposal", proposal: after.proposal(1, 1, w) }));
     expect(broadcastVotes(out).map((x) => [x.type, x.round, x.valueHash])).to.deep.equal([["prevote", 1, null]]);
+  });
+
+  it("recovers its locked value when the proposal comes again, and re-proposes it citing its lock round", () => {
+    const signingState: SigningState = {
+      height: 1,
+      round: 0,
+      step: "precommit",
+      valueHash: v.hash,
+      lockedRound: 0,
+      lockedValueHash: v.hash,
+    };
+    const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [1, 1], signingState });
+    const [a, b, c] = others(h);
+    h.engine.handle({ type: "startHeight", height: 1 });
+    expect(h.engine.snapshot().validValue).to.equal(null);
+    h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) }); // replayed from the log or gossip
+    expect(h.engine.snapshot()).to.include({ validRound: 0 });
+    h.votes("precommit", [a!, b!, c!], 1, 0, null);
+    const out = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+    expect(broadcastProposals(out)).to.deep.equal([{ height: 1, round: 1, value: v, validRound: 0, proposer: h.self }]);
+  });
+
+  it("signs nothing below its signing state, even as proposer, and still follows decisions", () => {
+    // the host lost its record of decided heights but not the signing state: it restarts lower
+    const signingState: SigningState = {
+      height: 5,
+      round: 0,
+      step: "prevote",
+      valueHash: null,
+      lockedRound: -1,
+      lockedValueHash: null,
+    };
+    const h = harness({ powers: [1, 1, 1, 1], selfProposerOf: [3, 0], signingState });
+    const [a, b, c] = others(h);
+    const outputs = [
+      ...h.engine.handle({ type: "startHeight", height: 3 }),
+      ...h.engine.handle({ type: "timeout", height: 3, round: 0, step: "propose" }),
+      ...h.votes("prevote", [a!, b!, c!], 3, 0, null),
+      ...h.engine.handle({ type: "timeout", height: 3, round: 0, step: "prevote" }),
+    ];
+    expect(broadcastProposals(outputs)).to.deep.equal([]);
+    expect(broadcastVotes(outputs)).to.deep.equal([]);
+    h.engine.handle({ type: "proposal", proposal: h.proposal(3, 1, v) });
+    const out = h.votes("precommit", [a!, b!, c!], 3, 1, v);
+    expect(out.filter((o) => o.type === "decide")).to.have.length(1);
   });
 
   it("resumes at the round it had signed in, not round 0", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ValidatorIndex, VoteSet, type Vote } from "../../../keeper/src/consensus/index.js";
+import { MAX_VOTES_PER_SLOT, ValidatorIndex, VoteSet, type Vote } from "../../../keeper/src/consensus/index.js";
 import { address, hashOf, validatorSet } from "./helpers.js";
 
 const V = hashOf("v");
@@ -44,19 +44,41 @@ describe("consensus VoteSet", () => {
     expect(set.powerFor(0, "prevote", V)).to.equal(40n);
   });
 
-  it("reports a conflicting vote once as evidence and keeps counting the first", () => {
+  it("reports a conflicting vote once as evidence; both count for their own value, the validator once in total", () => {
     const set = new VoteSet(5, index);
     set.add(vote(3, V));
     const second = vote(3, W);
-    const result = set.add(second);
-    expect(result).to.deep.equal({
-      status: "conflict",
+    expect(set.add(second)).to.deep.equal({
+      status: "added",
       evidence: { kind: "duplicateVote", first: vote(3, V), second },
     });
-    expect(set.add(vote(3, null))).to.deep.equal({ status: "conflict" });
+    expect(set.add(vote(3, null))).to.deep.equal({ status: "added" });
+    expect(set.add(vote(3, W))).to.deep.equal({ status: "duplicate" });
     expect(set.powerFor(0, "prevote", V)).to.equal(40n);
-    expect(set.powerFor(0, "prevote", W)).to.equal(0n);
+    expect(set.powerFor(0, "prevote", W)).to.equal(40n);
+    expect(set.powerFor(0, "prevote", null)).to.equal(40n);
     expect(set.powerAny(0, "prevote")).to.equal(40n);
+    expect(set.voteOf(address(3), 0, "prevote")).to.deep.equal(vote(3, V));
+    expect(set.votesFor(0, "prevote", W)).to.deep.equal([second]);
+  });
+
+  it("an equivocator's vote for v completes a quorum another node saw it join (safe: quorums still intersect in honest power)", () => {
+    // 10 + 20 + 40 = 70 > 66.7 only with validator 3, who first voted nil
+    const set = new VoteSet(5, index);
+    set.add(vote(3, null, 0, "precommit"));
+    set.add(vote(0, V, 0, "precommit"));
+    set.add(vote(1, V, 0, "precommit"));
+    expect(set.hasQuorumFor(0, "precommit", V)).to.equal(false);
+    set.add(vote(3, V, 0, "precommit"));
+    expect(set.hasQuorumFor(0, "precommit", V)).to.equal(true);
+  });
+
+  it(`keeps at most ${MAX_VOTES_PER_SLOT} different votes per validator and (round, type)`, () => {
+    const set = new VoteSet(5, index);
+    for (let i = 0; i < MAX_VOTES_PER_SLOT; i++) expect(set.add(vote(2, hashOf(`x${i}`))).status).to.equal("added");
+    expect(set.add(vote(2, V)).status).to.equal("dropped");
+    expect(set.powerFor(0, "prevote", V)).to.equal(0n);
+    expect(set.all()).to.have.length(MAX_VOTES_PER_SLOT);
   });
 
   it("does not call votes of different rounds or types a conflict", () => {
