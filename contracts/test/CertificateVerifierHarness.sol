@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {CertificateVerifier} from "../consensus/CertificateVerifier.sol";
 import {BitmapMultiProof} from "../consensus/lib/BitmapMultiProof.sol";
 import {IBLS12381Errors} from "../interfaces/IBLS12381Errors.sol";
@@ -79,6 +80,18 @@ contract CertificateVerifierHarness is ICheckpointTypes, ICertificateErrors, IBL
         }
         uint256 before = gasleft();
         (, valid) = BitmapMultiProof.processMultiProof(ptr, leaves.length, proof, flags);
+        gasUsed = before - gasleft();
+    }
+
+    /// @dev OpenZeppelin's multiproof over the same input, for the bench's comparison.
+    function gasOfOpenZeppelinMultiProof(
+        bytes32[] calldata leaves,
+        bytes32[] calldata proof,
+        bool[] calldata flags
+    ) external view returns (uint256 gasUsed, bytes32 root) {
+        bytes32[] memory copy = leaves;
+        uint256 before = gasleft();
+        root = MerkleProof.processMultiProofCalldata(proof, flags, copy);
         gasUsed = before - gasleft();
     }
 

@@ -12,6 +12,7 @@ import { getBytes, keccak256, toUtf8Bytes } from "ethers";
 import {
   buildBlsCertificate,
   buildEcdsaCertificate,
+  packProofFlags,
   type BlsCertificate,
   type EcdsaCertificate,
 } from "../../keeper/src/checkpoint/certificate.js";
@@ -133,6 +134,33 @@ console.log("\nECDSA extra gas per additional signer (most vs fewest signers of 
 for (const n of [16, 64, 100]) {
   console.log(`  N=${n}: verify ${ecdsaMarginal(rows, n, "verifyGas")}, tx ${ecdsaMarginal(rows, n, "txGas")}`);
 }
+// The multiproof alone (library execution gas per hashing step), against OpenZeppelin's over the same input.
+const multiproof: { leaves: number; steps: number; bitmapPerStep: number; openZeppelinPerStep: number }[] = [];
+{
+  const c = cases.find((x) => x.validators === 100)!;
+  const harness = (await main.ethers.deployContract(
+    "CertificateVerifierHarness",
+  )) as unknown as CertificateVerifierHarness;
+  const treeIndex = new Map([...c.set.tree.entries()].map(([t, v]) => [Number(v[0]), t]));
+  for (const k of [10, 33, 100]) {
+    const mp = c.set.tree.getMultiProof(c.set.members.slice(0, k).map((m) => treeIndex.get(m.index)!));
+    const leaves = mp.leaves.map((v) => c.set.tree.leafHash(v));
+    const [ours] = await harness.gasOfMultiProof(leaves, mp.proof, packProofFlags(mp.proofFlags));
+    const [oz] = await harness.gasOfOpenZeppelinMultiProof(leaves, mp.proof, mp.proofFlags);
+    const steps = mp.proofFlags.length;
+    multiproof.push({
+      leaves: k,
+      steps,
+      bitmapPerStep: Math.round(Number(ours) / steps),
+      openZeppelinPerStep: Math.round(Number(oz) / steps),
+    });
+  }
+}
+console.log("\nMultiproof execution per hashing step, 100-leaf set (BitmapMultiProof vs OpenZeppelin MerkleProof):");
+for (const m of multiproof) {
+  console.log(`  ${m.leaves} leaves, ${m.steps} steps: ${m.bitmapPerStep} vs ${m.openZeppelinPerStep}`);
+}
+
 if (process.env.BENCH_JSON) {
-  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows, osaka: osakaRows }, null, 2));
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows, osaka: osakaRows, multiproof }, null, 2));
 }
