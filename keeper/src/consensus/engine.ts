@@ -177,14 +177,30 @@ export class ConsensusEngine {
     const signed = this.signing?.height === height ? this.signing : undefined;
     if (signed === undefined) {
       this.startRound(0);
-      return;
+    } else {
+      // restart mid-height: resume in the round and step we last signed, with the lock we held
+      this.lockedRound = signed.lockedRound;
+      this.lockedValueHash = signed.lockedValueHash;
+      this.startRound(signed.round);
+      if (this.status === "running" && this.round === signed.round && STEP_INDEX[signed.step] > STEP_INDEX[this.step]) {
+        this.step = signed.step;
+      }
     }
-    // restart mid-height: resume in the round and step we last signed, with the lock we held
-    this.lockedRound = signed.lockedRound;
-    this.lockedValueHash = signed.lockedValueHash;
-    this.startRound(signed.round);
-    if (this.status === "running" && this.round === signed.round && STEP_INDEX[signed.step] > STEP_INDEX[this.step]) {
-      this.step = signed.step;
+    this.reviewBufferedRounds(messages);
+  }
+
+  /**
+   * Messages of this height may have arrived while the previous one ran (or been replayed
+   * after a restart). The per-arrival checks ran when they were stored for a height that was
+   * not current yet, so run them now: decisions in any round (L49), late polkas, the lock.
+   */
+  private reviewBufferedRounds(messages: HeightMessages): void {
+    for (const proposal of messages.allProposals()) {
+      if (this.status !== "running") return;
+      this.recoverLockedValue(messages, proposal);
+      if (proposal.round === this.round) continue; // progress() handles the current round
+      this.tryDecide(proposal.round);
+      if (proposal.round < this.round) this.followEarlierPolka(messages, proposal.round);
     }
   }
 
@@ -233,7 +249,11 @@ export class ConsensusEngine {
     if (height === this.height) {
       this.accept(this.current!, msg);
     } else if (height === this.height + 1) {
-      this.next ??= this.newHeight(height);
+      try {
+        this.next ??= this.newHeight(height);
+      } catch {
+        return; // a bad next-height set is the host's to report at startHeight, not a peer's to crash us with
+      }
       if (this.next !== undefined) this.accept(this.next, msg);
     }
     // other heights: the host syncs them (decided certificates), the engine does not buffer them
@@ -400,6 +420,7 @@ export class ConsensusEngine {
     const messages = this.current!;
     const { round, value } = decision;
     if (!Number.isSafeInteger(round) || round < 0 || typeof value?.hash !== "string") return;
+    if (!Array.isArray(decision.precommits)) return;
     const voters = new Set<string>();
     let power = 0n;
     for (const p of decision.precommits) {

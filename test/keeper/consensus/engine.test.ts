@@ -364,6 +364,18 @@ describe("consensus engine (Tendermint rules)", () => {
       expect(decisions(out).map((d) => [d.height, d.round, d.value.hash])).to.deep.equal([[1, 0, v.hash]]);
     });
 
+    it("decides at the start of a height on precommits of a later round that arrived while the previous height ran", () => {
+      const h = harness({ powers: [1, 1, 1, 1], follower: true });
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(2, 3, w) }); // height 2, round 3, early
+      h.votes("precommit", [0, 1, 2], 2, 3, w);
+      h.votes("prevote", [0, 1], 2, 4, w); // and they went on to round 4: the node will skip past round 3
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      expect(decisions(h.votes("precommit", [0, 1, 2], 1, 0, v))).to.have.length(1);
+      const out = h.engine.handle({ type: "startHeight", height: 2 });
+      expect(decisions(out).map((d) => [d.height, d.round, d.value.hash])).to.deep.equal([[2, 3, w.hash]]);
+    });
+
     it("does not decide a value the host finds invalid even with a precommit quorum", () => {
       const h = harness({ powers: [1, 1, 1, 1], follower: true });
       h.invalid.add("v");
