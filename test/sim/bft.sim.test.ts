@@ -21,7 +21,7 @@ import { explore, type ExplorerResult } from "./async-explorer.js";
 import { runScenario, type Profile, type ScenarioResult } from "./scenario.js";
 
 const HEIGHTS_AFTER_GST = 3;
-/** about 2.5x the slowest catch-up seen over ~24,000 runs (3.9 s) */
+/** about 2.5x the slowest catch-up seen over ~130,000 runs (3.6 s) */
 const LIVENESS_BOUND_MS = 10_000;
 
 type ExploreProfile = "explore" | "explore-edge" | "explore-crash";

@@ -27,7 +27,7 @@ export interface ScenarioOptions {
   readonly heightsAfterGst: number;
   /** virtual time after GST within which they must */
   readonly livenessBoundMs: number;
-  /** honest nodes gossip decision certificates for catch-up; default: on for even seeds */
+  /** honest nodes gossip decision certificates for catch-up; default: on for even seeds, off in edge */
   readonly certificates?: boolean;
   readonly trace?: (line: string) => void;
 }

@@ -18,4 +18,4 @@ export {
   SigningGuard,
 } from "./signing-guard.js";
 export type { SigningStateStore } from "./signing-guard.js";
-export { FileSigningStateStore } from "./file-signing-store.js";
+export { CorruptSigningStateError, FileSigningStateStore } from "./file-signing-store.js";

@@ -481,6 +481,24 @@ describe("consensus engine (Tendermint rules)", () => {
     });
   });
 
+  describe("gossip support", () => {
+    it("lists the proposals and counted votes of the current height for peers that missed them", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a, b] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      h.engine.handle({ type: "proposal", proposal: h.proposal(1, 0, v) });
+      h.votes("prevote", [a!], 1, 0, v);
+      h.votes("prevote", [b!], 1, 0, null);
+      const known = h.engine.knownMessages();
+      expect(known.proposals).to.deep.equal([h.proposal(1, 0, v)]);
+      expect(known.votes).to.have.deep.members([
+        h.vote("prevote", h.ids.indexOf(h.self), 1, 0, v),
+        h.vote("prevote", a!, 1, 0, v),
+        h.vote("prevote", b!, 1, 0, null),
+      ]);
+    });
+  });
+
   describe("determinism", () => {
     it("produces identical outputs for identical inputs", () => {
       const run = () => {
