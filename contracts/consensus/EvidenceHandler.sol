@@ -26,6 +26,8 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     uint256 public constant MAX_BOUNTY_WAD = 0.5e18;
+    /// @notice Keepers track liveness as one bit per height: the window fits a 256-bit word.
+    uint64 public constant MAX_DOWNTIME_WINDOW = 256;
 
     IStaking public immutable staking;
     IValidatorSet public immutable validatorSets;
@@ -169,7 +171,7 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
     }
 
     function _setDowntimeRule(uint64 window, uint64 minSignedPercent_) private {
-        if (window == 0 || minSignedPercent_ == 0 || minSignedPercent_ > 100) {
+        if (window == 0 || window > MAX_DOWNTIME_WINDOW || minSignedPercent_ == 0 || minSignedPercent_ > 100) {
             revert EvidenceInvalidDowntimeRule(window, minSignedPercent_);
         }
         downtimeWindow = window;

@@ -101,7 +101,7 @@ interface IEvidenceHandler is ICheckpointTypes {
     function proveFault(Header calldata header, FaultLeaf calldata leaf, bytes32[] calldata proof) external;
 
     /// @notice Sets the downtime rule (governance).
-    /// @param window heights counted, >= 1
+    /// @param window heights counted, 1..256
     /// @param minSignedPercent a validator that signed fewer than this percent of the window is down, 1..100
     function setDowntimeRule(uint64 window, uint64 minSignedPercent) external;
 

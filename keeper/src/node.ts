@@ -1,6 +1,6 @@
 // The Keeper: one operator's process. Wires the modules (config -> identity -> store -> chain ->
 // p2p -> observability), starts them in dependency order and stops them in reverse.
-import type { Log } from "ethers";
+import { ZeroAddress, type Log } from "ethers";
 import { ChainClient, EventWatcher } from "./chain/index.js";
 import type { KeeperConfig } from "./config/index.js";
 import { KeeperIdentity } from "./identity/index.js";
@@ -23,6 +23,14 @@ import {
   type TopicSpec,
 } from "./p2p/index.js";
 import { KeeperStore } from "./store/index.js";
+import { ChainOperatorDirectory } from "./bft/chain-directory.js";
+import { ChainView } from "./bft/chain-view.js";
+import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
+import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
+import { CONSENSUS_TOPICS } from "./bft/topics.js";
+import { checkpointDomain } from "./checkpoint/header.js";
+import { TxSender } from "./chain/index.js";
+import { Staking__factory } from "../../types/ethers-contracts/index.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -34,6 +42,17 @@ export interface KeeperInit {
   topics?: Array<TopicSpec<unknown>>;
   /** discovery timing overrides (tests, benches) */
   discovery?: Partial<DiscoveryOptions>;
+  /** observers of consensus progress (demo output, benches) */
+  onConsensusEvent?: (e: ConsensusEvent) => void;
+  onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
+}
+
+/** The validator side: BFT over the mesh and certified submission on chain. */
+interface ConsensusParts {
+  directory?: ChainOperatorDirectory;
+  sender?: TxSender;
+  submitter?: CheckpointSubmitter;
+  service?: ConsensusService;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -67,6 +86,8 @@ export class Keeper {
     /** the operator address this keeper signs for */
     readonly operator: string,
     logHandlers: Set<ProtocolLogHandler>,
+    private readonly consensusParts: ConsensusParts,
+    private readonly init: KeeperInit,
   ) {
     this.logHandlers = logHandlers;
     this.server = new ObservabilityServer({
@@ -82,7 +103,7 @@ export class Keeper {
     const logger = init.logger ?? createLogger({ level: config.logLevel });
     const metrics = init.metrics ?? createMetrics();
     const identity = await KeeperIdentity.init({ config, logger: moduleLogger(logger, "identity") });
-    const operator = config.operator ?? identity.signerAddress;
+    let operator = config.operator ?? identity.signerAddress;
     const store = await KeeperStore.init({ config, logger: moduleLogger(logger, "store"), metrics });
     let chain: ChainClient | undefined;
     try {
@@ -93,7 +114,32 @@ export class Keeper {
           metrics,
         });
       }
-      const directory = init.directory ?? defaultDirectory(config, identity, operator);
+      const consensusParts: ConsensusParts = {};
+      const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
+      if (chain && config.consensus.enabled && !hasStaking) {
+        logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
+      }
+      const runConsensus = chain !== undefined && config.consensus.enabled && hasStaking;
+      if (runConsensus && chain && !config.operator) {
+        // the operator this keeper signs for is whoever registered its signer
+        const registered = await chain
+          .typed("Staking", Staking__factory)
+          .operatorOf(identity.signerAddress)
+          .catch(() => ZeroAddress);
+        if (registered !== ZeroAddress) operator = registered;
+        else logger.warn({ signer: identity.signerAddress }, "this keeper's signer is not registered: run register");
+      }
+      if (runConsensus && chain && !init.directory) {
+        // who counts on the mesh comes from the staking contract
+        const staking = chain.typed("Staking", Staking__factory);
+        consensusParts.directory = new ChainOperatorDirectory(
+          staking,
+          chain.deployment.deploymentBlock,
+          moduleLogger(logger, "directory"),
+        );
+        await consensusParts.directory.refresh();
+      }
+      const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,
@@ -106,7 +152,7 @@ export class Keeper {
         logger: moduleLogger(logger, "p2p"),
         metrics,
         store,
-        topics: init.topics,
+        topics: runConsensus ? [...(init.topics ?? []), ...CONSENSUS_TOPICS] : init.topics,
         discovery: init.discovery,
       });
       const heartbeats = new HeartbeatService({
@@ -129,6 +175,8 @@ export class Keeper {
         protocolEvents,
         operator,
         logHandlers,
+        consensusParts,
+        init,
       );
     } catch (err) {
       await chain?.stop();
@@ -159,6 +207,9 @@ export class Keeper {
       this.heartbeats.start();
       await this.server.start();
       await this.protocolEvents?.start();
+      if (this.chain && this.config.consensus.enabled && this.chain.deployment.contracts.has("Staking")) {
+        await this.startConsensus(this.chain);
+      }
     } catch (err) {
       await this.stop();
       throw err;
@@ -179,7 +230,12 @@ export class Keeper {
   async stop(): Promise<void> {
     if (this.state === "stopping" || this.state === "stopped") return;
     this.state = "stopping";
+    const c = this.consensusParts;
     const steps: Array<[string, () => Promise<void> | void]> = [
+      ["consensus", () => c.service?.stop()],
+      ["checkpoint submitter", () => c.submitter?.stop()],
+      ["transaction sender", () => c.sender?.stop()],
+      ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
       ["protocol event watcher", () => this.protocolEvents?.stop()],
       ["heartbeats", () => this.heartbeats.stop()],
@@ -196,6 +252,76 @@ export class Keeper {
     }
     this.state = "stopped";
     this.logger.info("keeper stopped");
+  }
+
+  /** The consensus host, when this keeper runs as a validator. */
+  get consensus(): ConsensusService | undefined {
+    return this.consensusParts.service;
+  }
+
+  private async startConsensus(chain: ChainClient): Promise<void> {
+    const c = this.consensusParts;
+    const cfg = this.config.consensus;
+    c.directory?.start(cfg.directoryRefreshMs);
+    const view = new ChainView(
+      chain.provider,
+      {
+        validatorSets: chain.info("ValidatorSetManager").address,
+        checkpoints: chain.info("CheckpointStore").address,
+        rewards: chain.info("RewardsDistributor").address,
+        evidence: chain.info("EvidenceHandler").address,
+      },
+      chain.deployment.deploymentBlock,
+    );
+    c.sender = await TxSender.init({
+      signer: this.identity.signer.connect(chain.provider),
+      provider: chain.provider,
+      logger: moduleLogger(this.logger, "tx"),
+      metrics: this.metrics,
+      decoder: chain.decoder,
+      pending: this.store.pendingTxs,
+      chainId: chain.chainId,
+    });
+    const sender = c.sender;
+    let lastCheckpointAtMs: number | null = null;
+    c.submitter = new CheckpointSubmitter({
+      chain: view,
+      send: (request) => sender.send(request),
+      logger: this.logger,
+      kind: cfg.certificate,
+      fallbackDelayMs: cfg.fallbackDelayMs,
+      collectMs: Math.min(500, Math.floor(cfg.heightIntervalMs / 2)),
+      onSubmitted: (s) => {
+        lastCheckpointAtMs = Date.now();
+        this.init.onCheckpointSubmitted?.(s);
+      },
+    });
+    const t = cfg.timeouts;
+    c.service = new ConsensusService({
+      gossip: this.p2p.gossip,
+      chain: view,
+      keys: { signer: this.identity.signer, blsSecret: this.identity.bls.secretKey },
+      domain: checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+      chainId: chain.chainId,
+      decidedStore: this.store.headers,
+      signingStore: this.store.signingState,
+      sink: c.submitter,
+      logger: this.logger,
+      heightIntervalMs: cfg.heightIntervalMs,
+      epochPollMs: cfg.epochPollMs,
+      timeouts: {
+        propose: { baseMs: t.proposeMs, perRoundMs: t.perRoundMs },
+        prevote: { baseMs: t.prevoteMs, perRoundMs: t.perRoundMs },
+        precommit: { baseMs: t.precommitMs, perRoundMs: t.perRoundMs },
+      },
+      onEvent: (e) => this.init.onConsensusEvent?.(e),
+    });
+    this.statusSources.epoch = () => {
+      const e = c.service?.currentEpoch;
+      return e === undefined ? null : Number(e);
+    };
+    this.statusSources.lastCheckpointAtMs = () => lastCheckpointAtMs;
+    await c.service.start();
   }
 
   health(): HealthStatus {

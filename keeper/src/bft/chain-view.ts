@@ -7,6 +7,8 @@ import { epochSetFromEventArgs, treeOfEpoch, type EpochSet } from "../checkpoint
 import type { ValidatorSetTree } from "../checkpoint/validator-set.js";
 import {
   CheckpointStore__factory,
+  EvidenceHandler__factory,
+  type EvidenceHandler,
   RewardsDistributor__factory,
   ValidatorSetManager__factory,
   type CheckpointStore,
@@ -18,6 +20,7 @@ export interface ChainViewAddresses {
   validatorSets: string;
   checkpoints: string;
   rewards: string;
+  evidence: string;
 }
 
 /** Where an epoch's heights start, as the chain said at the block that started it. */
@@ -30,12 +33,15 @@ export interface EpochStart {
   parentHash: string;
   /** the rewards budget of the previous epoch, read at the epoch's start block */
   rewardsBudget: bigint;
+  /** the downtime window (liveness bitmap length), read at the epoch's start block, at most 256 */
+  livenessWindow: number;
 }
 
 export class ChainView {
   readonly validatorSets: ValidatorSetManager;
   readonly checkpoints: CheckpointStore;
   readonly rewards: RewardsDistributor;
+  readonly evidence: EvidenceHandler;
   private readonly starts = new Map<bigint, EpochStart>();
 
   constructor(
@@ -46,6 +52,7 @@ export class ChainView {
     this.validatorSets = ValidatorSetManager__factory.connect(addresses.validatorSets, provider);
     this.checkpoints = CheckpointStore__factory.connect(addresses.checkpoints, provider);
     this.rewards = RewardsDistributor__factory.connect(addresses.rewards, provider);
+    this.evidence = EvidenceHandler__factory.connect(addresses.evidence, provider);
   }
 
   async currentEpoch(): Promise<bigint> {
@@ -91,12 +98,14 @@ export class ChainView {
     const latest = await this.checkpoints.latestHeight({ blockTag });
     const parentHash = await this.checkpoints.checkpointHash(latest, { blockTag });
     const rewardsBudget = await this.rewards.nextEpochBudget({ blockTag });
+    const livenessWindow = Math.min(256, Number(await this.evidence.downtimeWindow({ blockTag })));
     const start: EpochStart = {
       set,
       tree: treeOfEpoch(set),
       startHeight: latest + 1n,
       parentHash,
       rewardsBudget,
+      livenessWindow,
     };
     this.starts.set(epoch, start);
     return start;

@@ -62,8 +62,6 @@ export interface ConsensusServiceModules {
   heightIntervalMs?: number;
   /** how often the chain is polled for a new epoch */
   epochPollMs?: number;
-  /** sliding liveness window in heights (<= 256) */
-  livenessWindow?: number;
   /** observers (metrics, demo output) */
   onEvent?: (e: ConsensusEvent) => void;
 }
@@ -270,7 +268,7 @@ export class ConsensusService implements ConsensusApp {
       previousMembers: members,
       previousStake: this.stake,
       members,
-      livenessWindow: this.m.livenessWindow ?? 100,
+      livenessWindow: start.livenessWindow,
       closingHeaderHash: isStart && start.parentHash !== ZERO_HASH ? start.parentHash : undefined,
       rewardsBudget: start.rewardsBudget,
       rewardMembers: [],
@@ -445,6 +443,13 @@ export class ConsensusService implements ConsensusApp {
     let m = this.voteSigs.get(key);
     if (!m) this.voteSigs.set(key, (m = new Map()));
     if (!m.has(signer)) m.set(signer, parts);
+    // a precommit that arrives after the decision still joins the certificate (fewer non-signers)
+    const d = vote.type === "precommit" ? this.decided.get(BigInt(vote.height)) : undefined;
+    if (d && d.commit.round === vote.round && d.commit.valueHash === vote.valueHash) {
+      if (!d.commit.signatures.some((s) => s.signer === signer)) {
+        d.commit.signatures.push({ signer, ecdsa: parts.ecdsa, bls: parts.bls });
+      }
+    }
   }
 
   private async onDecide(epoch: bigint, height: number, round: number, value: Value, precommits: readonly Vote[]) {

@@ -32,6 +32,8 @@ export interface SubmitterModules {
   kind: CertificateKind;
   /** fallback submitters wait rank x this before checking the chain */
   fallbackDelayMs: number;
+  /** the designated submitter waits this long for late precommits */
+  collectMs: number;
   onSubmitted?(s: SubmittedCheckpoint): void;
 }
 
@@ -86,7 +88,8 @@ export class CheckpointSubmitter implements DecisionSink {
     const rotated = [...order.slice(first), ...order.slice(0, first)];
     const rank = rotated.indexOf(ctx.self);
     if (rank < 0) return;
-    const delay = rank * this.m.fallbackDelayMs;
+    // the designated submitter waits a moment for late precommits (each one is a non-signer less)
+    const delay = rank === 0 ? this.m.collectMs : this.m.collectMs + rank * this.m.fallbackDelayMs;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.timers.delete(t);

