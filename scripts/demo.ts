@@ -1,78 +1,298 @@
-// `npm run demo`: the whole OpenMesh lifecycle on this machine. A real local chain (hardhat
-// node over JSON-RPC), the real deploy, then (as the protocol grows) keepers and their work.
-//   npm run demo -- [--keepers N] [--keep-running]
-import { parseArgs } from "node:util";
-import { formatUnits, JsonRpcProvider } from "ethers";
-import { deployProtocol } from "./lib/deploy.js";
-import { deploymentPath, writeDeployment } from "./lib/deployment-file.js";
-import { loadGenesisConfig } from "./lib/genesis-config.js";
-import { LocalChain } from "./lib/local-chain.js";
+// `npm run demo`: the OpenMesh lifecycle on this machine, with real parts only: a local chain
+// (hardhat node over JSON-RPC), the real deploy, and N keeper processes started through the
+// `openmesh-keeper` CLI over real loopback sockets.
+//   npm run demo -- [--keepers N] [--keep-running] [--ecdsa]
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "./lib/deployment-file.js";
+import { parseArgs } from "node:util";
+import { formatUnits, HDNodeWallet, id, JsonRpcProvider, Network, parseEther, parseUnits } from "ethers";
+import { deployProtocol, type Deployed } from "./lib/deploy.js";
+import { deploymentPath, REPO_ROOT, writeDeployment } from "./lib/deployment-file.js";
+import { loadGenesisConfig } from "./lib/genesis-config.js";
+import { freePort, LocalChain } from "./lib/local-chain.js";
+import { KeeperProcess } from "./lib/demo/keeper-process.js";
+import type { ConsensusStatus, RewardsReport } from "../keeper/src/bft/service.js";
 
 const { values } = parseArgs({
   options: {
     keepers: { type: "string", default: "4" },
     "keep-running": { type: "boolean", default: false },
+    ecdsa: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  console.log("usage: npm run demo -- [--keepers N (4..16)] [--keep-running]");
+  console.log("usage: npm run demo -- [--keepers N (4..16)] [--keep-running] [--ecdsa]");
   process.exit(0);
 }
-const keepers = Number(values.keepers);
-if (!Number.isInteger(keepers) || keepers < 4 || keepers > 16) {
+const N = Number(values.keepers);
+if (!Number.isInteger(N) || N < 4 || N > 16) {
   console.error(`--keepers must be an integer from 4 to 16, got "${values.keepers}"`);
   process.exit(2);
 }
 
+const MNEMONIC = "test test test test test test test test test test test junk"; // hardhat node's accounts
+const accountKey = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
+const OPEN = 10n ** 18n;
+const t0 = Date.now();
 let stepNo = 0;
-const step = (title: string) => console.log(`\n[${++stepNo}] ${title}`);
+const step = (title: string) => console.log(`\n[${++stepNo}] ${title}  (+${((Date.now() - t0) / 1000).toFixed(1)}s)`);
 const info = (line: string) => console.log(`    ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(300);
+  }
+}
+
+interface Certified {
+  height: bigint;
+  epoch: bigint;
+  round: bigint;
+  kind: bigint;
+  signedStake: bigint;
+  gas: bigint;
+}
+
+const root = join(REPO_ROOT, ".demo");
+rmSync(root, { recursive: true, force: true });
 const chain = await LocalChain.start();
-const cleanup = async () => {
+const network = Network.from(31337n);
+const provider = new JsonRpcProvider(chain.url, network, { staticNetwork: network, cacheTimeout: -1 });
+const keepers: KeeperProcess[] = [];
+let exitCode = 0;
+
+async function shutdown(): Promise<void> {
+  await Promise.all(keepers.map((k) => k.stop()));
+  provider.destroy();
   await chain.stop();
-};
-process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+}
+process.once("SIGINT", () => void shutdown().then(() => process.exit(130)));
+
+const certified: Certified[] = [];
+let scanned = 0;
+async function scanCertified(d: Deployed, print: boolean): Promise<void> {
+  const head = await provider.getBlockNumber();
+  if (head <= scanned) return;
+  const logs = await d.checkpoints.queryFilter(d.checkpoints.filters.CheckpointCertified(), scanned + 1, head);
+  scanned = head;
+  for (const l of logs) {
+    const receipt = await provider.getTransactionReceipt(l.transactionHash);
+    const c: Certified = {
+      height: l.args.height,
+      epoch: l.args.epoch,
+      round: l.args.round,
+      kind: l.args.kind,
+      signedStake: l.args.signedStake,
+      gas: receipt?.gasUsed ?? 0n,
+    };
+    certified.push(c);
+    if (print) {
+      info(
+        `certified height ${c.height} (epoch ${c.epoch}, round ${c.round}): ${c.kind === 1n ? "BLS" : "ECDSA"} ` +
+          `certificate, ${formatUnits(c.signedStake, 18)} OPEN signed, ${c.gas.toLocaleString("en-US")} gas`,
+      );
+    }
+  }
+}
+
+async function untilCertified(d: Deployed, count: number, what: string, timeoutMs = 90_000): Promise<void> {
+  const target = certified.length + count;
+  await waitFor(what, timeoutMs, async () => {
+    await scanCertified(d, true);
+    return certified.length >= target;
+  });
+}
+
+async function advanceEpoch(d: Deployed): Promise<bigint> {
+  const next = await d.validatorSets.nextEpochTime();
+  const block = await provider.getBlock("latest");
+  const wait = Number(next) - block!.timestamp;
+  if (wait > 0) await provider.send("evm_increaseTime", [wait + 1]);
+  const signer = await provider.getSigner(0);
+  await (await d.validatorSets.connect(signer).advanceEpoch()).wait();
+  return d.validatorSets.currentEpoch();
+}
 
 try {
-  step(`local chain: hardhat node on ${chain.url}`);
-  const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
-  const accounts = (await provider.listAccounts()).map((a) => a.address);
-
-  step("deploy: token, genesis allocation, vesting, governance");
+  step(`local chain: hardhat node at ${chain.url}; deploy`);
   const cfg = loadGenesisConfig(join(REPO_ROOT, "deployments", "config", "localhost.json"));
-  const deployed = await deployProtocol(await provider.getSigner(0), cfg, {
-    localAccounts: accounts,
-    log: (l) => info(l),
-  });
-  const out = deploymentPath("localhost");
-  writeDeployment(out, deployed.file, true); // the demo owns its localhost deployment
-  info(`wrote ${out}`);
+  const accounts = (await provider.listAccounts()).map((a) => a.address);
+  const d = await deployProtocol(await provider.getSigner(0), cfg, { localAccounts: accounts });
+  const deploymentFile = deploymentPath("localhost");
+  writeDeployment(deploymentFile, d.file, true); // the demo owns its localhost deployment
+  for (const [name, c] of Object.entries(d.file.contracts)) info(`${name.padEnd(20)} ${c.address}`);
+  info(`genesis: ${d.file.genesis.length} grants, total supply ${formatUnits(await d.token.totalSupply(), 18)} OPEN`);
 
-  step("addresses");
-  for (const [name, c] of Object.entries(deployed.file.contracts)) info(`${name.padEnd(20)} ${c.address}`);
-
-  step("genesis allocation (1,000,000,000 OPEN)");
-  info(`${"bucket".padEnd(16)} ${"holder".padEnd(42)} ${"OPEN".padStart(14)}  vesting`);
-  for (const g of deployed.file.genesis) {
-    const amount = Number(formatUnits(g.amountWei, 18)).toLocaleString("en-US");
-    const vesting = g.vesting ? `cliff ${g.vesting.cliffSeconds}s, ${g.vesting.durationSeconds}s linear` : "-";
-    info(`${g.bucket.padEnd(16)} ${g.holder.padEnd(42)} ${amount.padStart(14)}  ${vesting}`);
+  step(`${N} operators register with stake and a BLS proof of possession (openmesh-keeper init + register)`);
+  const deployer = await provider.getSigner(0);
+  const ports = await Promise.all(Array.from({ length: 2 * N }, () => freePort()));
+  for (let i = 0; i < N; i++) {
+    keepers.push(
+      new KeeperProcess({
+        index: i,
+        root,
+        rpcUrl: chain.url,
+        deploymentFile,
+        p2pPort: ports[2 * i]!,
+        metricsPort: ports[2 * i + 1]!,
+        bootstrap: [],
+        certificate: values.ecdsa ? "ecdsa" : "bls",
+      }),
+    );
   }
-  const supply = await deployed.token.totalSupply();
-  info(`total supply: ${formatUnits(supply, 18)} OPEN`);
+  for (const [i, k] of keepers.entries()) {
+    await k.init();
+    const owner = accounts[i + 1]!;
+    if ((await d.token.balanceOf(owner)) < 50_000n * OPEN) {
+      await (await d.token.connect(deployer).transfer(owner, 50_000n * OPEN)).wait();
+    }
+    await (await deployer.sendTransaction({ to: k.signer, value: parseEther("10") })).wait(); // gas for submissions
+    const stake = 20_000 + 1_000 * i;
+    await k.register(accountKey(i + 1), stake);
+    info(`keeper ${i}: operator ${owner}, signer ${k.signer}, peer ${k.peerId.slice(0, 16)}…, stake ${stake} OPEN`);
+  }
+  const holder = await provider.getSigner(18);
+  const operator0 = accounts[1]!;
+  await (await d.token.connect(deployer).transfer(holder.address, 5_000n * OPEN)).wait();
+  await (await d.token.connect(holder).approve(await d.staking.getAddress(), 5_000n * OPEN)).wait();
+  await (await d.staking.connect(holder).delegate(operator0, 5_000n * OPEN)).wait();
+  const delegatedBefore = (await d.staking.positionOf(operator0, holder.address)).stake;
+  info(`holder ${holder.address} delegated 5,000 OPEN to operator ${operator0}`);
+
+  step("the epoch advances; keepers start and find each other through the DHT from one bootstrap peer");
+  const epoch1 = await advanceEpoch(d);
+  const set1 = await d.validatorSets.epochValidatorSet(epoch1);
+  info(`epoch ${epoch1}: ${set1[3]} validators, ${formatUnits(set1[1], 18)} OPEN total stake`);
+  keepers[0]!.start();
+  await waitFor(
+    "keeper 0 to be ready",
+    60_000,
+    async () => (await keepers[0]!.get<{ ready: boolean }>("/health"))?.ready,
+  );
+  for (const k of keepers.slice(1)) {
+    k.opts.bootstrap = [keepers[0]!.multiaddr];
+    k.start();
+  }
+  await waitFor("every keeper to connect to every other", 120_000, async () => {
+    const peers = await Promise.all(keepers.map((k) => k.get<{ peers: number }>("/health")));
+    return peers.every((p) => (p?.peers ?? 0) >= N - 1);
+  });
+  info(`all ${N} keepers connected to the ${N - 1} others (bootstrap: keeper 0 only)`);
+
+  step(`keepers run BFT heights and certify checkpoints on chain (${values.ecdsa ? "ECDSA" : "BLS"} certificates)`);
+  await untilCertified(d, 4, "4 certified checkpoints");
+
+  step("rewards: the next epoch's first checkpoint carries the finished epoch's rewards; an operator claims");
+  const epoch2 = await advanceEpoch(d);
+  info(`epoch ${epoch2} started`);
+  const recorded = await waitFor(`rewards of epoch ${epoch1} recorded on chain`, 90_000, async () => {
+    await scanCertified(d, true);
+    const r = await d.rewards.epochRewards(epoch1);
+    return r.recorded ? r : undefined;
+  });
+  info(`epoch ${epoch1}: ${formatUnits(recorded.total, 18)} OPEN of a ${formatUnits(recorded.budget, 18)} OPEN budget`);
+  const report = await waitFor("the reward proofs from keeper 0's API", 30_000, async () => {
+    const r = await keepers[0]!.get<RewardsReport>("/rewards");
+    return r?.[epoch1.toString()];
+  });
+  const leaf = report.leaves.find((l) => l.operator.toLowerCase() === operator0.toLowerCase());
+  if (!leaf) throw new Error(`operator ${operator0} has no reward leaf in epoch ${epoch1}`);
+  const owner0 = await provider.getSigner(1);
+  const claim = await (
+    await d.rewards.connect(owner0).claim(epoch1, leaf.index, leaf.operator, leaf.amount, leaf.proof)
+  ).wait();
+  const delegatedAfter = (await d.staking.positionOf(operator0, holder.address)).stake;
+  info(`operator ${operator0} claimed ${formatUnits(leaf.amount, 18)} OPEN by Merkle proof (${claim!.gasUsed} gas)`);
+  info(
+    `its delegator's 5,000 OPEN position is now worth ${formatUnits(delegatedAfter, 18)} OPEN ` +
+      `(+${formatUnits(delegatedAfter - delegatedBefore, 18)}, by share price)`,
+  );
+
+  step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);
+  const victim = keepers[N - 1]!;
+  await victim.kill();
+  info(`keeper ${N - 1} killed`);
+  await untilCertified(d, 3, "3 checkpoints without the killed keeper");
+  victim.start();
+  info(`keeper ${N - 1} restarted on the same keys and data`);
+  const target = (await keepers[0]!.get<ConsensusStatus>("/consensus"))?.height ?? 0;
+  await waitFor(`keeper ${N - 1} to catch up`, 90_000, async () => {
+    const s = await victim.get<ConsensusStatus>("/consensus");
+    return (s?.height ?? 0) > target;
+  });
+  await untilCertified(d, 2, "2 more checkpoints with everyone back");
+  const status0 = await keepers[0]!.get<ConsensusStatus>("/consensus");
+  const live = status0?.liveness.find((l) => l.signer.toLowerCase() === victim.signer.toLowerCase());
+  info(`keeper ${N - 1} caught up; liveness window: signed ${live?.signed}, missed ${live?.missed} heights`);
+  const doubleSigns = await d.evidence.queryFilter(d.evidence.filters.DoubleSignPunished());
+  info(`double-sign evidence on chain: ${doubleSigns.length === 0 ? "none" : doubleSigns.length}`);
+
+  step("governance: a proposal sets checkpointInterval to 2; the keepers follow");
+  await (await d.token.connect(deployer).delegate(await deployer.getAddress())).wait(); // 12% reserve votes
+  const target2 = await d.checkpoints.getAddress();
+  const calldata = d.checkpoints.interface.encodeFunctionData("setCheckpointInterval", [2n]);
+  const description = "Certify every second height";
+  await (await d.governor.connect(deployer).propose([target2], [0n], [calldata], description)).wait();
+  const proposalId = await d.governor.hashProposal([target2], [0n], [calldata], id(description));
+  await provider.send("evm_increaseTime", [Number(await d.governor.votingDelay()) + 1]);
+  await provider.send("evm_mine", []);
+  await (await d.governor.connect(deployer).castVote(proposalId, 1)).wait();
+  info(`proposal ${proposalId.toString().slice(0, 12)}… proposed and voted`);
+  await provider.send("evm_increaseTime", [Number(await d.governor.votingPeriod()) + 1]);
+  await provider.send("evm_mine", []);
+  await (await d.governor.queue([target2], [0n], [calldata], id(description))).wait();
+  await provider.send("evm_increaseTime", [cfg.governance.timelockDelaySeconds + 1]);
+  await provider.send("evm_mine", []);
+  await (await d.governor.execute([target2], [0n], [calldata], id(description))).wait();
+  info(`executed through the timelock: checkpointInterval = ${await d.checkpoints.checkpointInterval()}`);
+  await scanCertified(d, true);
+  const before = certified.length;
+  await untilCertified(d, 3, "3 checkpoints at the new interval");
+  const after = certified.slice(before);
+  // the first may have been decided under the old interval; the last ones follow the new one
+  const even = after.slice(1).every((c) => c.height % 2n === 0n);
+  info(`heights certified since: ${after.map((c) => c.height).join(", ")} ${even ? "(every second height)" : ""}`);
+  if (!even) throw new Error("keepers did not follow the new checkpoint interval");
 
   step("summary");
-  info(`chain id ${deployed.file.chainId}, ${Object.keys(deployed.file.contracts).length} contracts deployed`);
-  provider.destroy();
+  const gas = certified.map((c) => Number(c.gas)).sort((a, b) => a - b);
+  const latency = status0?.commitLatencyMs;
+  const claimed = await d.rewards.epochRewards(epoch1);
+  const rows: [string, string][] = [
+    ["keepers", String(N)],
+    ["certificates", values.ecdsa ? "ECDSA" : "BLS12-381 aggregate"],
+    ["checkpoints certified", `${certified.length} (heights ${certified[0]?.height}..${certified.at(-1)?.height})`],
+    ["gas per certificate (median)", gas[Math.floor(gas.length / 2)]!.toLocaleString("en-US")],
+    [
+      "rewards recorded / paid (epoch " + epoch1 + ")",
+      `${formatUnits(claimed.total, 18)} / ${formatUnits(claimed.paid, 18)} OPEN`,
+    ],
+    ["commit latency p50 / p99 (keeper 0)", `${latency?.p50} / ${latency?.p99} ms over ${latency?.count} heights`],
+    ["double-sign evidence", String(doubleSigns.length)],
+  ];
+  for (const [k, v] of rows) info(`${k.padEnd(38)} ${v}`);
+  for (const [name, c] of Object.entries(d.file.contracts)) info(`${name.padEnd(38)} ${c.address}`);
+  void parseUnits;
 
   if (values["keep-running"]) {
-    info(`chain keeps running at ${chain.url}; Ctrl-C to stop`);
+    step("keep running (Ctrl-C to stop)");
+    for (const k of keepers)
+      info(`keeper ${k.opts.index}: ${k.apiUrl}/metrics  ${k.apiUrl}/health  ${k.apiUrl}/consensus`);
+    info(`chain: ${chain.url}`);
     await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   }
+} catch (err) {
+  exitCode = 1;
+  console.error(`\ndemo failed: ${(err as Error).message}`);
+  console.error(`keeper logs: ${root}/keeper-*/keeper.log`);
 } finally {
-  await cleanup();
+  await shutdown();
 }
+console.log(exitCode === 0 ? `\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)}s` : "");
+process.exit(exitCode);

@@ -95,6 +95,10 @@ export class Keeper {
       logger: moduleLogger(logger, "observability"),
       metrics,
       health: () => this.health(),
+      routes: new Map<string, () => unknown>([
+        ["/consensus", () => this.consensusParts.service?.status()],
+        ["/rewards", () => this.consensusParts.service?.rewards()],
+      ]),
     });
   }
 
@@ -293,6 +297,7 @@ export class Keeper {
       collectMs: Math.min(500, Math.floor(cfg.heightIntervalMs / 2)),
       onSubmitted: (s) => {
         lastCheckpointAtMs = Date.now();
+        this.metrics.checkpointsSubmittedTotal.inc({ kind: s.kind });
         this.init.onCheckpointSubmitted?.(s);
       },
     });
@@ -314,7 +319,14 @@ export class Keeper {
         prevote: { baseMs: t.prevoteMs, perRoundMs: t.perRoundMs },
         precommit: { baseMs: t.precommitMs, perRoundMs: t.perRoundMs },
       },
-      onEvent: (e) => this.init.onConsensusEvent?.(e),
+      onEvent: (e) => {
+        if (e.type === "decided") {
+          this.metrics.consensusHeight.set(Number(e.height));
+          this.metrics.consensusDecisionsTotal.inc({ round: String(e.round) });
+          this.metrics.consensusCommitSeconds.observe(e.latencyMs / 1000);
+        }
+        this.init.onConsensusEvent?.(e);
+      },
     });
     this.statusSources.epoch = () => {
       const e = c.service?.currentEpoch;

@@ -5,6 +5,9 @@
 import type { TypedDataDomain } from "ethers";
 import type { Logger } from "pino";
 import { headerHash, ZERO_HASH } from "../checkpoint/header.js";
+import { buildTree } from "../checkpoint/leaves.js";
+import { counts } from "../checkpoint/liveness.js";
+import { rewardLeafValues } from "../checkpoint/rewards.js";
 import {
   buildPayload,
   PayloadError,
@@ -66,6 +69,27 @@ export interface ConsensusServiceModules {
   onEvent?: (e: ConsensusEvent) => void;
 }
 
+/** What /consensus reports. */
+export interface ConsensusStatus {
+  epoch: string | null;
+  height: number | null;
+  lastDecided: { height: string; round: number; headerHash: string; signers: number } | null;
+  commitLatencyMs: { p50: number | null; p99: number | null; count: number };
+  /** signed / missed heights over the liveness window, per validator signer */
+  liveness: Array<{ signer: string; signed: number; missed: number }>;
+}
+
+/** What /rewards reports: each epoch's certified-in-consensus reward leaves with their proofs. */
+export type RewardsReport = Record<
+  string,
+  { root: string; total: string; leaves: Array<{ index: number; operator: string; amount: string; proof: string[] }> }
+>;
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
 export type ConsensusEvent =
   | { type: "epoch"; epoch: bigint; startHeight: bigint; validators: number }
   | { type: "decided"; epoch: bigint; height: bigint; round: number; signers: number; latencyMs: number }
@@ -115,6 +139,10 @@ export class ConsensusService implements ConsensusApp {
   private readonly voteSigs = new Map<string, Map<string, { ecdsa: string; bls: string }>>();
   private readonly decided = new Map<bigint, DecidedHeight>();
   private heightStartedAt = new Map<number, number>();
+  /** commit latencies of recent heights (ms), for /consensus */
+  private readonly latencies: number[] = [];
+  /** rewards declared in decided epoch-start payloads, by rewarded epoch */
+  private readonly rewardsByEpoch: RewardsReport = {};
 
   constructor(private readonly m: ConsensusServiceModules) {
     this.log = m.logger.child({ module: "consensus" });
@@ -242,6 +270,7 @@ export class ConsensusService implements ConsensusApp {
       const v = value as StoredDecided;
       const d = { payload: payloadFromJson(v.payload), commit: commitFromJson(v.commit) };
       this.decided.set(d.commit.height, d);
+      this.noteRewards(d.payload);
     }
   }
 
@@ -467,6 +496,9 @@ export class ConsensusService implements ConsensusApp {
     const commit: Commit = { epoch, height: BigInt(height), round, valueHash: value.hash, signatures };
     await this.storeDecided({ payload, commit });
     const started = this.heightStartedAt.get(height) ?? Date.now();
+    this.latencies.push(Date.now() - started);
+    if (this.latencies.length > 1000) this.latencies.shift();
+    this.noteRewards(payload);
     this.m.onEvent?.({
       type: "decided",
       epoch,
@@ -483,6 +515,49 @@ export class ConsensusService implements ConsensusApp {
     this.m.sink.onDecided({ payload, commit }, { start: this.epochStart!, proposer, self: this.self });
     this.gc(height);
     this.later(this.m.heightIntervalMs ?? 1000, () => this.apply({ type: "startHeight", height: height + 1 }));
+  }
+
+  /** Status for /consensus and `status`. */
+  status(): ConsensusStatus {
+    const last = this.lastDecided;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return {
+      epoch: this.epoch === undefined ? null : this.epoch.toString(),
+      height: this.engine ? this.engine.snapshot().height : null,
+      lastDecided: last
+        ? {
+            height: last.commit.height.toString(),
+            round: last.commit.round,
+            headerHash: last.commit.valueHash,
+            signers: last.commit.signatures.length,
+          }
+        : null,
+      commitLatencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), count: sorted.length },
+      liveness: (last?.payload.liveness ?? []).map((e) => ({ signer: e.signer, ...counts(e) })),
+    };
+  }
+
+  /** Reward leaves with proofs, for operators to claim (RewardsDistributor.claim). */
+  rewards(): RewardsReport {
+    return this.rewardsByEpoch;
+  }
+
+  private noteRewards(payload: CheckpointPayload): void {
+    if (payload.rewards.length === 0) return;
+    const values = rewardLeafValues(payload.rewards);
+    const tree = buildTree("reward", values)!;
+    const proofs = new Map<number, string[]>();
+    for (const [i, v] of tree.entries()) proofs.set(Number(v[0]), tree.getProof(i));
+    this.rewardsByEpoch[(payload.header.epoch - 1n).toString()] = {
+      root: tree.root,
+      total: payload.header.totalRewards.toString(),
+      leaves: payload.rewards.map((l) => ({
+        index: l.index,
+        operator: l.operator,
+        amount: l.amount.toString(),
+        proof: proofs.get(l.index)!,
+      })),
+    };
   }
 
   private engineProposer(height: number, round: number): string {

@@ -78,6 +78,25 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["bucket", "op"] as const,
       registers,
     }),
+    consensusHeight: new Gauge({ name: "keeper_consensus_height", help: "Last decided BFT height", registers }),
+    consensusDecisionsTotal: new Counter({
+      name: "keeper_consensus_decisions_total",
+      help: "BFT heights decided, by round (0 = first round)",
+      labelNames: ["round"] as const,
+      registers,
+    }),
+    consensusCommitSeconds: new Histogram({
+      name: "keeper_consensus_commit_seconds",
+      help: "Time from a height's start to its decision",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    checkpointsSubmittedTotal: new Counter({
+      name: "keeper_checkpoints_submitted_total",
+      help: "Checkpoints this keeper certified on chain, by certificate kind",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
   };
 }
 

@@ -22,6 +22,8 @@ export interface ObservabilityServerModules {
   logger: Logger;
   metrics: KeeperMetrics;
   health: () => HealthStatus;
+  /** extra read-only JSON routes (e.g. /consensus, /rewards), answered with 404 when they return undefined */
+  routes?: Map<string, () => unknown>;
 }
 
 export class ObservabilityServer {
@@ -79,6 +81,13 @@ export class ObservabilityServer {
     if (path === "/health") {
       const status = this.modules.health();
       res.writeHead(status.ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(status));
+      return;
+    }
+    const route = path === undefined ? undefined : this.modules.routes?.get(path);
+    const body = route?.();
+    if (body !== undefined) {
+      const json = JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+      res.writeHead(200, { "content-type": "application/json" }).end(json);
       return;
     }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
