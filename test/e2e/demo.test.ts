@@ -1,0 +1,48 @@
+// The demo's path inside `npm test`: a real chain process and real keeper processes started
+// through the openmesh-keeper CLI. Fails loudly if any step of the lifecycle does not happen.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { expect } from "chai";
+import { REPO_ROOT } from "../../scripts/lib/deployment-file.js";
+
+describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function () {
+  this.timeout(400_000);
+  let output = "";
+  let code: number | null = null;
+
+  before(async () => {
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scripts/demo.ts", "--keepers", "4"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  });
+
+  it("exits 0 after every step", () => {
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/demo finished in \d+s/);
+  });
+
+  it("registers the operators and finds every keeper through the DHT", () => {
+    expect(output.match(/keeper \d: operator 0x[0-9a-fA-F]{40}, signer/g) ?? []).to.have.length(4);
+    expect(output).to.contain("all 4 keepers connected to the 3 others");
+  });
+
+  it("certifies BLS checkpoints on chain and pays an epoch's rewards by Merkle proof to the operator's pool", () => {
+    expect(output).to.match(/certified height 1 \(epoch 1, round \d+\): BLS certificate/);
+    expect(output).to.match(/claimed [\d.]+ OPEN by Merkle proof/);
+    expect(output).to.match(/delegator's 5,000 OPEN position is now worth [\d.]+ OPEN \(\+[\d.]+, by share price\)/);
+  });
+
+  it("survives a SIGKILLed keeper that restarts, catches up and never double-signs", () => {
+    expect(output).to.match(/keeper 3 caught up; liveness window: signed \d+, missed [1-9]\d* heights/);
+    expect(output).to.contain("double-sign evidence on chain: none");
+  });
+
+  it("follows a governance change of the checkpoint interval", () => {
+    expect(output).to.contain("checkpointInterval = 2");
+    expect(output).to.contain("(every second height)");
+  });
+});
