@@ -36,6 +36,7 @@ import type { Bucket } from "../store/bucket.js";
 import type { ChainView, EpochStart } from "./chain-view.js";
 import { commitFromJson, commitToJson, payloadFromJson, payloadToJson, type PayloadJsonT } from "./codec.js";
 import { commitTopic, proposalTopic, voteTopic, type CommitMsg, type ProposalMsg, type VoteMsg } from "./topics.js";
+import { buildDoubleSignEvidence, type DoubleSignEvidenceStruct } from "./evidence.js";
 import { recoverVoteSigner, signVote, type VoteKeys } from "./votes.js";
 
 export interface DecidedHeight {
@@ -43,9 +44,10 @@ export interface DecidedHeight {
   commit: Commit;
 }
 
-/** Receives decided heights that should go on chain (see submitter.ts). */
+/** Receives decided heights and double-sign evidence that should go on chain (see submitter.ts). */
 export interface DecisionSink {
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void;
+  onEvidence?(evidence: DoubleSignEvidenceStruct, ctx: { start: EpochStart; self: string }): void;
 }
 
 export interface ConsensusServiceModules {
@@ -447,10 +449,25 @@ export class ConsensusService implements ConsensusApp {
           out.decision.precommits,
         );
         return;
-      case "evidence":
-        this.log.warn({ evidence: out.evidence }, "equivocation seen");
-        this.m.onEvent?.({ type: "evidence", description: JSON.stringify(out.evidence) });
+      case "evidence": {
+        const ev = out.evidence;
+        const offender = ev.kind === "duplicateVote" ? ev.first.validator : ev.first.proposer;
+        this.log.warn({ kind: ev.kind, offender }, "equivocation seen");
+        this.m.onEvent?.({ type: "evidence", description: `${ev.kind} by ${offender}` });
+        if (ev.kind !== "duplicateVote") return; // conflicting proposals are not slashable on chain
+        const sigOf = (v: Vote) => this.voteSigs.get(votePart(v))?.get(v.validator)?.ecdsa;
+        const a = sigOf(ev.first);
+        const b = sigOf(ev.second);
+        if (!a || !b) return;
+        const evidence = buildDoubleSignEvidence(
+          this.epochStart!.tree,
+          epoch,
+          { vote: ev.first, signature: a },
+          { vote: ev.second, signature: b },
+        );
+        if (evidence) this.m.sink.onEvidence?.(evidence, { start: this.epochStart!, self: this.self });
         return;
+      }
     }
   }
 

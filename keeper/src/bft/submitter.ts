@@ -9,7 +9,8 @@ import { buildBlsCertificate, buildEcdsaCertificate } from "../checkpoint/certif
 import { headerTuple } from "../checkpoint/header.js";
 import type { ValidatorSetTree } from "../checkpoint/validator-set.js";
 import { aggregatePublicKeys, aggregateSignatures, verify as blsVerify } from "../crypto/bls.js";
-import { CheckpointStore__factory } from "../../../types/ethers-contracts/index.js";
+import { CheckpointStore__factory, EvidenceHandler__factory } from "../../../types/ethers-contracts/index.js";
+import { doubleSignKey, type DoubleSignEvidenceStruct } from "./evidence.js";
 import type { ChainView, EpochStart } from "./chain-view.js";
 import type { DecidedHeight, DecisionSink } from "./service.js";
 
@@ -38,6 +39,7 @@ export interface SubmitterModules {
 }
 
 const checkpointIface = CheckpointStore__factory.createInterface();
+const evidenceIface = EvidenceHandler__factory.createInterface();
 
 /** Drops BLS shares that do not verify: one aggregate check, then one by one only if it fails. */
 export function validShares(
@@ -72,6 +74,36 @@ export class CheckpointSubmitter implements DecisionSink {
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void {
     void this.consider(decided, ctx).catch((err: unknown) =>
       this.log.warn({ err: (err as Error).message, height: String(decided.commit.height) }, "submission failed"),
+    );
+  }
+
+  /**
+   * Submits double-sign evidence: validators in set order (after the offender is skipped) wait
+   * rank x fallbackDelayMs and submit only if nobody has yet (a replay would revert).
+   */
+  onEvidence(evidence: DoubleSignEvidenceStruct, ctx: { start: EpochStart; self: string }): void {
+    const order = ctx.start.set.validators
+      .map((v) => v.signer.toLowerCase())
+      .filter((s) => s !== evidence.validator.signer.toLowerCase());
+    const rank = order.indexOf(ctx.self);
+    if (rank < 0) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.submitEvidence(evidence).catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, "evidence submission failed"),
+      );
+    }, rank * this.m.fallbackDelayMs);
+    this.timers.add(t);
+  }
+
+  private async submitEvidence(evidence: DoubleSignEvidenceStruct): Promise<void> {
+    if (this.stopped) return;
+    if (await this.m.chain.evidence.used(doubleSignKey(evidence))) return;
+    const to = await this.m.chain.evidence.getAddress();
+    const receipt = await this.m.send({ to, data: evidenceIface.encodeFunctionData("submitDoubleSign", [evidence]) });
+    this.log.warn(
+      { offender: evidence.validator.signer, height: String(evidence.first.height), tx: receipt.hash },
+      "double-sign evidence submitted: offender slashed and tombstoned",
     );
   }
 
