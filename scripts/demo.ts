@@ -207,8 +207,12 @@ try {
   const claim = await (
     await d.rewards.connect(owner0).claim(epoch1, leaf.index, leaf.operator, leaf.amount, leaf.proof)
   ).wait();
+  const push = await (await d.rewards.connect(owner0).pushRewards(leaf.operator)).wait();
   const delegatedAfter = (await d.staking.positionOf(operator0, holder.address)).stake;
-  info(`operator ${operator0} claimed ${formatUnits(leaf.amount, 18)} OPEN by Merkle proof (${claim!.gasUsed} gas)`);
+  info(
+    `operator ${operator0} claimed ${formatUnits(leaf.amount, 18)} OPEN by Merkle proof (${claim!.gasUsed} gas) ` +
+      `and pushed it into its staking pool (${push!.gasUsed} gas)`,
+  );
   info(
     `its delegator's 5,000 OPEN position is now worth ${formatUnits(delegatedAfter, 18)} OPEN ` +
       `(+${formatUnits(delegatedAfter - delegatedBefore, 18)}, by share price)`,

@@ -16,9 +16,11 @@ interface IRewardsDistributor is IRewardsLedger {
 
     /// @notice A certified header declared an epoch's rewards.
     event EpochRewardsRecorded(uint64 indexed epoch, bytes32 root, uint256 totalRewards, uint256 budget);
-    /// @notice A claim was paid into the operator's staking pool (commission to the operator, the rest to
-    /// its delegators through the share price).
+    /// @notice A reward leaf was proven and credited to the operator.
     event RewardClaimed(uint64 indexed epoch, uint256 indexed index, address indexed operator, uint256 amount);
+    /// @notice An operator's credited rewards went into its staking pool (commission to the operator, the rest
+    /// to its delegators through the share price).
+    event RewardsPushed(address indexed operator, uint256 amount);
     /// @notice Protocol fees joined the pool; they are added to the next recorded epoch's budget.
     event FeesAdded(address indexed from, uint256 amount);
     /// @notice Governance changed the per-epoch emission.
@@ -40,15 +42,21 @@ interface IRewardsDistributor is IRewardsLedger {
     error RewardsEmissionTooHigh(uint256 value, uint256 maximum);
     /// @notice A zero amount.
     error RewardsZeroAmount();
+    /// @notice The operator has no credited rewards to push.
+    error RewardsNothingToPush(address operator);
 
-    /// @notice Pays a reward leaf `(index, operator, amount)` of `epoch` into the operator's staking pool.
-    /// Anyone may call it; the reward always goes to the operator's pool.
+    /// @notice Proves a reward leaf `(index, operator, amount)` of `epoch` and credits the operator. Anyone may
+    /// call it; the reward can only ever go to the operator's staking pool (see pushRewards).
     /// @param epoch the rewarded epoch
     /// @param index the leaf's index (one claim per index)
     /// @param operator the operator
     /// @param amount OPEN wei
     /// @param proof StandardMerkleTree proof against the epoch's rewards root
     function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external;
+
+    /// @notice Moves all of an operator's credited rewards into its staking pool (anyone may call).
+    /// @param operator the operator
+    function pushRewards(address operator) external;
 
     /// @notice Adds protocol fees to the pool (pulled from the caller); they raise the next epoch's budget.
     /// @param amount OPEN wei

@@ -15,10 +15,12 @@ import {CheckpointLeaves} from "../consensus/CheckpointLeaves.sol";
 /// @title Rewards distributor: the node-operator pool (28% of genesis)
 /// @notice Each finished epoch gets a budget: `emissionPerEpochWad` of the free pool plus the protocol fees
 /// received since the last record. The checkpoint store records the certified `rewardsRoot` and
-/// `totalRewards` of the epoch (never more than the budget); claims are paid by Merkle proof into the
-/// operator's staking pool, so its delegators earn through the share price.
-/// @dev Invariants: for every epoch paid <= total <= budget; reserved == sum over epochs of (total - paid);
-/// the token balance >= reserved.
+/// `totalRewards` of the epoch (never more than the budget). A claim proves a leaf and credits the operator;
+/// `pushRewards` moves an operator's credited rewards (any number of epochs at once) into its staking pool,
+/// where the commission becomes owner shares and the rest raises the share price for its delegators. The
+/// split keeps each proof cheap and pays the staking pool update once per push, not once per epoch.
+/// @dev Invariants: for every epoch paid <= total <= budget;
+/// reserved == sum over epochs of (total - paid) + sum of credited rewards; the token balance >= reserved.
 /// Default emission: 0.0012% of the free pool per epoch. With one-hour epochs (8,760 a year) that emits
 /// 1 - (1 - 0.000012)^8760 ~= 10% of the remaining pool a year, a geometric decay that never empties the pool.
 contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGuard {
@@ -36,6 +38,8 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     uint256 public reserved;
     /// @notice Fees received since the last recorded epoch.
     uint256 public pendingFees;
+    /// @notice Claimed rewards not yet pushed into each operator's staking pool.
+    mapping(address operator => uint256) public credited;
 
     mapping(uint64 epoch => EpochRewards) private _epochs;
     mapping(uint64 epoch => BitMaps.BitMap) private _claimed;
@@ -71,13 +75,7 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     }
 
     /// @inheritdoc IRewardsDistributor
-    function claim(
-        uint64 epoch,
-        uint256 index,
-        address operator,
-        uint256 amount,
-        bytes32[] calldata proof
-    ) external nonReentrant {
+    function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external {
         EpochRewards storage e = _epochs[epoch];
         if (!e.recorded) revert RewardsEpochNotRecorded(epoch);
         if (_claimed[epoch].get(index)) revert RewardsAlreadyClaimed(epoch, index);
@@ -89,13 +87,19 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
 
         _claimed[epoch].set(index);
         e.paid = uint128(paid);
-        reserved -= amount;
+        credited[operator] += amount;
         emit RewardClaimed(epoch, index, operator, amount);
+    }
 
-        if (amount > 0) {
-            token.forceApprove(address(staking), amount);
-            staking.distributeRewards(operator, amount);
-        }
+    /// @inheritdoc IRewardsDistributor
+    function pushRewards(address operator) external nonReentrant {
+        uint256 amount = credited[operator];
+        if (amount == 0) revert RewardsNothingToPush(operator);
+        credited[operator] = 0;
+        reserved -= amount;
+        emit RewardsPushed(operator, amount);
+        token.forceApprove(address(staking), amount);
+        staking.distributeRewards(operator, amount);
     }
 
     /// @inheritdoc IRewardsDistributor

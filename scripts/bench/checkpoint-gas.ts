@@ -31,6 +31,9 @@ export interface CheckpointGasRow {
 
 const rows: CheckpointGasRow[] = [];
 let claimGas = 0;
+let claimGas2 = 0;
+let pushGas = 0;
+let finalizeGas2 = 0;
 let finalizeGas = 0;
 for (const n of [4, 16, 64, 100]) {
   const cfg = loadGenesisConfig(join(REPO_ROOT, "deployments", "config", "localhost.json"));
@@ -83,14 +86,20 @@ for (const n of [4, 16, 64, 100]) {
     const user = deployer!;
     await (await d.token.connect(user).approve(await d.tasks.getAddress(), 10n * OPEN)).wait();
     const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
-    await (await d.tasks.connect(user).postTask(ZERO_HASH, ZERO_HASH, "", 10n * OPEN, 1, deadline)).wait();
+    await (await d.tasks.connect(user).postTask(ZERO_HASH, ZERO_HASH, "", 5n * OPEN, 1, deadline)).wait();
+    await (await d.tasks.connect(user).postTask(ZERO_HASH, ZERO_HASH, "", 5n * OPEN, 1, deadline)).wait();
     const taskLeaves = [[1n, keccak256(toUtf8Bytes("r")), [operator]], ...Array.from({ length: 63 }, (_, i) => [BigInt(i + 2), ZERO_HASH, [operator]])];
     h4.taskRoot = rootOf("taskResult", taskLeaves);
     await (await d.checkpoints.submitCheckpointBls(h4, await blsCertificate(d, t4, bySigner, h4, [0, 1, 2, 3]))).wait();
     claimGas = await gas(d.rewards.claim(3n, 0n, operator, 1n * OPEN, proofOf("reward", leaves, 0)));
+    // a second claim of the same epoch (the claimed-bitmap word and the operator's credit already exist)
+    claimGas2 = await gas(d.rewards.claim(3n, 1n, leaves[1]![1] as string, 1n * OPEN, proofOf("reward", leaves, 1)));
+    pushGas = await gas(d.rewards.pushRewards(operator));
     finalizeGas = await gas(
       d.tasks.finalizeTask(1n, keccak256(toUtf8Bytes("r")), [operator], h4, proofOf("taskResult", taskLeaves, 0)),
     );
+    // the same executor again: its earnings slot and the fee accumulator already exist
+    finalizeGas2 = await gas(d.tasks.finalizeTask(2n, ZERO_HASH, [operator], h4, proofOf("taskResult", taskLeaves, 1)));
   }
 }
 
@@ -101,8 +110,11 @@ for (const r of rows) {
   const f = (x: number) => x.toLocaleString("en-US");
   console.log(`| ${r.validators} | ${f(r.advanceEpoch)} | ${f(r.submitBls)} | ${f(r.submitBls10pct)} | ${f(r.submitEcdsa)} |`);
 }
-console.log(`\nreward claim (100-leaf tree, into the staking pool): ${claimGas.toLocaleString("en-US")} gas`);
-console.log(`task finalize (64-leaf taskRoot, 1 executor): ${finalizeGas.toLocaleString("en-US")} gas`);
+console.log(`\nreward claim (100-leaf tree, first of the epoch): ${claimGas.toLocaleString("en-US")} gas`);
+console.log(`reward claim (another leaf of the same epoch): ${claimGas2.toLocaleString("en-US")} gas`);
+console.log(`pushRewards (credited rewards into the operator's staking pool): ${pushGas.toLocaleString("en-US")} gas`);
+console.log(`task finalize (64-leaf taskRoot, 1 executor, first): ${finalizeGas.toLocaleString("en-US")} gas`);
+console.log(`task finalize (same executor again): ${finalizeGas2.toLocaleString("en-US")} gas`);
 if (process.env.BENCH_JSON) {
-  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows, claimGas, finalizeGas }, null, 2));
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows, claimGas, claimGas2, pushGas, finalizeGas, finalizeGas2 }, null, 2));
 }

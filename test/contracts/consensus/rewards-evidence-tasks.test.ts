@@ -66,8 +66,16 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       await expect(d.rewards.claim(1n, 0n, operator, budget / 2n, proofOf("reward", leaves, 0)))
         .to.emit(d.rewards, "RewardClaimed")
         .withArgs(1n, 0n, operator, budget / 2n);
+      expect(await d.rewards.credited(operator)).to.equal(budget / 2n);
+      expect((await d.staking.poolOf(operator)).bondedStake).to.equal(before.bondedStake); // not pushed yet
+      await expect(d.rewards.pushRewards(operator))
+        .to.emit(d.rewards, "RewardsPushed")
+        .withArgs(operator, budget / 2n);
       const after = await d.staking.poolOf(operator);
       expect(after.bondedStake - before.bondedStake).to.equal(budget / 2n);
+      await expect(d.rewards.pushRewards(operator))
+        .to.be.revertedWithCustomError(d.rewards, "RewardsNothingToPush")
+        .withArgs(operator);
       // the delegator's position is now worth more than it put in: the share price rose
       const position = await d.staking.positionOf(operator, delegator.address);
       expect(position.stake).to.be.greaterThan(10_000n * OPEN);
