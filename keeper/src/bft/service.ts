@@ -137,6 +137,10 @@ export class ConsensusService implements ConsensusApp {
   private queue: Promise<void> = Promise.resolve();
 
   private readonly payloads = new Map<string, CheckpointPayload>();
+  /** the decided header the chain certified last before this epoch, with its liveness */
+  private closing?: ClosingState;
+  /** messages of the next epoch that arrived before this keeper saw it start (replayed then) */
+  private early: Array<() => void> = [];
   /** signatures of votes seen, by vote position, then signer */
   private readonly voteSigs = new Map<string, Map<string, { ecdsa: string; bls: string }>>();
   private readonly decided = new Map<bigint, DecidedHeight>();
@@ -249,6 +253,9 @@ export class ConsensusService implements ConsensusApp {
       signingState: this.guard.last,
     });
     await this.loadDecided(epoch);
+    this.closing = await this.findClosing(start.parentHash);
+    // heights restart per epoch: forget other epochs' decisions so they never shadow this one's
+    for (const [h, d] of this.decided) if (d.commit.epoch !== epoch) this.decided.delete(h);
     const resumeAt = this.lastDecidedIn(epoch);
     const first = resumeAt ? resumeAt.commit.height + 1n : start.startHeight;
     this.log.info(
@@ -335,10 +342,17 @@ export class ConsensusService implements ConsensusApp {
   }
 
   private closingState(): ClosingState | undefined {
-    const hash = this.epochStart?.parentHash;
-    if (!hash || hash === ZERO_HASH) return undefined;
-    for (const d of this.decided.values()) {
-      if (headerHash(d.payload.header) === hash) return { header: d.payload.header, liveness: d.payload.liveness };
+    return this.closing;
+  }
+
+  /** The decided header with this hash (in memory, else in the store): the closing state of an epoch. */
+  private async findClosing(hash: string): Promise<ClosingState | undefined> {
+    if (hash === ZERO_HASH) return undefined;
+    const found = (p: CheckpointPayload) => ({ header: p.header, liveness: p.liveness });
+    for (const d of this.decided.values()) if (headerHash(d.payload.header) === hash) return found(d.payload);
+    for await (const [, value] of this.m.decidedStore.entries({ gte: "e/", lt: "e/~" })) {
+      const p = payloadFromJson((value as StoredDecided).payload);
+      if (headerHash(p.header) === hash) return found(p);
     }
     return undefined;
   }
@@ -387,7 +401,12 @@ export class ConsensusService implements ConsensusApp {
       const ctx = this.context(input.height);
       void this.withRewardMembers(ctx).then((full) => {
         this.prepared.set(input.height, full);
-        this.enqueue(() => this.run(engine, input));
+        this.enqueue(() => {
+          this.run(engine, input);
+          const early = this.early;
+          this.early = [];
+          for (const replay of early) replay();
+        });
       });
       return;
     }
@@ -607,8 +626,16 @@ export class ConsensusService implements ConsensusApp {
     return this.epoch !== undefined && BigInt(epoch) === this.epoch && this.engine !== undefined;
   }
 
+  /** Keeps a message of the next epoch (peers saw it start first) to replay once this keeper does. */
+  private bufferIfNextEpoch(epoch: string, replay: () => void): boolean {
+    if (this.epoch === undefined || BigInt(epoch) !== this.epoch + 1n) return false;
+    if (this.early.length < 4096) this.early.push(replay);
+    return true;
+  }
+
   private onProposal(msg: GossipMessage<ProposalMsg>): void {
     const p = msg.payload;
+    if (this.bufferIfNextEpoch(p.epoch, () => this.onProposal(msg))) return;
     if (!this.inEpoch(p.epoch)) return;
     let payload: CheckpointPayload;
     try {
@@ -636,6 +663,7 @@ export class ConsensusService implements ConsensusApp {
 
   private onVote(msg: GossipMessage<VoteMsg>): void {
     const v = msg.payload;
+    if (this.bufferIfNextEpoch(v.epoch, () => this.onVote(msg))) return;
     if (!this.inEpoch(v.epoch)) return;
     const signer = msg.sender.signer.toLowerCase();
     if (!this.stake.has(signer)) return;
@@ -669,8 +697,9 @@ export class ConsensusService implements ConsensusApp {
     } catch {
       return;
     }
+    if (this.bufferIfNextEpoch(commit.epoch.toString(), () => this.onCommit(msg))) return;
     if (!this.inEpoch(commit.epoch.toString())) return;
-    if (this.decided.has(commit.height)) return;
+    if (this.decided.get(commit.height)?.commit.epoch === commit.epoch) return;
     if (headerHash(payload.header) !== commit.valueHash) return;
     // > 2/3 of this epoch's stake signed the precommit (signatures checked one by one)
     const ctx = this.context(Number(commit.height) + 1);
