@@ -55,23 +55,11 @@ export async function advanceEpoch(
   const now = BigInt(await networkHelpers.time.latest());
   if (next > now) await networkHelpers.time.increaseTo(next);
   const receipt = await (await d.validatorSets.advanceEpoch()).wait();
-  for (const log of receipt!.logs) {
-    const parsed = d.validatorSets.interface.parseLog(log);
-    if (parsed?.name === "EpochAdvanced") {
-      const a = parsed.args;
-      const set = epochSetFromEventArgs(
-        {
-          epoch: a.epoch,
-          startTime: a.startTime,
-          validatorSetRoot: a.validatorSetRoot,
-          aggregatePubkeyHash: a.aggregatePubkeyHash,
-          totalStake: a.totalStake,
-          validators: a.validators,
-        },
-        receipt!.blockNumber,
-      );
-      return { set, tree: treeOfEpoch(set) };
-    }
+  const block = receipt!.blockNumber;
+  const [log] = await d.validatorSets.queryFilter(d.validatorSets.filters.EpochAdvanced(), block, block);
+  if (log) {
+    const set = epochSetFromEventArgs(log.args, block);
+    return { set, tree: treeOfEpoch(set) };
   }
   throw new Error("advanceEpoch emitted no EpochAdvanced");
 }

@@ -83,17 +83,7 @@ export class ChainView {
     const log = logs[0];
     if (!log) throw new Error(`epoch ${epoch} has not started`);
     const a = log.args;
-    const set = epochSetFromEventArgs(
-      {
-        epoch: a.epoch,
-        startTime: a.startTime,
-        validatorSetRoot: a.validatorSetRoot,
-        aggregatePubkeyHash: a.aggregatePubkeyHash,
-        totalStake: a.totalStake,
-        validators: a.validators,
-      },
-      log.blockNumber,
-    );
+    const set = epochSetFromEventArgs(a, log.blockNumber);
     const blockTag = log.blockNumber;
     const latest = await this.checkpoints.latestHeight({ blockTag });
     const parentHash = await this.checkpoints.checkpointHash(latest, { blockTag });
