@@ -1,5 +1,6 @@
 // Gas of the everyday token and governance calls, on Hardhat's in-process chain at the
-// configured hardfork.   npm run bench:gas
+// configured hardfork.   npm run bench:gas   (BENCH_JSON=path also writes JSON)
+import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { id, type ContractTransactionResponse } from "ethers";
 import { deployProtocol } from "../lib/deploy.js";
@@ -45,3 +46,7 @@ const hardfork = (conn.networkConfig as { hardfork?: string }).hardfork ?? "unkn
 console.log(`\nGas, token and governance (hardfork: ${hardfork})\n`);
 console.log(`| call | gas |\n|---|---:|`);
 for (const [label, gas] of rows) console.log(`| ${label} | ${gas.toLocaleString("en-US")} |`);
+if (process.env.BENCH_JSON) {
+  const json = rows.map(([label, gas]) => ({ label, gas: Number(gas) }));
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows: json }, null, 2));
+}

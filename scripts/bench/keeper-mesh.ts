@@ -5,6 +5,7 @@
 //
 //   tsx scripts/bench/keeper-mesh.ts                       (5 minutes idle)
 //   BENCH_IDLE_SECONDS=60 BENCH_MESSAGES=500 tsx scripts/bench/keeper-mesh.ts
+//   BENCH_JSON=path also writes the numbers as JSON
 //
 // Goal (issue 5): <= 150 MB RSS per keeper after 5 minutes idle.
 import { fork, type ChildProcess } from "node:child_process";
@@ -216,6 +217,21 @@ async function parent(): Promise<void> {
       `goal: <= 150 MB RSS per keeper after idle -> ${afterIdle.every((m) => m.rssBytes <= 150 * 1024 * 1024) ? "met" : "NOT met"}`,
     ];
     process.stdout.write(lines.join("\n") + "\n");
+    if (process.env.BENCH_JSON) {
+      const json = {
+        keepers: KEEPERS,
+        messages: MESSAGES,
+        idleSeconds: IDLE_SECONDS,
+        receipts: sorted.length,
+        expectedReceipts: expected,
+        latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? null },
+        validationMsMean: validationMs,
+        rssMBAfterStart: afterStart.map((m) => Number(mb(m.rssBytes))),
+        rssMBAfterIdle: afterIdle.map((m) => Number(mb(m.rssBytes))),
+        heapUsedMBAfterIdle: afterIdle.map((m) => Number(mb(m.heapUsedBytes))),
+      };
+      writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2));
+    }
   } finally {
     for (const k of keepers) k.proc.kill("SIGTERM");
     const codes = await Promise.all(keepers.map((k) => k.exited));

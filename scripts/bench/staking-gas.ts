@@ -1,6 +1,7 @@
 // Gas of the staking calls with 10 / 100 / 200 operators registered (maxValidators = 100), on Hardhat's
 // in-process chain at the configured hardfork. Real BLS keys and proofs of possession (keeper's bls.ts).
-//   hardhat run scripts/bench/staking-gas.ts
+//   hardhat run scripts/bench/staking-gas.ts   (BENCH_JSON=path also writes JSON)
+import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { MIN_STAKE, OPEN, deployStaking, registration } from "../../test/contracts/staking/fixtures.js";
@@ -80,4 +81,8 @@ console.log(`|---|${SIZES.map(() => "---:").join("|")}|`);
 for (const row of rows) {
   const cells = SIZES.map((n) => row.gas.get(n)?.toLocaleString("en-US") ?? "-");
   console.log(`| ${row.label} | ${cells.join(" | ")} |`);
+}
+if (process.env.BENCH_JSON) {
+  const json = rows.map((r) => ({ label: r.label, gas: Object.fromEntries([...r.gas].map(([n, g]) => [n, Number(g)])) }));
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, operators: SIZES, rows: json }, null, 2));
 }
