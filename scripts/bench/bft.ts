@@ -287,7 +287,7 @@ async function worker(): Promise<void> {
           published: c.published - base.published,
           received: c.received - base.received,
           rssBytes: process.memoryUsage().rss,
-          maxRssBytes: maxRss,
+          maxRssBytes: Math.max(maxRss, process.memoryUsage().rss),
           cpuMs: (cpu.user + cpu.system) / 1000,
           loopDelayMs: {
             p50: loop.percentile(50) / 1e6,

@@ -1,0 +1,285 @@
+// Every bench, one after the other (never two at once: they would share the cores), then ONE
+// combined table on stdout and bench/results.json (machine-readable, with the hardfork and the
+// machine it ran on).
+//
+//   npm run bench                  (full: keeper RSS after 300 s idle, BFT at N = 4, 16, 32; > 15 min)
+//   BENCH_QUICK=1 npm run bench    (30 s idle, BFT at N = 4, 16 with shorter windows)
+//
+// The gas benches run under `hardhat run` (Hardhat's in-process EDR chain at the configured
+// hardfork); the BFT and keeper-mesh benches under tsx. Each writes its numbers to a temp JSON file
+// (BENCH_JSON); its own full output goes to a log kept next to it, printed if it fails.
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, platform, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../lib/deployment-file.js";
+import type { BftResult } from "./bft.js";
+import type { CertGasRow } from "./certificate-gas.js";
+import type { CheckpointGasRow } from "./checkpoint-gas.js";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
+const BFT_SIZES = process.env.BENCH_BFT_SIZES ?? (QUICK ? "4,16" : "4,16,32");
+const BFT_SECONDS = process.env.BENCH_BFT_SECONDS ?? (QUICK ? "60" : "150");
+
+interface Bench {
+  name: string;
+  runner: "hardhat" | "tsx";
+  file: string;
+  env?: Record<string, string>;
+}
+
+const BENCHES: Bench[] = [
+  { name: "token-governance-gas", runner: "hardhat", file: "scripts/bench/gas.ts" },
+  { name: "staking-gas", runner: "hardhat", file: "scripts/bench/staking-gas.ts" },
+  { name: "certificate-gas", runner: "hardhat", file: "scripts/bench/certificate-gas.ts" },
+  { name: "checkpoint-gas", runner: "hardhat", file: "scripts/bench/checkpoint-gas.ts" },
+  {
+    name: "bft",
+    runner: "tsx",
+    file: "scripts/bench/bft.ts",
+    env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
+  },
+  {
+    name: "keeper-mesh",
+    runner: "tsx",
+    file: "scripts/bench/keeper-mesh.ts",
+    env: { BENCH_IDLE_SECONDS: String(IDLE_SECONDS) },
+  },
+];
+
+/** Runs one bench as a child process; resolves with the JSON it wrote. */
+async function run(b: Bench, dir: string): Promise<unknown> {
+  const json = join(dir, `${b.name}.json`);
+  const logFile = join(dir, `${b.name}.log`);
+  const bin = join(REPO_ROOT, "node_modules", ".bin", b.runner);
+  const args = b.runner === "hardhat" ? ["run", b.file] : [b.file];
+  const started = performance.now();
+  process.stderr.write(`[bench] ${b.name}: ${b.runner} ${args.join(" ")} ...\n`);
+  const log = createWriteStream(logFile);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(bin, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...b.env, BENCH_JSON: json },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.once("error", reject);
+    child.once("close", (c) => resolve(c));
+  });
+  await new Promise<void>((r) => log.end(r));
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  if (code !== 0) {
+    process.stderr.write(readFileSync(logFile, "utf8").slice(-6000));
+    throw new Error(`bench ${b.name} exited with ${code} after ${seconds} s (log: ${logFile})`);
+  }
+  process.stderr.write(`[bench] ${b.name}: done in ${seconds} s\n`);
+  return JSON.parse(readFileSync(json, "utf8"));
+}
+
+interface GasRows {
+  hardfork: string;
+  rows: Array<{ label: string; gas: number }>;
+}
+interface StakingGas {
+  hardfork: string;
+  operators: number[];
+  rows: Array<{ label: string; gas: Record<string, number> }>;
+}
+interface CertificateGas {
+  hardfork: string;
+  rows: CertGasRow[];
+}
+interface CheckpointGas {
+  hardfork: string;
+  rows: CheckpointGasRow[];
+  claimGas: number;
+  finalizeGas: number;
+}
+interface BftJson {
+  results: BftResult[];
+}
+interface MeshJson {
+  keepers: number;
+  idleSeconds: number;
+  latencyMs: { p50: number; p99: number };
+  rssMBAfterIdle: number[];
+}
+
+const fmt = (x: number) => x.toLocaleString("en-US");
+const pctOf = (r: CertGasRow) => Math.round((100 * r.nonSigners) / r.validators);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "openmesh-bench-all-"));
+  const started = new Date();
+  const out: Record<string, unknown> = {};
+  for (const b of BENCHES) out[b.name] = await run(b, dir);
+
+  const token = out["token-governance-gas"] as GasRows;
+  const staking = out["staking-gas"] as StakingGas;
+  const certs = out["certificate-gas"] as CertificateGas;
+  const checkpoint = out["checkpoint-gas"] as CheckpointGas;
+  const bft = (out["bft"] as BftJson).results;
+  const mesh = out["keeper-mesh"] as MeshJson;
+  const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
+  const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
+
+  const machine = {
+    cores: cpus().length,
+    availableParallelism: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    totalMemoryMB: Math.round(totalmem() / 2 ** 20),
+    platform: `${platform()} ${release()}`,
+    node: process.version,
+  };
+  const results = {
+    date: started.toISOString(),
+    command: QUICK ? "BENCH_QUICK=1 npm run bench" : "npm run bench",
+    quick: QUICK,
+    machine,
+    hardfork: certs.hardfork,
+    certificateVerificationGas: certs.rows.map((r) => ({
+      kind: r.kind,
+      validators: r.validators,
+      nonSigners: r.nonSigners,
+      nonSignerPercent: pctOf(r),
+      verifyGas: r.verifyGas,
+      txGas: r.txGas,
+      calldataBytes: r.calldataBytes,
+    })),
+    submitCheckpointGas: checkpoint.rows.map((r) => ({
+      validators: r.validators,
+      bls: r.submitBls,
+      bls10PercentNonSigners: r.submitBls10pct,
+      ecdsa: r.submitEcdsa,
+    })),
+    claimGas: checkpoint.claimGas,
+    finalizeGas: checkpoint.finalizeGas,
+    advanceEpochGas: {
+      byValidators: checkpoint.rows.map((r) => ({ validators: r.validators, gas: r.advanceEpoch })),
+      byOperatorsRegistered: stakingRow("advanceEpoch (set = min(N, 100))"),
+    },
+    registerGas: {
+      lastOperator: stakingRow("register (last operator)"),
+      maxOverAll: stakingRow("register (max over all)"),
+    },
+    delegateGas: {
+      stakingFirstPosition: stakingRow("delegate (first position)"),
+      stakingTopUp: stakingRow("delegate (top-up)"),
+      tokenVotesSelfFirstTime: tokenGas("delegate (self, first time)"),
+      tokenVotesToAnother: tokenGas("delegate (to another account)"),
+    },
+    bft: bft.map((r) => ({
+      validators: r.validators,
+      processes: r.processes,
+      latencyMs: r.latencyMs,
+      messagesPerHeight: r.messagesPerHeight,
+      heightsDecided: r.heightsDecided,
+      roundsAboveZero: r.roundsAboveZero,
+      heightsPerSecond: r.heightsPerSecond,
+      cpuMsPerHeight: r.cpuMsPerHeight,
+      rssMB: r.rssMB,
+      eventLoopDelayMs: r.eventLoopDelayMs,
+      phasesMs: r.phasesMs,
+      timeouts: r.timeouts,
+      heightIntervalMs: r.heightIntervalMs,
+    })),
+    keeperRss: {
+      idleSeconds: mesh.idleSeconds,
+      perKeeperMB: mesh.rssMBAfterIdle,
+      maxMB: Math.max(...mesh.rssMBAfterIdle),
+      gossipLatencyMs: mesh.latencyMs,
+    },
+    raw: out,
+  };
+  mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+
+  // ---- the one table ----
+  const rows: Array<[string, string, string]> = [];
+  for (const n of [4, 16, 64, 100]) {
+    for (const kind of ["bls", "ecdsa"] as const) {
+      const of = certs.rows.filter((r) => r.kind === kind && r.validators === n);
+      const cells = of.map((r) => `${pctOf(r)}% (${r.nonSigners}): ${fmt(r.verifyGas)}`).join(" · ");
+      rows.push(["certificate verify gas", `${kind.toUpperCase()}, N = ${n}, non-signers`, cells]);
+    }
+  }
+  for (const r of checkpoint.rows) {
+    rows.push([
+      "submitCheckpoint gas (tx)",
+      `N = ${r.validators}`,
+      `BLS ${fmt(r.submitBls)} · BLS 10% non-signers ${fmt(r.submitBls10pct)} · ECDSA ${fmt(r.submitEcdsa)}`,
+    ]);
+  }
+  rows.push(["reward claim gas (tx)", "100-leaf tree, into the staking pool", fmt(checkpoint.claimGas)]);
+  rows.push(["task finalize gas (tx)", "64-leaf taskRoot, 1 executor", fmt(checkpoint.finalizeGas)]);
+  const byN = (g: Record<string, number>) =>
+    Object.entries(g)
+      .map(([n, v]) => `N = ${n}: ${fmt(v)}`)
+      .join(" · ");
+  rows.push(["register gas (tx)", "last operator, N registered", byN(stakingRow("register (last operator)"))]);
+  rows.push(["delegate gas (tx)", "staking, first position", byN(stakingRow("delegate (first position)"))]);
+  rows.push([
+    "delegate gas (tx)",
+    "token votes: self first time · to another",
+    `${fmt(tokenGas("delegate (self, first time)") ?? NaN)} · ${fmt(tokenGas("delegate (to another account)") ?? NaN)}`,
+  ]);
+  rows.push([
+    "advanceEpoch gas (tx)",
+    "validators in the set (checkpoint bench)",
+    checkpoint.rows.map((r) => `${r.validators}: ${fmt(r.advanceEpoch)}`).join(" · "),
+  ]);
+  rows.push([
+    "advanceEpoch gas (tx)",
+    "operators registered, set = min(N, 100)",
+    byN(stakingRow("advanceEpoch (set = min(N, 100))")),
+  ]);
+  const goals: Record<number, number> = { 4: 50, 32: 250 };
+  for (const r of bft) {
+    const goal = goals[r.validators];
+    const verdict =
+      goal === undefined
+        ? ""
+        : r.latencyMs.p50 <= goal
+          ? ` (goal p50 <= ${goal}: met)`
+          : ` (goal p50 <= ${goal}: missed by ${fmt(Math.round(r.latencyMs.p50 - goal))} ms)`;
+    rows.push([
+      "BFT commit latency",
+      `N = ${r.validators} keepers, ${r.processes} process(es), ${r.heightsDecided} heights, ${r.roundsAboveZero} in round > 0`,
+      `p50 ${fmt(r.latencyMs.p50)} ms · p99 ${fmt(r.latencyMs.p99)} ms${verdict}`,
+    ]);
+    const ph = r.phasesMs;
+    rows.push([
+      "BFT height phases",
+      `N = ${r.validators}: keeper 0, median ms after its height started`,
+      `proposal ${ph.proposal ?? "-"} · prevote quorum ${ph.prevoteQuorum ?? "-"} · precommit quorum ${ph.precommitQuorum ?? "-"} · decided ${ph.decided ?? "-"}; RSS ${fmt(r.rssMB.total)} MB for ${r.validators} keepers`,
+    ]);
+    rows.push([
+      "BFT messages per height",
+      `N = ${r.validators}: consensus gossip published + received, all keepers`,
+      `${fmt(r.messagesPerHeight.total)} (${fmt(r.messagesPerHeight.published)} + ${fmt(r.messagesPerHeight.received)}); CPU ${fmt(r.cpuMsPerHeight.perKeeper)} ms/height/keeper`,
+    ]);
+  }
+  rows.push([
+    "keeper RSS",
+    `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
+    `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
+  ]);
+
+  const lines = [
+    "",
+    `OpenMesh benchmarks, ${started.toISOString()} (${results.command})`,
+    `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.totalMemoryMB} MB, ${machine.platform}, Node ${machine.node}; hardfork ${results.hardfork}`,
+    "",
+    "| area | measurement | value |",
+    "|---|---|---|",
+    ...rows.map(([a, m, v]) => `| ${a} | ${m} | ${v} |`),
+    "",
+    "bench/results.json written",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
