@@ -114,14 +114,28 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "openmesh-bench-all-"));
   const started = new Date();
   const out: Record<string, unknown> = {};
-  for (const b of BENCHES) out[b.name] = await run(b, dir);
+  // a failed bench leaves its part of the table empty; the others still run and report
+  const failed: Array<{ bench: string; error: string }> = [];
+  for (const b of BENCHES) {
+    try {
+      out[b.name] = await run(b, dir);
+    } catch (err) {
+      failed.push({ bench: b.name, error: (err as Error).message });
+      process.stderr.write(`[bench] ${b.name} FAILED: ${(err as Error).message}\n`);
+    }
+  }
 
-  const token = out["token-governance-gas"] as GasRows;
-  const staking = out["staking-gas"] as StakingGas;
-  const certs = out["certificate-gas"] as CertificateGas;
-  const checkpoint = out["checkpoint-gas"] as CheckpointGas;
-  const bft = (out["bft"] as BftJson).results;
-  const mesh = out["keeper-mesh"] as MeshJson;
+  const token = (out["token-governance-gas"] as GasRows | undefined) ?? { hardfork: "unknown", rows: [] };
+  const staking = (out["staking-gas"] as StakingGas | undefined) ?? { hardfork: "unknown", operators: [], rows: [] };
+  const certs = (out["certificate-gas"] as CertificateGas | undefined) ?? { hardfork: token.hardfork, rows: [] };
+  const checkpoint = (out["checkpoint-gas"] as CheckpointGas | undefined) ?? {
+    hardfork: "unknown",
+    rows: [],
+    claimGas: NaN,
+    finalizeGas: NaN,
+  };
+  const bft = (out["bft"] as BftJson | undefined)?.results ?? [];
+  const mesh = out["keeper-mesh"] as MeshJson | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
 
@@ -185,12 +199,15 @@ async function main(): Promise<void> {
       timeouts: r.timeouts,
       heightIntervalMs: r.heightIntervalMs,
     })),
-    keeperRss: {
-      idleSeconds: mesh.idleSeconds,
-      perKeeperMB: mesh.rssMBAfterIdle,
-      maxMB: Math.max(...mesh.rssMBAfterIdle),
-      gossipLatencyMs: mesh.latencyMs,
-    },
+    keeperRss: mesh
+      ? {
+          idleSeconds: mesh.idleSeconds,
+          perKeeperMB: mesh.rssMBAfterIdle,
+          maxMB: Math.max(...mesh.rssMBAfterIdle),
+          gossipLatencyMs: mesh.latencyMs,
+        }
+      : null,
+    failed,
     raw: out,
   };
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
@@ -261,11 +278,14 @@ async function main(): Promise<void> {
       `${fmt(r.messagesPerHeight.total)} (${fmt(r.messagesPerHeight.published)} + ${fmt(r.messagesPerHeight.received)}); CPU ${fmt(r.cpuMsPerHeight.perKeeper)} ms/height/keeper`,
     ]);
   }
-  rows.push([
-    "keeper RSS",
-    `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
-    `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
-  ]);
+  if (mesh) {
+    rows.push([
+      "keeper RSS",
+      `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
+      `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
+    ]);
+  }
+  for (const f of failed) rows.push(["FAILED", f.bench, f.error]);
 
   const lines = [
     "",
@@ -279,7 +299,12 @@ async function main(): Promise<void> {
     "bench/results.json written",
   ];
   process.stdout.write(lines.join("\n") + "\n");
-  rmSync(dir, { recursive: true, force: true });
+  if (failed.length > 0) {
+    process.stderr.write(`[bench] ${failed.length} bench(es) failed; their logs are in ${dir}\n`);
+    process.exitCode = 1;
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 await main();

@@ -265,7 +265,9 @@ async function worker(): Promise<void> {
         send({
           kind: "status",
           peers: keepers.map((k) => k.p2p.peerCount),
-          decided: [...lastDecided],
+          // a keeper that fell behind adopts gossiped commits without a "decided" event: count the
+          // heights it is past, too
+          decided: keepers.map((k, i) => Math.max(lastDecided[i] ?? 0, (k.consensus?.height ?? 1) - 1)),
           // epoch/height the engine is at, for diagnosing a stall
           at: keepers.map((k) => `${k.consensus?.currentEpoch ?? "-"}/${k.consensus?.height ?? "-"}`),
         });
