@@ -415,6 +415,11 @@ export class ConsensusService implements ConsensusApp {
 
   private run(engine: ConsensusEngine, input: Input): void {
     if (engine !== this.engine) return; // an input for an engine of a past epoch
+    if ((input.type === "proposal" || input.type === "vote") && engine.snapshot().status === "idle") {
+      // the epoch's first height is still being prepared: keep the message for when it starts
+      if (this.early.length < 4096) this.early.push(() => this.run(engine, input));
+      return;
+    }
     const outputs = engine.handle(input);
     for (const out of outputs) this.enqueue(() => this.perform(engine, out));
   }
@@ -550,7 +555,11 @@ export class ConsensusService implements ConsensusApp {
     const proposer = this.engineProposer(height, round);
     this.m.sink.onDecided({ payload, commit }, { start: this.epochStart!, proposer, self: this.self });
     this.gc(height);
-    this.later(this.m.heightIntervalMs ?? 1000, () => this.apply({ type: "startHeight", height: height + 1 }));
+    const engine = this.engine;
+    // only for this epoch's engine: an epoch switch in between starts its own first height
+    this.later(this.m.heightIntervalMs ?? 1000, () => {
+      if (this.engine === engine) this.apply({ type: "startHeight", height: height + 1 });
+    });
   }
 
   /** Status for /consensus and `status`. */
