@@ -9,7 +9,7 @@
 // hardfork); the BFT and keeper-mesh benches under tsx. Each writes its numbers to a temp JSON file
 // (BENCH_JSON); its own full output goes to a log kept next to it, printed if it fails.
 import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lib/deployment-file.js";
@@ -48,6 +48,16 @@ const BENCHES: Bench[] = [
   },
 ];
 
+/** A bench that exited non-zero; `partial` is the JSON it still wrote, if any. */
+class BenchFailed extends Error {
+  constructor(
+    message: string,
+    readonly partial: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** Runs one bench as a child process; resolves with the JSON it wrote. */
 async function run(b: Bench, dir: string): Promise<unknown> {
   const json = join(dir, `${b.name}.json`);
@@ -72,7 +82,8 @@ async function run(b: Bench, dir: string): Promise<unknown> {
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   if (code !== 0) {
     process.stderr.write(readFileSync(logFile, "utf8").slice(-6000));
-    throw new Error(`bench ${b.name} exited with ${code} after ${seconds} s (log: ${logFile})`);
+    const partial = existsSync(json) ? (JSON.parse(readFileSync(json, "utf8")) as unknown) : undefined;
+    throw new BenchFailed(`bench ${b.name} exited with ${code} after ${seconds} s (log: ${logFile})`, partial);
   }
   process.stderr.write(`[bench] ${b.name}: done in ${seconds} s\n`);
   return JSON.parse(readFileSync(json, "utf8"));
@@ -99,6 +110,7 @@ interface CheckpointGas {
 }
 interface BftJson {
   results: BftResult[];
+  failures?: Array<{ validators: number; error: string }>;
 }
 interface MeshJson {
   keepers: number;
@@ -120,6 +132,7 @@ async function main(): Promise<void> {
     try {
       out[b.name] = await run(b, dir);
     } catch (err) {
+      if (err instanceof BenchFailed && err.partial !== undefined) out[b.name] = err.partial;
       failed.push({ bench: b.name, error: (err as Error).message });
       process.stderr.write(`[bench] ${b.name} FAILED: ${(err as Error).message}\n`);
     }
@@ -135,6 +148,7 @@ async function main(): Promise<void> {
     finalizeGas: NaN,
   };
   const bft = (out["bft"] as BftJson | undefined)?.results ?? [];
+  const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
@@ -199,6 +213,7 @@ async function main(): Promise<void> {
       timeouts: r.timeouts,
       heightIntervalMs: r.heightIntervalMs,
     })),
+    bftFailures,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -278,6 +293,7 @@ async function main(): Promise<void> {
       `${fmt(r.messagesPerHeight.total)} (${fmt(r.messagesPerHeight.published)} + ${fmt(r.messagesPerHeight.received)}); CPU ${fmt(r.cpuMsPerHeight.perKeeper)} ms/height/keeper`,
     ]);
   }
+  for (const f of bftFailures) rows.push(["BFT commit latency", `N = ${f.validators} keepers`, `FAILED: ${f.error}`]);
   if (mesh) {
     rows.push([
       "keeper RSS",

@@ -54,14 +54,17 @@ const OPEN = 10n ** 18n;
 /**
  * Round timeouts sized so a height is not cut short when every keeper of the run shares 2 cores:
  * each keeper handles O(N) messages per height and N keepers share the cores, so the CPU one height
- * needs grows with N^2 (measured: ~0.4 s of CPU per height at N = 4, ~7 s at N = 16).
+ * needs grows with N^2 (measured: ~0.4 s of CPU per height at N = 4, ~7 s at N = 16, ~40 s at
+ * N = 32). A round that times out adds another round's messages to the backlog, so at N = 32 with
+ * tighter timeouts (27 s propose) heights took minutes: the timeouts here are generous on purpose,
+ * every keeper is live and no round needs them.
  */
 function timeoutsFor(n: number) {
   return {
-    proposeMs: 1_000 + 25 * n * n,
-    prevoteMs: 500 + 12 * n * n,
-    precommitMs: 500 + 12 * n * n,
-    perRoundMs: 250 + 6 * n * n,
+    proposeMs: 1_000 + 60 * n * n,
+    prevoteMs: 500 + 30 * n * n,
+    precommitMs: 500 + 30 * n * n,
+    perRoundMs: 250 + 15 * n * n,
   };
 }
 
@@ -92,7 +95,7 @@ interface Sample {
 }
 type FromWorker =
   | { kind: "started"; addrs: string[] }
-  | { kind: "status"; peers: number[]; decided: number[]; at: string[] }
+  | { kind: "status"; peers: number[]; decided: number[]; at: string[]; round?: number }
   | { kind: "marked" }
   | {
       kind: "report";
@@ -132,11 +135,16 @@ class PhaseTrace {
 
   constructor(private readonly n: number) {}
 
-  proposal(height: number): void {
+  /** highest round seen in gossip, per height (progress reports) */
+  readonly rounds = new Map<number, number>();
+
+  proposal(height: number, round: number): void {
     if (!this.proposalAt.has(height)) this.proposalAt.set(height, performance.now());
+    this.rounds.set(height, Math.max(round, this.rounds.get(height) ?? 0));
   }
 
   vote(height: number, round: number, type: string, forValue: boolean): void {
+    this.rounds.set(height, Math.max(round, this.rounds.get(height) ?? 0));
     if (round !== 0 || !forValue) return;
     const key = `${height}/${type}`;
     const list = this.votes.get(key) ?? [];
@@ -160,7 +168,9 @@ class PhaseTrace {
         decided: Math.round(now - start),
       });
     }
-    for (const map of [this.decidedAt, this.proposalAt]) for (const h of map.keys()) if (h < height - 2) map.delete(h);
+    for (const map of [this.decidedAt, this.proposalAt, this.rounds]) {
+      for (const h of map.keys()) if (h < height - 2) map.delete(h);
+    }
     for (const k of this.votes.keys()) if (Number(k.split("/")[0]) < height - 2) this.votes.delete(k);
   }
 }
@@ -244,7 +254,7 @@ async function worker(): Promise<void> {
       });
       if (slot === 0 && msg.traced) {
         const t = (trace = new PhaseTrace(msg.n));
-        keeper.p2p.gossip.subscribe(proposalTopic, (m) => t.proposal(Number(m.payload.height)));
+        keeper.p2p.gossip.subscribe(proposalTopic, (m) => t.proposal(Number(m.payload.height), m.payload.round));
         keeper.p2p.gossip.subscribe(voteTopic, (m) =>
           t.vote(Number(m.payload.height), m.payload.round, m.payload.type, m.payload.valueHash !== null),
         );
@@ -270,6 +280,7 @@ async function worker(): Promise<void> {
           decided: keepers.map((k, i) => Math.max(lastDecided[i] ?? 0, (k.consensus?.height ?? 1) - 1)),
           // epoch/height the engine is at, for diagnosing a stall
           at: keepers.map((k) => `${k.consensus?.currentEpoch ?? "-"}/${k.consensus?.height ?? "-"}`),
+          round: trace?.rounds.get(keepers[0]?.consensus?.height ?? -1),
         });
       } else if (msg.cmd === "mark") {
         const c = await counts();
@@ -484,13 +495,23 @@ async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number):
         peers: all.flatMap((s) => s.peers),
         decided: all.flatMap((s) => s.decided),
         at: all.flatMap((s) => s.at),
+        round: all[0]?.round,
       };
     };
     const firstSeen = Math.max(...(await status()).decided);
     const warmDeadline = Date.now() + WARMUP_SECONDS * 1000;
+    const progress = (what: string, s: Awaited<ReturnType<typeof status>>) =>
+      log(
+        `N = ${n}: ${what}: heights done per keeper min ${Math.min(...s.decided)} max ${Math.max(...s.decided)}; keeper 0 sees round ${s.round ?? "-"} of its height`,
+      );
+    let lastProgress = Date.now();
     for (;;) {
       const s = await status();
       if (Math.min(...s.decided) >= firstSeen + WARMUP_HEIGHTS) break;
+      if (Date.now() - lastProgress > 60_000) {
+        progress("warming up", s);
+        lastProgress = Date.now();
+      }
       if (Date.now() > warmDeadline) {
         throw new Error(`N = ${n}: keepers did not decide ${WARMUP_HEIGHTS} heights within ${WARMUP_SECONDS} s (decided ${s.decided.join(",")}; epoch/height ${s.at.join(",")}; peers ${s.peers.join(",")})`,
         );
@@ -509,6 +530,10 @@ async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number):
       const s = await status();
       if (Math.min(...s.decided) >= markHeight + HEIGHTS) break;
       if (performance.now() - windowStart > WINDOW_SECONDS * 1000) break;
+      if (Date.now() - lastProgress > 60_000) {
+        progress("measuring", s);
+        lastProgress = Date.now();
+      }
     }
     const windowSeconds = (performance.now() - windowStart) / 1000;
     const reports = await Promise.all(workers.map((w) => w.ask({ cmd: "report" }, "report")));
@@ -583,8 +608,17 @@ async function parent(): Promise<void> {
   const network = Network.from(31337n);
   const provider = new JsonRpcProvider(chain.url, network, { staticNetwork: network, cacheTimeout: -1 });
   const results: BftResult[] = [];
+  // one size failing (e.g. no progress within the warm-up) still reports the others
+  const failures: Array<{ validators: number; error: string }> = [];
   try {
-    for (const n of SIZES) results.push(await runSize(chain, provider, n));
+    for (const n of SIZES) {
+      try {
+        results.push(await runSize(chain, provider, n));
+      } catch (err) {
+        log(`N = ${n}: FAILED: ${(err as Error).message}`);
+        failures.push({ validators: n, error: (err as Error).message });
+      }
+    }
   } finally {
     provider.destroy();
     await chain.stop();
@@ -616,9 +650,15 @@ async function parent(): Promise<void> {
   if (process.env.BENCH_JSON) {
     writeFileSync(
       process.env.BENCH_JSON,
-      JSON.stringify({ node: process.version, cores, cpuModel, heightIntervalMs: HEIGHT_INTERVAL_MS, results }, null, 2),
+      JSON.stringify(
+        { node: process.version, cores, cpuModel, heightIntervalMs: HEIGHT_INTERVAL_MS, results, failures },
+        null,
+        2,
+      ),
     );
   }
+  for (const f of failures) process.stdout.write(`N = ${f.validators}: FAILED: ${f.error}\n`);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 if (process.argv.includes("--worker")) await worker();
