@@ -1,8 +1,9 @@
 // Consensus votes as signed messages: an EIP-712 digest over the checkpoint store's domain,
 // signed by the validator's ECDSA signer (every vote) and BLS key (precommits for a value, so a
 // decision yields both certificate kinds).
-import { getBytes, hexlify, recoverAddress, Signature, type TypedDataDomain, type Wallet } from "ethers";
+import { getBytes, hexlify, type TypedDataDomain, type Wallet } from "ethers";
 import { sign as blsSign, verify as blsVerify } from "../crypto/bls.js";
+import { recoverDigestSigner, signDigest } from "../crypto/ecdsa.js";
 import { voteDigest, VoteType, ZERO_HASH } from "../checkpoint/header.js";
 import type { Vote } from "../consensus/types.js";
 
@@ -29,14 +30,14 @@ export function digestOf(domain: TypedDataDomain, epoch: bigint, vote: Vote): st
 
 export function signVote(domain: TypedDataDomain, epoch: bigint, vote: Vote, keys: VoteKeys): SignedVoteParts {
   const digest = digestOf(domain, epoch, vote);
-  const ecdsa = keys.signer.signingKey.sign(digest).serialized;
+  const ecdsa = signDigest(getBytes(keys.signer.privateKey), digest);
   const withBls = vote.type === "precommit" && vote.valueHash !== null;
   return { ecdsa, bls: withBls ? hexlify(blsSign(keys.blsSecret, getBytes(digest))) : "0x" };
 }
 
 /** The lowercase address that signed the vote's ECDSA signature (throws on a malformed one). */
 export function recoverVoteSigner(domain: TypedDataDomain, epoch: bigint, vote: Vote, ecdsa: string): string {
-  return recoverAddress(digestOf(domain, epoch, vote), Signature.from(ecdsa)).toLowerCase();
+  return recoverDigestSigner(digestOf(domain, epoch, vote), ecdsa).toLowerCase();
 }
 
 export function verifyBlsShare(

@@ -6,8 +6,9 @@
 //
 // The payload travels as the exact JSON text that was signed, so no canonical re-encoding is
 // needed to check a signature.
-import { TypedDataEncoder, concat, id, keccak256, recoverAddress, toUtf8Bytes, type SigningKey } from "ethers";
+import { TypedDataEncoder, concat, getBytes, id, keccak256, toUtf8Bytes, type SigningKey } from "ethers";
 import { z } from "zod";
+import { recoverDigestSigner, signDigest } from "../crypto/ecdsa.js";
 
 export const GOSSIP_DOMAIN_NAME = "OpenMesh DSMP";
 export const GOSSIP_DOMAIN_VERSION = "1";
@@ -79,7 +80,10 @@ export interface EnvelopeSigner {
 export function encodeEnvelope(signer: EnvelopeSigner, topic: string, payload: unknown, maxBytes: number): Uint8Array {
   const payloadJson = JSON.stringify(payload);
   if (payloadJson === undefined) throw new EnvelopeError("payload-not-json", "payload is not JSON-serialisable");
-  const signature = signer.signingKey.sign(gossipDigest(signer.chainId, topic, payloadJson)).serialized;
+  const signature = signDigest(
+    getBytes(signer.signingKey.privateKey),
+    gossipDigest(signer.chainId, topic, payloadJson),
+  );
   const bytes = new TextEncoder().encode(JSON.stringify({ from: signer.operator, payload: payloadJson, signature }));
   if (bytes.length > maxBytes) {
     throw new EnvelopeError("oversized", `message of ${bytes.length} bytes exceeds ${maxBytes} on ${topic}`);
@@ -106,7 +110,7 @@ export function parseEnvelope(data: Uint8Array, maxBytes: number): Envelope {
 /** Recovers the address that signed the envelope for this topic (throws on a malformed signature). */
 export function recoverEnvelopeSigner(chainId: bigint, topic: string, envelope: Envelope): string {
   try {
-    return recoverAddress(gossipDigest(chainId, topic, envelope.payload), envelope.signature);
+    return recoverDigestSigner(gossipDigest(chainId, topic, envelope.payload), envelope.signature);
   } catch {
     throw new EnvelopeError("bad-signature", "signature does not recover to an address");
   }
