@@ -549,10 +549,10 @@ export class ConsensusService implements ConsensusApp {
       latencyMs: Date.now() - started,
     });
     this.log.info({ epoch: String(epoch), height, round, signers: signatures.length }, "decided");
-    await this.publish(() =>
-      this.m.gossip.publish(commitTopic, { payload: payloadToJson(payload), commit: commitToJson(commit) }),
-    );
     const proposer = this.engineProposer(height, round);
+    // One commit per height is enough for peers that fell behind: the deciding round's proposer
+    // sends it; anyone else sends it only to a peer seen voting at a height already decided.
+    if (proposer === this.self) await this.publishCommit({ payload, commit });
     this.m.sink.onDecided({ payload, commit }, { start: this.epochStart!, proposer, self: this.self });
     this.gc(height);
     const engine = this.engine;
@@ -560,6 +560,24 @@ export class ConsensusService implements ConsensusApp {
     this.later(this.m.heightIntervalMs ?? 1000, () => {
       if (this.engine === engine) this.apply({ type: "startHeight", height: height + 1 });
     });
+  }
+
+  private readonly commitSentAt = new Map<bigint, number>();
+
+  private async publishCommit(d: DecidedHeight): Promise<void> {
+    this.commitSentAt.set(d.commit.height, Date.now());
+    await this.publish(() =>
+      this.m.gossip.publish(commitTopic, { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) }),
+    );
+  }
+
+  /** A peer still proposes or votes at a height this keeper decided: send it that commit (at most every 2 s). */
+  private helpLaggard(epoch: string, height: string): void {
+    const d = this.decided.get(BigInt(height));
+    if (!d || d.commit.epoch !== BigInt(epoch)) return;
+    const sentAt = this.commitSentAt.get(d.commit.height);
+    if (sentAt !== undefined && Date.now() - sentAt < 2_000) return;
+    this.enqueue(() => this.publishCommit(d));
   }
 
   /** Status for /consensus and `status`. */
@@ -627,6 +645,7 @@ export class ConsensusService implements ConsensusApp {
     for (const [hash, p] of this.payloads) if (p.header.height < BigInt(height)) this.payloads.delete(hash);
     for (const h of this.prepared.keys()) if (h < height) this.prepared.delete(h);
     for (const h of this.heightStartedAt.keys()) if (h < height - 2) this.heightStartedAt.delete(h);
+    for (const h of this.commitSentAt.keys()) if (h < BigInt(height) - 512n) this.commitSentAt.delete(h);
   }
 
   // ---- gossip ----
@@ -646,6 +665,7 @@ export class ConsensusService implements ConsensusApp {
     const p = msg.payload;
     if (this.bufferIfNextEpoch(p.epoch, () => this.onProposal(msg))) return;
     if (!this.inEpoch(p.epoch)) return;
+    if (Number(p.height) < this.engine!.snapshot().height) return this.helpLaggard(p.epoch, p.height);
     let payload: CheckpointPayload;
     try {
       payload = payloadFromJson(p.payload);
@@ -676,6 +696,11 @@ export class ConsensusService implements ConsensusApp {
     if (!this.inEpoch(v.epoch)) return;
     const signer = msg.sender.signer.toLowerCase();
     if (!this.stake.has(signer)) return;
+    if (Number(v.height) < this.engine!.snapshot().height) {
+      // a late precommit still joins the decided height's certificate (recorded below); any other
+      // message for a decided height means its sender fell behind
+      if (v.type !== "precommit") return this.helpLaggard(v.epoch, v.height);
+    }
     const vote: Vote = {
       type: v.type,
       height: Number(v.height),

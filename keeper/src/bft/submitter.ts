@@ -163,7 +163,8 @@ export class CheckpointSubmitter implements DecisionSink {
         } catch (err) {
           if (!isBadAggregate(err)) throw err;
           const good = sharesThatVerify(tree, getBytes(await this.digest(decided)), shares);
-          this.log.warn({ dropped: shares.size - good.size }, "aggregate refused: dropped invalid BLS shares");
+          const dropped = [...shares.keys()].filter((i) => !good.has(i)).map((i) => tree.member(i).signer);
+          this.log.warn({ dropped }, "aggregate refused: dropped invalid BLS shares");
           if (quorum(good)) return await this.sendBls(decided, tree, good);
         }
       }

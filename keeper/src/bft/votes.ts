@@ -6,6 +6,7 @@ import { sign as blsSign, verify as blsVerify } from "../crypto/bls.js";
 import { recoverDigestSigner, signDigest } from "../crypto/ecdsa.js";
 import { voteDigest, VoteType, ZERO_HASH } from "../checkpoint/header.js";
 import type { Vote } from "../consensus/types.js";
+import { BoundedMap } from "./vote-cache.js";
 
 export interface VoteKeys {
   signer: Wallet;
@@ -18,14 +19,21 @@ export interface SignedVoteParts {
   bls: string;
 }
 
+// Enough for several heights of 100+ validators; a miss only costs a recomputation.
+const digests = new BoundedMap<string, string>(4096);
+const signers = new BoundedMap<string, string>(16384);
+
 export function digestOf(domain: TypedDataDomain, epoch: bigint, vote: Vote): string {
-  return voteDigest(domain, {
-    voteType: vote.type === "prevote" ? VoteType.Prevote : VoteType.Precommit,
-    epoch,
-    height: BigInt(vote.height),
-    round: vote.round,
-    valueHash: vote.valueHash ?? ZERO_HASH,
-  });
+  const key = `${domain.chainId}/${domain.verifyingContract}/${epoch}/${vote.height}/${vote.round}/${vote.type}/${vote.valueHash}`;
+  return digests.getOrCompute(key, () =>
+    voteDigest(domain, {
+      voteType: vote.type === "prevote" ? VoteType.Prevote : VoteType.Precommit,
+      epoch,
+      height: BigInt(vote.height),
+      round: vote.round,
+      valueHash: vote.valueHash ?? ZERO_HASH,
+    }),
+  );
 }
 
 export function signVote(domain: TypedDataDomain, epoch: bigint, vote: Vote, keys: VoteKeys): SignedVoteParts {
@@ -35,9 +43,13 @@ export function signVote(domain: TypedDataDomain, epoch: bigint, vote: Vote, key
   return { ecdsa, bls: withBls ? hexlify(blsSign(keys.blsSecret, getBytes(digest))) : "0x" };
 }
 
-/** The lowercase address that signed the vote's ECDSA signature (throws on a malformed one). */
+/**
+ * The lowercase address that signed the vote's ECDSA signature (throws on a malformed one); a
+ * signature seen before (the same precommit again in a lastCommit or a commit) is not recovered twice.
+ */
 export function recoverVoteSigner(domain: TypedDataDomain, epoch: bigint, vote: Vote, ecdsa: string): string {
-  return recoverDigestSigner(digestOf(domain, epoch, vote), ecdsa).toLowerCase();
+  const digest = digestOf(domain, epoch, vote);
+  return signers.getOrCompute(digest + ecdsa, () => recoverDigestSigner(digest, ecdsa));
 }
 
 export function verifyBlsShare(

@@ -78,10 +78,17 @@ export function verifyProofOfPossession(publicKey: Uint8Array, proof: Uint8Array
   return verify(publicKey, proof, publicKey, POP_DST);
 }
 
-/** The sum of EIP-2537 G1 signatures (each checked to be a valid subgroup point). */
-export function aggregateSignatures(signatures: readonly Uint8Array[]): Uint8Array {
+/**
+ * The sum of EIP-2537 G1 signatures, each checked to be a valid subgroup point; with
+ * `subgroupCheck: false` only to be on the curve, for an aggregate the chain's pairing check
+ * verifies anyway (a share outside the subgroup makes that check fail).
+ */
+export function aggregateSignatures(
+  signatures: readonly Uint8Array[],
+  options: { subgroupCheck?: boolean } = {},
+): Uint8Array {
   if (signatures.length === 0) throw new Error("nothing to aggregate");
-  return encodeG1(signatures.map(decodeG1).reduce((sum, point) => sum.add(point)));
+  return encodeG1(signatures.map((s) => decodeG1(s, options)).reduce((sum, point) => sum.add(point)));
 }
 
 /** The sum of EIP-2537 G2 public keys (each checked to be a valid subgroup point). */

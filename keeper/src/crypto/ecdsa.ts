@@ -8,7 +8,7 @@
  */
 import { createRequire } from "node:module";
 import type * as Secp256k1 from "secp256k1";
-import { getAddress, getBytes, hexlify, keccak256 } from "ethers";
+import { getBytes, hexlify, keccak256 } from "ethers";
 
 // the package is CommonJS and picks the native addon (or its JS fallback) at load time
 const secp256k1 = createRequire(import.meta.url)("secp256k1") as typeof Secp256k1;
@@ -36,7 +36,8 @@ export function signDigest(privateKey: Uint8Array, digest: string | Uint8Array):
 }
 
 /**
- * The checksummed address whose key signed `digest`. Throws EcdsaSignatureError for anything the
+ * The lowercase address whose key signed `digest` (no EIP-55 checksum: it costs another keccak
+ * and every caller compares addresses). Throws EcdsaSignatureError for anything the
  * chain would reject: wrong length, v not 27/28, s in the upper half, r or s out of range.
  */
 export function recoverDigestSigner(digest: string | Uint8Array, signature: string | Uint8Array): string {
@@ -53,5 +54,5 @@ export function recoverDigestSigner(digest: string | Uint8Array, signature: stri
     if (err instanceof EcdsaSignatureError) throw err;
     throw new EcdsaSignatureError(`signature does not recover to a key: ${(err as Error).message}`);
   }
-  return getAddress("0x" + keccak256(publicKey.subarray(1)).slice(-40));
+  return "0x" + keccak256(publicKey.subarray(1)).slice(-40);
 }

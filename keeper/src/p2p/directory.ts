@@ -32,6 +32,7 @@ export function isActive(record: OperatorRecord | undefined): boolean {
 /** A directory held in memory: tests, the demo, and the cache under a chain-backed directory. */
 export class InMemoryOperatorDirectory implements OperatorDirectory {
   private readonly peers = new Map<string, OperatorRecord>();
+  /** by lowercase operator address: lookups on every gossip message skip the EIP-55 checksum */
   private readonly operators = new Map<string, OperatorRecord>();
 
   constructor(records: OperatorRecord[] = []) {
@@ -44,22 +45,22 @@ export class InMemoryOperatorDirectory implements OperatorDirectory {
       operator: getAddress(record.operator),
       signer: getAddress(record.signer),
     };
-    const previous = this.operators.get(normalised.operator);
+    const previous = this.operators.get(normalised.operator.toLowerCase());
     if (previous) this.peers.delete(previous.peerId);
     this.peers.set(normalised.peerId, normalised);
-    this.operators.set(normalised.operator, normalised);
+    this.operators.set(normalised.operator.toLowerCase(), normalised);
   }
 
   setStatus(operator: string, status: OperatorStatus): void {
-    const record = this.operators.get(getAddress(operator));
+    const record = this.operators.get(operator.toLowerCase());
     if (!record) throw new Error(`unknown operator ${operator}`);
     this.set({ ...record, status });
   }
 
   remove(operator: string): void {
-    const record = this.operators.get(getAddress(operator));
+    const record = this.operators.get(operator.toLowerCase());
     if (!record) return;
-    this.operators.delete(record.operator);
+    this.operators.delete(record.operator.toLowerCase());
     this.peers.delete(record.peerId);
   }
 
@@ -68,11 +69,7 @@ export class InMemoryOperatorDirectory implements OperatorDirectory {
   }
 
   byOperator(operator: string): OperatorRecord | undefined {
-    try {
-      return this.operators.get(getAddress(operator));
-    } catch {
-      return undefined; // not an address at all
-    }
+    return this.operators.get(operator.toLowerCase()); // not an address at all: undefined
   }
 
   get size(): number {

@@ -6,6 +6,7 @@
 //
 // The payload travels as the exact JSON text that was signed, so no canonical re-encoding is
 // needed to check a signature.
+import { createHash } from "node:crypto";
 import { TypedDataEncoder, concat, getBytes, id, keccak256, toUtf8Bytes, type SigningKey } from "ethers";
 import { z } from "zod";
 import { recoverDigestSigner, signDigest } from "../crypto/ecdsa.js";
@@ -62,11 +63,21 @@ function topicHash(topic: string): string {
 }
 
 /**
+ * SHA-256 of the payload text. Nothing on chain checks gossip envelopes, and payloads (proposals and
+ * commits carry whole checkpoints) are kilobytes: native SHA-256 hashes them ~50x faster than the
+ * pure-JS keccak, which was a tenth of a keeper's CPU per height.
+ */
+export function payloadHash(payloadJson: string): string {
+  return "0x" + createHash("sha256").update(payloadJson, "utf8").digest("hex");
+}
+
+/**
  * The EIP-712 digest an operator signs for one payload on one topic: typed data
- * GossipMessage(string topic, bytes32 payloadHash) under the domain {name, version, chainId}.
+ * GossipMessage(string topic, bytes32 payloadHash) under the domain {name, version, chainId}, where
+ * payloadHash = sha256(payload text).
  */
 export function gossipDigest(chainId: bigint | number, topic: string, payloadJson: string): string {
-  const structHash = keccak256(concat([GOSSIP_TYPE_HASH, topicHash(topic), keccak256(toUtf8Bytes(payloadJson))]));
+  const structHash = keccak256(concat([GOSSIP_TYPE_HASH, topicHash(topic), payloadHash(payloadJson)]));
   return keccak256(concat(["0x1901", domainSeparator(BigInt(chainId)), structHash]));
 }
 
@@ -107,7 +118,7 @@ export function parseEnvelope(data: Uint8Array, maxBytes: number): Envelope {
   return parsed.data;
 }
 
-/** Recovers the address that signed the envelope for this topic (throws on a malformed signature). */
+/** Recovers the (lowercase) address that signed the envelope for this topic (throws on a malformed signature). */
 export function recoverEnvelopeSigner(chainId: bigint, topic: string, envelope: Envelope): string {
   try {
     return recoverDigestSigner(gossipDigest(chainId, topic, envelope.payload), envelope.signature);

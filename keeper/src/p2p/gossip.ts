@@ -171,7 +171,7 @@ export class Gossip {
     const record = this.modules.directory.byOperator(envelope.from);
     if (!record) return { result: "reject", reason: "unknown-sender" };
     const signer = recoverEnvelopeSigner(this.modules.signer.chainId, msg.topic, envelope);
-    if (signer !== record.signer) return { result: "reject", reason: "wrong-signer" };
+    if (signer !== record.signer.toLowerCase()) return { result: "reject", reason: "wrong-signer" };
     // Validly signed by a known operator that is jailed or tombstoned: it does not count, but
     // the relaying peer may simply hold an older view of the set, so no penalty.
     if (!isActive(record)) return { result: "ignore", reason: `sender ${record.status}` };

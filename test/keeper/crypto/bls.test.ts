@@ -29,6 +29,8 @@ function keyPair(index: number): { sk: Uint8Array; pk: Uint8Array } {
   return { sk, pk: bls.publicKeyG2(sk) };
 }
 
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
 describe("keeper BLS12-381 (signatures in G1, keys in G2, EIP-2537 bytes)", function () {
   const message = utf8("OpenMesh checkpoint #1");
 
@@ -193,6 +195,31 @@ describe("keeper BLS12-381 (signatures in G1, keys in G2, EIP-2537 bytes)", func
       expect(bls.verify(sevenKeys, bls.aggregateSignatures(signatures), message)).to.equal(false);
       expect(() => bls.aggregateSignatures([])).to.throw("nothing to aggregate");
       expect(() => bls.aggregatePublicKeys([])).to.throw("nothing to aggregate");
+    });
+
+    it("without the subgroup check: same sum, accepts an on-curve point outside the subgroup, still refuses off-curve", function () {
+      const unchecked = bls.aggregateSignatures(signatures, { subgroupCheck: false });
+      expect(hexOf(unchecked)).to.equal(hexOf(bls.aggregateSignatures(signatures)));
+      // x^3 + 4 a square: an on-curve point, and with a cofactor this large almost surely off the subgroup
+      const Fp = bls12_381.fields.Fp;
+      let x = 5n;
+      let y: bigint | undefined;
+      for (; y === undefined; x++) {
+        try {
+          y = Fp.sqrt(Fp.add(Fp.mul(Fp.sqr(x), x), 4n));
+        } catch {
+          y = undefined;
+        }
+      }
+      const outside = encodeG1(bls12_381.G1.Point.fromAffine({ x: x - 1n, y }));
+      expect(() => bls.aggregateSignatures([signatures[0]!, outside])).to.throw(Eip2537DecodeError);
+      expect(() => bls.aggregateSignatures([signatures[0]!, outside], { subgroupCheck: false })).to.not.throw();
+      const offCurve = Uint8Array.from(signatures[0]!);
+      offCurve[127] = offCurve[127]! ^ 1;
+      expect(() => bls.aggregateSignatures([offCurve], { subgroupCheck: false })).to.throw(
+        Eip2537DecodeError,
+        "not on the curve",
+      );
     });
   });
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { TypedDataEncoder, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import { createHash } from "node:crypto";
+import { TypedDataEncoder, Wallet } from "ethers";
 import {
   encodeEnvelope,
   EnvelopeError,
@@ -29,7 +30,7 @@ describe("p2p gossip envelope codec", () => {
     const env = parseEnvelope(encode({ seq: 1 }), 4096);
     expect(env.from).to.equal(wallet.address);
     expect(JSON.parse(env.payload)).to.deep.equal({ seq: 1 });
-    expect(recoverEnvelopeSigner(31337n, topic, env)).to.equal(wallet.address);
+    expect(recoverEnvelopeSigner(31337n, topic, env)).to.equal(wallet.address.toLowerCase());
   });
 
   it("computes the EIP-712 digest exactly as ethers' TypedDataEncoder does", () => {
@@ -46,7 +47,7 @@ describe("p2p gossip envelope codec", () => {
             { name: "payloadHash", type: "bytes32" },
           ],
         },
-        { topic: t, payloadHash: keccak256(toUtf8Bytes(payload)) },
+        { topic: t, payloadHash: "0x" + createHash("sha256").update(payload).digest("hex") },
       );
       expect(gossipDigest(chainId, t, payload)).to.equal(reference);
     }
@@ -54,9 +55,11 @@ describe("p2p gossip envelope codec", () => {
 
   it("binds the signature to the topic, the chain id and the exact payload text", () => {
     const env = parseEnvelope(encode({ seq: 1 }), 4096);
-    expect(recoverEnvelopeSigner(31337n, "/openmesh/votes/1", env)).to.not.equal(wallet.address);
-    expect(recoverEnvelopeSigner(1n, topic, env)).to.not.equal(wallet.address);
-    expect(recoverEnvelopeSigner(31337n, topic, { ...env, payload: '{"seq":2}' })).to.not.equal(wallet.address);
+    expect(recoverEnvelopeSigner(31337n, "/openmesh/votes/1", env)).to.not.equal(wallet.address.toLowerCase());
+    expect(recoverEnvelopeSigner(1n, topic, env)).to.not.equal(wallet.address.toLowerCase());
+    expect(recoverEnvelopeSigner(31337n, topic, { ...env, payload: '{"seq":2}' })).to.not.equal(
+      wallet.address.toLowerCase(),
+    );
   });
 
   it("refuses to encode, and rejects on decode, a message above the size limit", () => {
