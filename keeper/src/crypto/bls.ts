@@ -5,6 +5,7 @@
  * The DST is always passed to noble explicitly: its default is the `_NUL_` basic scheme.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { signMcl } from "./bls-mcl.js";
 import {
   decodeG1,
   decodeG2,
@@ -51,7 +52,7 @@ export function hashToG1(message: Uint8Array, dst: string | Uint8Array): Uint8Ar
 
 /** sk * H(message), 128 EIP-2537 bytes. */
 export function sign(secretKey: Uint8Array, message: Uint8Array, dst: string | Uint8Array = SIG_DST): Uint8Array {
-  return encodeG1(scheme.sign(scheme.hash(message, dstBytes(dst)), secretKey));
+  return signMcl(secretKey, message, dstBytes(dst)); // ~5x faster than noble, same bytes (tests)
 }
 
 /**
