@@ -1,6 +1,7 @@
 // The Merkle trees behind a header's roots: OpenZeppelin StandardMerkleTrees with the leaf
 // encodings of contracts/consensus/CheckpointLeaves.sol. An empty list has the zero root.
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getBytes, keccak256, toBeHex } from "ethers";
 import { ZERO_HASH } from "./header.js";
 
 export const LEAF_ENCODINGS = {
@@ -22,8 +23,47 @@ export function buildTree(kind: LeafKind, leaves: LeafValues[]): StandardMerkleT
   return StandardMerkleTree.of(leaves, [...LEAF_ENCODINGS[kind]]);
 }
 
+/**
+ * The root StandardMerkleTree.of(leaves) would have. Validators recompute roots of every proposal
+ * (N liveness leaves each), and the library's ABI encoder spent ~1 ms per 16 leaves building
+ * error objects; for static leaf types the leaf hash keccak256(keccak256(abi.encode(values))) is
+ * written here over 32-byte words and the tree built from the hashes (SimpleMerkleTree: same
+ * sorted-pair node hash). Tests pin it to StandardMerkleTree for every kind.
+ */
 export function rootOf(kind: LeafKind, leaves: LeafValues[]): string {
-  return buildTree(kind, leaves)?.root ?? ZERO_HASH;
+  if (leaves.length === 0) return ZERO_HASH;
+  const types: readonly string[] = LEAF_ENCODINGS[kind];
+  if (!types.every((t) => wordOf[baseType(t)] !== undefined)) return buildTree(kind, leaves)!.root;
+  return SimpleMerkleTree.of(leaves.map((values) => staticLeafHash(types, values))).root;
+}
+
+function baseType(type: string): string {
+  return /^uint\d+$/.test(type) ? "uint" : type;
+}
+
+const wordOf: Record<string, ((value: unknown, type: string) => Uint8Array) | undefined> = {
+  address: (v) => {
+    const bytes = getBytes(String(v));
+    if (bytes.length !== 20) throw new Error(`not an address: ${String(v)}`);
+    return getBytes(toBeHex(BigInt(String(v)), 32));
+  },
+  bytes32: (v) => {
+    const bytes = getBytes(String(v));
+    if (bytes.length !== 32) throw new Error(`not a bytes32: ${String(v)}`);
+    return bytes;
+  },
+  uint: (v, type) => {
+    const n = BigInt(v as bigint | number | string);
+    if (n < 0n || n >= 1n << BigInt(type.slice(4))) throw new Error(`${String(v)} does not fit ${type}`);
+    return getBytes(toBeHex(n, 32));
+  },
+};
+
+function staticLeafHash(types: readonly string[], values: LeafValues): string {
+  if (values.length !== types.length) throw new Error(`leaf has ${values.length} values, expected ${types.length}`);
+  const encoded = new Uint8Array(32 * types.length);
+  types.forEach((t, i) => encoded.set(wordOf[baseType(t)]!(values[i], t), 32 * i));
+  return keccak256(getBytes(keccak256(encoded)));
 }
 
 /** Proof of the leaf at `position` in `leaves` (the input order, not the tree order). */
