@@ -92,9 +92,9 @@ for (const n of [4, 16, 64, 100]) {
     h4.taskRoot = rootOf("taskResult", taskLeaves);
     await (await d.checkpoints.submitCheckpointBls(h4, await blsCertificate(d, t4, bySigner, h4, [0, 1, 2, 3]))).wait();
     claimGas = await gas(d.rewards.claim(3n, 0n, operator, 1n * OPEN, proofOf("reward", leaves, 0)));
-    // a second claim of the same epoch (the claimed-bitmap word and the operator's credit already exist)
+    // another leaf of the same epoch: another operator's first claim (as the first one, a new claims word)
     claimGas2 = await gas(d.rewards.claim(3n, 1n, leaves[1]![1] as string, 1n * OPEN, proofOf("reward", leaves, 1)));
-    pushGas = await gas(d.rewards.pushRewards(operator));
+    pushGas = await gas(d.rewards.pushRewards(operator, 3n, 3n));
     finalizeGas = await gas(
       d.tasks.finalizeTask(1n, keccak256(toUtf8Bytes("r")), [operator], h4, proofOf("taskResult", taskLeaves, 0)),
     );
