@@ -98,7 +98,7 @@ for (const n of [4, 16, 64, 100]) {
     finalizeGas = await gas(
       d.tasks.finalizeTask(1n, keccak256(toUtf8Bytes("r")), [operator], h4, proofOf("taskResult", taskLeaves, 0)),
     );
-    // the same executor again: its earnings slot and the fee accumulator already exist
+    // the same executor again: its earnings slot already exists
     finalizeGas2 = await gas(d.tasks.finalizeTask(2n, ZERO_HASH, [operator], h4, proofOf("taskResult", taskLeaves, 1)));
   }
 }

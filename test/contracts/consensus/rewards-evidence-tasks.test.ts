@@ -362,11 +362,11 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       const leaves = [[1n, result, executors]];
       const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
       await certify(header);
-      await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0))).to.emit(
-        d.tasks,
-        "TaskFinalized",
-      );
       const fee = (100n * OPEN * 500n) / 10_000n;
+      await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)))
+        .to.emit(d.tasks, "TaskFinalized")
+        .withArgs(1n, result, executors, fee);
+      expect((await d.tasks.getTask(1n)).status).to.equal(2n); // Finalized (the result is logged, not stored)
       expect(await d.tasks.earnings(executors[0]!)).to.equal((100n * OPEN - fee) / 2n);
       expect(await d.tasks.accruedFees()).to.equal(fee);
       const poolBefore = await d.rewards.pendingFees();
@@ -375,9 +375,39 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       const balance = await d.token.balanceOf(executors[1]!);
       await d.tasks.connect(owners[1]!).withdrawEarnings();
       expect((await d.token.balanceOf(executors[1]!)) - balance).to.equal((100n * OPEN - fee) / 2n);
+      // the earnings slot keeps a sentinel: nothing left to withdraw, and the view says zero
+      expect(await d.tasks.earnings(executors[1]!)).to.equal(0n);
+      await expect(d.tasks.connect(owners[1]!).withdrawEarnings())
+        .to.be.revertedWithCustomError(d.tasks, "TaskNothingToWithdraw")
+        .withArgs(executors[1]!);
+      await expect(d.tasks.connect(owners[2]!).withdrawEarnings())
+        .to.be.revertedWithCustomError(d.tasks, "TaskNothingToWithdraw")
+        .withArgs(owners[2]!.address);
       await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)))
         .to.be.revertedWithCustomError(d.tasks, "TaskNotOpen")
         .withArgs(1n, 2n);
+    });
+
+    it("credits an executor again after a withdrawal (from the sentinel) and pays exactly what was earned", async () => {
+      const { d, owners, certify, user, deadline } = await posted();
+      await d.tasks.connect(user).postTask(ZeroHash, ZeroHash, "", 10n * OPEN, 1, deadline);
+      const executor = owners[2]!;
+      const leaves = [
+        [1n, ZeroHash, [executor.address]],
+        [2n, ZeroHash, [executor.address]],
+      ];
+      const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
+      await certify(header);
+      const net = (reward: bigint) => reward - (reward * 500n) / 10_000n;
+      await d.tasks.finalizeTask(1n, ZeroHash, [executor.address], header, proofOf("taskResult", leaves, 0));
+      await expect(d.tasks.connect(executor).withdrawEarnings())
+        .to.emit(d.tasks, "EarningsWithdrawn")
+        .withArgs(executor.address, net(100n * OPEN));
+      await d.tasks.finalizeTask(2n, ZeroHash, [executor.address], header, proofOf("taskResult", leaves, 1));
+      expect(await d.tasks.earnings(executor.address)).to.equal(net(10n * OPEN));
+      const before = await d.token.balanceOf(executor.address);
+      await d.tasks.connect(executor).withdrawEarnings();
+      expect((await d.token.balanceOf(executor.address)) - before).to.equal(net(10n * OPEN));
     });
 
     it("rejects a wrong result, an uncertified header and too many executors", async () => {
