@@ -190,10 +190,9 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
         validator: {
           index: BigInt(leafIndex),
           signer: v.signer,
-          blsPubkeyHash: keccak256(v.blsPubkey),
           stake: member.stake,
         },
-        proof: e2.tree.proof(leafIndex),
+        proof: e2.tree.signerProof(leafIndex),
       };
       // fund the bounty pool (governance would do this from the treasury)
       await d.token.connect((await ethers.getSigners())[0]!).transfer(await d.evidence.getAddress(), 1_000n * OPEN);
@@ -223,10 +222,9 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
         validator: {
           index: BigInt(idx),
           signer: v.signer,
-          blsPubkeyHash: keccak256(v.blsPubkey),
           stake: e2.tree.member(idx).stake,
         },
-        proof: e2.tree.proof(idx),
+        proof: e2.tree.signerProof(idx),
       };
       const a = keccak256("0xaa");
       await expect(d.evidence.submitDoubleSign({ ...base, first: vote(a), second: vote(a) }))
