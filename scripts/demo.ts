@@ -207,7 +207,7 @@ try {
   const claim = await (
     await d.rewards.connect(owner0).claim(epoch1, leaf.index, leaf.operator, leaf.amount, leaf.proof)
   ).wait();
-  const push = await (await d.rewards.connect(owner0).pushRewards(leaf.operator)).wait();
+  const push = await (await d.rewards.connect(owner0).pushRewards(leaf.operator, epoch1, epoch1)).wait();
   const delegatedAfter = (await d.staking.positionOf(operator0, holder.address)).stake;
   info(
     `operator ${operator0} claimed ${formatUnits(leaf.amount, 18)} OPEN by Merkle proof (${claim!.gasUsed} gas) ` +

@@ -15,8 +15,10 @@ import {CompactBls} from "./lib/CompactBls.sol";
 /// - ECDSA: one EIP-2098 signature per signer; signers are recovered, their leaves proven with one multiproof.
 /// - BLS12-381: one aggregate G1 signature; the set's aggregate G2 key minus the non-signers' keys must verify it
 ///   (one pairing check of two pairs, whatever the set size); non-signers are proven with one multiproof.
-/// Leaves are OpenZeppelin StandardMerkleTree leaves of `(uint256 index, address signer, bytes32 blsPubkeyHash,
-/// uint256 stake)`. Indices are unique in a set (0..count-1, count <= 256), so a one-word bitmap rejects repeats.
+/// The set root commits two StandardMerkleTrees (ValidatorSetMerkle): ECDSA proves signers-tree leaves `(uint256 index,
+/// address signer, uint256 stake)`, BLS proves keys-tree leaves `(uint256 index, bytes32 blsPubkeyHash, uint256
+/// stake)`, each multiproof ending with the other tree's root. Indices are unique in a set (0..count-1, count <= 256),
+/// so a one-word bitmap rejects repeats.
 /// Encodings (docs/certificates.md): votes and non-signers are packed records in one `bytes` each, points are
 /// compact EIP-2537 (48-byte field elements), multiproof flags are the bits of one word (BitmapMultiProof).
 library CertificateVerifier {
@@ -34,11 +36,11 @@ library CertificateVerifier {
     /// @notice Bitmaps of signers are one word: a set has at most 256 members (indices fit a uint8).
     uint256 internal constant MAX_SET_SIZE = 256;
 
-    /// @notice One packed ECDSA vote: uint8 index | uint96 stake | bytes32 blsPubkeyHash | bytes32 r | bytes32 vs.
+    /// @notice One packed ECDSA vote: uint8 index | uint96 stake | bytes32 r | bytes32 vs.
     /// @dev A stake is OPEN wei, at most the fixed supply of 1e27 < 2^96 (7.9e28).
-    uint256 internal constant ECDSA_VOTE_LENGTH = 109;
-    /// @notice One packed non-signer: uint8 index | address signer | uint96 stake | compact G2 key (192 bytes).
-    uint256 internal constant NON_SIGNER_LENGTH = 225;
+    uint256 internal constant ECDSA_VOTE_LENGTH = 77;
+    /// @notice One packed non-signer: uint8 index | uint96 stake | compact G2 key (192 bytes).
+    uint256 internal constant NON_SIGNER_LENGTH = 205;
 
     /// @dev secp256k1n / 2: a larger s is the malleable twin of a valid signature (rejected, as OpenZeppelin does).
     uint256 private constant SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
@@ -81,25 +83,6 @@ library CertificateVerifier {
         bytes32 valueHash
     ) internal pure returns (bytes32 hash) {
         return keccak256(abi.encode(VOTE_TYPEHASH, voteType, epoch, height, round, valueHash));
-    }
-
-    /// @notice The leaf of a validator in the set's StandardMerkleTree (double keccak of the ABI encoding).
-    /// @return leaf the leaf hash
-    function validatorLeaf(
-        uint256 index,
-        address signer,
-        bytes32 blsPubkeyHash,
-        uint256 stake
-    ) internal pure returns (bytes32 leaf) {
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, index)
-            mstore(add(ptr, 0x20), signer)
-            mstore(add(ptr, 0x40), blsPubkeyHash)
-            mstore(add(ptr, 0x60), stake)
-            mstore(0x00, keccak256(ptr, 0x80))
-            leaf := keccak256(0x00, 0x20)
-        }
     }
 
     /// @notice Reverts unless `signedStake` is more than two thirds of `totalStake`.
@@ -273,10 +256,10 @@ library CertificateVerifier {
                 }
                 seen := or(seen, bit)
                 // EIP-2098: the top bit of vs is the y parity, the rest is s.
-                let vs := calldataload(add(p, 0x4d))
+                let vs := calldataload(add(p, 0x2d))
                 let s := shr(1, shl(1, vs))
                 mstore(add(buffer, 0x20), add(27, shr(255, vs)))
-                mstore(add(buffer, 0x40), calldataload(add(p, 0x2d)))
+                mstore(add(buffer, 0x40), calldataload(add(p, 0x0d)))
                 mstore(add(buffer, 0x60), s)
                 // ECRECOVER writes the signer straight into the leaf preimage; for a signature that does not
                 // recover it returns no data (and writes nothing: the slot may hold the previous signer).
@@ -289,9 +272,8 @@ library CertificateVerifier {
                 }
                 let stake := shr(160, calldataload(add(p, 0x01)))
                 mstore(preimage, index)
-                mstore(add(preimage, 0x40), calldataload(add(p, 0x0d)))
-                mstore(add(preimage, 0x60), stake)
-                mstore(0x00, keccak256(preimage, 0x80))
+                mstore(add(preimage, 0x40), stake)
+                mstore(0x00, keccak256(preimage, 0x60))
                 mstore(leaf, keccak256(0x00, 0x20))
                 leaf := add(leaf, 0x20)
                 signedStake := add(signedStake, stake)
@@ -303,8 +285,8 @@ library CertificateVerifier {
     /// hashes it into the non-signer's leaf (queued at `queue`), adds it to the accumulator (G2ADD) and
     /// sums the stake. The keys are authenticated by the multiproof the caller checks next. The key slot holds each key
     /// in EIP-2537 form, every element after 16 zero bytes: only the 48 value bytes are copied per key, so the padding
-    /// is zeroed once (nothing else writes the slot). Record layout: index at p, signer at p + 1, stake at p + 21, the
-    /// compact key (4 x 48 bytes) at p + 33.
+    /// is zeroed once (nothing else writes the slot). Record layout: index at p, stake at p + 1, the compact key
+    /// (4 x 48 bytes) at p + 13.
     function _addNonSigners(
         bytes calldata nonSigners,
         uint256 buffer,
@@ -331,16 +313,15 @@ library CertificateVerifier {
                     revert(0x00, 0x24)
                 }
                 seen := or(seen, bit)
-                calldatacopy(add(key, 0x10), add(p, 0x21), 0x30)
-                calldatacopy(add(key, 0x50), add(p, 0x51), 0x30)
-                calldatacopy(add(key, 0x90), add(p, 0x81), 0x30)
-                calldatacopy(add(key, 0xd0), add(p, 0xb1), 0x30)
-                let stake := shr(160, calldataload(add(p, 0x15)))
+                calldatacopy(add(key, 0x10), add(p, 0x0d), 0x30)
+                calldatacopy(add(key, 0x50), add(p, 0x3d), 0x30)
+                calldatacopy(add(key, 0x90), add(p, 0x6d), 0x30)
+                calldatacopy(add(key, 0xd0), add(p, 0x9d), 0x30)
+                let stake := shr(160, calldataload(add(p, 0x01)))
                 mstore(preimage, index)
-                mstore(add(preimage, 0x20), shr(96, calldataload(add(p, 0x01))))
-                mstore(add(preimage, 0x40), keccak256(key, 0x100))
-                mstore(add(preimage, 0x60), stake)
-                mstore(0x00, keccak256(preimage, 0x80))
+                mstore(add(preimage, 0x20), keccak256(key, 0x100))
+                mstore(add(preimage, 0x40), stake)
+                mstore(0x00, keccak256(preimage, 0x60))
                 mstore(queue, keccak256(0x00, 0x20))
                 queue := add(queue, 0x20)
                 missingStake := add(missingStake, stake)

@@ -29,8 +29,16 @@ library CheckpointLeaves {
     }
 
     /// @notice rewardsRoot leaf: (uint256 index, address operator, uint256 amount).
-    function reward(uint256 index, address operator, uint256 amount) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(index, operator, amount))));
+    /// @dev Hashed in scratch memory (no abi.encode allocation): it is on the hot path of every reward claim.
+    function reward(uint256 index, address operator, uint256 amount) internal pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, index)
+            mstore(add(ptr, 0x20), and(operator, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x40), amount)
+            mstore(0x00, keccak256(ptr, 0x60))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     /// @notice taskRoot leaf: an agreed task result (uint256 taskId, bytes32 resultHash, address[] executors).

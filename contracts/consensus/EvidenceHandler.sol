@@ -72,14 +72,7 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
         address signer = ev.validator.signer;
         _requireSignedBy(a, signer);
         _requireSignedBy(b, signer);
-        bool member = validatorSets.verifyValidator(
-            a.epoch,
-            ev.validator.index,
-            signer,
-            ev.validator.blsPubkeyHash,
-            ev.validator.stake,
-            ev.proof
-        );
+        bool member = validatorSets.verifyValidator(a.epoch, ev.validator.index, signer, ev.validator.stake, ev.proof);
         if (!member) revert EvidenceNotAValidator(a.epoch, signer);
 
         bytes32 key = keccak256(abi.encode("double-sign", signer, a.voteType, a.epoch, a.height, a.round));

@@ -18,19 +18,19 @@ interface ICheckpointTypes {
         bytes32 faultsRoot;
     }
 
-    /// @notice A member of an epoch's validator set, as committed in its Merkle root.
+    /// @notice A member of an epoch's validator set, as committed in its signers tree.
     struct ValidatorLeaf {
         uint256 index;
         address signer;
-        bytes32 blsPubkeyHash;
         uint256 stake;
     }
 
     /// @notice A quorum certificate of ECDSA precommits, with a multiproof of the signers' leaves.
-    /// @dev `votes` packs one 109-byte record per signer, in the leaf order the multiproof expects (as
-    /// `StandardMerkleTree.getMultiProof` returns): uint8 index | uint96 stake | bytes32 blsPubkeyHash | bytes32 r |
-    /// bytes32 yParityAndS (EIP-2098). The signer is recovered, not sent. Bit i of `proofFlags` is the multiproof's
-    /// flag i. Layouts and rationale: docs/certificates.md.
+    /// @dev `votes` packs one 77-byte record per signer, in the leaf order the multiproof expects (as
+    /// `StandardMerkleTree.getMultiProof` of the set's signers tree returns): uint8 index | uint96 stake | bytes32 r |
+    /// bytes32 yParityAndS (EIP-2098). The signer is recovered, not sent. The multiproof proves the signers-tree
+    /// leaves (index, signer, stake) against the set root: the signers tree's multiproof, then the keys tree's root
+    /// (one last step). Bit i of `proofFlags` is the multiproof's flag i. Layouts and rationale: docs/certificates.md.
     struct EcdsaCertificate {
         uint32 round;
         bytes votes;
@@ -41,9 +41,10 @@ interface ICheckpointTypes {
     /// @notice A BLS quorum certificate: one aggregate signature over the precommit digest.
     /// @dev Points are compact EIP-2537 encodings (each field element as its 48 bytes, without the 16 zero bytes of
     /// padding): `aggregateSignature` G1, 96 bytes; `aggregatePubkey` G2, 192 bytes, the whole set's key (the hash of
-    /// its 256-byte EIP-2537 form is stored). `nonSigners` packs one 225-byte record per non-signer, in multiproof
-    /// order: uint8 index | address signer | uint96 stake | compact G2 key (192 bytes). Their keys are subtracted
-    /// from the aggregate key and their leaves proven against the set root with one multiproof (`proof`, flag i =
+    /// its 256-byte EIP-2537 form is stored). `nonSigners` packs one 205-byte record per non-signer, in multiproof
+    /// order: uint8 index | uint96 stake | compact G2 key (192 bytes). Their keys are subtracted
+    /// from the aggregate key and their keys-tree leaves (index, keccak256(key), stake) proven against the set root with one
+    /// multiproof (the keys tree's, then the signers tree's root) (`proof`, flag i =
     /// bit i of `proofFlags`; empty and zero when everyone signed).
     struct BlsCertificate {
         uint32 round;

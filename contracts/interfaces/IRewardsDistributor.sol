@@ -16,8 +16,9 @@ interface IRewardsDistributor is IRewardsLedger {
 
     /// @notice A certified header declared an epoch's rewards.
     event EpochRewardsRecorded(uint64 indexed epoch, bytes32 root, uint256 totalRewards, uint256 budget);
-    /// @notice A reward leaf was proven and credited to the operator.
-    event RewardClaimed(uint64 indexed epoch, uint256 indexed index, address indexed operator, uint256 amount);
+    /// @notice A reward leaf was proven and credited to the operator (one per operator and epoch, so the leaf index
+    /// is not logged).
+    event RewardClaimed(uint64 indexed epoch, address indexed operator, uint256 amount);
     /// @notice An operator's credited rewards went into its staking pool (commission to the operator, the rest
     /// to its delegators through the share price).
     event RewardsPushed(address indexed operator, uint256 amount);
@@ -32,8 +33,8 @@ interface IRewardsDistributor is IRewardsLedger {
     error RewardsExceedBudget(uint256 totalRewards, uint256 budget);
     /// @notice No rewards are recorded for the epoch.
     error RewardsEpochNotRecorded(uint64 epoch);
-    /// @notice The claim was already paid.
-    error RewardsAlreadyClaimed(uint64 epoch, uint256 index);
+    /// @notice The operator already claimed its reward of the epoch.
+    error RewardsAlreadyClaimed(uint64 epoch, address operator);
     /// @notice The proof does not prove the claim against the epoch's rewards root.
     error RewardsInvalidProof();
     /// @notice Paying the claim would exceed the epoch's declared total.
@@ -46,17 +47,22 @@ interface IRewardsDistributor is IRewardsLedger {
     error RewardsNothingToPush(address operator);
 
     /// @notice Proves a reward leaf `(index, operator, amount)` of `epoch` and credits the operator. Anyone may
-    /// call it; the reward can only ever go to the operator's staking pool (see pushRewards).
+    /// call it; the reward can only ever go to the operator's staking pool (see pushRewards). One claim per
+    /// operator and epoch.
     /// @param epoch the rewarded epoch
-    /// @param index the leaf's index (one claim per index)
+    /// @param index the leaf's index (part of the leaf)
     /// @param operator the operator
     /// @param amount OPEN wei
     /// @param proof StandardMerkleTree proof against the epoch's rewards root
     function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external;
 
-    /// @notice Moves all of an operator's credited rewards into its staking pool (anyone may call).
+    /// @notice Moves an operator's rewards credited by claims of epochs `fromEpoch`..`toEpoch` (rounded out to whole
+    /// 128-epoch windows) into its staking pool (anyone may call). `pushRewards(operator, 0, currentEpoch)` pushes
+    /// everything; a narrow range reads fewer words.
     /// @param operator the operator
-    function pushRewards(address operator) external;
+    /// @param fromEpoch the first epoch whose window is pushed
+    /// @param toEpoch the last epoch whose window is pushed
+    function pushRewards(address operator, uint64 fromEpoch, uint64 toEpoch) external;
 
     /// @notice Adds protocol fees to the pool (pulled from the caller); they raise the next epoch's budget.
     /// @param amount OPEN wei
@@ -74,11 +80,18 @@ interface IRewardsDistributor is IRewardsLedger {
     /// @return OPEN wei
     function freePool() external view returns (uint256);
 
-    /// @notice Whether a claim was paid.
+    /// @notice Whether the operator claimed its reward of the epoch.
     /// @param epoch the epoch
-    /// @param index the leaf index
+    /// @param operator the operator
     /// @return whether it was claimed
-    function isClaimed(uint64 epoch, uint256 index) external view returns (bool);
+    function isClaimed(uint64 epoch, address operator) external view returns (bool);
+
+    /// @notice Rewards claimed for epochs `fromEpoch`..`toEpoch` (whole 128-epoch windows) and not yet pushed.
+    /// @param operator the operator
+    /// @param fromEpoch the first epoch whose window counts
+    /// @param toEpoch the last epoch whose window counts
+    /// @return amount OPEN wei
+    function credited(address operator, uint64 fromEpoch, uint64 toEpoch) external view returns (uint256 amount);
 
     /// @notice The record of an epoch.
     /// @param epoch the epoch

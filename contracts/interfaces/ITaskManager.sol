@@ -20,7 +20,6 @@ interface ITaskManager is ICheckpointTypes {
         uint128 reward;
         bytes32 kind;
         bytes32 specHash;
-        bytes32 resultHash;
     }
 
     /// @notice A task was posted and its reward escrowed.
@@ -34,7 +33,9 @@ interface ITaskManager is ICheckpointTypes {
         uint8 redundancy,
         uint64 deadline
     );
-    /// @notice A task's agreed result was proven; executors were credited and the protocol fee taken.
+    /// @notice A task's agreed result was proven; executors were credited and the protocol fee taken. The result
+    /// is not stored (a new slot would cost ~20k gas per task): it is in this event, and provable by anyone against
+    /// the certified taskRoot.
     event TaskFinalized(uint256 indexed taskId, bytes32 resultHash, address[] executors, uint256 fee);
     /// @notice An expired task's reward went back to its poster.
     event TaskRefunded(uint256 indexed taskId, address indexed poster, uint256 reward);
@@ -113,4 +114,9 @@ interface ITaskManager is ICheckpointTypes {
     /// @param taskId the task
     /// @return the record
     function getTask(uint256 taskId) external view returns (Task memory);
+
+    /// @notice An executor's earnings not yet withdrawn.
+    /// @param executor the executor
+    /// @return OPEN wei
+    function earnings(address executor) external view returns (uint256);
 }

@@ -7,8 +7,9 @@ import {IStakingTypes} from "./IStaking.sol";
 interface IValidatorSetTypes {
     /// @notice What certificate verification needs about one epoch's frozen validator set (3 storage words).
     struct EpochInfo {
-        /// @dev StandardMerkleTree root over (uint256 index, address signer, bytes32 blsPubkeyHash, uint256 stake),
-        /// zero for an empty set
+        /// @dev commutativeKeccak256(keysRoot, signersRoot): StandardMerkleTrees over (uint256 index, bytes32
+        /// blsPubkeyHash, uint256 stake) and (uint256 index, address signer, uint256 stake); zero for an empty set
+        /// (ValidatorSetMerkle)
         bytes32 validatorSetRoot;
         /// @dev keccak256 of the 256-byte sum of the members' G2 keys, zero for an empty set
         bytes32 aggregatePubkeyHash;
@@ -92,32 +93,31 @@ interface IValidatorSet is IValidatorSetTypes, IValidatorSetErrors, IValidatorSe
     /// @return the address
     function staking() external view returns (address);
 
-    /// @notice The Merkle leaf of a validator set member: keccak256(bytes.concat(keccak256(abi.encode(...)))).
+    /// @notice A member's leaf in the set's keys tree: keccak256(bytes.concat(keccak256(abi.encode(...)))).
     /// @param index position in the set (descending stake, ties by ascending operator address)
-    /// @param signer the member's signer
     /// @param blsPubkeyHash keccak256 of its 256-byte G2 key
     /// @param stake its stake
     /// @return leaf the leaf hash
-    function validatorLeaf(
-        uint256 index,
-        address signer,
-        bytes32 blsPubkeyHash,
-        uint256 stake
-    ) external pure returns (bytes32 leaf);
+    function keyLeaf(uint256 index, bytes32 blsPubkeyHash, uint256 stake) external pure returns (bytes32 leaf);
 
-    /// @notice Whether (index, signer, blsPubkeyHash, stake) is a member of an epoch's set, by Merkle proof.
+    /// @notice A member's leaf in the set's signers tree: keccak256(bytes.concat(keccak256(abi.encode(...)))).
+    /// @param index position in the set
+    /// @param signer the member's signer
+    /// @param stake its stake
+    /// @return leaf the leaf hash
+    function signerLeaf(uint256 index, address signer, uint256 stake) external pure returns (bytes32 leaf);
+
+    /// @notice Whether (index, signer, stake) is a member of an epoch's set, by Merkle proof.
     /// @param epoch a started epoch
     /// @param index position in the set
     /// @param signer the member's signer
-    /// @param blsPubkeyHash keccak256 of its G2 key
     /// @param stake its stake
-    /// @param proof StandardMerkleTree proof
+    /// @param proof the leaf's proof in the signers tree, then the keys tree's root
     /// @return valid whether the proof verifies against the epoch's root
     function verifyValidator(
         uint256 epoch,
         uint256 index,
         address signer,
-        bytes32 blsPubkeyHash,
         uint256 stake,
         bytes32[] calldata proof
     ) external view returns (bool valid);

@@ -5,8 +5,6 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 import {IRewardsLedger} from "../interfaces/IRewardsLedger.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
@@ -25,7 +23,6 @@ import {CheckpointLeaves} from "../consensus/CheckpointLeaves.sol";
 /// 1 - (1 - 0.000012)^8760 ~= 10% of the remaining pool a year, a geometric decay that never empties the pool.
 contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGuard {
     using SafeERC20 for IERC20;
-    using BitMaps for BitMaps.BitMap;
 
     /// @notice Governance cannot emit more than 1% of the free pool in one epoch.
     uint256 public constant MAX_EMISSION_PER_EPOCH_WAD = 0.01e18;
@@ -38,11 +35,16 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     uint256 public reserved;
     /// @notice Fees received since the last recorded epoch.
     uint256 public pendingFees;
-    /// @notice Claimed rewards not yet pushed into each operator's staking pool.
-    mapping(address operator => uint256) public credited;
+    /// @notice Epochs per claims word.
+    uint256 public constant CLAIM_WINDOW = 128;
+
+    /// @dev Bits of a claims word that hold the claimed epochs (bit `epoch % 128`); the high 128 bits hold the
+    /// rewards claimed in the window and not yet pushed (a sum of paid amounts, each <= the token supply < 2^128).
+    uint256 private constant CLAIMED_MASK = type(uint128).max;
 
     mapping(uint64 epoch => EpochRewards) private _epochs;
-    mapping(uint64 epoch => BitMaps.BitMap) private _claimed;
+    /// @dev operator => epoch / 128 => claims word (see CLAIMED_MASK).
+    mapping(address operator => mapping(uint256 window => uint256)) private _claims;
 
     /// @param token_ OPEN
     /// @param staking_ the staking contract that receives claims
@@ -77,25 +79,44 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     /// @inheritdoc IRewardsDistributor
     function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external {
         EpochRewards storage e = _epochs[epoch];
-        if (!e.recorded) revert RewardsEpochNotRecorded(epoch);
-        if (_claimed[epoch].get(index)) revert RewardsAlreadyClaimed(epoch, index);
-        bytes32 leaf = CheckpointLeaves.reward(index, operator, amount);
-        if (!MerkleProof.verifyCalldata(proof, e.root, leaf)) revert RewardsInvalidProof();
+        bytes32 root = e.root;
+        // A recorded epoch has a non-zero root (a hash) unless its header declared none; then no proof verifies and
+        // the `recorded` word is read only on this cold path.
+        if (root == bytes32(0) && !e.recorded) revert RewardsEpochNotRecorded(epoch);
+        mapping(uint256 => uint256) storage words = _claims[operator];
+        uint256 window = epoch / CLAIM_WINDOW;
+        uint256 bit = 1 << (epoch % CLAIM_WINDOW);
+        uint256 word = words[window];
+        if (word & bit != 0) revert RewardsAlreadyClaimed(epoch, operator);
+        if (_processProof(proof, CheckpointLeaves.reward(index, operator, amount)) != root) {
+            revert RewardsInvalidProof();
+        }
+        uint256 total = e.total;
         uint256 paid = e.paid + amount;
         // A certified tree whose leaves add up to more than its declared total cannot pay past the total.
-        if (paid > e.total) revert RewardsEpochOverpaid(epoch, paid, e.total);
+        if (paid > total) revert RewardsEpochOverpaid(epoch, paid, total);
 
-        _claimed[epoch].set(index);
         e.paid = uint128(paid);
-        credited[operator] += amount;
-        emit RewardClaimed(epoch, index, operator, amount);
+        // amount <= total < 2^128, and the credits of a window sum paid amounts: the high half cannot overflow.
+        unchecked {
+            words[window] = (word + (amount << 128)) | bit;
+        }
+        emit RewardClaimed(epoch, operator, amount);
     }
 
     /// @inheritdoc IRewardsDistributor
-    function pushRewards(address operator) external nonReentrant {
-        uint256 amount = credited[operator];
+    function pushRewards(address operator, uint64 fromEpoch, uint64 toEpoch) external nonReentrant {
+        mapping(uint256 => uint256) storage words = _claims[operator];
+        uint256 amount;
+        for (uint256 w = fromEpoch / CLAIM_WINDOW; w <= toEpoch / CLAIM_WINDOW; ++w) {
+            uint256 word = words[w];
+            if (word > CLAIMED_MASK) {
+                amount += word >> 128;
+                // The claimed bits stay: the word is never zero again, so later claims of the window write ~5k.
+                words[w] = word & CLAIMED_MASK;
+            }
+        }
         if (amount == 0) revert RewardsNothingToPush(operator);
-        credited[operator] = 0;
         reserved -= amount;
         emit RewardsPushed(operator, amount);
         token.forceApprove(address(staking), amount);
@@ -128,13 +149,39 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     }
 
     /// @inheritdoc IRewardsDistributor
-    function isClaimed(uint64 epoch, uint256 index) external view returns (bool) {
-        return _claimed[epoch].get(index);
+    function isClaimed(uint64 epoch, address operator) external view returns (bool) {
+        return _claims[operator][epoch / CLAIM_WINDOW] & (1 << (epoch % CLAIM_WINDOW)) != 0;
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function credited(address operator, uint64 fromEpoch, uint64 toEpoch) external view returns (uint256 amount) {
+        mapping(uint256 => uint256) storage words = _claims[operator];
+        for (uint256 w = fromEpoch / CLAIM_WINDOW; w <= toEpoch / CLAIM_WINDOW; ++w) amount += words[w] >> 128;
     }
 
     /// @inheritdoc IRewardsDistributor
     function epochRewards(uint64 epoch) external view returns (EpochRewards memory) {
         return _epochs[epoch];
+    }
+
+    /// @dev OpenZeppelin's `MerkleProof.processProofCalldata` (sorted pairs) without the per-element bounds checks:
+    /// the ABI decoder already checked that the whole array lies in calldata.
+    function _processProof(bytes32[] calldata proof, bytes32 leaf) private pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            node := leaf
+            let end := add(proof.offset, shl(5, proof.length))
+            for {
+                let p := proof.offset
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sibling := calldataload(p)
+                let first := shl(5, gt(node, sibling))
+                mstore(first, node)
+                mstore(xor(first, 0x20), sibling)
+                node := keccak256(0x00, 0x40)
+            }
+        }
     }
 
     function _setEmission(uint256 value) private {

@@ -13,7 +13,7 @@ import {ValidatorSetMerkle} from "./lib/ValidatorSetMerkle.sol";
 /// @title Epochs and their frozen validator sets
 /// @notice `advanceEpoch` is permissionless once the current epoch has lasted `epochLength`: it starts the next
 /// epoch and freezes its set from the staking contract's ranking (the top `maxValidators` Active operators).
-/// Stored per epoch (3 words): Merkle root, hash of the aggregate BLS key, total stake, member count, start time.
+/// Stored per epoch (3 words): the set root (a keys tree and a signers tree, see ValidatorSetMerkle), hash of the aggregate BLS key, total stake, member count, start time.
 /// The `EpochAdvanced` event carries the members and the aggregate key for keepers.
 /// @dev Cost of an advance is O(maxValidators): reading the ranked members, hashing their leaves, sorting the
 /// leaf hashes, summing their keys with G2ADD; the number of registered operators does not enter.
@@ -103,13 +103,13 @@ contract ValidatorSetManager is IValidatorSet, IBLS12381Errors, AccessManaged {
     }
 
     /// @inheritdoc IValidatorSet
-    function validatorLeaf(
-        uint256 index,
-        address signer,
-        bytes32 blsPubkeyHash,
-        uint256 stake
-    ) external pure returns (bytes32 leaf) {
-        return ValidatorSetMerkle.leaf(index, signer, blsPubkeyHash, stake);
+    function keyLeaf(uint256 index, bytes32 blsPubkeyHash, uint256 stake) external pure returns (bytes32 leaf) {
+        return ValidatorSetMerkle.keyLeaf(index, blsPubkeyHash, stake);
+    }
+
+    /// @inheritdoc IValidatorSet
+    function signerLeaf(uint256 index, address signer, uint256 stake) external pure returns (bytes32 leaf) {
+        return ValidatorSetMerkle.signerLeaf(index, signer, stake);
     }
 
     /// @inheritdoc IValidatorSet
@@ -117,13 +117,12 @@ contract ValidatorSetManager is IValidatorSet, IBLS12381Errors, AccessManaged {
         uint256 epoch,
         uint256 index,
         address signer,
-        bytes32 blsPubkeyHash,
         uint256 stake,
         bytes32[] calldata proof
     ) external view returns (bool valid) {
         bytes32 root = _epochAt(epoch).validatorSetRoot;
         if (root == bytes32(0)) return false;
-        return MerkleProof.verifyCalldata(proof, root, ValidatorSetMerkle.leaf(index, signer, blsPubkeyHash, stake));
+        return MerkleProof.verifyCalldata(proof, root, ValidatorSetMerkle.signerLeaf(index, signer, stake));
     }
 
     /// @dev Root, aggregate key (and its hash) and total stake of an ordered set; all zero/empty when empty.
@@ -136,18 +135,20 @@ contract ValidatorSetManager is IValidatorSet, IBLS12381Errors, AccessManaged {
     {
         uint256 count = validators.length;
         if (count == 0) return (bytes32(0), bytes32(0), 0, aggregatePubkey);
-        bytes32[] memory leaves = new bytes32[](count);
+        bytes32[] memory keyLeaves = new bytes32[](count);
+        bytes32[] memory signerLeaves = new bytes32[](count);
         bytes memory packedKeys = new bytes(count * BLS12381.G2_POINT_LENGTH);
         for (uint256 i = 0; i < count; ++i) {
             IStakingTypes.Validator memory validator = validators[i];
             bytes memory key = validator.blsPubkey;
             totalStake += validator.stake;
-            leaves[i] = ValidatorSetMerkle.leaf(i, validator.signer, keccak256(key), validator.stake);
+            keyLeaves[i] = ValidatorSetMerkle.keyLeaf(i, keccak256(key), validator.stake);
+            signerLeaves[i] = ValidatorSetMerkle.signerLeaf(i, validator.signer, validator.stake);
             assembly ("memory-safe") {
                 mcopy(add(add(packedKeys, 0x20), mul(i, 256)), add(key, 0x20), 256)
             }
         }
-        root = ValidatorSetMerkle.root(leaves);
+        root = ValidatorSetMerkle.setRoot(ValidatorSetMerkle.root(keyLeaves), ValidatorSetMerkle.root(signerLeaves));
         aggregatePubkey = BLS12381.sumG2(packedKeys);
         aggregatePubkeyHash = keccak256(aggregatePubkey);
     }

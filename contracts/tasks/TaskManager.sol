@@ -16,6 +16,10 @@ import {CheckpointLeaves} from "../consensus/CheckpointLeaves.sol";
 /// by Merkle proof against a certified header's taskRoot. Executors are credited (pull: `withdrawEarnings`),
 /// the protocol fee accumulates and is flushed into the rewards pool. An expired task is refunded to its
 /// poster once the deadline and the grace period have passed.
+/// Finalizing avoids new storage slots (~20k gas each): the result is logged, not stored; the fee accumulator
+/// shares its slot with the fee and grace-period settings (never zero in a configured deployment); an
+/// executor's earnings slot keeps a 1-wei sentinel after a withdrawal. Only an executor's very first task writes
+/// a new slot.
 /// @dev Invariant: token balance >= sum of open rewards + unwithdrawn earnings + unflushed fees.
 contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     using SafeERC20 for IERC20;
@@ -27,14 +31,22 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     ICheckpointStore public immutable checkpoints;
     IRewardsDistributor public immutable rewards;
 
-    uint16 public protocolFeeBps;
-    uint64 public finalizeGracePeriod;
+    /// @dev One slot (a struct starts its own): finalizing reads the fee and the grace period and adds to the
+    /// accrued fees in a slot it already paid for, and one that is not zero once the fee or grace period is set.
+    struct FeeState {
+        uint16 protocolFeeBps;
+        uint64 finalizeGracePeriod;
+        /// protocol fees not yet flushed (at most the sum of task rewards, each below 2^128)
+        uint128 accruedFees;
+    }
+
+    FeeState private _fees;
     uint256 public nextTaskId = 1;
-    uint256 public accruedFees;
 
     mapping(uint256 taskId => Task) private _tasks;
-    /// @notice Executor earnings not yet withdrawn.
-    mapping(address executor => uint256) public earnings;
+    /// @dev Executor earnings not yet withdrawn, plus 1 once the executor was ever credited: the slot never goes
+    /// back to zero, so crediting it again costs ~5k gas, not ~22k.
+    mapping(address executor => uint256) private _earnings;
 
     /// @param token_ OPEN
     /// @param checkpoints_ the checkpoint store
@@ -54,7 +66,7 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         checkpoints = checkpoints_;
         rewards = rewards_;
         _setProtocolFee(feeBps);
-        finalizeGracePeriod = gracePeriod;
+        _fees.finalizeGracePeriod = gracePeriod;
         emit FinalizeGracePeriodSet(gracePeriod);
     }
 
@@ -79,8 +91,7 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
             status: TaskStatus.Open,
             reward: uint128(reward),
             kind: kind,
-            specHash: specHash,
-            resultHash: bytes32(0)
+            specHash: specHash
         });
         emit TaskPosted(taskId, msg.sender, kind, specHash, specURI, reward, redundancy, deadline);
         token.safeTransferFrom(msg.sender, address(this), reward);
@@ -95,7 +106,8 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         bytes32[] calldata proof
     ) external {
         Task storage t = _openTask(taskId);
-        uint256 closesAt = uint256(t.deadline) + finalizeGracePeriod;
+        FeeState memory fees = _fees;
+        uint256 closesAt = uint256(t.deadline) + fees.finalizeGracePeriod;
         if (block.timestamp > closesAt) revert TaskFinalizeWindowOver(taskId, closesAt);
         uint256 n = executors.length;
         if (n == 0 || n > t.redundancy) revert TaskInvalidExecutors(n, t.redundancy);
@@ -104,21 +116,20 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         if (!MerkleProof.verifyCalldata(proof, header.taskRoot, leaf)) revert TaskInvalidProof(taskId);
 
         t.status = TaskStatus.Finalized;
-        t.resultHash = resultHash;
         uint256 reward = t.reward;
-        uint256 fee = (reward * protocolFeeBps) / 10_000;
-        accruedFees += fee;
+        uint256 fee = (reward * fees.protocolFeeBps) / 10_000;
+        _fees.accruedFees = fees.accruedFees + uint128(fee); // fee <= reward < 2^128
         uint256 share = (reward - fee) / n;
         // The rounding remainder goes to the first executor, so the whole reward is always accounted for.
-        earnings[executors[0]] += reward - fee - share * (n - 1);
-        for (uint256 i = 1; i < n; ++i) earnings[executors[i]] += share;
+        _credit(executors[0], reward - fee - share * (n - 1));
+        for (uint256 i = 1; i < n; ++i) _credit(executors[i], share);
         emit TaskFinalized(taskId, resultHash, executors, fee);
     }
 
     /// @inheritdoc ITaskManager
     function refundTask(uint256 taskId) external nonReentrant {
         Task storage t = _openTask(taskId);
-        uint256 refundableAt = uint256(t.deadline) + finalizeGracePeriod;
+        uint256 refundableAt = uint256(t.deadline) + _fees.finalizeGracePeriod;
         if (block.timestamp <= refundableAt) revert TaskNotExpired(taskId, refundableAt);
         t.status = TaskStatus.Refunded;
         uint256 reward = t.reward;
@@ -128,18 +139,19 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
 
     /// @inheritdoc ITaskManager
     function withdrawEarnings() external nonReentrant {
-        uint256 amount = earnings[msg.sender];
-        if (amount == 0) revert TaskNothingToWithdraw(msg.sender);
-        earnings[msg.sender] = 0;
+        uint256 stored = _earnings[msg.sender];
+        if (stored <= 1) revert TaskNothingToWithdraw(msg.sender);
+        uint256 amount = stored - 1;
+        _earnings[msg.sender] = 1;
         emit EarningsWithdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc ITaskManager
     function flushFees() external nonReentrant {
-        uint256 amount = accruedFees;
+        uint256 amount = _fees.accruedFees;
         if (amount == 0) return;
-        accruedFees = 0;
+        _fees.accruedFees = 0;
         emit FeesFlushed(amount);
         token.forceApprove(address(rewards), amount);
         rewards.addFees(amount);
@@ -152,13 +164,43 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
 
     /// @inheritdoc ITaskManager
     function setFinalizeGracePeriod(uint64 value) external restricted {
-        finalizeGracePeriod = value;
+        _fees.finalizeGracePeriod = value;
         emit FinalizeGracePeriodSet(value);
     }
 
     /// @inheritdoc ITaskManager
     function getTask(uint256 taskId) external view returns (Task memory) {
         return _tasks[taskId];
+    }
+
+    /// @notice The protocol fee on task rewards.
+    /// @return basis points
+    function protocolFeeBps() external view returns (uint16) {
+        return _fees.protocolFeeBps;
+    }
+
+    /// @notice How long after a deadline a result may still finalize (and before which no refund).
+    /// @return seconds
+    function finalizeGracePeriod() external view returns (uint64) {
+        return _fees.finalizeGracePeriod;
+    }
+
+    /// @notice Protocol fees not yet flushed to the rewards pool.
+    /// @return OPEN wei
+    function accruedFees() external view returns (uint256) {
+        return _fees.accruedFees;
+    }
+
+    /// @inheritdoc ITaskManager
+    function earnings(address executor) external view returns (uint256) {
+        uint256 stored = _earnings[executor];
+        return stored == 0 ? 0 : stored - 1;
+    }
+
+    /// @dev Adds to an executor's earnings, starting from the 1-wei sentinel for a first credit.
+    function _credit(address executor, uint256 amount) private {
+        uint256 stored = _earnings[executor];
+        _earnings[executor] = (stored == 0 ? 1 : stored) + amount;
     }
 
     function _openTask(uint256 taskId) private view returns (Task storage t) {
@@ -169,7 +211,7 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
 
     function _setProtocolFee(uint16 feeBps) private {
         if (feeBps > MAX_FEE_BPS) revert TaskFeeTooHigh(feeBps, MAX_FEE_BPS);
-        protocolFeeBps = feeBps;
+        _fees.protocolFeeBps = feeBps;
         emit ProtocolFeeSet(feeBps);
     }
 }

@@ -17,7 +17,7 @@ export interface SignedVoteStruct {
 export interface DoubleSignEvidenceStruct {
   first: SignedVoteStruct;
   second: SignedVoteStruct;
-  validator: { index: bigint; signer: string; blsPubkeyHash: string; stake: bigint };
+  validator: { index: bigint; signer: string; stake: bigint };
   proof: string[];
 }
 
@@ -47,10 +47,9 @@ export function buildDoubleSignEvidence(
     validator: {
       index: BigInt(member.index),
       signer: member.signer,
-      blsPubkeyHash: keccak256(member.blsPubkey),
       stake: member.stake,
     },
-    proof: tree.proof(member.index),
+    proof: tree.signerProof(member.index),
   };
 }
 

@@ -1,24 +1,13 @@
 // Quorum certificates in the exact shape the CheckpointStore verifies (contracts/consensus/CertificateVerifier.sol).
 // The encodings are packed to save calldata; docs/certificates.md describes them byte by byte.
-import {
-  concat,
-  dataLength,
-  dataSlice,
-  getAddress,
-  getBytes,
-  hexlify,
-  keccak256,
-  Signature,
-  solidityPacked,
-  toBigInt,
-} from "ethers";
+import { concat, dataLength, dataSlice, getBytes, hexlify, Signature, solidityPacked, toBigInt } from "ethers";
 import { aggregateSignatures } from "../crypto/bls.js";
 import type { ValidatorSetTree } from "./validator-set.js";
 
-/** Bytes of one packed ECDSA vote: uint8 index | uint96 stake | bytes32 blsPubkeyHash | bytes32 r | bytes32 vs. */
-export const ECDSA_VOTE_LENGTH = 109;
-/** Bytes of one packed non-signer: uint8 index | address signer | uint96 stake | compact G2 key (192 bytes). */
-export const NON_SIGNER_LENGTH = 225;
+/** Bytes of one packed ECDSA vote: uint8 index | uint96 stake | bytes32 r | bytes32 vs. */
+export const ECDSA_VOTE_LENGTH = 77;
+/** Bytes of one packed non-signer: uint8 index | uint96 stake | compact G2 key (192 bytes). */
+export const NON_SIGNER_LENGTH = 205;
 // A stake is OPEN wei, at most the fixed supply (1e27) < 2^96: encoding a larger one throws.
 /** Bytes of an EIP-2537 field element's padding, dropped in the compact form. */
 const FP_PADDING = 16;
@@ -59,7 +48,6 @@ export interface BlsCertificate {
 export interface EcdsaVoteRecord {
   index: number;
   stake: bigint;
-  blsPubkeyHash: string;
   r: string;
   /** EIP-2098 compact form: y parity in the top bit, then s */
   yParityAndS: string;
@@ -68,7 +56,6 @@ export interface EcdsaVoteRecord {
 /** One non-signer of a BLS certificate, unpacked. */
 export interface NonSignerRecord {
   index: number;
-  signer: string;
   stake: bigint;
   /** 256-byte EIP-2537 G2 key */
   blsPubkey: Uint8Array;
@@ -80,11 +67,11 @@ export function buildEcdsaCertificate(
   votes: readonly SignedEcdsaVote[],
 ): EcdsaCertificate {
   const sigByIndex = new Map(votes.map((v) => [v.index, v.signature]));
-  const { order, proof, proofFlags } = set.multiProof([...sigByIndex.keys()]);
+  const { order, proof, proofFlags } = set.multiProof("signers", [...sigByIndex.keys()]);
   const records = order.map((index): EcdsaVoteRecord => {
     const m = set.member(index);
     const sig = Signature.from(sigByIndex.get(index)!);
-    return { index, stake: m.stake, blsPubkeyHash: keccak256(m.blsPubkey), r: sig.r, yParityAndS: sig.yParityAndS };
+    return { index, stake: m.stake, r: sig.r, yParityAndS: sig.yParityAndS };
   });
   return { round, votes: encodeEcdsaVotes(records), proof, proofFlags: packProofFlags(proofFlags) };
 }
@@ -100,7 +87,8 @@ export function buildBlsCertificate(
 ): BlsCertificate {
   if (signatures.size === 0) throw new Error("a BLS certificate needs at least one signature");
   const nonSignerIndices = set.members.map((m) => m.index).filter((i) => !signatures.has(i));
-  const mp = nonSignerIndices.length > 0 ? set.multiProof(nonSignerIndices) : { order: [], proof: [], proofFlags: [] };
+  const mp =
+    nonSignerIndices.length > 0 ? set.multiProof("keys", nonSignerIndices) : { order: [], proof: [], proofFlags: [] };
   return {
     round,
     // the chain verifies the aggregate (pairing, subgroup): no ~1 ms subgroup check per share here
@@ -114,12 +102,7 @@ export function buildBlsCertificate(
 
 export function encodeEcdsaVotes(votes: readonly EcdsaVoteRecord[]): string {
   return concat(
-    votes.map((v) =>
-      solidityPacked(
-        ["uint8", "uint96", "bytes32", "bytes32", "bytes32"],
-        [v.index, v.stake, v.blsPubkeyHash, v.r, v.yParityAndS],
-      ),
-    ),
+    votes.map((v) => solidityPacked(["uint8", "uint96", "bytes32", "bytes32"], [v.index, v.stake, v.r, v.yParityAndS])),
   );
 }
 
@@ -127,26 +110,22 @@ export function decodeEcdsaVotes(packed: string): EcdsaVoteRecord[] {
   return records(packed, ECDSA_VOTE_LENGTH).map((at) => ({
     index: Number(toBigInt(dataSlice(packed, at, at + 1))),
     stake: toBigInt(dataSlice(packed, at + 1, at + 13)),
-    blsPubkeyHash: dataSlice(packed, at + 13, at + 45),
-    r: dataSlice(packed, at + 45, at + 77),
-    yParityAndS: dataSlice(packed, at + 77, at + ECDSA_VOTE_LENGTH),
+    r: dataSlice(packed, at + 13, at + 45),
+    yParityAndS: dataSlice(packed, at + 45, at + ECDSA_VOTE_LENGTH),
   }));
 }
 
 export function encodeNonSigners(nonSigners: readonly NonSignerRecord[]): string {
   return concat(
-    nonSigners.map((n) =>
-      concat([solidityPacked(["uint8", "address", "uint96"], [n.index, n.signer, n.stake]), compactPoint(n.blsPubkey)]),
-    ),
+    nonSigners.map((n) => concat([solidityPacked(["uint8", "uint96"], [n.index, n.stake]), compactPoint(n.blsPubkey)])),
   );
 }
 
 export function decodeNonSigners(packed: string): NonSignerRecord[] {
   return records(packed, NON_SIGNER_LENGTH).map((at) => ({
     index: Number(toBigInt(dataSlice(packed, at, at + 1))),
-    signer: getAddress(dataSlice(packed, at + 1, at + 21)),
-    stake: toBigInt(dataSlice(packed, at + 21, at + 33)),
-    blsPubkey: expandPoint(getBytes(dataSlice(packed, at + 33, at + NON_SIGNER_LENGTH))),
+    stake: toBigInt(dataSlice(packed, at + 1, at + 13)),
+    blsPubkey: expandPoint(getBytes(dataSlice(packed, at + 13, at + NON_SIGNER_LENGTH))),
   }));
 }
 

@@ -16,7 +16,9 @@ export interface RewardLeaf {
 
 /**
  * Splits `budget` (floor per member, so the sum never exceeds the budget). Members with zero
- * weight get no leaf. Deterministic: leaves are ordered as `members`.
+ * weight get no leaf. Deterministic: leaves are ordered as `members`. At most one leaf per
+ * operator (a set has one member per operator): RewardsDistributor records claims per operator
+ * and epoch, so a second leaf of the same operator could not be claimed.
  */
 export function computeRewards(
   budget: bigint,

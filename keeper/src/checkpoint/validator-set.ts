@@ -1,10 +1,14 @@
-// An epoch's validator set as the staking contract commits it: an OpenZeppelin StandardMerkleTree
-// over (index, signer, blsPubkeyHash, stake), and the aggregate BLS key of all members.
+// An epoch's validator set as the staking contract commits it (contracts/staking/lib/ValidatorSetMerkle.sol):
+// two OpenZeppelin StandardMerkleTrees, keys over (index, blsPubkeyHash, stake) and signers over
+// (index, signer, stake), under root = sorted-pair keccak256(keysRoot, signersRoot); and the aggregate BLS key of
+// all members. A BLS certificate proves keys-tree leaves, an ECDSA certificate and double-sign evidence prove
+// signers-tree leaves; each proof ends with the other tree's root (docs/certificates.md).
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, hexlify, keccak256 } from "ethers";
+import { concat, getAddress, hexlify, keccak256 } from "ethers";
 import { aggregatePublicKeys } from "../crypto/bls.js";
 
-export const VALIDATOR_LEAF_ENCODING = ["uint256", "address", "bytes32", "uint256"];
+export const KEY_LEAF_ENCODING = ["uint256", "bytes32", "uint256"];
+export const SIGNER_LEAF_ENCODING = ["uint256", "address", "uint256"];
 
 export interface ValidatorMember {
   index: number;
@@ -14,14 +18,30 @@ export interface ValidatorMember {
   stake: bigint;
 }
 
-export type ValidatorLeafValue = [bigint, string, string, bigint];
+export type KeyLeafValue = [bigint, string, bigint];
+export type SignerLeafValue = [bigint, string, bigint];
+export type ValidatorTreeKind = "keys" | "signers";
+
+export interface ValidatorMultiProof {
+  /** set indices of the proven members, in the order the proof expects */
+  order: number[];
+  proof: string[];
+  proofFlags: boolean[];
+}
+
+/** OpenZeppelin's commutativeKeccak256: the hash of the sorted pair. */
+export function hashPair(a: string, b: string): string {
+  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
+}
 
 export class ValidatorSetTree {
-  readonly tree: StandardMerkleTree<ValidatorLeafValue>;
+  readonly keys: StandardMerkleTree<KeyLeafValue>;
+  readonly signers: StandardMerkleTree<SignerLeafValue>;
   readonly totalStake: bigint;
   readonly aggregatePubkey: Uint8Array;
+  readonly root: string;
   private readonly byIndex = new Map<number, ValidatorMember>();
-  private readonly treeIndexBySetIndex = new Map<number, number>();
+  private readonly treeIndex: Record<ValidatorTreeKind, Map<number, number>> = { keys: new Map(), signers: new Map() };
 
   constructor(readonly members: readonly ValidatorMember[]) {
     if (members.length === 0) throw new Error("a validator set needs at least one member");
@@ -29,14 +49,13 @@ export class ValidatorSetTree {
       if (m.index !== i) throw new Error(`member ${i} has index ${m.index}; indices must be 0..n-1 in order`);
       this.byIndex.set(m.index, m);
     });
-    this.tree = StandardMerkleTree.of(members.map(leafValue), VALIDATOR_LEAF_ENCODING);
-    for (const [treeIndex, value] of this.tree.entries()) this.treeIndexBySetIndex.set(Number(value[0]), treeIndex);
+    this.keys = StandardMerkleTree.of(members.map(keyLeafValue), KEY_LEAF_ENCODING);
+    this.signers = StandardMerkleTree.of(members.map(signerLeafValue), SIGNER_LEAF_ENCODING);
+    for (const [t, v] of this.keys.entries()) this.treeIndex.keys.set(Number(v[0]), t);
+    for (const [t, v] of this.signers.entries()) this.treeIndex.signers.set(Number(v[0]), t);
+    this.root = hashPair(this.keys.root, this.signers.root);
     this.totalStake = members.reduce((s, m) => s + m.stake, 0n);
     this.aggregatePubkey = aggregatePublicKeys(members.map((m) => m.blsPubkey));
-  }
-
-  get root(): string {
-    return this.tree.root;
   }
 
   get aggregatePubkeyHash(): string {
@@ -49,25 +68,44 @@ export class ValidatorSetTree {
     return m;
   }
 
-  /** Multiproof of the given members, with their set indices in the order the proof expects. */
-  multiProof(setIndices: readonly number[]): { order: number[]; proof: string[]; proofFlags: boolean[] } {
-    const treeIndices = setIndices.map((i) => {
-      const t = this.treeIndexBySetIndex.get(i);
-      if (t === undefined) throw new Error(`no validator with index ${i}`);
-      return t;
-    });
-    const mp = this.tree.getMultiProof(treeIndices);
-    return { order: mp.leaves.map((v) => Number(v[0])), proof: mp.proof, proofFlags: mp.proofFlags };
+  /**
+   * Multiproof of the given members' leaves in one tree against the set root: the tree's multiproof, then the other
+   * tree's root as one last proof element (flag clear) for the final step.
+   */
+  multiProof(kind: ValidatorTreeKind, setIndices: readonly number[]): ValidatorMultiProof {
+    const tree = this.tree(kind);
+    const mp = tree.getMultiProof(setIndices.map((i) => this.treeIndexOf(kind, i)));
+    return {
+      order: mp.leaves.map((v) => Number(v[0])),
+      proof: [...mp.proof, this.otherRoot(kind)],
+      proofFlags: [...mp.proofFlags, false],
+    };
   }
 
-  /** Single-leaf proof of a member. */
-  proof(setIndex: number): string[] {
-    const t = this.treeIndexBySetIndex.get(setIndex);
+  /** Single-leaf proof of a member's signers-tree leaf against the set root (double-sign evidence). */
+  signerProof(setIndex: number): string[] {
+    return [...this.signers.getProof(this.treeIndexOf("signers", setIndex)), this.keys.root];
+  }
+
+  private tree(kind: ValidatorTreeKind): StandardMerkleTree<KeyLeafValue | SignerLeafValue> {
+    return kind === "keys" ? this.keys : this.signers;
+  }
+
+  private otherRoot(kind: ValidatorTreeKind): string {
+    return kind === "keys" ? this.signers.root : this.keys.root;
+  }
+
+  private treeIndexOf(kind: ValidatorTreeKind, setIndex: number): number {
+    const t = this.treeIndex[kind].get(setIndex);
     if (t === undefined) throw new Error(`no validator with index ${setIndex}`);
-    return this.tree.getProof(t);
+    return t;
   }
 }
 
-export function leafValue(m: ValidatorMember): ValidatorLeafValue {
-  return [BigInt(m.index), getAddress(m.signer), keccak256(hexlify(m.blsPubkey)), m.stake];
+export function keyLeafValue(m: ValidatorMember): KeyLeafValue {
+  return [BigInt(m.index), keccak256(hexlify(m.blsPubkey)), m.stake];
+}
+
+export function signerLeafValue(m: ValidatorMember): SignerLeafValue {
+  return [BigInt(m.index), getAddress(m.signer), m.stake];
 }

@@ -65,15 +65,16 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
 
       await expect(d.rewards.claim(1n, 0n, operator, budget / 2n, proofOf("reward", leaves, 0)))
         .to.emit(d.rewards, "RewardClaimed")
-        .withArgs(1n, 0n, operator, budget / 2n);
-      expect(await d.rewards.credited(operator)).to.equal(budget / 2n);
+        .withArgs(1n, operator, budget / 2n);
+      expect(await d.rewards.credited(operator, 1n, 1n)).to.equal(budget / 2n);
+      expect(await d.rewards.isClaimed(1n, operator)).to.equal(true);
       expect((await d.staking.poolOf(operator)).bondedStake).to.equal(before.bondedStake); // not pushed yet
-      await expect(d.rewards.pushRewards(operator))
+      await expect(d.rewards.pushRewards(operator, 1n, 1n))
         .to.emit(d.rewards, "RewardsPushed")
         .withArgs(operator, budget / 2n);
       const after = await d.staking.poolOf(operator);
       expect(after.bondedStake - before.bondedStake).to.equal(budget / 2n);
-      await expect(d.rewards.pushRewards(operator))
+      await expect(d.rewards.pushRewards(operator, 1n, 1n))
         .to.be.revertedWithCustomError(d.rewards, "RewardsNothingToPush")
         .withArgs(operator);
       // the delegator's position is now worth more than it put in: the share price rose
@@ -82,10 +83,59 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
 
       await expect(d.rewards.claim(1n, 0n, operator, budget / 2n, proofOf("reward", leaves, 0)))
         .to.be.revertedWithCustomError(d.rewards, "RewardsAlreadyClaimed")
-        .withArgs(1n, 0n);
+        .withArgs(1n, operator);
       await expect(
         d.rewards.claim(1n, 1n, owners[1]!.address, budget, proofOf("reward", leaves, 1)),
       ).to.be.revertedWithCustomError(d.rewards, "RewardsInvalidProof");
+    });
+
+    it("keeps one claims word per operator and 128-epoch window: claims of two windows, a push of a range, no re-claim", async () => {
+      const { d, owners } = await networkHelpers.loadFixture(fixture);
+      const operator = owners[0]!.address;
+      // The checkpoint store is the only recorder; impersonate it to record epochs far apart.
+      const store = await d.checkpoints.getAddress();
+      await networkHelpers.impersonateAccount(store);
+      await networkHelpers.setBalance(store, 10n ** 20n);
+      const recorder = await ethers.getSigner(store);
+      const trees = new Map<bigint, (string | bigint)[][]>();
+      for (const [epoch, amount] of [
+        [1n, 3n * OPEN],
+        [127n, 5n * OPEN],
+        [128n, 7n * OPEN],
+      ] as const) {
+        const leaves = [
+          [0n, owners[1]!.address, 1n * OPEN],
+          [1n, operator, amount],
+        ];
+        trees.set(epoch, leaves);
+        await d.rewards.connect(recorder).recordEpochRewards(epoch, rootOf("reward", leaves), 1n * OPEN + amount);
+        await d.rewards.claim(epoch, 1n, operator, amount, proofOf("reward", leaves, 1));
+      }
+      await networkHelpers.stopImpersonatingAccount(store);
+      expect(await d.rewards.credited(operator, 0n, 127n)).to.equal(8n * OPEN); // window 0: epochs 1 and 127
+      expect(await d.rewards.credited(operator, 128n, 128n)).to.equal(7n * OPEN); // window 1
+      expect(await d.rewards.isClaimed(2n, operator)).to.equal(false);
+
+      // pushing window 0 only leaves window 1 credited; the claimed bits survive the push
+      await expect(d.rewards.pushRewards(operator, 5n, 5n))
+        .to.emit(d.rewards, "RewardsPushed")
+        .withArgs(operator, 8n * OPEN);
+      expect(await d.rewards.credited(operator, 0n, 128n)).to.equal(7n * OPEN);
+      for (const epoch of [1n, 127n, 128n]) expect(await d.rewards.isClaimed(epoch, operator)).to.equal(true);
+      await expect(d.rewards.claim(127n, 1n, operator, 5n * OPEN, proofOf("reward", trees.get(127n)!, 1)))
+        .to.be.revertedWithCustomError(d.rewards, "RewardsAlreadyClaimed")
+        .withArgs(127n, operator);
+      // the other operator's leaf of the same epoch is still claimable: claims are per operator
+      await d.rewards.claim(127n, 0n, owners[1]!.address, 1n * OPEN, proofOf("reward", trees.get(127n)!, 0));
+      await expect(d.rewards.pushRewards(operator, 0n, 127n))
+        .to.be.revertedWithCustomError(d.rewards, "RewardsNothingToPush")
+        .withArgs(operator);
+      await expect(d.rewards.pushRewards(operator, 0n, 300n))
+        .to.emit(d.rewards, "RewardsPushed")
+        .withArgs(operator, 7n * OPEN);
+      await expect(d.rewards.claim(3n, 0n, operator, 1n, []))
+        .to.be.revertedWithCustomError(d.rewards, "RewardsEpochNotRecorded")
+        .withArgs(3n);
     });
 
     it("refuses a header that declares more rewards than the epoch's budget", async () => {
@@ -140,10 +190,9 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
         validator: {
           index: BigInt(leafIndex),
           signer: v.signer,
-          blsPubkeyHash: keccak256(v.blsPubkey),
           stake: member.stake,
         },
-        proof: e2.tree.proof(leafIndex),
+        proof: e2.tree.signerProof(leafIndex),
       };
       // fund the bounty pool (governance would do this from the treasury)
       await d.token.connect((await ethers.getSigners())[0]!).transfer(await d.evidence.getAddress(), 1_000n * OPEN);
@@ -173,10 +222,9 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
         validator: {
           index: BigInt(idx),
           signer: v.signer,
-          blsPubkeyHash: keccak256(v.blsPubkey),
           stake: e2.tree.member(idx).stake,
         },
-        proof: e2.tree.proof(idx),
+        proof: e2.tree.signerProof(idx),
       };
       const a = keccak256("0xaa");
       await expect(d.evidence.submitDoubleSign({ ...base, first: vote(a), second: vote(a) }))
@@ -312,11 +360,11 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       const leaves = [[1n, result, executors]];
       const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
       await certify(header);
-      await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0))).to.emit(
-        d.tasks,
-        "TaskFinalized",
-      );
       const fee = (100n * OPEN * 500n) / 10_000n;
+      await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)))
+        .to.emit(d.tasks, "TaskFinalized")
+        .withArgs(1n, result, executors, fee);
+      expect((await d.tasks.getTask(1n)).status).to.equal(2n); // Finalized (the result is logged, not stored)
       expect(await d.tasks.earnings(executors[0]!)).to.equal((100n * OPEN - fee) / 2n);
       expect(await d.tasks.accruedFees()).to.equal(fee);
       const poolBefore = await d.rewards.pendingFees();
@@ -325,9 +373,39 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       const balance = await d.token.balanceOf(executors[1]!);
       await d.tasks.connect(owners[1]!).withdrawEarnings();
       expect((await d.token.balanceOf(executors[1]!)) - balance).to.equal((100n * OPEN - fee) / 2n);
+      // the earnings slot keeps a sentinel: nothing left to withdraw, and the view says zero
+      expect(await d.tasks.earnings(executors[1]!)).to.equal(0n);
+      await expect(d.tasks.connect(owners[1]!).withdrawEarnings())
+        .to.be.revertedWithCustomError(d.tasks, "TaskNothingToWithdraw")
+        .withArgs(executors[1]!);
+      await expect(d.tasks.connect(owners[2]!).withdrawEarnings())
+        .to.be.revertedWithCustomError(d.tasks, "TaskNothingToWithdraw")
+        .withArgs(owners[2]!.address);
       await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)))
         .to.be.revertedWithCustomError(d.tasks, "TaskNotOpen")
         .withArgs(1n, 2n);
+    });
+
+    it("credits an executor again after a withdrawal (from the sentinel) and pays exactly what was earned", async () => {
+      const { d, owners, certify, user, deadline } = await posted();
+      await d.tasks.connect(user).postTask(ZeroHash, ZeroHash, "", 10n * OPEN, 1, deadline);
+      const executor = owners[2]!;
+      const leaves = [
+        [1n, ZeroHash, [executor.address]],
+        [2n, ZeroHash, [executor.address]],
+      ];
+      const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
+      await certify(header);
+      const net = (reward: bigint) => reward - (reward * 500n) / 10_000n;
+      await d.tasks.finalizeTask(1n, ZeroHash, [executor.address], header, proofOf("taskResult", leaves, 0));
+      await expect(d.tasks.connect(executor).withdrawEarnings())
+        .to.emit(d.tasks, "EarningsWithdrawn")
+        .withArgs(executor.address, net(100n * OPEN));
+      await d.tasks.finalizeTask(2n, ZeroHash, [executor.address], header, proofOf("taskResult", leaves, 1));
+      expect(await d.tasks.earnings(executor.address)).to.equal(net(10n * OPEN));
+      const before = await d.token.balanceOf(executor.address);
+      await d.tasks.connect(executor).withdrawEarnings();
+      expect((await d.token.balanceOf(executor.address)) - before).to.equal(net(10n * OPEN));
     });
 
     it("rejects a wrong result, an uncertified header and too many executors", async () => {

@@ -4,13 +4,14 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, getBytes, hexlify, keccak256, ZeroHash } from "ethers";
+import { AbiCoder, concat, getBytes, hexlify, keccak256, ZeroHash } from "ethers";
 import { aggregatePublicKeys } from "../../../keeper/src/crypto/bls.js";
 import { EPOCH_LENGTH, MIN_STAKE, OPEN, deployStaking, registerOperator, type StakingFixture } from "./fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const LEAF_ENCODING = ["uint256", "address", "bytes32", "uint256"];
+const KEY_ENCODING = ["uint256", "bytes32", "uint256"];
+const SIGNER_ENCODING = ["uint256", "address", "uint256"];
 const abi = AbiCoder.defaultAbiCoder();
 
 interface Member {
@@ -40,6 +41,20 @@ function bySetOrder(a: { operator: string; stake: bigint }, b: { operator: strin
 }
 
 const byAddress = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : 1);
+
+/** The set commitment built independently with the JS library: keys and signers trees, root = sorted-pair hash. */
+function setTrees(members: readonly Member[]) {
+  const keys = StandardMerkleTree.of(
+    members.map((m, i) => [BigInt(i), keccak256(m.blsPubkey), m.stake]),
+    KEY_ENCODING,
+  );
+  const signers = StandardMerkleTree.of(
+    members.map((m, i) => [BigInt(i), m.signer, m.stake]),
+    SIGNER_ENCODING,
+  );
+  const [a, b] = [keys.root, signers.root].sort(byAddress);
+  return { keys, signers, root: keccak256(concat([a!, b!])) };
+}
 
 describe("ValidatorSetManager: epochs and frozen validator sets", () => {
   const empty = () => deployStaking(ethers);
@@ -75,10 +90,7 @@ describe("ValidatorSetManager: epochs and frozen validator sets", () => {
     const tieA = members.filter((m) => m.stake === 25_000n * OPEN);
     expect(BigInt(tieA[0]!.operator) < BigInt(tieA[1]!.operator)).to.equal(true);
 
-    const tree = StandardMerkleTree.of(
-      members.map((m, i) => [BigInt(i), m.signer, keccak256(m.blsPubkey), m.stake]),
-      LEAF_ENCODING,
-    );
+    const tree = setTrees(members);
     const aggregate = hexlify(aggregatePublicKeys(members.map((m) => getBytes(m.blsPubkey))));
     const total = members.reduce((s, m) => s + m.stake, 0n);
     const [root, totalStake, aggregateHash, count] = await f.validatorSets.epochValidatorSet(1n);
@@ -90,21 +102,20 @@ describe("ValidatorSetManager: epochs and frozen validator sets", () => {
     expect(args.totalStake).to.equal(total);
     expect(count).to.equal(7n);
 
-    // Members prove against the stored root with the JS library's proofs; a wrong stake does not.
+    // Members prove their signers-tree leaf against the stored root with the JS library's proofs (then the keys
+    // tree's root); a wrong stake does not, nor a proof that stops at the signers tree's root.
     for (const [i, m] of members.entries()) {
-      const proof = tree.getProof(i);
-      expect(await f.validatorSets.verifyValidator(1n, i, m.signer, keccak256(m.blsPubkey), m.stake, proof)).to.equal(
-        true,
-      );
-      const inner = keccak256(abi.encode(LEAF_ENCODING, [i, m.signer, keccak256(m.blsPubkey), m.stake]));
-      expect(await f.validatorSets.validatorLeaf(i, m.signer, keccak256(m.blsPubkey), m.stake)).to.equal(
-        keccak256(inner),
-      );
+      const proof = [...tree.signers.getProof(i), tree.keys.root];
+      expect(await f.validatorSets.verifyValidator(1n, i, m.signer, m.stake, proof)).to.equal(true);
+      const signerInner = keccak256(abi.encode(SIGNER_ENCODING, [i, m.signer, m.stake]));
+      expect(await f.validatorSets.signerLeaf(i, m.signer, m.stake)).to.equal(keccak256(signerInner));
+      const keyInner = keccak256(abi.encode(KEY_ENCODING, [i, keccak256(m.blsPubkey), m.stake]));
+      expect(await f.validatorSets.keyLeaf(i, keccak256(m.blsPubkey), m.stake)).to.equal(keccak256(keyInner));
     }
     const m0 = members[0]!;
-    expect(
-      await f.validatorSets.verifyValidator(1n, 0, m0.signer, keccak256(m0.blsPubkey), m0.stake + 1n, tree.getProof(0)),
-    ).to.equal(false);
+    const proof0 = [...tree.signers.getProof(0), tree.keys.root];
+    expect(await f.validatorSets.verifyValidator(1n, 0, m0.signer, m0.stake + 1n, proof0)).to.equal(false);
+    expect(await f.validatorSets.verifyValidator(1n, 0, m0.signer, m0.stake, tree.signers.getProof(0))).to.equal(false);
   });
 
   it("matches StandardMerkleTree for every set size from 1 to 9", async () => {
@@ -114,10 +125,7 @@ describe("ValidatorSetManager: epochs and frozen validator sets", () => {
       await networkHelpers.time.increase(EPOCH_LENGTH);
       const { members } = await advance(f);
       expect(members.length).to.equal(n);
-      const tree = StandardMerkleTree.of(
-        members.map((m, i) => [BigInt(i), m.signer, keccak256(m.blsPubkey), m.stake]),
-        LEAF_ENCODING,
-      );
+      const tree = setTrees(members);
       const [root, , aggregateHash] = await f.validatorSets.epochValidatorSet(await f.validatorSets.currentEpoch());
       expect(root, `root for ${n} members`).to.equal(tree.root);
       expect(aggregateHash).to.equal(keccak256(aggregatePublicKeys(members.map((m) => getBytes(m.blsPubkey)))));

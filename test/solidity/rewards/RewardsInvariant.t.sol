@@ -16,6 +16,9 @@ contract RewardsHandler is CheatCodes {
     RewardsDistributor public immutable rewards;
     OpenToken public immutable token;
     address public immutable operator;
+    /// A second operator for the second leaf (claims are one per operator and epoch); not registered in staking,
+    /// so its pushes fail and its credit stays reserved.
+    address public constant OTHER = address(0xB0B);
     uint64 public epochs;
 
     constructor(RewardsDistributor rewards_, OpenToken token_, address operator_) {
@@ -28,13 +31,13 @@ contract RewardsHandler is CheatCodes {
         return a < b ? keccak256(abi.encode(a, b)) : keccak256(abi.encode(b, a));
     }
 
-    /// Records the next epoch with a two-leaf tree whose leaves may add up to more than the declared total.
+    /// Records the next epoch with a two-leaf tree (operator, OTHER) whose leaves may add up to more than the declared total.
     function record(uint256 totalSeed, uint256 aSeed, uint256 bSeed) external {
         uint256 budget = rewards.nextEpochBudget();
         uint256 total = bound(totalSeed, 0, budget + budget / 5 + 1);
         uint256 a = bound(aSeed, 0, total + 1e18);
         uint256 b = bound(bSeed, 0, total + 1e18);
-        bytes32 root = _pairRoot(CheckpointLeaves.reward(0, operator, a), CheckpointLeaves.reward(1, operator, b));
+        bytes32 root = _pairRoot(CheckpointLeaves.reward(0, operator, a), CheckpointLeaves.reward(1, OTHER, b));
         uint64 epoch = epochs + 1;
         try rewards.recordEpochRewards(epoch, root, total) {
             epochs = epoch;
@@ -50,16 +53,18 @@ contract RewardsHandler is CheatCodes {
         if (epochs == 0) return;
         uint64 epoch = uint64(bound(epochSeed, 1, epochs));
         bytes32 la = CheckpointLeaves.reward(0, operator, leafA[epoch]);
-        bytes32 lb = CheckpointLeaves.reward(1, operator, leafB[epoch]);
+        bytes32 lb = CheckpointLeaves.reward(1, OTHER, leafB[epoch]);
         bytes32[] memory proof = new bytes32[](1);
         proof[0] = second ? la : lb;
         uint256 index = second ? 1 : 0;
         uint256 amount = second ? leafB[epoch] : leafA[epoch];
-        try rewards.claim(epoch, index, operator, amount, proof) {} catch {}
+        try rewards.claim(epoch, index, second ? OTHER : operator, amount, proof) {} catch {}
     }
 
-    function push() external {
-        try rewards.pushRewards(operator) {} catch {}
+    function push(uint256 fromSeed, uint256 toSeed) external {
+        uint64 from = uint64(bound(fromSeed, 0, epochs));
+        uint64 to = uint64(bound(toSeed, from, epochs));
+        try rewards.pushRewards(operator, from, to) {} catch {}
     }
 
     function addFees(uint256 amount) external {
@@ -133,7 +138,8 @@ contract RewardsInvariantTest is CheatCodes {
             IRewardsDistributor.EpochRewards memory r = rewards.epochRewards(e);
             owed += r.total - r.paid;
         }
-        owed += rewards.credited(handler.operator());
+        owed += rewards.credited(handler.operator(), 0, handler.epochs());
+        owed += rewards.credited(handler.OTHER(), 0, handler.epochs());
         require(rewards.reserved() == owed, "reserved != unpaid totals + credited");
         require(token.balanceOf(address(rewards)) >= rewards.reserved(), "balance below reserved");
     }
