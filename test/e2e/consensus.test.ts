@@ -176,6 +176,30 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     }
   });
 
+  it("follows three epoch switches in a row: every epoch gets certified checkpoints, heights keep increasing", async () => {
+    const admin = deployed.validatorSets.connect(await provider.getSigner(0));
+    const certified = async () =>
+      (await deployed.checkpoints.queryFilter(deployed.checkpoints.filters.CheckpointCertified())).map((l) => l.args);
+    for (let i = 0; i < 3; i++) {
+      await provider.send("evm_increaseTime", [60]);
+      await (await admin.advanceEpoch()).wait();
+      const epoch = await admin.currentEpoch();
+      await waitFor(
+        async () => (await certified()).filter((c) => c.epoch === epoch).length >= 2,
+        `two certified checkpoints in epoch ${epoch}`,
+        60_000,
+      );
+    }
+    // on chain, heights only increase and each header links to the previous one (the store checks
+    // parentHash), so certified heights in event order never go back, across every switch
+    const all = await certified();
+    for (let i = 1; i < all.length; i++) {
+      expect(all[i]!.height > all[i - 1]!.height).to.equal(true);
+      expect(all[i]!.epoch >= all[i - 1]!.epoch).to.equal(true);
+    }
+    expect(new Set(all.map((c) => c.epoch)).size).to.be.greaterThanOrEqual(4);
+  });
+
   it("rejects a register with a bad commission without sending anything", async () => {
     const out: string[] = [];
     const code = await runCli(

@@ -121,6 +121,7 @@ export class CheckpointSubmitter implements DecisionSink {
     } catch {
       // keep the last known interval
     }
+    if (this.stopped) return; // stop() ran during the read: arm no timer it can no longer clear
     if (height % BigInt(this.interval) !== 0n && height !== ctx.start.startHeight) return;
     const order = ctx.start.set.validators.map((v) => v.signer.toLowerCase());
     const first = Math.max(0, order.indexOf(ctx.proposer));
