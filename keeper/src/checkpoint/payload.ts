@@ -134,7 +134,9 @@ export function buildPayload(
   closingState?: ClosingState,
 ): CheckpointPayload {
   const start = isEpochStart(ctx);
-  const commit = start ? null : lastCommit;
+  // a copy: late precommits keep joining the decided height's commit, and the proposal must carry
+  // exactly the signers its liveness was computed from, whenever it is serialized
+  const commit = start || !lastCommit ? null : { ...lastCommit, signatures: [...lastCommit.signatures] };
   if (!start && !commit) throw new PayloadError("cannot propose without the commit of the previous height");
   if (start && ctx.closingHeaderHash && !closingState) {
     throw new PayloadError("cannot propose an epoch start without the closing header");

@@ -63,6 +63,15 @@ describe("checkpoint payload (roots recomputed from signed inputs)", () => {
     expect(p.header.livenessRoot).to.equal(rootOf("liveness", livenessLeaves(p.liveness)));
   });
 
+  it("carries a snapshot of the previous commit: a late precommit joining it after the build changes nothing", () => {
+    const ctx = ctxAt(2n, parent, empty);
+    const decided = commitBy([1, 2, 3], 1n, parent);
+    const p = buildPayload(ctx, decided);
+    decided.signatures.push(commitBy([0], 1n, parent).signatures[0]!); // as recordVoteSig does
+    expect(p.lastCommit!.signatures.map((s) => s.signer)).to.deep.equal([1, 2, 3].map((i) => members[i]));
+    expect(() => validatePayload(ctx, p)).to.not.throw();
+  });
+
   it("rejects a commit holding exactly 2/3 or less of the stake", () => {
     // stakes 100, 200, 300, 400: validators 0+3 hold 500 of 1000
     const ctx = ctxAt(2n, parent, empty);
