@@ -23,6 +23,8 @@ export interface OperatorRecord {
 export interface OperatorDirectory {
   byPeerId(peerId: string): OperatorRecord | undefined;
   byOperator(operator: string): OperatorRecord | undefined;
+  /** peer ids of the active operators, when the directory can list them (discovery stops early) */
+  activePeerIds?(): string[];
 }
 
 export function isActive(record: OperatorRecord | undefined): boolean {
@@ -66,6 +68,10 @@ export class InMemoryOperatorDirectory implements OperatorDirectory {
 
   byPeerId(peerId: string): OperatorRecord | undefined {
     return this.peers.get(peerId);
+  }
+
+  activePeerIds(): string[] {
+    return [...this.peers.values()].filter(isActive).map((r) => r.peerId);
   }
 
   byOperator(operator: string): OperatorRecord | undefined {

@@ -81,7 +81,7 @@ export class P2pNode {
     this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, directory, signer, topics, logger, metrics });
     this.reqresp = new ReqResp({ libp2p, logger, metrics, timeoutMs: config.requestTimeoutMs });
     this.discovery = new Discovery(
-      { libp2p, logger, metrics },
+      { libp2p, logger, metrics, wantedPeers: directory.activePeerIds?.bind(directory) },
       {
         bootstrap: config.bootstrap,
         services: config.services,

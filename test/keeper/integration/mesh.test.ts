@@ -109,6 +109,18 @@ describe("integration: 4 keepers on loopback TCP", function () {
     expect(keepers.every((k) => k.health().ready && k.health().peers === 3)).to.equal(true);
   });
 
+  it("stops searching the DHT once connected to every active operator in the directory", async () => {
+    const finds = async (k: Keeper) =>
+      (await k.metrics.dhtOperationsTotal.get()).values
+        .filter((v) => v.labels.op === "find")
+        .reduce((sum, v) => sum + v.value, 0);
+    // full mesh (previous test): the 500 ms discovery rounds go on, but find nothing to look for
+    await new Promise((r) => setTimeout(r, 600));
+    const before = await Promise.all(keepers.map(finds));
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await Promise.all(keepers.map(finds))).to.deep.equal(before);
+  });
+
   it("gossip from any keeper reaches all the others", async () => {
     await waitFor(
       () => keepers.every((k) => k.p2p.gossip.subscribers(noteTopic).length === 3),
