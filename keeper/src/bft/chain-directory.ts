@@ -54,7 +54,8 @@ export class ChainOperatorDirectory extends InMemoryOperatorDirectory {
       try {
         await this.refresh();
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, "operator directory refresh failed");
+        // a refresh cut short by stop() (provider destroyed) is not worth a warning
+        if (!this.stopped) this.logger.warn({ err: (err as Error).message }, "operator directory refresh failed");
       }
       if (!this.stopped) this.timer = setTimeout(() => void tick(), intervalMs);
     };

@@ -52,6 +52,9 @@ export function sharesThatVerify(
   return new Map([...shares].filter(([i, s]) => blsVerify(tree.member(i).blsPubkey, s, digest)));
 }
 
+/** Reverts that mean another submission got there first. */
+const MOOT = new Set(["CheckpointHeightNotIncreasing"]);
+
 /** Errors an aggregate with a bad share gets from the chain (pairing false, point outside the group). */
 const BAD_AGGREGATE = new Set(["CertificateInvalidBlsSignature", "BLSPrecompileFailed", "BLSPointAtInfinity"]);
 
@@ -79,9 +82,15 @@ export class CheckpointSubmitter implements DecisionSink {
   }
 
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void {
-    void this.consider(decided, ctx).catch((err: unknown) =>
-      this.log.warn({ err: (err as Error).message, height: String(decided.commit.height) }, "submission failed"),
-    );
+    void this.consider(decided, ctx).catch((err: unknown) => {
+      const height = String(decided.commit.height);
+      // a later height's checkpoint was mined first (both in flight): this one is moot, nothing is lost
+      if (err instanceof TxRevertedError && err.revert.kind === "custom" && MOOT.has(err.revert.name)) {
+        this.log.debug({ height, reason: err.revert.name }, "checkpoint superseded by a later one");
+        return;
+      }
+      this.log.warn({ err: (err as Error).message, height }, "submission failed");
+    });
   }
 
   /**
