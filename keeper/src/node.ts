@@ -27,7 +27,8 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
-import { CONSENSUS_TOPICS } from "./bft/topics.js";
+import { commitRequestProtocol, CONSENSUS_TOPICS } from "./bft/topics.js";
+import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
 import { Staking__factory } from "../../types/ethers-contracts/index.js";
@@ -326,6 +327,15 @@ export class Keeper {
           this.metrics.consensusCommitSeconds.observe(e.latencyMs / 1000);
         }
         this.init.onConsensusEvent?.(e);
+      },
+      catchUp: {
+        serve: (handler) =>
+          this.p2p.reqresp.handle(commitRequestProtocol, (req) => handler(BigInt(req.epoch), BigInt(req.height))),
+        fetch: (peerId, epoch, height) =>
+          this.p2p.reqresp.request(peerIdFromString(peerId), commitRequestProtocol, {
+            epoch: epoch.toString(),
+            height: height.toString(),
+          }),
       },
     });
     this.statusSources.epoch = () => {

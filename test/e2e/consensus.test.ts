@@ -11,6 +11,9 @@ import { KeeperConfigSchema, type KeeperConfig } from "../../keeper/src/config/i
 import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
+import { commitFromJson, payloadFromJson } from "../../keeper/src/bft/codec.js";
+import { commitRequestProtocol } from "../../keeper/src/bft/topics.js";
+import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
 import { REPO_ROOT, writeDeployment } from "../../scripts/lib/deployment-file.js";
@@ -174,6 +177,27 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       expect(prev === undefined || prev === l.args.headerHash).to.equal(true);
       byHeight.set(l.args.height, l.args.headerHash);
     }
+  });
+
+  it("serves a decided height's commit on request (catch-up), matching the certified header; null for an unknown height", async () => {
+    const [asker, server] = [keepers[1]!, keepers[0]!];
+    const epoch = server.consensus!.currentEpoch!;
+    const height = await deployed.checkpoints.latestHeight(); // decided and certified
+    const reply = await asker.p2p.reqresp.request(server.identity.peerId, commitRequestProtocol, {
+      epoch: epoch.toString(),
+      height: height.toString(),
+    });
+    expect(reply).to.not.equal(null);
+    const commit = commitFromJson(reply!.commit);
+    expect(commit.height).to.equal(height);
+    expect(headerHash(payloadFromJson(reply!.payload).header)).to.equal(commit.valueHash);
+    expect(await deployed.checkpoints.checkpointHash(height)).to.equal(commit.valueHash);
+    expect(commit.signatures.length).to.be.greaterThanOrEqual(3); // > 2/3 of 4 similar stakes
+    const unknown = await asker.p2p.reqresp.request(server.identity.peerId, commitRequestProtocol, {
+      epoch: epoch.toString(),
+      height: (height + 1000n).toString(),
+    });
+    expect(unknown).to.equal(null);
   });
 
   it("follows three epoch switches in a row: every epoch gets certified checkpoints, heights keep increasing", async () => {

@@ -69,6 +69,14 @@ export interface ConsensusServiceModules {
   epochPollMs?: number;
   /** observers (metrics, demo output) */
   onEvent?: (e: ConsensusEvent) => void;
+  /** direct requests between keepers (catch-up of a missed decision); gossip alone without it */
+  catchUp?: CatchUpTransport;
+}
+
+/** How the service serves and fetches decided heights peer to peer (p2p/reqresp in the keeper). */
+export interface CatchUpTransport {
+  serve(handler: (epoch: bigint, height: bigint) => Promise<CommitMsg | null>): Promise<void>;
+  fetch(peerId: string, epoch: bigint, height: bigint): Promise<CommitMsg | null>;
 }
 
 /** What /consensus reports. */
@@ -176,8 +184,9 @@ export class ConsensusService implements ConsensusApp {
     this.unsubscribe = [
       g.subscribe(proposalTopic, (msg) => this.enqueue(() => this.onProposal(msg))),
       g.subscribe(voteTopic, (msg) => this.enqueue(() => this.onVote(msg))),
-      g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg))),
+      g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg.payload))),
     ];
+    await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
     await this.pollEpoch();
   }
 
@@ -666,6 +675,7 @@ export class ConsensusService implements ConsensusApp {
     if (this.bufferIfNextEpoch(p.epoch, () => this.onProposal(msg))) return;
     if (!this.inEpoch(p.epoch)) return;
     if (Number(p.height) < this.engine!.snapshot().height) return this.helpLaggard(p.epoch, p.height);
+    this.noteHeightOf(msg.sender, p.epoch, Number(p.height));
     let payload: CheckpointPayload;
     try {
       payload = payloadFromJson(p.payload);
@@ -701,6 +711,7 @@ export class ConsensusService implements ConsensusApp {
       // message for a decided height means its sender fell behind
       if (v.type !== "precommit") return this.helpLaggard(v.epoch, v.height);
     }
+    this.noteHeightOf(msg.sender, v.epoch, Number(v.height));
     const vote: Vote = {
       type: v.type,
       height: Number(v.height),
@@ -722,12 +733,49 @@ export class ConsensusService implements ConsensusApp {
     this.run(this.engine!, { type: "vote", vote });
   }
 
-  private onCommit(msg: GossipMessage<CommitMsg>): void {
+  /** A decided height as a commit message (memory, else the store), or null. */
+  private async decidedAt(epoch: bigint, height: bigint): Promise<CommitMsg | null> {
+    const d = this.decided.get(height);
+    if (!d || d.commit.epoch !== epoch) {
+      const stored = (await this.m.decidedStore.get(`e/${epoch}/${height.toString().padStart(20, "0")}`)) as
+        StoredDecided | undefined;
+      if (!stored) return null;
+      return { payload: stored.payload, commit: stored.commit };
+    }
+    return { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) };
+  }
+
+  private catchUpAt = { height: -1, at: 0 };
+
+  /**
+   * A peer proposes or votes past the height this keeper is still deciding: it missed messages
+   * (the commit of a height is gossiped once, by its proposer). Ask that peer for the commit, at
+   * most once a second per height; the reply goes through the same checks as a gossiped commit.
+   */
+  private noteHeightOf(sender: { peerId: string }, epoch: string, height: number): void {
+    const engine = this.engine!;
+    const current = engine.snapshot();
+    if (!this.m.catchUp || current.status !== "running" || height <= current.height) return;
+    if (this.decided.get(BigInt(current.height))?.commit.epoch === this.epoch) return; // decided, between heights
+    const now = Date.now();
+    if (this.catchUpAt.height === current.height && now - this.catchUpAt.at < 1_000) return;
+    this.catchUpAt = { height: current.height, at: now };
+    void this.m.catchUp
+      .fetch(sender.peerId, BigInt(epoch), BigInt(current.height))
+      .then((reply) => {
+        if (reply) this.enqueue(() => this.onCommit(reply));
+      })
+      .catch((err: unknown) =>
+        this.log.debug({ height: current.height, err: (err as Error).message }, "catch-up request failed"),
+      );
+  }
+
+  private onCommit(msg: CommitMsg): void {
     let payload: CheckpointPayload;
     let commit: Commit;
     try {
-      payload = payloadFromJson(msg.payload.payload);
-      commit = commitFromJson(msg.payload.commit);
+      payload = payloadFromJson(msg.payload);
+      commit = commitFromJson(msg.commit);
     } catch {
       return;
     }

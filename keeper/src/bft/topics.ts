@@ -3,6 +3,7 @@
 // quorum certificates and double-sign evidence.
 import { z } from "zod";
 import { defineTopic } from "../p2p/topics.js";
+import type { ProtocolSpec } from "../p2p/reqresp.js";
 import { CommitJsonSchema, PayloadJson } from "./codec.js";
 
 const hash = z.string().regex(/^0x[0-9a-f]{64}$/);
@@ -47,3 +48,20 @@ export const commitTopic = defineTopic({
 export type CommitMsg = z.infer<typeof commitTopic.schema>;
 
 export const CONSENSUS_TOPICS = [proposalTopic, voteTopic, commitTopic];
+
+const CommitRequestSchema = z.strictObject({ epoch: uint, height: uint });
+const CommitReplySchema = commitTopic.schema.nullable();
+
+/**
+ * Catch-up by request: a keeper that sees peers voting past a height it has not decided asks one
+ * of them for that height's commit (null when the peer does not have it).
+ */
+export const commitRequestProtocol: ProtocolSpec<
+  z.infer<typeof CommitRequestSchema>,
+  z.infer<typeof CommitReplySchema>
+> = {
+  name: "consensus-commit",
+  request: CommitRequestSchema,
+  response: CommitReplySchema,
+  maxResponseBytes: commitTopic.maxBytes,
+};
