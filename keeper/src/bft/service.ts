@@ -226,7 +226,7 @@ export class ConsensusService implements ConsensusApp {
         await new Promise<void>((resolve) => this.enqueue(async () => resolve(await this.enterEpoch(current))));
       }
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, "epoch poll failed; retrying");
+      if (!this.stopped) this.log.warn({ err: (err as Error).message }, "epoch poll failed; retrying");
     }
     if (!this.stopped) this.epochTimer = setTimeout(() => void this.pollEpoch(), this.m.epochPollMs ?? 1000);
   }

@@ -89,7 +89,7 @@ export class CheckpointSubmitter implements DecisionSink {
         this.log.debug({ height, reason: err.revert.name }, "checkpoint superseded by a later one");
         return;
       }
-      this.log.warn({ err: (err as Error).message, height }, "submission failed");
+      if (!this.stopped) this.log.warn({ err: (err as Error).message, height }, "submission failed");
     });
   }
 
