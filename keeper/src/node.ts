@@ -27,7 +27,7 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
-import { commitRequestProtocol, CONSENSUS_TOPICS } from "./bft/topics.js";
+import { commitRequestProtocol, consensusTopics } from "./bft/topics.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -157,7 +157,13 @@ export class Keeper {
         logger: moduleLogger(logger, "p2p"),
         metrics,
         store,
-        topics: runConsensus ? [...(init.topics ?? []), ...CONSENSUS_TOPICS] : init.topics,
+        topics:
+          runConsensus && chain
+            ? [
+                ...(init.topics ?? []),
+                ...consensusTopics(checkpointDomain(chain.chainId, chain.info("CheckpointStore").address)),
+              ]
+            : init.topics,
         discovery: init.discovery,
       });
       const heartbeats = new HeartbeatService({

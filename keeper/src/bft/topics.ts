@@ -2,7 +2,9 @@
 // (p2p/envelope.ts); votes also carry their own EIP-712 ECDSA and BLS signatures, which become
 // quorum certificates and double-sign evidence.
 import { z } from "zod";
-import { defineTopic } from "../p2p/topics.js";
+import type { TypedDataDomain } from "ethers";
+import { defineTopic, type TopicSpec } from "../p2p/topics.js";
+import { recoverVoteSigner } from "./votes.js";
 import type { ProtocolSpec } from "../p2p/reqresp.js";
 import { CommitJsonSchema, PayloadJson } from "./codec.js";
 
@@ -47,7 +49,24 @@ export const commitTopic = defineTopic({
 });
 export type CommitMsg = z.infer<typeof commitTopic.schema>;
 
-export const CONSENSUS_TOPICS = [proposalTopic, voteTopic, commitTopic];
+/**
+ * The consensus topics of one deployment. A vote authenticates its author by its own EIP-712
+ * signature (the one that goes into certificates and evidence), so its envelope goes unsigned and
+ * each vote costs one signature recovery, not two.
+ */
+export function consensusTopics(domain: TypedDataDomain): Array<TopicSpec<unknown>> {
+  const votes: TopicSpec<VoteMsg> = {
+    ...voteTopic,
+    signerOf: (v) =>
+      recoverVoteSigner(
+        domain,
+        BigInt(v.epoch),
+        { type: v.type, height: Number(v.height), round: v.round, valueHash: v.valueHash, validator: "" },
+        v.ecdsa,
+      ),
+  };
+  return [proposalTopic, votes, commitTopic] as Array<TopicSpec<unknown>>;
+}
 
 const CommitRequestSchema = z.strictObject({ epoch: uint, height: uint });
 const CommitReplySchema = commitTopic.schema.nullable();

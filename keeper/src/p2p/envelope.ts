@@ -5,7 +5,9 @@
 // matters is the operator's, inside the payload, and it survives relaying by anyone.
 //
 // The payload travels as the exact JSON text that was signed, so no canonical re-encoding is
-// needed to check a signature.
+// needed to check a signature. On topics whose payload carries its author's own signature
+// (TopicSpec.signerOf: consensus votes) the envelope goes unsigned ("signature": "0x") and the
+// author is checked from the payload instead.
 import { createHash } from "node:crypto";
 import { TypedDataEncoder, concat, getBytes, id, keccak256, toUtf8Bytes, type SigningKey } from "ethers";
 import { z } from "zod";
@@ -30,7 +32,8 @@ export class EnvelopeError extends Error {
 const EnvelopeSchema = z.strictObject({
   from: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected an address"),
   payload: z.string(),
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "expected a 65-byte hex signature"),
+  /** "0x" on topics whose payload carries its author's signature (TopicSpec.signerOf) */
+  signature: z.string().regex(/^0x([0-9a-fA-F]{130})?$/, "expected a 65-byte hex signature or 0x"),
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 
@@ -88,13 +91,18 @@ export interface EnvelopeSigner {
   chainId: bigint;
 }
 
-export function encodeEnvelope(signer: EnvelopeSigner, topic: string, payload: unknown, maxBytes: number): Uint8Array {
+export function encodeEnvelope(
+  signer: EnvelopeSigner,
+  topic: string,
+  payload: unknown,
+  maxBytes: number,
+  opts: { unsigned?: boolean } = {},
+): Uint8Array {
   const payloadJson = JSON.stringify(payload);
   if (payloadJson === undefined) throw new EnvelopeError("payload-not-json", "payload is not JSON-serialisable");
-  const signature = signDigest(
-    getBytes(signer.signingKey.privateKey),
-    gossipDigest(signer.chainId, topic, payloadJson),
-  );
+  const signature = opts.unsigned
+    ? "0x"
+    : signDigest(getBytes(signer.signingKey.privateKey), gossipDigest(signer.chainId, topic, payloadJson));
   const bytes = new TextEncoder().encode(JSON.stringify({ from: signer.operator, payload: payloadJson, signature }));
   if (bytes.length > maxBytes) {
     throw new EnvelopeError("oversized", `message of ${bytes.length} bytes exceeds ${maxBytes} on ${topic}`);
@@ -120,6 +128,7 @@ export function parseEnvelope(data: Uint8Array, maxBytes: number): Envelope {
 
 /** Recovers the (lowercase) address that signed the envelope for this topic (throws on a malformed signature). */
 export function recoverEnvelopeSigner(chainId: bigint, topic: string, envelope: Envelope): string {
+  if (envelope.signature === "0x") throw new EnvelopeError("bad-signature", "the envelope is not signed");
   try {
     return recoverDigestSigner(gossipDigest(chainId, topic, envelope.payload), envelope.signature);
   } catch {

@@ -114,7 +114,9 @@ export class Gossip {
   /** Signs and publishes; resolves with how many peers it was sent to. */
   async publish<T>(topic: TopicSpec<T>, payload: T): Promise<number> {
     const [id, spec] = this.spec(topic);
-    const data = encodeEnvelope(this.modules.signer, id, payload, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    const data = encodeEnvelope(this.modules.signer, id, payload, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, {
+      unsigned: spec.signerOf !== undefined,
+    });
     try {
       const { recipients } = await this.modules.pubsub.publish(id, data);
       this.modules.metrics.gossipMessagesTotal.inc({ topic: id, direction: "out", result: "published" });
@@ -170,12 +172,22 @@ export class Gossip {
     // Cheap lookups before the ~1 ms signature recovery.
     const record = this.modules.directory.byOperator(envelope.from);
     if (!record) return { result: "reject", reason: "unknown-sender" };
-    const signer = recoverEnvelopeSigner(this.modules.signer.chainId, msg.topic, envelope);
-    if (signer !== record.signer.toLowerCase()) return { result: "reject", reason: "wrong-signer" };
+    const expected = record.signer.toLowerCase();
+    if (!spec.signerOf && recoverEnvelopeSigner(this.modules.signer.chainId, msg.topic, envelope) !== expected)
+      return { result: "reject", reason: "wrong-signer" };
+    const payload = parsePayload(envelope, spec.schema);
+    if (spec.signerOf) {
+      let author: string;
+      try {
+        author = spec.signerOf(payload);
+      } catch {
+        return { result: "reject", reason: "bad-signature" };
+      }
+      if (author !== expected) return { result: "reject", reason: "wrong-signer" };
+    }
     // Validly signed by a known operator that is jailed or tombstoned: it does not count, but
     // the relaying peer may simply hold an older view of the set, so no penalty.
     if (!isActive(record)) return { result: "ignore", reason: `sender ${record.status}` };
-    const payload = parsePayload(envelope, spec.schema);
     const gossipMessage: GossipMessage<unknown> = {
       topic: msg.topic,
       from: record.operator,

@@ -41,6 +41,12 @@ export interface TopicSpec<T> {
     msg: GossipMessage<T>,
     opts: { signal: AbortSignal },
   ): ValidationResult | ValidationVerdict | Promise<ValidationResult | ValidationVerdict>;
+  /**
+   * For payloads that carry their author's own signature (consensus votes): the lowercase address
+   * that signature recovers to (throws when it is malformed). The envelope then goes unsigned and
+   * the author is checked from the payload: one recovery per message instead of two.
+   */
+  signerOf?(payload: T): string;
 }
 
 export function topicId(spec: Pick<TopicSpec<unknown>, "name" | "version">): string {

@@ -10,6 +10,8 @@ import {
   type GossipMessage,
   type TopicSpec,
 } from "../../../keeper/src/p2p/index.js";
+import { keccak256, toUtf8Bytes, type Wallet } from "ethers";
+import { recoverDigestSigner } from "../../../keeper/src/crypto/ecdsa.js";
 import { capturingLogger, type CapturedLogs } from "../helpers/logs.js";
 import { createTestPeer, stopAll, waitFor, type TestPeer } from "../helpers/p2p.js";
 
@@ -18,6 +20,18 @@ const noteTopic = defineTopic({
   maxBytes: 512,
   schema: z.strictObject({ text: z.string().max(200) }),
   validate: (msg) => (msg.payload.text === "spam" ? { result: "reject", reason: "spam" } : "accept"),
+});
+
+/** A topic whose payload carries its author's own signature: the envelope goes unsigned. */
+const selfSignedTopic = defineTopic({
+  name: "self-signed",
+  maxBytes: 1024,
+  schema: z.strictObject({ text: z.string().max(200), sig: z.string() }),
+  signerOf: (p) => recoverDigestSigner(keccak256(toUtf8Bytes(p.text)), p.sig),
+});
+const selfSigned = (wallet: Wallet, text: string) => ({
+  text,
+  sig: wallet.signingKey.sign(keccak256(toUtf8Bytes(text))).serialized,
 });
 
 /** gossipsub computes scores but its public type does not expose them. */
@@ -32,7 +46,7 @@ describe("p2p gossip: signed envelopes, validation and scoring (3 real nodes)", 
   let u: TestPeer; // not registered
   let bLogs: CapturedLogs;
   const received: Array<GossipMessage<{ text: string }>> = [];
-  const topics = [noteTopic as TopicSpec<unknown>];
+  const topics = [noteTopic as TopicSpec<unknown>, selfSignedTopic as TopicSpec<unknown>];
 
   before(async () => {
     bLogs = capturingLogger("debug");
@@ -144,6 +158,45 @@ describe("p2p gossip: signed envelopes, validation and scoring (3 real nodes)", 
       await a.node.gossip.publish(noteTopic, { text: "still alive" });
       await waitFor(() => received.some((m) => m.payload.text === "still alive"), "delivery after the garbage");
     } finally {
+      await fresh.node.stop();
+    }
+  });
+
+  it("a payload that carries its author's signature travels in an unsigned envelope; a forged or unsigned one is rejected", async () => {
+    const fresh = await freshPeerOnB();
+    const got: string[] = [];
+    const off = b.node.gossip.subscribe(selfSignedTopic, (m) => void got.push(m.payload.text));
+    try {
+      fresh.node.gossip.subscribe(selfSignedTopic, () => {});
+      await waitFor(() => fresh.node.gossip.subscribers(selfSignedTopic).includes(b.peerId), "subscription");
+      await fresh.node.gossip.publish(selfSignedTopic, selfSigned(fresh.wallet, "mine"));
+      await waitFor(() => got.includes("mine"), "delivery of a self-signed payload");
+      const raw = fresh.node.libp2p.services.pubsub;
+      const send = (topic: string, payload: unknown, signature = "0x") =>
+        raw.publish(
+          topic,
+          new TextEncoder().encode(
+            JSON.stringify({ from: fresh.operator, payload: JSON.stringify(payload), signature }),
+          ),
+        );
+      // the envelope is unsigned, as gossip.publish sends it for this topic
+      await send(topicId(selfSignedTopic), selfSigned(fresh.wallet, "raw and unsigned"));
+      await waitFor(() => got.includes("raw and unsigned"), "delivery of a raw unsigned envelope");
+      // signed by someone else while claiming to be from `fresh`
+      await send(topicId(selfSignedTopic), selfSigned(a.wallet, "forged"));
+      await waitFor(() => rejections("wrong-signer", fresh.peerId).length > 0, "forged payload rejected");
+      await send(topicId(selfSignedTopic), { text: "garbled", sig: "0x1234" });
+      await waitFor(() => rejections("bad-signature", fresh.peerId).length > 0, "malformed payload signature");
+      // a topic without signerOf still needs the envelope signature
+      await send(topicId(noteTopic), { text: "unsigned note" });
+      await waitFor(
+        () => rejections("bad-signature", fresh.peerId).length > 1,
+        "unsigned envelope on a signed topic rejected",
+      );
+      expect(got).to.not.include("forged");
+      expect(received.some((m) => m.payload.text === "unsigned note")).to.equal(false);
+    } finally {
+      off();
       await fresh.node.stop();
     }
   });
