@@ -12,7 +12,8 @@ import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
 import { commitFromJson, payloadFromJson } from "../../keeper/src/bft/codec.js";
-import { commitRequestProtocol } from "../../keeper/src/bft/topics.js";
+import { commitRequestProtocol, commitTopic, voteTopic } from "../../keeper/src/bft/topics.js";
+import { topicId } from "../../keeper/src/p2p/topics.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
@@ -222,6 +223,39 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       expect(all[i]!.epoch >= all[i - 1]!.epoch).to.equal(true);
     }
     expect(new Set(all.map((c) => c.epoch)).size).to.be.greaterThanOrEqual(4);
+  });
+
+  it("a keeper that misses every commit message and falls behind catches up by asking peers", async () => {
+    const k = keepers[2]!;
+    const pubsub = k.p2p.libp2p.services.pubsub;
+    const [votes, commits] = [topicId(voteTopic), topicId(commitTopic)];
+    const restoreVotes = pubsub.topicValidators.get(votes)!;
+    const restoreCommits = pubsub.topicValidators.get(commits)!;
+    type Verdict = ReturnType<typeof restoreVotes>;
+    const drop = () => "ignore" as unknown as Verdict; // gossipsub drops it: never delivered
+    const asked = async () =>
+      (await k.metrics.reqRespTotal.get()).values
+        .filter((v) => v.labels.protocol === "/openmesh/consensus-commit/1" && v.labels.direction === "out")
+        .filter((v) => v.labels.result === "ok")
+        .reduce((n, v) => n + v.value, 0);
+    const before = await asked();
+    const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    try {
+      // no commit messages at all from here on; no votes for a while: it stalls, the others (74% of
+      // the stake) go on
+      pubsub.topicValidators.set(commits, drop);
+      pubsub.topicValidators.set(votes, drop);
+      const stalledAt = heightOf(k);
+      await waitFor(() => heightOf(keepers[0]!) >= stalledAt + 4, "the others 4 heights ahead", 60_000);
+      expect(heightOf(k)).to.be.lessThan(heightOf(keepers[0]!));
+      // votes again (commits still dropped): it sees peers past its height and asks them
+      pubsub.topicValidators.set(votes, restoreVotes);
+      await waitFor(() => heightOf(k) >= heightOf(keepers[0]!) - 1, "the laggard to catch up", 60_000);
+      expect(await asked()).to.be.greaterThan(before);
+    } finally {
+      pubsub.topicValidators.set(votes, restoreVotes);
+      pubsub.topicValidators.set(commits, restoreCommits);
+    }
   });
 
   it("rejects a register with a bad commission without sending anything", async () => {
