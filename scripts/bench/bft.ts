@@ -28,6 +28,7 @@ import { deployProtocol } from "../lib/deploy.js";
 import { REPO_ROOT, writeDeployment } from "../lib/deployment-file.js";
 import { loadGenesisConfig } from "../lib/genesis-config.js";
 import { LocalChain } from "../lib/local-chain.js";
+import { ChildChannel } from "../lib/child-channel.js";
 
 const SIZES = (process.env.BENCH_BFT_SIZES ?? "4,16,32").split(",").map((s) => Number(s.trim()));
 /** heights measured per N, after warm-up */
@@ -334,29 +335,14 @@ async function worker(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------- parent
-class WorkerProcess {
-  private waiters: Array<(m: FromWorker) => boolean> = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly proc: ChildProcess) {
-    proc.on("message", (m: FromWorker) => {
-      this.waiters = this.waiters.filter((w) => !w(m));
-    });
-    this.exited = new Promise((r) => proc.on("exit", (code) => r(code)));
+/** A worker process: replies within 2 minutes unless told otherwise. */
+class WorkerProcess extends ChildChannel<ToWorker, FromWorker> {
+  constructor(proc: ChildProcess) {
+    super(proc, "a bft worker");
   }
 
-  ask<K extends FromWorker["kind"]>(msg: ToWorker, kind: K, timeoutMs = 120_000) {
-    const reply = new Promise<Extract<FromWorker, { kind: K }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${kind} from a bft worker within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push((m) => {
-        if (m.kind !== kind) return false;
-        clearTimeout(timer);
-        resolve(m as Extract<FromWorker, { kind: K }>);
-        return true;
-      });
-    });
-    this.proc.send(msg);
-    return reply;
+  override ask<K extends FromWorker["kind"]>(msg: ToWorker, kind: K, timeoutMs = 120_000) {
+    return super.ask(msg, kind, timeoutMs);
   }
 }
 

@@ -8,7 +8,7 @@
 //   BENCH_JSON=path also writes the numbers as JSON
 //
 // Goal (issue 5): <= 150 MB RSS per keeper after 5 minutes idle.
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,7 @@ import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import { defineTopic, type TopicSpec } from "../../keeper/src/p2p/index.js";
+import { ChildChannel } from "../lib/child-channel.js";
 
 const KEEPERS = 4;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 500);
@@ -87,36 +88,6 @@ async function child(): Promise<void> {
 }
 
 // --------------------------------------------------------------------------------- parent
-class KeeperProcess {
-  private waiters: Array<(m: FromChild) => boolean> = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly proc: ChildProcess) {
-    proc.on("message", (m: FromChild) => {
-      this.waiters = this.waiters.filter((w) => !w(m));
-    });
-    this.exited = new Promise((r) => proc.on("exit", (code) => r(code)));
-  }
-
-  next<K extends FromChild["kind"]>(kind: K, timeoutMs = 60_000): Promise<Extract<FromChild, { kind: K }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${kind} from keeper within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push((m) => {
-        if (m.kind !== kind) return false;
-        clearTimeout(timer);
-        resolve(m as Extract<FromChild, { kind: K }>);
-        return true;
-      });
-    });
-  }
-
-  ask<K extends FromChild["kind"]>(msg: ToChild, kind: K, timeoutMs?: number) {
-    const reply = this.next(kind, timeoutMs);
-    this.proc.send(msg);
-    return reply;
-  }
-}
-
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -159,10 +130,10 @@ async function parent(): Promise<void> {
       env: { ...process.env, BENCH_KEEPER_CONFIG: JSON.stringify(config), BENCH_NAME: `k${i}` },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    return new KeeperProcess(proc);
+    return new ChildChannel<ToChild, FromChild>(proc, "keeper");
   };
 
-  const keepers: KeeperProcess[] = [];
+  const keepers: Array<ChildChannel<ToChild, FromChild>> = [];
   try {
     const started = performance.now();
     keepers.push(spawnKeeper(0, []));
