@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-import {StandardLeaf} from "../crypto/StandardLeaf.sol";
-
 /// @title Leaf encodings of the roots in a checkpoint header
 /// @notice Every root is an OpenZeppelin StandardMerkleTree: leaf = keccak256(bytes.concat(keccak256(abi.encode(
 /// values)))). The keeper builds the same trees (`keeper/src/checkpoint/leaves.ts`); docs/checkpoints.md lists
@@ -33,7 +31,14 @@ library CheckpointLeaves {
     /// @notice rewardsRoot leaf: (uint256 index, address operator, uint256 amount).
     /// @dev Hashed in scratch memory (no abi.encode allocation): it is on the hot path of every reward claim.
     function reward(uint256 index, address operator, uint256 amount) internal pure returns (bytes32 leaf) {
-        return StandardLeaf.uintAddressUint(index, operator, amount);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, index)
+            mstore(add(ptr, 0x20), and(operator, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x40), amount)
+            mstore(0x00, keccak256(ptr, 0x60))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     /// @notice taskRoot leaf: an agreed task result (uint256 taskId, bytes32 resultHash, address[] executors).
