@@ -169,7 +169,7 @@ export class Gossip {
     spec: TopicSpec<unknown>,
     envelope: ReturnType<typeof parseEnvelope>,
   ): Promise<ValidationVerdict> {
-    // Cheap lookups before the ~1 ms signature recovery.
+    // Cheap lookups before the signature recovery (~60 us, the costliest check).
     const record = this.modules.directory.byOperator(envelope.from);
     if (!record) return { result: "reject", reason: "unknown-sender" };
     const expected = record.signer.toLowerCase();
