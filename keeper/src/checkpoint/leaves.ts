@@ -1,7 +1,8 @@
 // The Merkle trees behind a header's roots: OpenZeppelin StandardMerkleTrees with the leaf
 // encodings of contracts/consensus/CheckpointLeaves.sol. An empty list has the zero root.
-import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getBytes, keccak256, toBeHex } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { ZERO_HASH } from "./header.js";
 
 export const LEAF_ENCODINGS = {
@@ -24,46 +25,73 @@ export function buildTree(kind: LeafKind, leaves: LeafValues[]): StandardMerkleT
 }
 
 /**
- * The root StandardMerkleTree.of(leaves) would have. Validators recompute roots of every proposal
- * (N liveness leaves each), and the library's ABI encoder spent ~1 ms per 16 leaves building
- * error objects; for static leaf types the leaf hash keccak256(keccak256(abi.encode(values))) is
- * written here over 32-byte words and the tree built from the hashes (SimpleMerkleTree: same
- * sorted-pair node hash). Tests pin it to StandardMerkleTree for every kind.
+ * The root StandardMerkleTree.of(leaves) would have. Validators recompute the roots of every
+ * proposal (N liveness leaves each) and the library spent ~0.1 ms a leaf in its ABI encoder and
+ * hex conversions (~4 ms per height per keeper at N = 32). For static leaf types the leaf hash
+ * keccak256(keccak256(abi.encode(values))) is written here over 32-byte words and the tree is
+ * built the library's way (leaves sorted, sorted-pair node hash) over bytes. Tests pin it to
+ * StandardMerkleTree for every kind.
  */
 export function rootOf(kind: LeafKind, leaves: LeafValues[]): string {
   if (leaves.length === 0) return ZERO_HASH;
   const types: readonly string[] = LEAF_ENCODINGS[kind];
   if (!types.every((t) => wordOf[baseType(t)] !== undefined)) return buildTree(kind, leaves)!.root;
-  return SimpleMerkleTree.of(leaves.map((values) => staticLeafHash(types, values))).root;
+  return "0x" + bytesToHex(rootOfHashes(leaves.map((values) => staticLeafHash(types, values))));
+}
+
+/** OpenZeppelin's makeMerkleTree root over leaf hashes, sorted first (StandardMerkleTree's default). */
+function rootOfHashes(hashes: Uint8Array[]): Uint8Array {
+  const sorted = [...hashes].sort(compareBytes);
+  // the library's array layout: leaves at the end in reverse order, node i = hash(2i + 1, 2i + 2)
+  const tree = new Array<Uint8Array>(2 * sorted.length - 1);
+  sorted.forEach((leaf, i) => (tree[tree.length - 1 - i] = leaf));
+  for (let i = tree.length - 1 - sorted.length; i >= 0; i--) tree[i] = nodeHash(tree[2 * i + 1]!, tree[2 * i + 2]!);
+  return tree[0]!;
+}
+
+function nodeHash(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const pair = new Uint8Array(64);
+  const [lo, hi] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
+  pair.set(lo, 0);
+  pair.set(hi, 32);
+  return keccak_256(pair);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }
 
 function baseType(type: string): string {
   return /^uint\d+$/.test(type) ? "uint" : type;
 }
 
-const wordOf: Record<string, ((value: unknown, type: string) => Uint8Array) | undefined> = {
-  address: (v) => {
-    const bytes = getBytes(String(v));
-    if (bytes.length !== 20) throw new Error(`not an address: ${String(v)}`);
-    return getBytes(toBeHex(BigInt(String(v)), 32));
+/** Writes one value's 32-byte ABI word at `out[offset..offset + 32)` (zeroed), or throws. */
+type WordWriter = (value: unknown, type: string, out: Uint8Array, offset: number) => void;
+
+const wordOf: Record<string, WordWriter | undefined> = {
+  address: (v, _t, out, offset) => {
+    const s = String(v);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(s)) throw new Error(`not an address: ${s}`);
+    out.set(hexToBytes(s.slice(2)), offset + 12);
   },
-  bytes32: (v) => {
-    const bytes = getBytes(String(v));
-    if (bytes.length !== 32) throw new Error(`not a bytes32: ${String(v)}`);
-    return bytes;
+  bytes32: (v, _t, out, offset) => {
+    const s = String(v);
+    if (!/^0x[0-9a-fA-F]{64}$/.test(s)) throw new Error(`not a bytes32: ${s}`);
+    out.set(hexToBytes(s.slice(2)), offset);
   },
-  uint: (v, type) => {
-    const n = BigInt(v as bigint | number | string);
+  uint: (v, type, out, offset) => {
+    let n = BigInt(v as bigint | number | string);
     if (n < 0n || n >= 1n << BigInt(type.slice(4))) throw new Error(`${String(v)} does not fit ${type}`);
-    return getBytes(toBeHex(n, 32));
+    for (let i = offset + 31; n > 0n; i--, n >>= 8n) out[i] = Number(n & 0xffn);
   },
 };
 
-function staticLeafHash(types: readonly string[], values: LeafValues): string {
+function staticLeafHash(types: readonly string[], values: LeafValues): Uint8Array {
   if (values.length !== types.length) throw new Error(`leaf has ${values.length} values, expected ${types.length}`);
   const encoded = new Uint8Array(32 * types.length);
-  types.forEach((t, i) => encoded.set(wordOf[baseType(t)]!(values[i], t), 32 * i));
-  return keccak256(getBytes(keccak256(encoded)));
+  types.forEach((t, i) => wordOf[baseType(t)]!(values[i], t, encoded, 32 * i));
+  return keccak_256(keccak_256(encoded));
 }
 
 /** Proof of the leaf at `position` in `leaves` (the input order, not the tree order). */
