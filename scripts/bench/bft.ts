@@ -511,6 +511,9 @@ async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number):
     }
     const peers = (await status()).peers;
     log(`N = ${n}: warm (peers per keeper min ${Math.min(...peers)}, max ${Math.max(...peers)}); measuring`);
+    // a keeper short of peers gets what its peers relay (mesh) or lazy gossip only: say which
+    const short = peers.flatMap((p, i) => (p < n - 1 ? [`#${i}: ${p}`] : []));
+    if (short.length > 0) log(`N = ${n}: keepers connected to fewer than ${n - 1} peers: ${short.join(", ")}`);
 
     await Promise.all(workers.map((w) => w.ask({ cmd: "mark" }, "marked")));
     const load0 = loadavg();

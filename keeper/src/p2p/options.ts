@@ -25,8 +25,9 @@ export const MAX_GOSSIP_RPC_BYTES = 1024 * 1024;
  * (default D = 6) cuts the duplicate copies each keeper decrypts and decodes. IDONTWANT is off:
  * for our sub-kilobyte votes the control message costs about what the duplicate it saves costs.
  * Measured with 16 keepers on 2 cores: 105 -> 68 ms of CPU per keeper per height
- * (scripts/bench/bft.ts). No mesh at all (D = 0) was cheaper still but stalled in 2 of 4 runs at
- * 32 keepers (docs/benchmarks.md, session 3): the mesh stays the repair path.
+ * (scripts/bench/bft.ts). No mesh at all (D = 0), or D = 1, was ~40% / ~20% cheaper still at 32
+ * keepers, but heights stalled in most runs (a lost message, a keeper left with one peer):
+ * docs/benchmarks.md, session 3. The mesh stays the repair path.
  */
 export const GOSSIP_MESH = { D: 3, Dlo: 2, Dhi: 5, Dlazy: 3, idontwantMinDataSize: 1024 * 1024 };
 
