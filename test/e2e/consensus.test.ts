@@ -12,7 +12,7 @@ import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
 import { commitFromJson, payloadFromJson } from "../../keeper/src/bft/codec.js";
-import { commitRequestProtocol, commitTopic, voteTopic } from "../../keeper/src/bft/topics.js";
+import { commitRequestProtocol, commitTopic, proposalTopic, voteTopic } from "../../keeper/src/bft/topics.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import { runCli } from "../../keeper/src/cli/main.js";
@@ -255,6 +255,25 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     } finally {
       pubsub.topicValidators.set(votes, restoreVotes);
       pubsub.topicValidators.set(commits, restoreCommits);
+    }
+  });
+
+  it("a keeper that receives no consensus message at all still follows by polling peers for commits", async () => {
+    // the lagging proposer case: nobody is past its height (all wait for its proposal), so no
+    // message tells it that it fell behind; here it hears nothing, and only the poll can help
+    const k = keepers[1]!;
+    const pubsub = k.p2p.libp2p.services.pubsub;
+    const ids = [proposalTopic, voteTopic, commitTopic].map((t) => topicId(t));
+    const restore = ids.map((id) => pubsub.topicValidators.get(id)!);
+    type Verdict = ReturnType<(typeof restore)[number]>;
+    const drop = () => "ignore" as unknown as Verdict;
+    const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    try {
+      for (const id of ids) pubsub.topicValidators.set(id, drop);
+      const deafAt = heightOf(k);
+      await waitFor(() => heightOf(k) >= deafAt + 3, "the deaf keeper to decide 3 heights by polling", 30_000);
+    } finally {
+      ids.forEach((id, i) => pubsub.topicValidators.set(id, restore[i]!));
     }
   });
 

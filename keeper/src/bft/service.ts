@@ -71,6 +71,11 @@ export interface ConsensusServiceModules {
   onEvent?: (e: ConsensusEvent) => void;
   /** direct requests between keepers (catch-up of a missed decision); gossip alone without it */
   catchUp?: CatchUpTransport;
+  /**
+   * A height still undecided this long after it started (and every as long after) asks a peer
+   * seen at it or past it for its commit (default 2 s; only with `catchUp`).
+   */
+  catchUpPollMs?: number;
 }
 
 /** How the service serves and fetches decided heights peer to peer (p2p/reqresp in the keeper). */
@@ -232,6 +237,7 @@ export class ConsensusService implements ConsensusApp {
   }
 
   private async enterEpoch(epoch: bigint): Promise<void> {
+    this.peerHeights.clear();
     if (epoch === 0n) {
       this.epoch = epoch;
       return;
@@ -406,6 +412,7 @@ export class ConsensusService implements ConsensusApp {
     if (!engine) return;
     if (input.type === "startHeight") {
       this.heightStartedAt.set(input.height, Date.now());
+      this.later(this.m.catchUpPollMs ?? 2_000, () => this.pollCommit(engine, input.height));
       // epoch-start contexts need chain reads (rewards members): prepare before the engine asks
       const ctx = this.context(input.height);
       void this.withRewardMembers(ctx).then((full) => {
@@ -746,6 +753,37 @@ export class ConsensusService implements ConsensusApp {
   }
 
   private catchUpAt = { height: -1, at: 0 };
+  /** the highest height each peer (by peer id) was seen proposing or voting at, this epoch */
+  private readonly peerHeights = new Map<string, number>();
+  private pollTurn = 0;
+
+  /**
+   * Catch-up that does not wait for a peer to move past us: the proposer of the next height that
+   * missed the commit and some precommits of this one sees no message of the next height (the
+   * others wait for its proposal) and, without this, sits until their propose timeout. While
+   * this height is undecided, ask one peer per poll, in turn.
+   */
+  private pollCommit(engine: ConsensusEngine, height: number): void {
+    if (this.engine !== engine || !this.m.catchUp) return;
+    const current = engine.snapshot();
+    if (current.status !== "running" || current.height !== height) return;
+    if (this.decided.get(BigInt(height))?.commit.epoch === this.epoch) return;
+    this.later(this.m.catchUpPollMs ?? 2_000, () => this.pollCommit(engine, height));
+    // peers seen at or past this height first; else every peer seen this epoch (one behind says null)
+    const ahead = [...this.peerHeights].filter(([, h]) => h >= height).map(([peer]) => peer);
+    const peers = ahead.length > 0 ? ahead : [...this.peerHeights.keys()];
+    if (peers.length === 0) return;
+    this.askForCommit(peers[this.pollTurn++ % peers.length]!, this.epoch!, height);
+  }
+
+  private askForCommit(peerId: string, epoch: bigint, height: number): void {
+    void this.m
+      .catchUp!.fetch(peerId, epoch, BigInt(height))
+      .then((reply) => {
+        if (reply) this.enqueue(() => this.onCommit(reply));
+      })
+      .catch((err: unknown) => this.log.debug({ height, err: (err as Error).message }, "catch-up request failed"));
+  }
 
   /**
    * A peer proposes or votes past the height this keeper is still deciding: it missed messages
@@ -753,6 +791,7 @@ export class ConsensusService implements ConsensusApp {
    * most once a second per height; the reply goes through the same checks as a gossiped commit.
    */
   private noteHeightOf(sender: { peerId: string }, epoch: string, height: number): void {
+    if ((this.peerHeights.get(sender.peerId) ?? -1) < height) this.peerHeights.set(sender.peerId, height);
     const engine = this.engine!;
     const current = engine.snapshot();
     if (!this.m.catchUp || current.status !== "running" || height <= current.height) return;
@@ -760,14 +799,7 @@ export class ConsensusService implements ConsensusApp {
     const now = Date.now();
     if (this.catchUpAt.height === current.height && now - this.catchUpAt.at < 1_000) return;
     this.catchUpAt = { height: current.height, at: now };
-    void this.m.catchUp
-      .fetch(sender.peerId, BigInt(epoch), BigInt(current.height))
-      .then((reply) => {
-        if (reply) this.enqueue(() => this.onCommit(reply));
-      })
-      .catch((err: unknown) =>
-        this.log.debug({ height: current.height, err: (err as Error).message }, "catch-up request failed"),
-      );
+    this.askForCommit(sender.peerId, BigInt(epoch), current.height);
   }
 
   private onCommit(msg: CommitMsg): void {
