@@ -72,8 +72,8 @@ export interface ConsensusServiceModules {
   /** direct requests between keepers (catch-up of a missed decision); gossip alone without it */
   catchUp?: CatchUpTransport;
   /**
-   * A height still undecided this long after it started (and every as long after) asks a peer
-   * seen at it or past it for its commit (default 2 s; only with `catchUp`).
+   * A height still undecided this long after it started (and every as long after) asks one peer
+   * for its commit, peers seen at or past it first (default 2 s; only with `catchUp`).
    */
   catchUpPollMs?: number;
 }
@@ -766,9 +766,10 @@ export class ConsensusService implements ConsensusApp {
   private pollCommit(engine: ConsensusEngine, height: number): void {
     if (this.engine !== engine || !this.m.catchUp) return;
     const current = engine.snapshot();
-    if (current.status !== "running" || current.height !== height) return;
-    if (this.decided.get(BigInt(height))?.commit.epoch === this.epoch) return;
+    if (current.height > height || this.decided.get(BigInt(height))?.commit.epoch === this.epoch) return;
     this.later(this.m.catchUpPollMs ?? 2_000, () => this.pollCommit(engine, height));
+    // an epoch's first height starts after chain reads: not started yet, the next poll looks again
+    if (current.status !== "running" || current.height !== height) return;
     // peers seen at or past this height first; else every peer seen this epoch (one behind says null)
     const ahead = [...this.peerHeights].filter(([, h]) => h >= height).map(([peer]) => peer);
     const peers = ahead.length > 0 ? ahead : [...this.peerHeights.keys()];
