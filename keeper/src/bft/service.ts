@@ -752,6 +752,11 @@ export class ConsensusService implements ConsensusApp {
     return { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) };
   }
 
+  /** Whether this keeper decided `height` in its current epoch. */
+  private isDecided(height: number | bigint): boolean {
+    return this.decided.get(BigInt(height))?.commit.epoch === this.epoch;
+  }
+
   private catchUpAt = { height: -1, at: 0 };
   /** the highest height each peer (by peer id) was seen proposing or voting at, this epoch */
   private readonly peerHeights = new Map<string, number>();
@@ -766,7 +771,7 @@ export class ConsensusService implements ConsensusApp {
   private pollCommit(engine: ConsensusEngine, height: number): void {
     if (this.engine !== engine || !this.m.catchUp) return;
     const current = engine.snapshot();
-    if (current.height > height || this.decided.get(BigInt(height))?.commit.epoch === this.epoch) return;
+    if (current.height > height || this.isDecided(height)) return;
     this.later(this.m.catchUpPollMs ?? 2_000, () => this.pollCommit(engine, height));
     // an epoch's first height starts after chain reads: not started yet, the next poll looks again
     if (current.status !== "running" || current.height !== height) return;
@@ -796,7 +801,7 @@ export class ConsensusService implements ConsensusApp {
     const engine = this.engine!;
     const current = engine.snapshot();
     if (!this.m.catchUp || current.status !== "running" || height <= current.height) return;
-    if (this.decided.get(BigInt(current.height))?.commit.epoch === this.epoch) return; // decided, between heights
+    if (this.isDecided(current.height)) return; // decided, between heights
     const now = Date.now();
     if (this.catchUpAt.height === current.height && now - this.catchUpAt.at < 1_000) return;
     this.catchUpAt = { height: current.height, at: now };
@@ -814,7 +819,7 @@ export class ConsensusService implements ConsensusApp {
     }
     if (this.bufferIfNextEpoch(commit.epoch.toString(), () => this.onCommit(msg))) return;
     if (!this.inEpoch(commit.epoch.toString())) return;
-    if (this.decided.get(commit.height)?.commit.epoch === commit.epoch) return;
+    if (this.isDecided(commit.height)) return;
     if (headerHash(payload.header) !== commit.valueHash) return;
     // > 2/3 of this epoch's stake signed the precommit (signatures checked one by one)
     const ctx = this.context(Number(commit.height) + 1);
