@@ -11,7 +11,7 @@
 //   BENCH_BFT_PROCESSES=1 (all keepers in one worker process; default one per core)   BENCH_JSON=path
 //
 // Goals (issue 6): p50 <= 50 ms at N = 4, <= 250 ms at N = 32.
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -335,16 +335,6 @@ async function worker(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------- parent
-/** A worker process: replies within 2 minutes unless told otherwise. */
-class WorkerProcess extends ChildChannel<ToWorker, FromWorker> {
-  constructor(proc: ChildProcess) {
-    super(proc, "a bft worker");
-  }
-
-  override ask<K extends FromWorker["kind"]>(msg: ToWorker, kind: K, timeoutMs = 120_000) {
-    return super.ask(msg, kind, timeoutMs);
-  }
-}
 
 export interface BftResult {
   validators: number;
@@ -439,7 +429,7 @@ async function setUpChain(provider: JsonRpcProvider, root: string, n: number) {
 async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number): Promise<BftResult> {
   const root = mkdtempSync(join(tmpdir(), `openmesh-bft-${n}-`));
   const processes = processesFor(n);
-  const workers: WorkerProcess[] = [];
+  const workers: Array<ChildChannel<ToWorker, FromWorker>> = [];
   try {
     const setupStarted = performance.now();
     const { deploymentFile } = await setUpChain(provider, root, n);
@@ -451,7 +441,7 @@ async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number):
         execArgv: ["--import", "tsx", ...(process.env.BENCH_BFT_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
-      workers.push(new WorkerProcess(proc));
+      workers.push(new ChildChannel<ToWorker, FromWorker>(proc, "a bft worker", 120_000)); // replies within 2 minutes
     }
     // keepers 0..n-1 round-robin over the workers; keeper 0 (worker 0) starts first as the bootstrap
     const specsOf = (p: number) =>

@@ -7,10 +7,11 @@ export class ChildChannel<ToChild, FromChild extends { kind: string }> {
   private waiters: Array<(m: FromChild) => boolean> = [];
   readonly exited: Promise<number | null>;
 
-  /** `name` says whose reply is missing when one times out. */
+  /** `name` says whose reply is missing when one times out; replies wait `timeoutMs` by default. */
   constructor(
     readonly proc: ChildProcess,
     private readonly name: string,
+    private readonly timeoutMs = 60_000,
   ) {
     proc.on("message", (m: FromChild) => {
       this.waiters = this.waiters.filter((w) => !w(m));
@@ -19,7 +20,7 @@ export class ChildChannel<ToChild, FromChild extends { kind: string }> {
   }
 
   /** The next message of this kind. */
-  next<K extends FromChild["kind"]>(kind: K, timeoutMs = 60_000): Promise<Extract<FromChild, { kind: K }>> {
+  next<K extends FromChild["kind"]>(kind: K, timeoutMs = this.timeoutMs): Promise<Extract<FromChild, { kind: K }>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`no ${kind} from ${this.name} within ${timeoutMs} ms`)),
