@@ -27,7 +27,7 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
-import { commitRequestProtocol, consensusTopics } from "./bft/topics.js";
+import { commitRequestProtocol, consensusTopics, voteRelayProtocol } from "./bft/topics.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -333,6 +333,22 @@ export class Keeper {
           this.metrics.consensusCommitSeconds.observe(e.latencyMs / 1000);
         }
         this.init.onConsensusEvent?.(e);
+      },
+      relayVotes: cfg.relayVotes,
+      relayFallbackMs: cfg.relayFallbackMs,
+      voteRelay: {
+        serve: (handler) =>
+          this.p2p.reqresp.handle(voteRelayProtocol, (vote, ctx) => {
+            handler(vote, ctx.peer);
+            return null;
+          }),
+        send: async (operator, vote) => {
+          const record = this.p2p.directory.byOperator(operator);
+          if (!record) throw new Error(`no peer id known for operator ${operator}`);
+          await this.p2p.reqresp.request(peerIdFromString(record.peerId), voteRelayProtocol, vote, {
+            timeoutMs: cfg.relayFallbackMs,
+          });
+        },
       },
       catchUp: {
         serve: (handler) =>

@@ -22,7 +22,8 @@ import { KeeperConfigSchema } from "../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import { createLogger, createMetrics } from "../../keeper/src/observability/index.js";
-import { commitTopic, proposalTopic, voteTopic } from "../../keeper/src/bft/topics.js";
+import { commitTopic, proposalTopic, voteBundleTopic, voteRelayProtocol, voteTopic } from "../../keeper/src/bft/topics.js";
+import { protocolId } from "../../keeper/src/p2p/reqresp.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
 import { deployProtocol } from "../lib/deploy.js";
 import { REPO_ROOT, writeDeployment } from "../lib/deployment-file.js";
@@ -48,7 +49,9 @@ function processesFor(n: number): number {
 const HEIGHT_INTERVAL_MS = Number(process.env.BENCH_BFT_INTERVAL_MS ?? 50);
 const WARMUP_HEIGHTS = 3;
 const WARMUP_SECONDS = 600;
-const CONSENSUS_TOPICS = new Set([proposalTopic, voteTopic, commitTopic].map((t) => topicId(t)));
+const CONSENSUS_TOPICS = new Set([proposalTopic, voteTopic, voteBundleTopic, commitTopic].map((t) => topicId(t)));
+/** votes sent straight to a relay count as messages too (one published, one received when delivered) */
+const VOTE_RELAY = protocolId(voteRelayProtocol);
 const MNEMONIC = "test test test test test test test test test test test junk";
 const OPEN = 10n ** 18n;
 
@@ -199,6 +202,11 @@ async function worker(): Promise<void> {
         if (!CONSENSUS_TOPICS.has(String(v.labels.topic))) continue;
         if (v.labels.direction === "out" && v.labels.result === "published") published += v.value;
         if (v.labels.direction === "in") received += v.value;
+      }
+      for (const v of (await k.metrics.reqRespTotal.get()).values) {
+        if (v.labels.protocol !== VOTE_RELAY || v.labels.result !== "ok") continue;
+        if (v.labels.direction === "out") published += v.value;
+        else received += v.value;
       }
     }
     return { published, received };

@@ -12,8 +12,16 @@ import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
 import { commitFromJson, payloadFromJson } from "../../keeper/src/bft/codec.js";
-import { commitRequestProtocol, commitTopic, proposalTopic, voteTopic } from "../../keeper/src/bft/topics.js";
+import {
+  commitRequestProtocol,
+  commitTopic,
+  proposalTopic,
+  voteBundleTopic,
+  voteRelayProtocol,
+  voteTopic,
+} from "../../keeper/src/bft/topics.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
+import { protocolId } from "../../keeper/src/p2p/reqresp.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
@@ -23,8 +31,25 @@ import { LocalChain } from "../../scripts/lib/local-chain.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
 import { silentLogger } from "../keeper/helpers/logs.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
+import type { StreamHandler, StreamHandlerOptions } from "@libp2p/interface";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
+/**
+ * Stops `k` from receiving votes sent to it directly as a relay (vote-relay.ts) until the returned
+ * function restores its handler: senders then gossip those votes, which the tests drop.
+ */
+async function refuseDirectVotes(k: Keeper): Promise<() => Promise<void>> {
+  const id = protocolId(voteRelayProtocol);
+  // the registrar is not part of libp2p's public interface; the handler is only borrowed here
+  const { registrar } = (k.p2p.libp2p as unknown as { components: { registrar: Registrar } }).components;
+  const { handler, options } = registrar.getHandler(id);
+  await k.p2p.libp2p.unhandle(id);
+  return () => k.p2p.libp2p.handle(id, handler, options);
+}
+type Registrar = {
+  getHandler(protocol: string): { handler: StreamHandler; options: StreamHandlerOptions };
+};
+
 const ownerKey = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
 
 describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", function () {
@@ -55,6 +80,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
           epochPollMs: 300,
           directoryRefreshMs: 500,
           timeouts: { proposeMs: 1_500, prevoteMs: 500, precommitMs: 500, perRoundMs: 250 },
+          relayFallbackMs: 300,
         },
         p2p: {
           listen: ["/ip4/127.0.0.1/tcp/0"],
@@ -228,8 +254,9 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
   it("a keeper that misses every commit message and falls behind catches up by asking peers", async () => {
     const k = keepers[2]!;
     const pubsub = k.p2p.libp2p.services.pubsub;
-    const [votes, commits] = [topicId(voteTopic), topicId(commitTopic)];
+    const [votes, bundles, commits] = [topicId(voteTopic), topicId(voteBundleTopic), topicId(commitTopic)];
     const restoreVotes = pubsub.topicValidators.get(votes)!;
+    const restoreBundles = pubsub.topicValidators.get(bundles)!;
     const restoreCommits = pubsub.topicValidators.get(commits)!;
     type Verdict = ReturnType<typeof restoreVotes>;
     const drop = () => "ignore" as unknown as Verdict; // gossipsub drops it: never delivered
@@ -240,21 +267,27 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
         .reduce((n, v) => n + v.value, 0);
     const before = await asked();
     const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    const restoreDirect = await refuseDirectVotes(k);
     try {
       // no commit messages at all from here on; no votes for a while: it stalls, the others (74% of
       // the stake) go on
       pubsub.topicValidators.set(commits, drop);
       pubsub.topicValidators.set(votes, drop);
+      pubsub.topicValidators.set(bundles, drop);
       const stalledAt = heightOf(k);
       await waitFor(() => heightOf(keepers[0]!) >= stalledAt + 4, "the others 4 heights ahead", 60_000);
       expect(heightOf(k)).to.be.lessThan(heightOf(keepers[0]!));
       // votes again (commits still dropped): it sees peers past its height and asks them
       pubsub.topicValidators.set(votes, restoreVotes);
+      pubsub.topicValidators.set(bundles, restoreBundles);
+      await restoreDirect();
       await waitFor(() => heightOf(k) >= heightOf(keepers[0]!) - 1, "the laggard to catch up", 60_000);
       expect(await asked()).to.be.greaterThan(before);
     } finally {
       pubsub.topicValidators.set(votes, restoreVotes);
+      pubsub.topicValidators.set(bundles, restoreBundles);
       pubsub.topicValidators.set(commits, restoreCommits);
+      if (!k.p2p.libp2p.getProtocols().includes(protocolId(voteRelayProtocol))) await restoreDirect();
     }
   });
 
@@ -263,17 +296,47 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     // message tells it that it fell behind; here it hears nothing, and only the poll can help
     const k = keepers[1]!;
     const pubsub = k.p2p.libp2p.services.pubsub;
-    const ids = [proposalTopic, voteTopic, commitTopic].map((t) => topicId(t));
+    const ids = [proposalTopic, voteTopic, voteBundleTopic, commitTopic].map((t) => topicId(t));
     const restore = ids.map((id) => pubsub.topicValidators.get(id)!);
     type Verdict = ReturnType<(typeof restore)[number]>;
     const drop = () => "ignore" as unknown as Verdict;
     const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    const restoreDirect = await refuseDirectVotes(k);
     try {
       for (const id of ids) pubsub.topicValidators.set(id, drop);
       const deafAt = heightOf(k);
       await waitFor(() => heightOf(k) >= deafAt + 3, "the deaf keeper to decide 3 heights by polling", 30_000);
     } finally {
       ids.forEach((id, i) => pubsub.topicValidators.set(id, restore[i]!));
+      await restoreDirect();
+    }
+  });
+
+  it("keeps deciding when no relay's bundle reaches anyone: relayed votes fall back to gossip", async () => {
+    // every keeper drops vote bundles: the round's proposer collects the votes sent to it, but the
+    // others only see a polka once their own fallback gossips the votes (without it: no decision)
+    const id = topicId(voteBundleTopic);
+    const live = keepers.filter((k): k is Keeper => k !== undefined);
+    const restore = live.map((k) => k.p2p.libp2p.services.pubsub.topicValidators.get(id)!);
+    type Verdict = ReturnType<(typeof restore)[number]>;
+    const dropped = new Map<Keeper, number>();
+    const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    try {
+      for (const k of live) {
+        dropped.set(k, 0);
+        k.p2p.libp2p.services.pubsub.topicValidators.set(id, () => {
+          dropped.set(k, dropped.get(k)! + 1);
+          return "ignore" as unknown as Verdict;
+        });
+      }
+      const from = Math.max(...live.map(heightOf));
+      await waitFor(() => live.every((k) => heightOf(k) >= from + 4), "every keeper 4 heights further", 60_000);
+      expect(
+        [...dropped.values()].reduce((a, b) => a + b, 0),
+        "bundles were published and dropped",
+      ).to.be.greaterThan(0);
+    } finally {
+      live.forEach((k, i) => k.p2p.libp2p.services.pubsub.topicValidators.set(id, restore[i]!));
     }
   });
 

@@ -19,6 +19,7 @@ import {
   type HeightContext,
 } from "../checkpoint/payload.js";
 import { ConsensusEngine } from "../consensus/engine.js";
+import { ProposerRotation } from "../consensus/proposer.js";
 import { SigningGuard, type SigningStateStore } from "../consensus/signing-guard.js";
 import type {
   ConsensusApp,
@@ -35,7 +36,17 @@ import type { GossipMessage } from "../p2p/topics.js";
 import type { Bucket } from "../store/bucket.js";
 import type { ChainView, EpochStart } from "./chain-view.js";
 import { commitFromJson, commitToJson, payloadFromJson, payloadToJson, type PayloadJsonT } from "./codec.js";
-import { commitTopic, proposalTopic, voteTopic, type CommitMsg, type ProposalMsg, type VoteMsg } from "./topics.js";
+import {
+  commitTopic,
+  proposalTopic,
+  voteBundleTopic,
+  voteTopic,
+  type CommitMsg,
+  type ProposalMsg,
+  type VoteBundleMsg,
+  type VoteMsg,
+} from "./topics.js";
+import { VoteRelay, type VoteBundle } from "./vote-relay.js";
 import { buildDoubleSignEvidence, type DoubleSignEvidenceStruct } from "./evidence.js";
 import { recoverVoteSigner, signVote, type VoteKeys } from "./votes.js";
 
@@ -76,6 +87,19 @@ export interface ConsensusServiceModules {
    * for its commit, peers seen at or past it first (default 2 s; only with `catchUp`).
    */
   catchUpPollMs?: number;
+  /** votes sent straight to a round's proposer, which gossips them in bundles (vote-relay.ts) */
+  voteRelay?: VoteRelayTransport;
+  /** send own round-0 votes for a value through the proposer, and bundle as one (default true with `voteRelay`) */
+  relayVotes?: boolean;
+  /** a relayed vote whose step has not moved on this long after it was sent is gossiped as well (default 1 s) */
+  relayFallbackMs?: number;
+}
+
+/** How votes reach a round's proposer directly (p2p/reqresp in the keeper). */
+export interface VoteRelayTransport {
+  serve(handler: (vote: VoteMsg, peerId: string) => void): Promise<void>;
+  /** delivers a vote to the keeper of `operator`; rejects when it could not */
+  send(operator: string, vote: VoteMsg): Promise<void>;
 }
 
 /** How the service serves and fetches decided heights peer to peer (p2p/reqresp in the keeper). */
@@ -150,6 +174,13 @@ export class ConsensusService implements ConsensusApp {
   private queue: Promise<void> = Promise.resolve();
 
   private readonly payloads = new Map<string, CheckpointPayload>();
+  /** votes collected as the proposer of round 0 (per epoch) */
+  private relay?: VoteRelay;
+  /** round-0 proposers by height, from their own rotation (the engine's is asked in its own order) */
+  private roundZeroProposers = new Map<number, string>();
+  private rotation?: ProposerRotation;
+  /** this epoch's validators: lowercase signer -> operator (where a relayed vote goes) */
+  private operatorOf = new Map<string, string>();
   /** the decided header the chain certified last before this epoch, with its liveness */
   private closing?: ClosingState;
   /** messages of the next epoch that arrived before this keeper saw it start (replayed then) */
@@ -189,9 +220,11 @@ export class ConsensusService implements ConsensusApp {
     this.unsubscribe = [
       g.subscribe(proposalTopic, (msg) => this.enqueue(() => this.onProposal(msg))),
       g.subscribe(voteTopic, (msg) => this.enqueue(() => this.onVote(msg))),
+      g.subscribe(voteBundleTopic, (msg) => this.enqueue(() => this.onVoteBundle(msg))),
       g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg.payload))),
     ];
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
+    await this.m.voteRelay?.serve((vote, peerId) => this.enqueue(() => this.onDirectVote(vote, peerId)));
     await this.pollEpoch();
   }
 
@@ -260,6 +293,10 @@ export class ConsensusService implements ConsensusApp {
       validators: start.set.validators.map((v) => ({ id: v.signer.toLowerCase(), power: v.stake })),
     };
     const member = this.stake.has(this.self);
+    this.relay = new VoteRelay(this.stake);
+    this.rotation = new ProposerRotation(this.set);
+    this.roundZeroProposers.clear();
+    this.operatorOf = new Map(start.set.validators.map((v) => [v.signer.toLowerCase(), v.operator]));
     this.guard = await SigningGuard.open(new BucketSigningStore(this.m.signingStore, `epoch/${epoch}`));
     this.engine = new ConsensusEngine({
       self: member ? this.self : undefined,
@@ -463,6 +500,7 @@ export class ConsensusService implements ConsensusApp {
         if (!(await this.guard!.authorize(out.signingState))) return;
         const parts = signVote(this.m.domain, epoch, out.vote, this.m.keys);
         this.recordVoteSig(out.vote, this.self, parts);
+        this.relayIfProposer(out.vote, this.self, parts);
         const msg: VoteMsg = {
           epoch: String(epoch),
           height: String(out.vote.height),
@@ -472,7 +510,7 @@ export class ConsensusService implements ConsensusApp {
           ecdsa: parts.ecdsa,
           bls: parts.bls,
         };
-        await this.publish(() => this.m.gossip.publish(voteTopic, msg));
+        await this.sendVote(engine, out.vote, msg);
         return;
       }
       case "scheduleTimeout":
@@ -509,6 +547,116 @@ export class ConsensusService implements ConsensusApp {
         return;
       }
     }
+  }
+
+  // ---- vote relay (vote-relay.ts) ----
+
+  private get relaying(): boolean {
+    return this.m.voteRelay !== undefined && (this.m.relayVotes ?? true);
+  }
+
+  /** The proposer of (height, round 0) in this epoch's set (undefined before its first height). */
+  private roundZeroProposer(height: number): string | undefined {
+    if (!this.set || !this.rotation || height < this.set.firstHeight) return undefined;
+    let proposer = this.roundZeroProposers.get(height);
+    if (proposer === undefined) {
+      proposer = this.rotation.proposer(height, 0);
+      this.roundZeroProposers.set(height, proposer);
+    }
+    return proposer;
+  }
+
+  /**
+   * Where a vote of this keeper goes besides gossip: undefined to gossip it to everyone (no relay,
+   * a nil vote, a round past 0: something already went wrong there, so every vote travels the
+   * robust way). Else the round's proposer, and for a precommit the next height's, which builds
+   * the next proposal's lastCommit from the precommits it holds.
+   */
+  private relayTargets(vote: Vote): string[] | undefined {
+    if (!this.relaying || vote.valueHash === null || vote.round !== 0) return undefined;
+    const targets = new Set<string>();
+    const relay = this.roundZeroProposer(vote.height);
+    if (relay === undefined) return undefined;
+    targets.add(relay);
+    if (vote.type === "precommit") {
+      const next = this.roundZeroProposer(vote.height + 1);
+      if (next !== undefined) targets.add(next);
+    }
+    targets.delete(this.self); // a proposer relays its own votes itself (relayIfProposer)
+    return [...targets]; // empty for the relay itself: its vote travels in its bundle
+  }
+
+  private async sendVote(engine: ConsensusEngine, vote: Vote, msg: VoteMsg): Promise<void> {
+    const targets = this.relayTargets(vote);
+    if (targets === undefined) return this.publish(() => this.m.gossip.publish(voteTopic, msg));
+    let gossiped = false;
+    // Once the height is decided here, the commit (gossiped, or served on request) is what a
+    // keeper still missing votes needs; until then, everyone gets this vote.
+    const gossipIfUndecided = (why: string) => {
+      if (gossiped || engine !== this.engine || this.isDecided(vote.height)) return;
+      if (engine.snapshot().height !== vote.height) return;
+      gossiped = true;
+      this.log.debug({ height: vote.height, type: vote.type, why }, "gossiping a relayed vote");
+      this.enqueue(() => this.publish(() => this.m.gossip.publish(voteTopic, msg)));
+    };
+    for (const target of targets) {
+      const operator = this.operatorOf.get(target);
+      if (operator === undefined) continue;
+      this.m.voteRelay!.send(operator, msg).catch((err: unknown) => {
+        this.log.debug({ height: vote.height, to: target, err: (err as Error).message }, "vote relay failed");
+        gossipIfUndecided("relay unreachable");
+      });
+    }
+    // Whatever the relay did with it (slow, censoring, its bundle lost): a height still undecided
+    // after the fallback delay gets every relayed vote, the proposer's own included, by gossip.
+    // Not only while this keeper waits: a keeper that moved on may hold the vote others lack.
+    this.later(this.m.relayFallbackMs ?? 1_000, () => gossipIfUndecided("height undecided"));
+  }
+
+  /** As round 0's proposer: counts a vote and gossips the bundle it completes, if any. */
+  private relayIfProposer(vote: Vote, signer: string, sig: { ecdsa: string; bls: string }): void {
+    if (!this.relaying || vote.round !== 0 || !this.relay) return;
+    if (this.roundZeroProposer(vote.height) !== this.self) return;
+    if (vote.height < this.engine!.snapshot().height || this.isDecided(vote.height)) return; // too late to help
+    // a decision's commit message carries its precommits: no bundle for a precommit quorum
+    const bundle = this.relay.add(vote, signer, sig, { suppressValueQuorum: vote.type === "precommit" });
+    if (bundle) this.enqueue(() => this.publishBundle(bundle));
+  }
+
+  private async publishBundle(bundle: VoteBundle): Promise<void> {
+    const msg: VoteBundleMsg = {
+      epoch: String(this.epoch!),
+      height: String(bundle.height),
+      round: bundle.round,
+      type: bundle.type,
+      votes: bundle.votes,
+    };
+    await this.publish(() => this.m.gossip.publish(voteBundleTopic, msg));
+  }
+
+  private onVoteBundle(msg: GossipMessage<VoteBundleMsg>): void {
+    const b = msg.payload;
+    if (this.bufferIfNextEpoch(b.epoch, () => this.onVoteBundle(msg))) return;
+    if (!this.inEpoch(b.epoch)) return;
+    const height = Number(b.height);
+    if (height < this.engine!.snapshot().height) return; // decided here already
+    this.noteHeightOf(msg.sender, b.epoch, height);
+    let foreign = 0;
+    for (const v of b.votes) {
+      const vote: Vote = { type: b.type, height, round: b.round, valueHash: v.valueHash, validator: "" };
+      let signer: string;
+      try {
+        signer = recoverVoteSigner(this.m.domain, this.epoch!, vote, v.ecdsa);
+      } catch {
+        signer = "";
+      }
+      if (!this.stake.has(signer)) {
+        foreign++;
+        continue;
+      }
+      this.acceptVote({ ...vote, validator: signer }, { ecdsa: v.ecdsa, bls: v.bls });
+    }
+    if (foreign > 0) this.log.warn({ from: msg.from, height, foreign }, "vote bundle holds votes of no validator");
   }
 
   private async publish(send: () => Promise<number>): Promise<void> {
@@ -660,6 +808,8 @@ export class ConsensusService implements ConsensusApp {
     }
     for (const [hash, p] of this.payloads) if (p.header.height < BigInt(height)) this.payloads.delete(hash);
     for (const h of this.prepared.keys()) if (h < height) this.prepared.delete(h);
+    for (const h of this.roundZeroProposers.keys()) if (h < height) this.roundZeroProposers.delete(h);
+    this.relay?.gc(height);
     for (const h of this.heightStartedAt.keys()) if (h < height - 2) this.heightStartedAt.delete(h);
     for (const h of this.commitSentAt.keys()) if (h < BigInt(height) - 512n) this.commitSentAt.delete(h);
   }
@@ -708,23 +858,31 @@ export class ConsensusService implements ConsensusApp {
   }
 
   private onVote(msg: GossipMessage<VoteMsg>): void {
-    const v = msg.payload;
-    if (this.bufferIfNextEpoch(v.epoch, () => this.onVote(msg))) return;
+    this.takeVote(msg.payload, msg.sender.peerId, msg.sender.signer.toLowerCase(), msg.from);
+  }
+
+  /** A vote sent straight to this keeper as a relay: its author is whoever signed it. */
+  private onDirectVote(v: VoteMsg, peerId: string): void {
+    this.takeVote(v, peerId, undefined, peerId);
+  }
+
+  /** `claimed`: the author the gossip envelope names (already checked to be its signer), if any. */
+  private takeVote(v: VoteMsg, peerId: string, claimed: string | undefined, from: string): void {
+    if (this.bufferIfNextEpoch(v.epoch, () => this.takeVote(v, peerId, claimed, from))) return;
     if (!this.inEpoch(v.epoch)) return;
-    const signer = msg.sender.signer.toLowerCase();
-    if (!this.stake.has(signer)) return;
+    if (claimed !== undefined && !this.stake.has(claimed)) return;
     if (Number(v.height) < this.engine!.snapshot().height) {
       // a late precommit still joins the decided height's certificate (recorded below); any other
       // message for a decided height means its sender fell behind
       if (v.type !== "precommit") return this.helpLaggard(v.epoch, v.height);
     }
-    this.noteHeightOf(msg.sender, v.epoch, Number(v.height));
+    this.noteHeightOf({ peerId }, v.epoch, Number(v.height));
     const vote: Vote = {
       type: v.type,
       height: Number(v.height),
       round: v.round,
       valueHash: v.valueHash,
-      validator: signer,
+      validator: claimed ?? "",
     };
     let recovered: string;
     try {
@@ -732,12 +890,17 @@ export class ConsensusService implements ConsensusApp {
     } catch {
       recovered = "";
     }
-    if (recovered !== signer) {
-      this.log.warn({ from: msg.from, height: v.height }, "vote signature is not the sender's");
+    if (claimed === undefined ? !this.stake.has(recovered) : recovered !== claimed) {
+      this.log.warn({ from, height: v.height }, "vote signature is not the sender's or a validator's");
       return;
     }
-    this.recordVoteSig(vote, signer, { ecdsa: v.ecdsa, bls: v.bls });
+    this.acceptVote({ ...vote, validator: recovered }, { ecdsa: v.ecdsa, bls: v.bls });
+  }
+
+  private acceptVote(vote: Vote, sig: { ecdsa: string; bls: string }): void {
+    this.recordVoteSig(vote, vote.validator, sig);
     this.run(this.engine!, { type: "vote", vote });
+    this.relayIfProposer(vote, vote.validator, sig);
   }
 
   /** A decided height as a commit message (memory, else the store), or null. */

@@ -10,6 +10,9 @@ import { CommitJsonSchema, PayloadJson } from "./codec.js";
 
 const hash = z.string().regex(/^0x[0-9a-f]{64}$/);
 const uint = z.string().regex(/^\d{1,20}$/);
+const ecdsaSig = z.string().regex(/^0x[0-9a-f]{130}$/);
+/** BLS share, precommits for a value only */
+const blsShare = z.string().regex(/^0x([0-9a-f]{256})?$/);
 
 export const proposalTopic = defineTopic({
   name: "proposal",
@@ -34,12 +37,37 @@ export const voteTopic = defineTopic({
     round: z.int().nonnegative().max(1_000_000),
     type: z.enum(["prevote", "precommit"]),
     valueHash: hash.nullable(),
-    ecdsa: z.string().regex(/^0x[0-9a-f]{130}$/),
-    /** BLS share, precommits for a value only */
-    bls: z.string().regex(/^0x([0-9a-f]{256})?$/),
+    ecdsa: ecdsaSig,
+    bls: blsShare,
   }),
 });
 export type VoteMsg = z.infer<typeof voteTopic.schema>;
+
+/**
+ * Votes a round's proposer collected (vote-relay.ts), gossiped as one message once they carry more
+ * than 2/3 of the stake. Each vote is checked on its own signature; the envelope is the relay's.
+ */
+export const voteBundleTopic = defineTopic({
+  name: "vote-bundle",
+  maxBytes: 512 * 1024,
+  schema: z.strictObject({
+    epoch: uint,
+    height: uint,
+    round: z.int().nonnegative().max(1_000_000),
+    type: z.enum(["prevote", "precommit"]),
+    votes: z
+      .array(
+        z.strictObject({
+          valueHash: hash.nullable(),
+          ecdsa: ecdsaSig,
+          bls: blsShare,
+        }),
+      )
+      .min(1)
+      .max(1024),
+  }),
+});
+export type VoteBundleMsg = z.infer<typeof voteBundleTopic.schema>;
 
 /** A decided height: its value and the precommits proving it, for peers that fell behind. */
 export const commitTopic = defineTopic({
@@ -65,7 +93,7 @@ export function consensusTopics(domain: TypedDataDomain): Array<TopicSpec<unknow
         v.ecdsa,
       ),
   };
-  return [proposalTopic, votes, commitTopic] as Array<TopicSpec<unknown>>;
+  return [proposalTopic, votes, voteBundleTopic, commitTopic] as Array<TopicSpec<unknown>>;
 }
 
 const CommitRequestSchema = z.strictObject({ epoch: uint, height: uint });
@@ -83,4 +111,12 @@ export const commitRequestProtocol: ProtocolSpec<
   request: CommitRequestSchema,
   response: CommitReplySchema,
   maxResponseBytes: commitTopic.maxBytes,
+};
+
+/** A vote sent straight to the round's proposer, which relays it in a bundle (vote-relay.ts). */
+export const voteRelayProtocol: ProtocolSpec<VoteMsg, null> = {
+  name: "consensus-vote",
+  request: voteTopic.schema,
+  response: z.null(),
+  maxRequestBytes: voteTopic.maxBytes,
 };

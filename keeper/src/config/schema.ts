@@ -108,6 +108,14 @@ export const ConsensusConfigSchema = z.strictObject({
   epochPollMs: ms("the epoch poll interval").default(2_000),
   /** How often the registered operators (who counts on the mesh) are re-read from the chain. */
   directoryRefreshMs: ms("the directory refresh interval").default(5_000),
+  /**
+   * Round-0 votes for a value go straight to the round's proposer, which gossips them in bundles
+   * (one message per step instead of one per validator). Off: every vote is gossiped to everyone
+   * and this keeper bundles nothing as a proposer (it still counts votes sent to it).
+   */
+  relayVotes: z.boolean().default(true),
+  /** A relayed vote whose step has not moved on this long after it was sent is gossiped as well. */
+  relayFallbackMs: ms("the relay fallback delay").default(1_000),
   /** Round timeouts: base + round x perRound, per step. */
   timeouts: z
     .strictObject({

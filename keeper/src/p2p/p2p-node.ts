@@ -95,6 +95,11 @@ export class P2pNode {
     );
   }
 
+  /** Who counts on the mesh (operator <-> peer id). */
+  get directory(): OperatorDirectory {
+    return this.modules.directory;
+  }
+
   /** Builds the libp2p node (not started: no socket is opened here). */
   static async init(modules: P2pNodeModules): Promise<P2pNode> {
     const { config, privateKey, directory } = modules;
