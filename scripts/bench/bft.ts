@@ -269,6 +269,9 @@ async function worker(): Promise<void> {
         keeper.p2p.gossip.subscribe(voteTopic, (m) =>
           t.vote(Number(m.payload.height), m.payload.round, m.payload.type, m.payload.valueHash !== null),
         );
+        keeper.p2p.gossip.subscribe(voteBundleTopic, (m) => {
+          for (const v of m.payload.votes) t.vote(Number(m.payload.height), m.payload.round, m.payload.type, v.valueHash !== null);
+        });
       }
       await keeper.start();
       return keeper;

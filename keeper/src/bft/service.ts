@@ -174,6 +174,8 @@ export class ConsensusService implements ConsensusApp {
   private queue: Promise<void> = Promise.resolve();
 
   private readonly payloads = new Map<string, CheckpointPayload>();
+  /** payload objects validValue accepted (a certificate for one needs no second validation) */
+  private readonly validPayloads = new WeakSet<CheckpointPayload>();
   /** votes collected as the proposer of round 0 (per epoch) */
   private relay?: VoteRelay;
   /** round-0 proposers by height, from their own rotation (the engine's is asked in its own order) */
@@ -433,8 +435,10 @@ export class ConsensusService implements ConsensusApp {
     const payload = (value.payload as CheckpointPayload | undefined) ?? this.payloads.get(value.hash);
     if (!payload) return false;
     if (headerHash(payload.header) !== value.hash) return false;
+    if (this.validPayloads.has(payload) && payload.header.height === BigInt(height)) return true;
     try {
       validatePayload(this.prepared.get(height) ?? this.context(height), payload);
+      this.validPayloads.add(payload);
       return true;
     } catch (err) {
       this.log.info({ height, reason: err instanceof PayloadError ? err.message : String(err) }, "rejecting proposal");
@@ -1005,7 +1009,11 @@ export class ConsensusService implements ConsensusApp {
     }
     const current = this.engine!.snapshot();
     if (current.status === "running" && BigInt(current.height) === commit.height) {
-      // our own height: let the engine decide from the certificate
+      // our own height: let the engine decide from the certificate. The proposal of this header,
+      // if this keeper validated it, is the payload it keeps (the commit's copy may differ only in
+      // fields the header does not bind, like lastCommit's signer list).
+      const known = this.payloads.get(commit.valueHash);
+      if (known && this.validPayloads.has(known)) payload = known;
       this.payloads.set(commit.valueHash, payload);
       this.run(this.engine!, {
         type: "certificate",

@@ -22,14 +22,15 @@ export const MAX_GOSSIP_RPC_BYTES = 1024 * 1024;
  * gossipsub mesh for a validator mesh. Publishers flood their own messages to every connected peer
  * (gossipsub's floodPublish), and keepers dial the keepers they discover up to `targetPeers` (50),
  * so in sets up to that size a message arrives in one hop and the mesh is the repair path: a small mesh
- * (default D = 6) cuts the duplicate copies each keeper decrypts and decodes. IDONTWANT is off:
- * for our sub-kilobyte votes the control message costs about what the duplicate it saves costs.
+ * (default D = 6) cuts the duplicate copies each keeper decrypts and decodes. IDONTWANT from 2 KiB:
+ * proposals, vote bundles and commits (kilobytes each) are not forwarded to a mesh peer that
+ * already has them; for a sub-kilobyte vote the control message costs about what it saves.
  * Measured with 16 keepers on 2 cores: 105 -> 68 ms of CPU per keeper per height
  * (scripts/bench/bft.ts). No mesh at all (D = 0), or D = 1, was ~40% / ~20% cheaper still at 32
  * keepers, but heights stalled in most runs (a lost message, a keeper left with one peer):
  * docs/benchmarks.md, session 3. The mesh stays the repair path.
  */
-export const GOSSIP_MESH = { D: 3, Dlo: 2, Dhi: 5, Dlazy: 3, idontwantMinDataSize: 1024 * 1024 };
+export const GOSSIP_MESH = { D: 3, Dlo: 2, Dhi: 5, Dlazy: 3, idontwantMinDataSize: 2 * 1024 };
 
 /** Stored peers not seen for this long are forgotten at start-up. */
 export const FORGET_PEERS_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
