@@ -27,7 +27,8 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
-import { commitRequestProtocol, consensusTopics, voteRelayProtocol } from "./bft/topics.js";
+import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
+import { PushChannel } from "./p2p/push.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -54,6 +55,8 @@ interface ConsensusParts {
   sender?: TxSender;
   submitter?: CheckpointSubmitter;
   service?: ConsensusService;
+  /** votes pushed to a round's proposer */
+  votePush?: PushChannel<VoteMsg>;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -244,6 +247,7 @@ export class Keeper {
     const c = this.consensusParts;
     const steps: Array<[string, () => Promise<void> | void]> = [
       ["consensus", () => c.service?.stop()],
+      ["vote relay streams", () => c.votePush?.stop()],
       ["checkpoint submitter", () => c.submitter?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
@@ -309,6 +313,15 @@ export class Keeper {
       },
     });
     const t = cfg.timeouts;
+    const votePush = (c.votePush = new PushChannel(
+      {
+        libp2p: this.p2p.libp2p,
+        logger: moduleLogger(this.logger, "push"),
+        metrics: this.metrics,
+        openTimeoutMs: cfg.relayFallbackMs,
+      },
+      voteRelayPush,
+    ));
     c.service = new ConsensusService({
       gossip: this.p2p.gossip,
       chain: view,
@@ -337,17 +350,11 @@ export class Keeper {
       relayVotes: cfg.relayVotes,
       relayFallbackMs: cfg.relayFallbackMs,
       voteRelay: {
-        serve: (handler) =>
-          this.p2p.reqresp.handle(voteRelayProtocol, (vote, ctx) => {
-            handler(vote, ctx.peer);
-            return null;
-          }),
+        serve: (handler) => votePush.handle(handler),
         send: async (operator, vote) => {
           const record = this.p2p.directory.byOperator(operator);
           if (!record) throw new Error(`no peer id known for operator ${operator}`);
-          await this.p2p.reqresp.request(peerIdFromString(record.peerId), voteRelayProtocol, vote, {
-            timeoutMs: cfg.relayFallbackMs,
-          });
+          await votePush.send(peerIdFromString(record.peerId), vote);
         },
       },
       catchUp: {

@@ -22,9 +22,9 @@ import { KeeperConfigSchema } from "../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import { createLogger, createMetrics } from "../../keeper/src/observability/index.js";
-import { commitTopic, proposalTopic, voteBundleTopic, voteRelayProtocol, voteTopic } from "../../keeper/src/bft/topics.js";
-import { protocolId } from "../../keeper/src/p2p/reqresp.js";
+import { commitTopic, proposalTopic, voteBundleTopic, voteRelayPush, voteTopic } from "../../keeper/src/bft/topics.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
+import { pushProtocolId } from "../../keeper/src/p2p/push.js";
 import { deployProtocol } from "../lib/deploy.js";
 import { REPO_ROOT, writeDeployment } from "../lib/deployment-file.js";
 import { loadGenesisConfig } from "../lib/genesis-config.js";
@@ -51,7 +51,7 @@ const WARMUP_HEIGHTS = 3;
 const WARMUP_SECONDS = 600;
 const CONSENSUS_TOPICS = new Set([proposalTopic, voteTopic, voteBundleTopic, commitTopic].map((t) => topicId(t)));
 /** votes sent straight to a relay count as messages too (one published, one received when delivered) */
-const VOTE_RELAY = protocolId(voteRelayProtocol);
+const VOTE_RELAY = pushProtocolId(voteRelayPush);
 const MNEMONIC = "test test test test test test test test test test test junk";
 const OPEN = 10n ** 18n;
 
@@ -203,7 +203,7 @@ async function worker(): Promise<void> {
         if (v.labels.direction === "out" && v.labels.result === "published") published += v.value;
         if (v.labels.direction === "in") received += v.value;
       }
-      for (const v of (await k.metrics.reqRespTotal.get()).values) {
+      for (const v of (await k.metrics.pushMessagesTotal.get()).values) {
         if (v.labels.protocol !== VOTE_RELAY || v.labels.result !== "ok") continue;
         if (v.labels.direction === "out") published += v.value;
         else received += v.value;

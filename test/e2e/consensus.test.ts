@@ -17,11 +17,11 @@ import {
   commitTopic,
   proposalTopic,
   voteBundleTopic,
-  voteRelayProtocol,
+  voteRelayPush,
   voteTopic,
 } from "../../keeper/src/bft/topics.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
-import { protocolId } from "../../keeper/src/p2p/reqresp.js";
+import { pushProtocolId } from "../../keeper/src/p2p/push.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
@@ -39,11 +39,15 @@ const MNEMONIC = "test test test test test test test test test test test junk";
  * function restores its handler: senders then gossip those votes, which the tests drop.
  */
 async function refuseDirectVotes(k: Keeper): Promise<() => Promise<void>> {
-  const id = protocolId(voteRelayProtocol);
+  const id = pushProtocolId(voteRelayPush);
   // the registrar is not part of libp2p's public interface; the handler is only borrowed here
   const { registrar } = (k.p2p.libp2p as unknown as { components: { registrar: Registrar } }).components;
   const { handler, options } = registrar.getHandler(id);
   await k.p2p.libp2p.unhandle(id);
+  for (const connection of k.p2p.libp2p.getConnections()) {
+    for (const stream of connection.streams)
+      if (stream.protocol === id) stream.abort(new Error("test: refusing votes"));
+  }
   return () => k.p2p.libp2p.handle(id, handler, options);
 }
 type Registrar = {
@@ -287,7 +291,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       pubsub.topicValidators.set(votes, restoreVotes);
       pubsub.topicValidators.set(bundles, restoreBundles);
       pubsub.topicValidators.set(commits, restoreCommits);
-      if (!k.p2p.libp2p.getProtocols().includes(protocolId(voteRelayProtocol))) await restoreDirect();
+      if (!k.p2p.libp2p.getProtocols().includes(pushProtocolId(voteRelayPush))) await restoreDirect();
     }
   });
 

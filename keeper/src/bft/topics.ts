@@ -6,6 +6,7 @@ import type { TypedDataDomain } from "ethers";
 import { defineTopic, type TopicSpec } from "../p2p/topics.js";
 import { recoverVoteSigner } from "./votes.js";
 import type { ProtocolSpec } from "../p2p/reqresp.js";
+import type { PushSpec } from "../p2p/push.js";
 import { CommitJsonSchema, PayloadJson } from "./codec.js";
 
 const hash = z.string().regex(/^0x[0-9a-f]{64}$/);
@@ -114,9 +115,8 @@ export const commitRequestProtocol: ProtocolSpec<
 };
 
 /** A vote sent straight to the round's proposer, which relays it in a bundle (vote-relay.ts). */
-export const voteRelayProtocol: ProtocolSpec<VoteMsg, null> = {
+export const voteRelayPush: PushSpec<VoteMsg> = {
   name: "consensus-vote",
-  request: voteTopic.schema,
-  response: z.null(),
-  maxRequestBytes: voteTopic.maxBytes,
+  schema: voteTopic.schema,
+  maxBytes: voteTopic.maxBytes!,
 };

@@ -45,6 +45,12 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["protocol", "direction", "result"] as const,
       registers,
     }),
+    pushMessagesTotal: new Counter({
+      name: "keeper_push_messages_total",
+      help: "One-way messages pushed to or from a peer over a long-lived stream, by protocol, direction and result",
+      labelNames: ["protocol", "direction", "result"] as const,
+      registers,
+    }),
 
     // chain
     chainTxTotal: new Counter({

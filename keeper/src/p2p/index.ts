@@ -28,6 +28,7 @@ export {
   type RequestContext,
   type RequestHandler,
 } from "./reqresp.js";
+export { PushChannel, pushProtocolId, type PushHandler, type PushSpec } from "./push.js";
 export { peerScoreParams, SCORE_THRESHOLDS, UNREGISTERED_SCORE } from "./score.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -178,7 +178,9 @@ export class ReqResp {
     }
     let stream: Stream;
     try {
-      stream = await this.modules.libp2p.dialProtocol(peer, id, { signal });
+      // the protocol id goes out with the request (multistream-select's lazy mode): no round trip
+      // to the peer before it, which on a busy peer cost tens of ms per request
+      stream = await this.modules.libp2p.dialProtocol(peer, id, { signal, negotiateFully: false });
     } catch (err) {
       const e = signal.aborted
         ? classify(err, signal)
