@@ -42,6 +42,7 @@ import {
   voteBundleTopic,
   voteTopic,
   type CommitMsg,
+  type FullCommitMsg,
   type ProposalMsg,
   type VoteBundleMsg,
   type VoteMsg,
@@ -104,8 +105,8 @@ export interface VoteRelayTransport {
 
 /** How the service serves and fetches decided heights peer to peer (p2p/reqresp in the keeper). */
 export interface CatchUpTransport {
-  serve(handler: (epoch: bigint, height: bigint) => Promise<CommitMsg | null>): Promise<void>;
-  fetch(peerId: string, epoch: bigint, height: bigint): Promise<CommitMsg | null>;
+  serve(handler: (epoch: bigint, height: bigint) => Promise<FullCommitMsg | null>): Promise<void>;
+  fetch(peerId: string, epoch: bigint, height: bigint): Promise<FullCommitMsg | null>;
 }
 
 /** What /consensus reports. */
@@ -223,7 +224,7 @@ export class ConsensusService implements ConsensusApp {
       g.subscribe(proposalTopic, (msg) => this.enqueue(() => this.onProposal(msg))),
       g.subscribe(voteTopic, (msg) => this.enqueue(() => this.onVote(msg))),
       g.subscribe(voteBundleTopic, (msg) => this.enqueue(() => this.onVoteBundle(msg))),
-      g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg.payload))),
+      g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg.payload, msg.sender.peerId))),
     ];
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
     await this.m.voteRelay?.serve((vote, peerId) => this.enqueue(() => this.onDirectVote(vote, peerId)));
@@ -703,6 +704,11 @@ export class ConsensusService implements ConsensusApp {
       if (s) signatures.push({ signer: p.validator, ecdsa: s.ecdsa, bls: s.bls });
     }
     const commit: Commit = { epoch, height: BigInt(height), round, valueHash: value.hash, signatures };
+    const proposer = this.engineProposer(height, round);
+    // One commit per height is enough for peers that fell behind: the deciding round's proposer
+    // sends it (before its own write: the others decide from it); anyone else sends it only to a
+    // peer seen voting at a height already decided.
+    if (proposer === this.self) void this.publishCommit({ payload, commit }, { withPayload: false });
     await this.storeDecided({ payload, commit });
     const started = this.heightStartedAt.get(height) ?? Date.now();
     this.latencies.push(Date.now() - started);
@@ -717,10 +723,6 @@ export class ConsensusService implements ConsensusApp {
       latencyMs: Date.now() - started,
     });
     this.log.info({ epoch: String(epoch), height, round, signers: signatures.length }, "decided");
-    const proposer = this.engineProposer(height, round);
-    // One commit per height is enough for peers that fell behind: the deciding round's proposer
-    // sends it; anyone else sends it only to a peer seen voting at a height already decided.
-    if (proposer === this.self) await this.publishCommit({ payload, commit });
     this.m.sink.onDecided({ payload, commit }, { start: this.epochStart!, proposer, self: this.self });
     this.gc(height);
     const engine = this.engine;
@@ -732,11 +734,10 @@ export class ConsensusService implements ConsensusApp {
 
   private readonly commitSentAt = new Map<bigint, number>();
 
-  private async publishCommit(d: DecidedHeight): Promise<void> {
+  private async publishCommit(d: DecidedHeight, opts: { withPayload: boolean }): Promise<void> {
     this.commitSentAt.set(d.commit.height, Date.now());
-    await this.publish(() =>
-      this.m.gossip.publish(commitTopic, { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) }),
-    );
+    const payload = opts.withPayload ? payloadToJson(d.payload) : null;
+    await this.publish(() => this.m.gossip.publish(commitTopic, { payload, commit: commitToJson(d.commit) }));
   }
 
   /** A peer still proposes or votes at a height this keeper decided: send it that commit (at most every 2 s). */
@@ -745,7 +746,7 @@ export class ConsensusService implements ConsensusApp {
     if (!d || d.commit.epoch !== BigInt(epoch)) return;
     const sentAt = this.commitSentAt.get(d.commit.height);
     if (sentAt !== undefined && Date.now() - sentAt < 2_000) return;
-    this.enqueue(() => this.publishCommit(d));
+    this.enqueue(() => this.publishCommit(d, { withPayload: true }));
   }
 
   /** Status for /consensus and `status`. */
@@ -908,7 +909,7 @@ export class ConsensusService implements ConsensusApp {
   }
 
   /** A decided height as a commit message (memory, else the store), or null. */
-  private async decidedAt(epoch: bigint, height: bigint): Promise<CommitMsg | null> {
+  private async decidedAt(epoch: bigint, height: bigint): Promise<FullCommitMsg | null> {
     const d = this.decided.get(height);
     if (!d || d.commit.epoch !== epoch) {
       const stored = (await this.m.decidedStore.get(`e/${epoch}/${height.toString().padStart(20, "0")}`)) as
@@ -975,18 +976,25 @@ export class ConsensusService implements ConsensusApp {
     this.askForCommit(sender.peerId, BigInt(epoch), current.height);
   }
 
-  private onCommit(msg: CommitMsg): void {
-    let payload: CheckpointPayload;
+  /** `from`: the peer that announced it (asked for the value when the commit comes without one) */
+  private onCommit(msg: CommitMsg, from?: string): void {
+    let payload: CheckpointPayload | undefined;
     let commit: Commit;
     try {
-      payload = payloadFromJson(msg.payload);
+      payload = msg.payload === null ? undefined : payloadFromJson(msg.payload);
       commit = commitFromJson(msg.commit);
     } catch {
       return;
     }
-    if (this.bufferIfNextEpoch(commit.epoch.toString(), () => this.onCommit(msg))) return;
+    if (this.bufferIfNextEpoch(commit.epoch.toString(), () => this.onCommit(msg, from))) return;
     if (!this.inEpoch(commit.epoch.toString())) return;
     if (this.isDecided(commit.height)) return;
+    payload ??= this.payloads.get(commit.valueHash);
+    if (payload === undefined) {
+      // announced without its value, which this keeper never saw: ask the announcer for all of it
+      if (from !== undefined && this.m.catchUp) this.askForCommit(from, commit.epoch, Number(commit.height));
+      return;
+    }
     if (headerHash(payload.header) !== commit.valueHash) return;
     // > 2/3 of this epoch's stake signed the precommit (signatures checked one by one)
     const ctx = this.context(Number(commit.height) + 1);

@@ -70,13 +70,21 @@ export const voteBundleTopic = defineTopic({
 });
 export type VoteBundleMsg = z.infer<typeof voteBundleTopic.schema>;
 
-/** A decided height: its value and the precommits proving it, for peers that fell behind. */
+/**
+ * A decided height: the precommits proving it, and its value. The deciding proposer announces it
+ * without the value (payload null): every validator that voted holds the proposal already, and
+ * the payload was most of the message. A keeper without it asks the sender (commitRequestProtocol);
+ * a commit sent to a peer that fell behind carries the payload.
+ */
 export const commitTopic = defineTopic({
   name: "commit",
   maxBytes: 1024 * 1024,
-  schema: z.strictObject({ payload: PayloadJson, commit: CommitJsonSchema }),
+  schema: z.strictObject({ payload: PayloadJson.nullable(), commit: CommitJsonSchema }),
 });
 export type CommitMsg = z.infer<typeof commitTopic.schema>;
+const FullCommitSchema = z.strictObject({ payload: PayloadJson, commit: CommitJsonSchema });
+/** A commit with its value (catch-up replies). */
+export type FullCommitMsg = z.infer<typeof FullCommitSchema>;
 
 /**
  * The consensus topics of one deployment. A vote authenticates its author by its own EIP-712
@@ -98,7 +106,7 @@ export function consensusTopics(domain: TypedDataDomain): Array<TopicSpec<unknow
 }
 
 const CommitRequestSchema = z.strictObject({ epoch: uint, height: uint });
-const CommitReplySchema = commitTopic.schema.nullable();
+const CommitReplySchema = FullCommitSchema.nullable();
 
 /**
  * Catch-up by request: a keeper that sees peers voting past a height it has not decided asks one

@@ -3,7 +3,7 @@
 // keeps the keeper connected: dial bootstrap peers, (re)provide our services, find keepers and
 // dial the ones we are not connected to, until `targetPeers` or every wanted peer is connected.
 import type { KadDHT } from "@libp2p/kad-dht";
-import type { Libp2p, PeerInfo } from "@libp2p/interface";
+import type { Libp2p, PeerId, PeerInfo } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { CID } from "multiformats/cid";
@@ -11,6 +11,7 @@ import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import type { ExchangedPeer } from "./peer-exchange.js";
 
 export const KEEPER_SERVICE = "keeper";
 
@@ -44,6 +45,8 @@ export interface DiscoveryModules {
    * keepers with 5 s rounds). Without it, or while it is empty, rounds search as before.
    */
   wantedPeers?: () => string[];
+  /** asks a connected peer for the peers it is connected to (peer-exchange.ts) */
+  askForPeers?: (peer: PeerId, signal: AbortSignal) => Promise<ExchangedPeer[]>;
 }
 
 export class Discovery {
@@ -51,6 +54,7 @@ export class Discovery {
   private controller?: AbortController;
   private running?: Promise<void>;
   private lastProvidedAt = 0;
+  private exchangeTurn = 0;
   /** peers from earlier runs, dialled once in the first round */
   rememberedPeers: string[] = [];
 
@@ -83,12 +87,49 @@ export class Discovery {
     }, delayMs);
   }
 
-  /** One round: bootstrap, provide if due, find keepers and connect. */
+  /** One round: bootstrap, provide if due, ask a neighbour for wanted peers, find keepers and connect. */
   async round(signal: AbortSignal): Promise<void> {
     await Promise.all([this.dialBootstrap(signal), this.dialRemembered(signal)]);
     if (Date.now() - this.lastProvidedAt >= this.opts.provideIntervalMs) await this.provideAll(signal);
-    if (this.modules.libp2p.getPeers().length < this.opts.targetPeers && this.missingWantedPeers())
-      await this.connectToService(KEEPER_SERVICE, signal);
+    if (this.modules.libp2p.getPeers().length >= this.opts.targetPeers) return;
+    if (this.missingWantedPeers()) await this.exchangePeers(signal);
+    if (this.missingWantedPeers()) await this.connectToService(KEEPER_SERVICE, signal);
+  }
+
+  /**
+   * Asks one connected peer (a different one each round) for its peers and dials the wanted ones
+   * not connected yet, at the addresses it gives: the peer id is checked by the handshake, so a
+   * wrong address only fails the dial. Only with a list of wanted peers.
+   */
+  async exchangePeers(signal: AbortSignal): Promise<number> {
+    const { libp2p, logger, wantedPeers, askForPeers } = this.modules;
+    const connected = libp2p.getPeers();
+    const wanted = wantedPeers?.() ?? [];
+    if (!askForPeers || wanted.length === 0 || connected.length === 0) return 0;
+    const have = new Set([libp2p.peerId.toString(), ...connected.map((p) => p.toString())]);
+    const missing = new Set(wanted.filter((id) => !have.has(id)));
+    if (missing.size === 0) return 0;
+    const neighbour = connected[this.exchangeTurn++ % connected.length]!;
+    let peers: ExchangedPeer[];
+    try {
+      peers = await askForPeers(neighbour, this.querySignal(signal));
+    } catch (err) {
+      logger.debug({ peer: neighbour.toString(), err: (err as Error).message }, "peer exchange failed");
+      return 0;
+    }
+    const toDial = peers.filter((p) => missing.has(p.id));
+    const dialled = await Promise.allSettled(
+      toDial.map(async (p) => {
+        const id = peerIdFromString(p.id);
+        await libp2p.peerStore.merge(id, { multiaddrs: p.addrs.map((a) => multiaddr(a)) });
+        await libp2p.dial(id, { signal: this.querySignal(signal) });
+      }),
+    );
+    const ok = dialled.filter((r) => r.status === "fulfilled").length;
+    if (toDial.length > 0) {
+      logger.info({ from: neighbour.toString(), missing: missing.size, dialled: ok }, "connected to exchanged peers");
+    }
+    return ok;
   }
 
   /** Whether some wanted peer is not connected (true when nothing says which peers are wanted). */

@@ -23,6 +23,7 @@ import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { KeeperStore } from "../store/index.js";
 import type { OperatorDirectory } from "./directory.js";
+import { askForPeers, servePeerExchange } from "./peer-exchange.js";
 import { Discovery, type DiscoveryOptions } from "./discovery.js";
 import type { EnvelopeSigner } from "./envelope.js";
 import { Gossip } from "./gossip.js";
@@ -81,7 +82,13 @@ export class P2pNode {
     this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, directory, signer, topics, logger, metrics });
     this.reqresp = new ReqResp({ libp2p, logger, metrics, timeoutMs: config.requestTimeoutMs });
     this.discovery = new Discovery(
-      { libp2p, logger, metrics, wantedPeers: directory.activePeerIds?.bind(directory) },
+      {
+        libp2p,
+        logger,
+        metrics,
+        wantedPeers: directory.activePeerIds?.bind(directory),
+        askForPeers: (peer, signal) => askForPeers(this.reqresp, peer, signal),
+      },
       {
         bootstrap: config.bootstrap,
         services: config.services,
@@ -161,6 +168,7 @@ export class P2pNode {
     await libp2p.start();
     this.gossip.start();
     await this.rememberStoredPeers();
+    await servePeerExchange(this.reqresp, libp2p);
     this.discovery.start();
     this.started = true;
     modules.logger.info({ peerId: libp2p.peerId.toString(), addrs: this.multiaddrs }, "p2p started");

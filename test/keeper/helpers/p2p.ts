@@ -8,6 +8,7 @@ import { createMetrics, type KeeperMetrics, type Logger } from "../../../keeper/
 import {
   InMemoryOperatorDirectory,
   P2pNode,
+  type DiscoveryOptions,
   type OperatorDirectory,
   type TopicSpec,
 } from "../../../keeper/src/p2p/index.js";
@@ -32,6 +33,8 @@ export interface TestPeerOptions {
   topics?: Array<TopicSpec<unknown>>;
   logger?: Logger;
   store?: KeeperStore;
+  /** discovery timing (default: fast rounds, so tests take seconds) */
+  discovery?: Partial<DiscoveryOptions>;
 }
 
 export function loopbackP2pConfig(overrides: Partial<P2pConfig> = {}): P2pConfig {
@@ -65,7 +68,7 @@ export async function createTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
     metrics,
     topics: opts.topics,
     store: opts.store,
-    discovery: { fastIntervalMs: 200, queryTimeoutMs: 3_000 },
+    discovery: { fastIntervalMs: 200, queryTimeoutMs: 3_000, ...opts.discovery },
   });
   return { node, wallet, operator: wallet.address, peerId, metrics };
 }
