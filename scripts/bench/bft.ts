@@ -24,6 +24,7 @@ import { Keeper } from "../../keeper/src/node.js";
 import { createLogger, createMetrics } from "../../keeper/src/observability/index.js";
 import { commitTopic, proposalTopic, voteBundleTopic, voteRelayPush, voteTopic } from "../../keeper/src/bft/topics.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
+import { peerIdFromString } from "@libp2p/peer-id";
 import { pushProtocolId } from "../../keeper/src/p2p/push.js";
 import { deployProtocol } from "../lib/deploy.js";
 import { REPO_ROOT, writeDeployment } from "../lib/deployment-file.js";
@@ -89,6 +90,7 @@ type ToWorker =
       traced: boolean;
     }
   | { cmd: "status" }
+  | { cmd: "diagnose" }
   | { cmd: "mark" }
   | { cmd: "report" }
   | { cmd: "stop" };
@@ -101,6 +103,7 @@ type FromWorker =
   | { kind: "started"; addrs: string[] }
   | { kind: "status"; peers: number[]; decided: number[]; at: string[]; round?: number }
   | { kind: "marked" }
+  | { kind: "diagnosis"; lines: string[] }
   | {
       kind: "report";
       samples: Sample[];
@@ -113,6 +116,8 @@ type FromWorker =
       statusP50: Array<number | null>;
       /** per height, as the first keeper of worker 0 saw it (ms after its height started) */
       phases: Phase[];
+      /** p2p events over the whole run (warm-up included), summed over this worker's keepers */
+      events: Record<string, number>;
     }
   | { kind: "stopped" };
 
@@ -212,6 +217,23 @@ async function worker(): Promise<void> {
     return { published, received };
   }
 
+  /** DHT operations, pushes, requests and connection events: what a slow run did besides consensus */
+  async function p2pEvents(): Promise<Record<string, number>> {
+    const events: Record<string, number> = {};
+    const add = (key: string, n: number) => (events[key] = (events[key] ?? 0) + n);
+    for (const k of keepers) {
+      for (const v of (await k.metrics.dhtOperationsTotal.get()).values) add(`dht ${v.labels.op} ${v.labels.result}`, v.value);
+      for (const v of (await k.metrics.pushMessagesTotal.get()).values) {
+        add(`push ${v.labels.direction} ${v.labels.result}`, v.value);
+      }
+      for (const v of (await k.metrics.reqRespTotal.get()).values) {
+        add(`${String(v.labels.protocol).split("/")[2]} ${v.labels.direction} ${v.labels.result}`, v.value);
+      }
+      for (const v of (await k.metrics.p2pConnectionsTotal.get()).values) add(`peer ${v.labels.event}`, v.value);
+    }
+    return events;
+  }
+
   async function start(msg: Extract<ToWorker, { cmd: "start" }>): Promise<void> {
     const t = timeoutsFor(msg.n);
     const startOne = async (spec: KeeperSpec, slot: number): Promise<Keeper> => {
@@ -296,6 +318,24 @@ async function worker(): Promise<void> {
           at: keepers.map((k) => `${k.consensus?.currentEpoch ?? "-"}/${k.consensus?.height ?? "-"}`),
           round: trace?.rounds.get(keepers[0]?.consensus?.height ?? -1),
         });
+      } else if (msg.cmd === "diagnose") {
+        // keepers short of peers: which wanted peers they miss, what the peer store knows, a dial
+        const lines: string[] = [];
+        for (const k of keepers) {
+          const libp2p = k.p2p.libp2p;
+          const have = new Set([libp2p.peerId.toString(), ...libp2p.getPeers().map(String)]);
+          const missing = (k.p2p.directory.activePeerIds?.() ?? []).filter((id) => !have.has(id));
+          for (const id of missing) {
+            const peer = peerIdFromString(id);
+            const addrs = (await libp2p.peerStore.get(peer).catch(() => undefined))?.addresses.length ?? 0;
+            const dial = await libp2p.dial(peer, { signal: AbortSignal.timeout(5_000) }).then(
+              () => "dial ok",
+              (err: unknown) => `dial failed: ${(err as Error).message.slice(0, 160)}`,
+            );
+            lines.push(`${libp2p.peerId.toString().slice(-6)} misses ${id.slice(-6)}: ${addrs} stored address(es); ${dial}`);
+          }
+        }
+        send({ kind: "diagnosis", lines });
       } else if (msg.cmd === "mark") {
         const c = await counts();
         base = { ...c, cpu: process.cpuUsage() };
@@ -323,6 +363,7 @@ async function worker(): Promise<void> {
           },
           statusP50: keepers.map((k) => k.consensus?.status().commitLatencyMs.p50 ?? null),
           phases: trace?.phases.splice(0) ?? [],
+          events: await p2pEvents(),
         });
       } else if (msg.cmd === "stop") {
         const stopping = performance.now();
@@ -514,7 +555,13 @@ async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number):
     log(`N = ${n}: warm (peers per keeper min ${Math.min(...peers)}, max ${Math.max(...peers)}); measuring`);
     // a keeper short of peers gets what its peers relay (mesh) or lazy gossip only: say which
     const short = peers.flatMap((p, i) => (p < n - 1 ? [`#${i}: ${p}`] : []));
-    if (short.length > 0) log(`N = ${n}: keepers connected to fewer than ${n - 1} peers: ${short.join(", ")}`);
+    if (short.length > 0) {
+      log(`N = ${n}: keepers connected to fewer than ${n - 1} peers: ${short.join(", ")}`);
+      for (const w of workers) {
+        const d = await w.ask({ cmd: "diagnose" }, "diagnosis");
+        for (const line of d.lines) log(`N = ${n}:   ${line}`);
+      }
+    }
 
     await Promise.all(workers.map((w) => w.ask({ cmd: "mark" }, "marked")));
     const load0 = loadavg();
@@ -533,6 +580,14 @@ async function runSize(chain: LocalChain, provider: JsonRpcProvider, n: number):
     const windowSeconds = (performance.now() - windowStart) / 1000;
     const reports = await Promise.all(workers.map((w) => w.ask({ cmd: "report" }, "report")));
     const load = loadavg();
+    const events: Record<string, number> = {};
+    for (const r of reports) for (const [k, v] of Object.entries(r.events)) events[k] = (events[k] ?? 0) + v;
+    log(
+      `N = ${n}: p2p events over the run: ${Object.entries(events)
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
 
     const samples = reports.flatMap((r) => r.samples);
     const phases = reports.flatMap((r) => r.phases);

@@ -24,7 +24,10 @@ export interface DiscoveryOptions {
   services: string[];
   /** steady-state interval between discovery rounds */
   intervalMs: number;
-  /** interval while not yet provided / not connected (start-up) */
+  /**
+   * interval while not yet provided / not connected (start-up); doubles after every such round
+   * up to `intervalMs`, so a DHT that keeps failing (a loaded mesh) is not hammered
+   */
   fastIntervalMs: number;
   /** re-provide records this often (DHT provider records expire) */
   provideIntervalMs: number;
@@ -55,6 +58,8 @@ export class Discovery {
   private running?: Promise<void>;
   private lastProvidedAt = 0;
   private exchangeTurn = 0;
+  /** rounds in a row that ended unsettled (not provided, or no peer) */
+  private unsettledRounds = 0;
   /** peers from earlier runs, dialled once in the first round */
   rememberedPeers: string[] = [];
 
@@ -82,9 +87,22 @@ export class Discovery {
         .catch((err: unknown) => this.modules.logger.warn({ err }, "discovery round failed"))
         .finally(() => {
           const settled = this.lastProvidedAt > 0 && this.modules.libp2p.getPeers().length > 0;
-          this.schedule(settled ? this.opts.intervalMs : this.opts.fastIntervalMs);
+          this.unsettledRounds = settled ? 0 : this.unsettledRounds + 1;
+          this.schedule(this.nextDelayMs(settled));
         });
     }, delayMs);
+  }
+
+  /**
+   * Fast rounds at start-up, backing off (x2 per unsettled round) to the steady interval: when
+   * provides keep failing under load, rounds every fastIntervalMs made every keeper run DHT
+   * queries several times a second, which kept the mesh loaded and the provides failing (32
+   * keepers on 2 cores: 561 failed provides in a run, CPU per height tripled).
+   */
+  nextDelayMs(settled: boolean): number {
+    if (settled) return this.opts.intervalMs;
+    const backoff = this.opts.fastIntervalMs * 2 ** Math.min(this.unsettledRounds - 1, 20);
+    return Math.min(this.opts.intervalMs, Math.max(this.opts.fastIntervalMs, backoff));
   }
 
   /** One round: bootstrap, provide if due, ask a neighbour for wanted peers, find keepers and connect. */

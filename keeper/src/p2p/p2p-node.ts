@@ -29,6 +29,7 @@ import type { EnvelopeSigner } from "./envelope.js";
 import { Gossip } from "./gossip.js";
 import {
   AGENT_NAME,
+  CONNECTION_MONITOR,
   AGENT_VERSION,
   DHT_PROTOCOL,
   DISCOVERY_FAST_INTERVAL_MS,
@@ -119,6 +120,7 @@ export class P2pNode {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      connectionMonitor: CONNECTION_MONITOR,
       connectionManager: {
         maxConnections: config.maxConnections,
         inboundConnectionThreshold: config.inboundConnectionThreshold,
