@@ -16,6 +16,7 @@ import {
 import {
   HeartbeatService,
   InMemoryOperatorDirectory,
+  isActive,
   P2pNode,
   readOperatorsFile,
   type DiscoveryOptions,
@@ -350,7 +351,13 @@ export class Keeper {
       relayVotes: cfg.relayVotes,
       relayFallbackMs: cfg.relayFallbackMs,
       voteRelay: {
-        serve: (handler) => votePush.handle(handler),
+        // only active operators' keepers may push (as on the gossip topics); others are dropped
+        serve: (handler) =>
+          votePush.handle((vote, peer) => {
+            if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
+            handler(vote, peer);
+            return true;
+          }),
         send: async (operator, vote) => {
           const record = this.p2p.directory.byOperator(operator);
           if (!record) throw new Error(`no peer id known for operator ${operator}`);

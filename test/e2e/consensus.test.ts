@@ -21,7 +21,8 @@ import {
   voteTopic,
 } from "../../keeper/src/bft/topics.js";
 import { topicId } from "../../keeper/src/p2p/topics.js";
-import { pushProtocolId } from "../../keeper/src/p2p/push.js";
+import { PushChannel, pushProtocolId } from "../../keeper/src/p2p/push.js";
+import { InMemoryOperatorDirectory } from "../../keeper/src/p2p/directory.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
@@ -30,7 +31,7 @@ import { loadGenesisConfig } from "../../scripts/lib/genesis-config.js";
 import { LocalChain } from "../../scripts/lib/local-chain.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
 import { silentLogger } from "../keeper/helpers/logs.js";
-import { waitFor } from "../keeper/helpers/p2p.js";
+import { createTestPeer, waitFor } from "../keeper/helpers/p2p.js";
 import type { StreamHandler, StreamHandlerOptions } from "@libp2p/interface";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -341,6 +342,30 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       ).to.be.greaterThan(0);
     } finally {
       live.forEach((k, i) => k.p2p.libp2p.services.pubsub.topicValidators.set(id, restore[i]!));
+    }
+  });
+
+  it("refuses votes pushed by a peer that is no registered operator", async () => {
+    const k = keepers[0]!;
+    const refused = async () =>
+      (await k.metrics.pushMessagesTotal.get()).values
+        .filter((v) => v.labels.direction === "in" && v.labels.result === "refused")
+        .reduce((n, v) => n + v.value, 0);
+    const before = await refused();
+    const outsider = await createTestPeer({ directory: new InMemoryOperatorDirectory(), register: false });
+    await outsider.node.start();
+    const push = new PushChannel(
+      { libp2p: outsider.node.libp2p, logger: silentLogger(), metrics: outsider.metrics, openTimeoutMs: 5_000 },
+      voteRelayPush,
+    );
+    try {
+      await outsider.node.dial(k.p2p.multiaddrs[0]!);
+      const vote = { epoch: "1", height: "1", round: 0, type: "prevote" as const, valueHash: null, bls: "0x" };
+      await push.send(k.p2p.peerId, { ...vote, ecdsa: "0x" + "11".repeat(65) });
+      await waitFor(async () => (await refused()) === before + 1, "the keeper to refuse the pushed vote");
+    } finally {
+      await push.stop();
+      await outsider.node.stop();
     }
   });
 

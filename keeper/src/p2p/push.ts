@@ -18,7 +18,8 @@ export interface PushSpec<T> {
   maxBytes: number;
 }
 
-export type PushHandler<T> = (message: T, peer: string) => void;
+/** Returns false to refuse a message (counted as `refused`, e.g. from a peer that may not push). */
+export type PushHandler<T> = (message: T, peer: string) => boolean | void;
 
 export interface PushModules {
   libp2p: Libp2p;
@@ -133,9 +134,8 @@ export class PushChannel<T> {
       this.count("in", "invalid");
       return;
     }
-    this.count("in", "ok");
     try {
-      handler(parsed, peer);
+      this.count("in", handler(parsed, peer) === false ? "refused" : "ok");
     } catch (err) {
       this.m.logger.error({ peer, protocol: this.protocol, err }, "push handler failed");
     }

@@ -18,6 +18,7 @@ describe("p2p push channel (one-way length-prefixed JSON over one long-lived str
   let outbox: PushChannel<Note>;
   const logs = capturingLogger("warn");
   const received: Array<{ message: Note; peer: string }> = [];
+  let refuse = false;
   const id = pushProtocolId(note);
   const openStreams = () =>
     client.node.libp2p
@@ -42,7 +43,11 @@ describe("p2p push channel (one-way length-prefixed JSON over one long-lived str
       },
       note,
     );
-    await inbox.handle((message, peer) => received.push({ message, peer }));
+    await inbox.handle((message, peer) => {
+      if (refuse) return false;
+      received.push({ message, peer });
+      return true;
+    });
     await client.node.dial(server.node.multiaddrs[0]!);
   });
   after(async () => {
@@ -57,6 +62,22 @@ describe("p2p push channel (one-way length-prefixed JSON over one long-lived str
     expect(received.map((r) => r.message.n)).to.deep.equal([...Array(50).keys()]);
     expect(new Set(received.map((r) => r.peer))).to.deep.equal(new Set([client.peerId]));
     expect(openStreams()).to.have.length(1);
+  });
+
+  it("counts a message its handler refuses as refused, not delivered", async () => {
+    const inOk = async (result: string) =>
+      (await server.metrics.pushMessagesTotal.get()).values.find(
+        (v) => v.labels.direction === "in" && v.labels.result === result,
+      )?.value ?? 0;
+    const [ok, refused] = [await inOk("ok"), await inOk("refused")];
+    refuse = true;
+    try {
+      await outbox.send(server.node.peerId, { n: 500, text: "no" });
+      await waitFor(async () => (await inOk("refused")) === refused + 1, "the refusal counted");
+    } finally {
+      refuse = false;
+    }
+    expect(await inOk("ok")).to.equal(ok);
   });
 
   it("refuses to send a message over the limit or off the schema", async () => {
