@@ -679,7 +679,7 @@ async function parent(): Promise<void> {
   const lines = [
     "",
     `BFT over loopback (Node ${process.version}, ${cores} cores, ${cpuModel}; all keepers and the hardhat node share the machine)`,
-    `height interval ${HEIGHT_INTERVAL_MS} ms; latency = height start -> decision, per keeper; messages = consensus gossip (proposal, vote, commit) published + received, all keepers`,
+    `height interval ${HEIGHT_INTERVAL_MS} ms; latency = height start -> decision, per keeper; messages = consensus gossip (proposal, vote, vote bundle, commit) and votes pushed to a relay, published + received, all keepers`,
     "",
     "| N | processes | heights | rounds > 0 | heights/s | latency p50 (ms) | p99 (ms) | keeper 0: proposal / prevote quorum / precommit quorum / decided (median ms) | msgs/height (pub + recv) | CPU ms/height/keeper | RSS MB (total / per keeper) | event-loop p99 (ms) | goal p50 |",
     "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
