@@ -33,12 +33,18 @@ export function pushProtocolId(spec: Pick<PushSpec<unknown>, "name" | "version">
   return `/openmesh/${spec.name}/${spec.version ?? 1}`;
 }
 
+/** An open outbound stream and its length-prefixed writer. */
+interface Outbound {
+  stream: Stream;
+  lp: LengthPrefixedStream<Stream>;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export class PushChannel<T> {
   readonly protocol: string;
-  private readonly outbound = new Map<string, Promise<LengthPrefixedStream<Stream>>>();
+  private readonly outbound = new Map<string, Promise<Outbound>>();
   private readonly inbound = new Set<Stream>();
   private handled = false;
 
@@ -70,12 +76,12 @@ export class PushChannel<T> {
       this.outbound.set(key, opening);
     }
     try {
-      await (await opening).write(bytes, { signal: AbortSignal.timeout(this.m.openTimeoutMs) });
+      await (await opening).lp.write(bytes, { signal: AbortSignal.timeout(this.m.openTimeoutMs) });
       this.count("out", "ok");
     } catch (err) {
       // a broken or stalled stream is dropped: the next message opens a fresh one
       if (this.outbound.get(key) === opening) this.outbound.delete(key);
-      void opening.then((lp) => lp.unwrap().abort(err as Error)).catch(() => undefined);
+      void opening.then((o) => o.stream.abort(err as Error)).catch(() => undefined);
       this.count("out", "error");
       throw err;
     }
@@ -87,24 +93,25 @@ export class PushChannel<T> {
     this.handled = false;
     const streams = await Promise.allSettled(this.outbound.values());
     this.outbound.clear();
-    for (const s of streams) if (s.status === "fulfilled") s.value.unwrap().abort(new Error("push channel stopped"));
+    for (const s of streams) if (s.status === "fulfilled") s.value.stream.abort(new Error("push channel stopped"));
     for (const s of this.inbound) s.abort(new Error("push channel stopped"));
     this.inbound.clear();
   }
 
-  private async open(peer: PeerId): Promise<LengthPrefixedStream<Stream>> {
+  private async open(peer: PeerId): Promise<Outbound> {
     const key = peer.toString();
     const stream = await this.m.libp2p.dialProtocol(peer, this.protocol, {
       signal: AbortSignal.timeout(this.m.openTimeoutMs),
       negotiateFully: false, // the protocol id goes out with the first message
     });
     stream.addEventListener("close", () => {
+      // forget it unless a newer stream to the peer replaced it already
       const current = this.outbound.get(key);
-      void current?.then((lp) => {
-        if (lp.unwrap() === stream && this.outbound.get(key) === current) this.outbound.delete(key);
+      void current?.then((o) => {
+        if (o.stream === stream && this.outbound.get(key) === current) this.outbound.delete(key);
       });
     });
-    return lpStream(stream, { maxDataLength: this.spec.maxBytes });
+    return { stream, lp: lpStream(stream, { maxDataLength: this.spec.maxBytes }) };
   }
 
   private read(stream: Stream, peer: string, handler: PushHandler<T>): void {
