@@ -319,20 +319,14 @@ async function worker(): Promise<void> {
           round: trace?.rounds.get(keepers[0]?.consensus?.height ?? -1),
         });
       } else if (msg.cmd === "diagnose") {
-        // keepers short of peers: which wanted peers they miss, what the peer store knows, a dial
+        // keepers short of peers: which wanted peers they miss and what the peer store knows of
+        // them (read only: dialling here would mend the mesh the window is about to measure)
         const lines: string[] = [];
         for (const k of keepers) {
           const libp2p = k.p2p.libp2p;
-          const have = new Set([libp2p.peerId.toString(), ...libp2p.getPeers().map(String)]);
-          const missing = (k.p2p.directory.activePeerIds?.() ?? []).filter((id) => !have.has(id));
-          for (const id of missing) {
-            const peer = peerIdFromString(id);
-            const addrs = (await libp2p.peerStore.get(peer).catch(() => undefined))?.addresses.length ?? 0;
-            const dial = await libp2p.dial(peer, { signal: AbortSignal.timeout(5_000) }).then(
-              () => "dial ok",
-              (err: unknown) => `dial failed: ${(err as Error).message.slice(0, 160)}`,
-            );
-            lines.push(`${libp2p.peerId.toString().slice(-6)} misses ${id.slice(-6)}: ${addrs} stored address(es); ${dial}`);
+          for (const id of k.p2p.discovery.missingWanted()) {
+            const addrs = (await libp2p.peerStore.get(peerIdFromString(id)).catch(() => undefined))?.addresses.length ?? 0;
+            lines.push(`${libp2p.peerId.toString().slice(-6)} misses ${id.slice(-6)}: ${addrs} stored address(es)`);
           }
         }
         send({ kind: "diagnosis", lines });

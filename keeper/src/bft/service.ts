@@ -92,11 +92,11 @@ export interface ConsensusServiceModules {
   voteRelay?: VoteRelayTransport;
   /** send own round-0 votes for a value through the proposer, and bundle as one (default true with `voteRelay`) */
   relayVotes?: boolean;
-  /** a relayed vote whose step has not moved on this long after it was sent is gossiped as well (default 1 s) */
+  /** a relayed vote whose height is still undecided this long after it was sent is gossiped as well (default 1 s) */
   relayFallbackMs?: number;
 }
 
-/** How votes reach a round's proposer directly (p2p/reqresp in the keeper). */
+/** How votes reach a round's proposer directly (a p2p/push.ts channel in the keeper). */
 export interface VoteRelayTransport {
   serve(handler: (vote: VoteMsg, peerId: string) => void): Promise<void>;
   /** delivers a vote to the keeper of `operator`; rejects when it could not */
@@ -366,18 +366,14 @@ export class ConsensusService implements ConsensusApp {
       rewardsBudget: start.rewardsBudget,
       rewardMembers: [],
       verifyCommitSignature: (commit, sig) => {
-        try {
-          const vote: Vote = {
-            type: "precommit",
-            height: Number(commit.height),
-            round: commit.round,
-            valueHash: commit.valueHash,
-            validator: sig.signer,
-          };
-          return recoverVoteSigner(this.m.domain, commit.epoch, vote, sig.ecdsa) === sig.signer.toLowerCase();
-        } catch {
-          return false;
-        }
+        const vote: Vote = {
+          type: "precommit",
+          height: Number(commit.height),
+          round: commit.round,
+          valueHash: commit.valueHash,
+          validator: sig.signer,
+        };
+        return this.signerOf(commit.epoch, vote, sig.ecdsa) === sig.signer.toLowerCase();
       },
     };
   }
@@ -649,12 +645,7 @@ export class ConsensusService implements ConsensusApp {
     let foreign = 0;
     for (const v of b.votes) {
       const vote: Vote = { type: b.type, height, round: b.round, valueHash: v.valueHash, validator: "" };
-      let signer: string;
-      try {
-        signer = recoverVoteSigner(this.m.domain, this.epoch!, vote, v.ecdsa);
-      } catch {
-        signer = "";
-      }
+      const signer = this.signerOf(this.epoch!, vote, v.ecdsa);
       if (!this.stake.has(signer)) {
         foreign++;
         continue;
@@ -889,17 +880,21 @@ export class ConsensusService implements ConsensusApp {
       valueHash: v.valueHash,
       validator: claimed ?? "",
     };
-    let recovered: string;
-    try {
-      recovered = recoverVoteSigner(this.m.domain, this.epoch!, vote, v.ecdsa);
-    } catch {
-      recovered = "";
-    }
+    const recovered = this.signerOf(this.epoch!, vote, v.ecdsa);
     if (claimed === undefined ? !this.stake.has(recovered) : recovered !== claimed) {
       this.log.warn({ from, height: v.height }, "vote signature is not the sender's or a validator's");
       return;
     }
     this.acceptVote({ ...vote, validator: recovered }, { ecdsa: v.ecdsa, bls: v.bls });
+  }
+
+  /** The lowercase address that signed a vote's ECDSA signature; "" when the signature is malformed. */
+  private signerOf(epoch: bigint, vote: Vote, ecdsa: string): string {
+    try {
+      return recoverVoteSigner(this.m.domain, epoch, vote, ecdsa);
+    } catch {
+      return "";
+    }
   }
 
   private acceptVote(vote: Vote, sig: { ecdsa: string; bls: string }): void {
@@ -989,7 +984,10 @@ export class ConsensusService implements ConsensusApp {
     if (this.bufferIfNextEpoch(commit.epoch.toString(), () => this.onCommit(msg, from))) return;
     if (!this.inEpoch(commit.epoch.toString())) return;
     if (this.isDecided(commit.height)) return;
-    payload ??= this.payloads.get(commit.valueHash);
+    // The proposal of this header, if this keeper validated it, is the payload it keeps (a commit's
+    // copy may differ only in fields the header does not bind, like lastCommit's signer list).
+    const known = this.payloads.get(commit.valueHash);
+    if (known && (payload === undefined || this.validPayloads.has(known))) payload = known;
     if (payload === undefined) {
       // announced without its value, which this keeper never saw: ask the announcer for all of it
       if (from !== undefined && this.m.catchUp) this.askForCommit(from, commit.epoch, Number(commit.height));
@@ -1017,11 +1015,7 @@ export class ConsensusService implements ConsensusApp {
     }
     const current = this.engine!.snapshot();
     if (current.status === "running" && BigInt(current.height) === commit.height) {
-      // our own height: let the engine decide from the certificate. The proposal of this header,
-      // if this keeper validated it, is the payload it keeps (the commit's copy may differ only in
-      // fields the header does not bind, like lastCommit's signer list).
-      const known = this.payloads.get(commit.valueHash);
-      if (known && this.validPayloads.has(known)) payload = known;
+      // our own height: let the engine decide from the certificate
       this.payloads.set(commit.valueHash, payload);
       this.run(this.engine!, {
         type: "certificate",

@@ -11,9 +11,20 @@ import { CommitJsonSchema, PayloadJson } from "./codec.js";
 
 const hash = z.string().regex(/^0x[0-9a-f]{64}$/);
 const uint = z.string().regex(/^\d{1,20}$/);
-const ecdsaSig = z.string().regex(/^0x[0-9a-f]{130}$/);
-/** BLS share, precommits for a value only */
-const blsShare = z.string().regex(/^0x([0-9a-f]{256})?$/);
+/** The step a vote belongs to. */
+const voteStep = {
+  epoch: uint,
+  height: uint,
+  round: z.int().nonnegative().max(1_000_000),
+  type: z.enum(["prevote", "precommit"]),
+};
+/** A vote's value and signatures (a bundle carries these per vote under one step). */
+const signedVote = {
+  valueHash: hash.nullable(),
+  ecdsa: z.string().regex(/^0x[0-9a-f]{130}$/),
+  /** BLS share, precommits for a value only */
+  bls: z.string().regex(/^0x([0-9a-f]{256})?$/),
+};
 
 export const proposalTopic = defineTopic({
   name: "proposal",
@@ -32,15 +43,7 @@ export type ProposalMsg = z.infer<typeof proposalTopic.schema>;
 export const voteTopic = defineTopic({
   name: "vote",
   maxBytes: 2 * 1024,
-  schema: z.strictObject({
-    epoch: uint,
-    height: uint,
-    round: z.int().nonnegative().max(1_000_000),
-    type: z.enum(["prevote", "precommit"]),
-    valueHash: hash.nullable(),
-    ecdsa: ecdsaSig,
-    bls: blsShare,
-  }),
+  schema: z.strictObject({ ...voteStep, ...signedVote }),
 });
 export type VoteMsg = z.infer<typeof voteTopic.schema>;
 
@@ -51,22 +54,7 @@ export type VoteMsg = z.infer<typeof voteTopic.schema>;
 export const voteBundleTopic = defineTopic({
   name: "vote-bundle",
   maxBytes: 512 * 1024,
-  schema: z.strictObject({
-    epoch: uint,
-    height: uint,
-    round: z.int().nonnegative().max(1_000_000),
-    type: z.enum(["prevote", "precommit"]),
-    votes: z
-      .array(
-        z.strictObject({
-          valueHash: hash.nullable(),
-          ecdsa: ecdsaSig,
-          bls: blsShare,
-        }),
-      )
-      .min(1)
-      .max(1024),
-  }),
+  schema: z.strictObject({ ...voteStep, votes: z.array(z.strictObject(signedVote)).min(1).max(1024) }),
 });
 export type VoteBundleMsg = z.infer<typeof voteBundleTopic.schema>;
 

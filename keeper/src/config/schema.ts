@@ -114,7 +114,7 @@ export const ConsensusConfigSchema = z.strictObject({
    * and this keeper bundles nothing as a proposer (it still counts votes sent to it).
    */
   relayVotes: z.boolean().default(true),
-  /** A relayed vote whose step has not moved on this long after it was sent is gossiped as well. */
+  /** A relayed vote whose height is still undecided this long after it was sent is gossiped as well. */
   relayFallbackMs: ms("the relay fallback delay").default(1_000),
   /** Round timeouts: base + round x perRound, per step. */
   timeouts: z

@@ -120,13 +120,10 @@ export class Discovery {
    * wrong address only fails the dial. Only with a list of wanted peers.
    */
   async exchangePeers(signal: AbortSignal): Promise<number> {
-    const { libp2p, logger, wantedPeers, askForPeers } = this.modules;
+    const { libp2p, logger, askForPeers } = this.modules;
     const connected = libp2p.getPeers();
-    const wanted = wantedPeers?.() ?? [];
-    if (!askForPeers || wanted.length === 0 || connected.length === 0) return 0;
-    const have = new Set([libp2p.peerId.toString(), ...connected.map((p) => p.toString())]);
-    const missing = new Set(wanted.filter((id) => !have.has(id)));
-    if (missing.size === 0) return 0;
+    const missing = new Set(this.missingWanted());
+    if (!askForPeers || connected.length === 0 || missing.size === 0) return 0;
     const neighbour = connected[this.exchangeTurn++ % connected.length]!;
     let peers: ExchangedPeer[];
     try {
@@ -152,12 +149,14 @@ export class Discovery {
 
   /** Whether some wanted peer is not connected (true when nothing says which peers are wanted). */
   private missingWantedPeers(): boolean {
+    return (this.modules.wantedPeers?.() ?? []).length === 0 || this.missingWanted().length > 0;
+  }
+
+  /** The wanted peers (active operators) this keeper is not connected to; none without a list. */
+  missingWanted(): string[] {
     const { libp2p, wantedPeers } = this.modules;
-    const wanted = wantedPeers?.() ?? [];
-    if (wanted.length === 0) return true;
-    const self = libp2p.peerId.toString();
-    const connected = new Set(libp2p.getPeers().map((p) => p.toString()));
-    return wanted.some((id) => id !== self && !connected.has(id));
+    const have = new Set([libp2p.peerId.toString(), ...libp2p.getPeers().map((p) => p.toString())]);
+    return (wantedPeers?.() ?? []).filter((id) => !have.has(id));
   }
 
   private querySignal(signal: AbortSignal): AbortSignal {

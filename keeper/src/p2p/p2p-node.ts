@@ -29,8 +29,8 @@ import type { EnvelopeSigner } from "./envelope.js";
 import { Gossip } from "./gossip.js";
 import {
   AGENT_NAME,
-  CONNECTION_MONITOR,
   AGENT_VERSION,
+  CONNECTION_MONITOR,
   DHT_PROTOCOL,
   DISCOVERY_FAST_INTERVAL_MS,
   FORGET_PEERS_AFTER_MS,
