@@ -5,7 +5,22 @@ import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "types/", "abi/", "coverage/", "vendor/", "bench/", ".demo/"],
+    ignores: [
+      "node_modules/",
+      "artifacts/",
+      "cache/",
+      "types/",
+      "abi/",
+      "coverage/",
+      "vendor/",
+      "bench/",
+      ".demo/",
+      "scripts/node24/",
+      "packages/contracts/src/generated/",
+      "packages/contracts/dist/",
+      "packages/contracts/abi/",
+      "packages/contracts/contracts/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

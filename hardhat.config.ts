@@ -22,6 +22,8 @@ export default defineConfig({
     settings: {
       optimizer: { enabled: true, runs: 800 },
       evmVersion: HARDFORK,
+      // NatSpec for the ABIs that @openmesh/contracts ships (Hardhat adds its own selection to this)
+      outputSelection: { "*": { "*": ["devdoc", "userdoc"] } },
     },
   },
   networks: {

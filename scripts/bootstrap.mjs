@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Runs on any Node (the machines ship Node 20). Hardhat 3 and libp2p need Node >= 22, and
 // `npm install` must itself run under that Node or npm skips Hardhat's native EDR binary.
-// So: install once with the `node@24` npm package, then every `npm run` script finds
-// node_modules/.bin/node (Node 24) first in PATH.
+// So: install Node 24 (the `node` npm package) into scripts/node24 with the machine's npm, run the
+// project's `npm ci` under it, and every later `npm run` script finds node_modules/.bin/node
+// (Node 24) first in PATH. Install scripts run only where package.json's `allowScripts` approves
+// them (`--strict-allow-scripts`: an unreviewed one fails the install instead of a warning).
+//   node scripts/bootstrap.mjs [--build]   --build: also build contracts and bindings if stale
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,30 +14,41 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const marker = join(root, "node_modules", ".package-lock.json");
 const lock = join(root, "package-lock.json");
+const node24Dir = join(root, "scripts", "node24");
 const required = [
   join(root, "node_modules", ".bin", "node"),
   join(root, "node_modules", "@nomicfoundation", "edr-linux-x64-gnu"),
   marker,
 ];
 
-const missing = required.filter((p) => !existsSync(p));
-const stale = existsSync(marker) && existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs;
-
-if (missing.length === 0 && !stale) process.exit(0);
-
-const why =
-  missing.length > 0
-    ? `missing ${missing.map((p) => p.slice(root.length + 1)).join(", ")}`
-    : "package-lock.json changed";
-console.log(`[setup] installing dependencies under Node 24 (${why})`);
-const install = existsSync(lock) ? "ci" : "install";
-try {
-  execFileSync("npx", ["-y", "-p", "node@24", "--", "npm", install, "--no-audit", "--no-fund"], {
-    cwd: root,
-    stdio: "inherit",
-  });
-} catch (err) {
-  console.error(`[setup] npm ${install} failed (${err.message}). Check access to the npm registry and retry.`);
-  process.exit(1);
+function npm(args, cwd, env = process.env) {
+  execFileSync("npm", [...args, "--no-audit", "--no-fund", "--strict-allow-scripts"], { cwd, env, stdio: "inherit" });
 }
-console.log("[setup] done");
+
+function install() {
+  const missing = required.filter((p) => !existsSync(p));
+  const stale = existsSync(marker) && existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs;
+  if (missing.length === 0 && !stale) return;
+  const why =
+    missing.length > 0
+      ? `missing ${missing.map((p) => p.slice(root.length + 1)).join(", ")}`
+      : "package-lock.json changed";
+  console.log(`[setup] installing dependencies under Node 24 (${why})`);
+  try {
+    // A project-scoped install, so scripts/node24/package.json's allowScripts covers node's own
+    // install script (npx -p node@24 would read only the user's npm config).
+    if (!existsSync(join(node24Dir, "node_modules", ".bin", "node"))) npm(["ci"], node24Dir);
+    const env = { ...process.env, PATH: `${join(node24Dir, "node_modules", ".bin")}:${process.env.PATH ?? ""}` };
+    npm([existsSync(lock) ? "ci" : "install"], root, env);
+  } catch (err) {
+    console.error(`[setup] install failed (${err.message}). Check access to the npm registry and retry.`);
+    process.exit(1);
+  }
+  console.log("[setup] done");
+}
+
+install();
+if (process.argv.includes("--build")) {
+  const { ensureBuilt } = await import("./lib/build-stamp.mjs");
+  if (!ensureBuilt()) process.exit(1);
+}

@@ -11,6 +11,10 @@ if (major < 22 || (major === 22 && minor < 13)) {
   );
   process.exit(1);
 }
+// In a checkout the keeper imports the typechain bindings that `npm run build` writes: build them on
+// first use (and after a contract change), as `npm run demo` does. Output goes to stderr.
+const { ensureBuilt } = await import("../../scripts/lib/build-stamp.mjs");
+if (!ensureBuilt()) process.exit(1);
 const { register } = await import("tsx/esm/api");
 register();
 const { runCli } = await import("../src/cli/main.ts");

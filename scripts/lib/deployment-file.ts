@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeAddressBook } from "../package/address-book.js";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEPLOYMENTS_DIR = join(REPO_ROOT, "deployments");
@@ -56,4 +57,6 @@ export function writeDeployment(path: string, d: DeploymentFile, overwrite: bool
   }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(d, null, 2) + "\n");
+  // @openmesh/contracts' address book follows every deploy (a local one rewrites chain 31337)
+  if (dirname(path) === DEPLOYMENTS_DIR) writeAddressBook(join(REPO_ROOT, "packages", "contracts"), DEPLOYMENTS_DIR);
 }
