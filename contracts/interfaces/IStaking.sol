@@ -38,10 +38,13 @@ interface IStakingTypes {
 
     /// @notice A pending withdrawal: `shares` of the operator's unbonding pool, claimable by `account` from
     /// `releaseTime` on.
+    /// @dev `shares` are shares of the operator's unbonding bucket of `epoch` (the epoch the request was made
+    /// in): a slash for an infraction of epoch e takes from the buckets of epochs >= e only.
     struct UnbondingRequest {
         address account;
         uint64 releaseTime;
         address operator;
+        uint64 epoch;
         uint256 shares;
     }
 
@@ -128,10 +131,12 @@ interface IStakingEvents {
     event Withdrawn(uint256 indexed requestId, address indexed operator, address indexed account, uint256 amount);
     /// @notice Rewards raised the share price; the commission was added as new shares of the owner.
     event RewardsDistributed(address indexed operator, uint256 amount, uint256 commission, uint256 commissionShares);
-    /// @notice Stake was slashed from the bonded and unbonding pools of the operator.
+    /// @notice Stake was slashed for an infraction of `infractionEpoch`: first from the unbonding buckets of
+    /// that epoch and later, then pro rata from the bonded pool.
     event OperatorSlashed(
         address indexed operator,
         IStakingTypes.SlashReason indexed reason,
+        uint64 infractionEpoch,
         uint256 fractionWad,
         uint256 bondedSlashed,
         uint256 unbondingSlashed,
@@ -166,6 +171,8 @@ interface IStakingEvents {
     event SlashFractionSet(IStakingTypes.SlashReason indexed reason, uint64 oldValue, uint64 newValue);
     /// @notice Governance changed where slashed OPEN goes.
     event SlashDestinationSet(IStakingTypes.SlashDestination destination, address treasury);
+    /// @notice Governance set the validator set manager whose epochs key the unbonding buckets.
+    event ValidatorSetsSet(address validatorSets);
 }
 
 /// @title Staking: operators' self-stake, delegation, unbonding, rewards, jailing and slashing
@@ -226,13 +233,42 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     /// @param amount OPEN wei
     function distributeRewards(address operator, uint256 amount) external;
 
-    /// @notice Slashes `fractionWad` of the operator's bonded and unbonding stake (pro-rata for every holder).
+    /// @notice Slashes an operator for an infraction of `infractionEpoch` (Cosmos `x/staking` Slash): the
+    /// amount is `fractionWad` of `stakeAtInfraction`, taken first from the unbonding buckets of epochs >=
+    /// `infractionEpoch` (newest first, each losing at most `fractionWad` of its stake), then pro rata from the
+    /// bonded pool (at most `fractionWad` of it). Stake that left before the infraction's epoch is never touched.
+    /// With `stakeAtInfraction == 0` (evidence that does not prove it), the stake at the infraction is taken as
+    /// the bonded pool plus those buckets: every one of them loses exactly `fractionWad`.
     /// @param operator the operator
     /// @param fractionWad fraction, WAD, in (0, MAX_SLASH_FRACTION_WAD]; callers normally pass
     /// `slashFractionWad(reason)`
     /// @param reason why (recorded in the event)
-    /// @return slashed OPEN taken in total
-    function slash(address operator, uint256 fractionWad, SlashReason reason) external returns (uint256 slashed);
+    /// @param infractionEpoch the epoch whose frozen set the operator misbehaved in
+    /// @param stakeAtInfraction the operator's stake in that epoch's frozen set, or 0 (see above)
+    /// @return slashed OPEN taken in total (<= fractionWad * stakeAtInfraction when that is given)
+    function slash(
+        address operator,
+        uint256 fractionWad,
+        SlashReason reason,
+        uint64 infractionEpoch,
+        uint256 stakeAtInfraction
+    ) external returns (uint256 slashed);
+
+    /// @notice Sets the validator set manager whose `currentEpoch()` numbers the unbonding buckets (governance,
+    /// once at deploy). Until set, every request falls in bucket 0.
+    /// @param validatorSets_ the ValidatorSetManager
+    function setValidatorSets(address validatorSets_) external;
+
+    /// @notice The validator set manager whose epochs number the unbonding buckets.
+    /// @return the address (zero until set)
+    function validatorSets() external view returns (address);
+
+    /// @notice An operator's unbonding bucket of one epoch (requests made in that epoch share it).
+    /// @param operator the operator
+    /// @param epoch the epoch the requests were made in
+    /// @return stake OPEN in the bucket
+    /// @return shares bucket shares
+    function unbondingBucket(address operator, uint64 epoch) external view returns (uint256 stake, uint256 shares);
 
     /// @notice Jails an operator for `jailPeriod` (extends an ongoing jail); it leaves future validator sets.
     /// No-op for a tombstoned operator.

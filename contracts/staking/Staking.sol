@@ -9,6 +9,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakeVotes} from "../interfaces/IStakeVotes.sol";
+import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
 import {OperatorRegistry} from "./OperatorRegistry.sol";
 import {StakeVotes} from "./StakeVotes.sol";
 import {StakeMath} from "./lib/StakeMath.sol";
@@ -132,7 +133,10 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             revert StakingWithdrawTooEarly(requestId, request.releaseTime, block.timestamp);
         }
         Pool storage pool = _pools[request.operator];
-        amount = StakeMath.toStake(request.shares, pool.unbondingShares, pool.unbondingStake);
+        UnbondingBucket storage bucket = _unbondingBuckets[request.operator][request.epoch];
+        amount = StakeMath.toStake(request.shares, bucket.shares, bucket.stake);
+        bucket.shares -= request.shares;
+        bucket.stake -= amount;
         pool.unbondingShares -= request.shares;
         pool.unbondingStake -= amount;
         delete _unbondingRequests[requestId];
@@ -205,21 +209,34 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function slash(
         address operator,
         uint256 fractionWad,
-        SlashReason reason
+        SlashReason reason,
+        uint64 infractionEpoch,
+        uint256 stakeAtInfraction
     ) external restricted nonReentrant returns (uint256 slashed) {
         _requireOperator(operator);
         if (fractionWad == 0 || fractionWad > MAX_SLASH_FRACTION_WAD) {
             revert StakingInvalidSlashFraction(fractionWad, MAX_SLASH_FRACTION_WAD);
         }
         Pool storage pool = _pools[operator];
+        uint256 target = stakeAtInfraction == 0 ? type(uint256).max : StakeMath.mulWad(stakeAtInfraction, fractionWad);
+        uint256 unbondingSlashed = _slashUnbonding(operator, fractionWad, infractionEpoch, target);
         uint256 bondedSlashed = StakeMath.mulWad(pool.bondedStake, fractionWad);
-        uint256 unbondingSlashed = StakeMath.mulWad(pool.unbondingStake, fractionWad);
+        // unbondingSlashed <= target by construction
+        if (bondedSlashed > target - unbondingSlashed) bondedSlashed = target - unbondingSlashed;
         pool.bondedStake -= bondedSlashed;
         pool.unbondingStake -= unbondingSlashed;
         slashed = bondedSlashed + unbondingSlashed;
         SlashDestination destination = slashDestination;
         if (destination == SlashDestination.Burn) totalSlashLocked += slashed;
-        emit OperatorSlashed(operator, reason, fractionWad, bondedSlashed, unbondingSlashed, destination);
+        emit OperatorSlashed(
+            operator,
+            reason,
+            infractionEpoch,
+            fractionWad,
+            bondedSlashed,
+            unbondingSlashed,
+            destination
+        );
         _syncRanking(operator);
         if (destination == SlashDestination.Treasury && slashed != 0) _token.safeTransfer(treasury, slashed);
     }
@@ -303,6 +320,12 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IStaking
+    function setValidatorSets(address validatorSets_) external restricted {
+        validatorSets = validatorSets_;
+        emit ValidatorSetsSet(validatorSets_);
+    }
+
+    /// @inheritdoc IStaking
     function setSlashDestination(SlashDestination destination, address newTreasury) external restricted {
         if (newTreasury == address(0)) revert StakingZeroTreasury();
         slashDestination = destination;
@@ -381,8 +404,14 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         uint256 requestId
     ) external view returns (UnbondingRequest memory request, uint256 amount) {
         request = _unbondingRequests[requestId];
-        Pool storage pool = _pools[request.operator];
-        amount = StakeMath.toStake(request.shares, pool.unbondingShares, pool.unbondingStake);
+        UnbondingBucket storage bucket = _unbondingBuckets[request.operator][request.epoch];
+        amount = StakeMath.toStake(request.shares, bucket.shares, bucket.stake);
+    }
+
+    /// @inheritdoc IStaking
+    function unbondingBucket(address operator, uint64 epoch) external view returns (uint256 stake, uint256 shares) {
+        UnbondingBucket storage bucket = _unbondingBuckets[operator][epoch];
+        return (bucket.stake, bucket.shares);
     }
 
     /// @inheritdoc IStaking
@@ -449,8 +478,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         if (shares > held) revert StakingInsufficientShares(operator, account, held, shares);
         Pool storage pool = _pools[operator];
         uint256 amount = StakeMath.toStake(shares, pool.bondedShares, pool.bondedStake);
-        uint256 unbondingShares = StakeMath.toShares(amount, pool.unbondingShares, pool.unbondingStake);
-        if (unbondingShares == 0) revert StakingAmountTooSmall(amount);
+        (uint64 epoch, uint256 unbondingShares) = _addToBucket(operator, amount);
         principalOut = shares == held ? position.principal : Math.mulDiv(position.principal, shares, held);
         position.shares = held - shares;
         position.principal -= principalOut;
@@ -464,9 +492,51 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             account: account,
             releaseTime: releaseTime,
             operator: operator,
+            epoch: epoch,
             shares: unbondingShares
         });
         emit UnbondingRequested(requestId, operator, account, shares, amount, unbondingShares, releaseTime);
+    }
+
+    /// @dev Puts `amount` into the operator's unbonding bucket of the current epoch; returns the epoch and the
+    /// bucket shares minted.
+    function _addToBucket(address operator, uint256 amount) private returns (uint64 epoch, uint256 shares) {
+        epoch = _currentEpoch();
+        UnbondingBucket storage bucket = _unbondingBuckets[operator][epoch];
+        shares = StakeMath.toShares(amount, bucket.shares, bucket.stake);
+        if (shares == 0) revert StakingAmountTooSmall(amount);
+        uint64[] storage epochs = _unbondingEpochs[operator];
+        uint256 count = epochs.length;
+        if (count == 0 || epochs[count - 1] != epoch) epochs.push(epoch);
+        bucket.shares += shares;
+        bucket.stake += amount;
+    }
+
+    /// @dev Takes up to `fractionWad` of each unbonding bucket of epochs >= `infractionEpoch`, newest first, never
+    /// more than `target` in total. Returns what it took (bucket stakes only; the caller updates the pool sum).
+    function _slashUnbonding(
+        address operator,
+        uint256 fractionWad,
+        uint64 infractionEpoch,
+        uint256 target
+    ) private returns (uint256 taken) {
+        uint64[] storage epochs = _unbondingEpochs[operator];
+        mapping(uint64 => UnbondingBucket) storage buckets = _unbondingBuckets[operator];
+        for (uint256 i = epochs.length; i > 0 && taken < target; --i) {
+            uint64 epoch = epochs[i - 1];
+            if (epoch < infractionEpoch) break;
+            UnbondingBucket storage bucket = buckets[epoch];
+            uint256 take = StakeMath.mulWad(bucket.stake, fractionWad);
+            if (take > target - taken) take = target - taken;
+            bucket.stake -= take;
+            taken += take;
+        }
+    }
+
+    /// @dev The epoch that numbers new unbonding buckets (0 until the validator set manager is set).
+    function _currentEpoch() private view returns (uint64) {
+        address sets = validatorSets;
+        return sets == address(0) ? 0 : uint64(IValidatorSet(sets).currentEpoch());
     }
 
     /// @dev Re-ranks the operator after any change of its bonded stake or status.

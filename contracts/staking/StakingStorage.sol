@@ -49,6 +49,12 @@ abstract contract StakingStorage is IStaking {
         uint64 pendingCommissionTime;
     }
 
+    /// @dev The unbonding requests of one operator made in one epoch share this pool.
+    struct UnbondingBucket {
+        uint256 stake;
+        uint256 shares;
+    }
+
     struct Network {
         bytes peerId;
         string endpoint;
@@ -101,6 +107,12 @@ abstract contract StakingStorage is IStaking {
     uint256 public unbondingRequestCount;
     /// @inheritdoc IStaking
     uint256 public totalSlashLocked;
+    /// @inheritdoc IStaking
+    address public validatorSets;
+    /// @dev operator => epoch the requests were made in => their pool (Pool.unbonding* hold the sums)
+    mapping(address operator => mapping(uint64 epoch => UnbondingBucket)) internal _unbondingBuckets;
+    /// @dev operator => the epochs that have a bucket, ascending (a slash walks it from the end)
+    mapping(address operator => uint64[]) internal _unbondingEpochs;
 
     // ---------------------------------------------------------------------------------------------------------
     // Validator ranking: Active operators by bonded stake, top `maxValidators` kept apart

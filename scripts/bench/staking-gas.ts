@@ -64,7 +64,7 @@ for (const size of SIZES) {
   record("undelegate", size, await gasOf(f.staking.connect(delegator).undelegate(target, 700n * OPEN)));
   await networkHelpers.time.increase(8 * 24 * 3600);
   record("withdraw", size, await gasOf(f.staking.connect(delegator).withdraw(await f.staking.unbondingRequestCount())));
-  record("slash 5% (restricted)", size, await gasOf(f.staking.slash(target, 5n * 10n ** 16n, 0)));
+  record("slash 5% (restricted)", size, await gasOf(f.staking.slash(target, 5n * 10n ** 16n, 0, 0n, 0n)));
   record("distributeRewards (restricted)", size, await gasOf(f.staking.distributeRewards(target, 100n * OPEN)));
 
   // advanceEpoch: the first leaves the genesis epoch; the second is a steady-state advance.

@@ -124,6 +124,7 @@ export async function deployStaking(ethers: HardhatEthers): Promise<StakingFixtu
   const manager = await ethers.deployContract("OpenAccessManager", [deployer.address]);
   const staking = await ethers.deployContract("Staking", [manager, token, treasury.address]);
   const validatorSets = await ethers.deployContract("ValidatorSetManager", [manager, staking, EPOCH_LENGTH]);
+  await staking.setValidatorSets(validatorSets);
   const stakeVotes = await ethers.getContractAt("StakeVotes", await staking.stakeVotes());
   const accounts = signers.slice(2);
   for (const account of accounts) {

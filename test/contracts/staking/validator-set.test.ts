@@ -181,7 +181,7 @@ describe("ValidatorSetManager: epochs and frozen validator sets", () => {
       if (shares > 0n && next(3) === 0) {
         await f.staking.connect(delegator).undelegate(op, shares / 2n + 1n);
       } else if (next(5) === 0) {
-        await f.staking.slash(op, 10n ** 16n * BigInt(1 + next(10)), 1);
+        await f.staking.slash(op, 10n ** 16n * BigInt(1 + next(10)), 1, 0n, 0n);
       } else {
         await f.staking.connect(delegator).delegate(op, BigInt(1 + next(5000)) * OPEN);
       }

@@ -167,7 +167,9 @@ contract StakingHandler is CheatCodes {
         slashed += staking.slash(
             operators[opSeed % operators.length],
             fraction,
-            IStakingTypes.SlashReason(reasonSeed % 3)
+            IStakingTypes.SlashReason(reasonSeed % 3),
+            0,
+            0
         );
     }
 
@@ -246,6 +248,7 @@ contract StakingInvariantsTest is CheatCodes {
         staking = new Staking(address(manager), address(token), treasury);
         votes = StakeVotes(staking.stakeVotes());
         validatorSets = new ValidatorSetManager(address(manager), address(staking), 1 hours);
+        staking.setValidatorSets(address(validatorSets));
         handler = new StakingHandler(token, staking, validatorSets, treasury);
         manager.grantRole(0, address(handler), 0); // admin: may call every restricted function
         token.transfer(address(handler), 500_000_000e18);
