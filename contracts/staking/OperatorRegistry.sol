@@ -142,7 +142,8 @@ abstract contract OperatorRegistry is StakingStorage, IBLS12381Errors {
         blsPubkeyHash = keccak256(key);
         address holder = _blsKeyOperator[blsPubkeyHash];
         if (holder != address(0)) revert OperatorBlsKeyTaken(blsPubkeyHash, holder);
-        if (!BLS12381.verifyProofOfPossession(key, proof)) revert OperatorInvalidProofOfPossession(blsPubkeyHash);
+        if (!BLS12381.verifyProofOfPossession(key, proof, operator))
+            revert OperatorInvalidProofOfPossession(blsPubkeyHash);
         _blsKeyOperator[blsPubkeyHash] = operator;
         op.blsPubkeyHash = blsPubkeyHash;
         op.blsPubkeyPointer = KeyStore.write(key);

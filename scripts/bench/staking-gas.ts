@@ -41,7 +41,7 @@ for (const size of SIZES) {
     const stake = MIN_STAKE + (seed % 5_000n) * OPEN;
     await f.token.transfer(wallet.address, stake);
     await f.token.connect(wallet).approve(f.staking, stake);
-    registerGas.push(await gasOf(f.staking.connect(wallet).register(registration(`bench-${size}-${i}`, { stake }))));
+    registerGas.push(await gasOf(f.staking.connect(wallet).register(registration(wallet.address, `bench-${size}-${i}`, { stake }))));
     operators.push(wallet.address);
   }
   const last = registerGas[registerGas.length - 1]!;

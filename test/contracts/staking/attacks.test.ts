@@ -170,7 +170,7 @@ describe("Stake economics under attack (issue 15)", () => {
     await fund(victim, 10_000n * OPEN);
     await fund(attacker, 10_000n * OPEN);
     const victimKey = (await import("../../helpers/validators.js")).makeValidators(1, undefined, "victim")[0]!;
-    const pop = hexlify(proofOfPossession(victimKey.blsSecret));
+    const pop = hexlify(proofOfPossession(victimKey.blsSecret, victim.address));
     const reg = (signer: string, peer: string) => ({
       signer,
       blsPubkey: hexlify(victimKey.blsPubkey),
