@@ -123,6 +123,11 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
         if (last != 0 && header.height < next) revert EvidenceDowntimeWindowOverlap(leaf.signer, header.height, next);
         lastDowntimeHeight[leaf.signer] = header.height;
         address operator = _punishable(leaf.signer, header.epoch);
+        // Jailed: already out of every set frozen from now on; it stays in the current epoch's frozen set and
+        // keeps missing, which is the same absence (Cosmos does not count a jailed validator's missed blocks).
+        if (staking.statusOf(operator) == IOperatorRegistryTypes.OperatorStatus.Jailed) {
+            revert EvidenceOperatorJailed(operator);
+        }
         uint256 slashed = staking.slash(
             operator,
             staking.slashFractionWad(IStakingTypes.SlashReason.Downtime),

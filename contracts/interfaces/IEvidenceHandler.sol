@@ -85,6 +85,8 @@ interface IEvidenceHandler is ICheckpointTypes {
     error EvidenceTooOld(uint64 epoch, uint64 epochStart, uint64 maxAge);
     /// @notice The operator is tombstoned: it was punished for good and is never slashed again.
     error EvidenceOperatorTombstoned(address operator);
+    /// @notice Downtime of an operator that is jailed: its absence is already being punished.
+    error EvidenceOperatorJailed(address operator);
     /// @notice A downtime window overlapping the last punished window of the signer (it must end at `minHeight`
     /// or later).
     error EvidenceDowntimeWindowOverlap(address signer, uint64 height, uint64 minHeight);

@@ -162,6 +162,12 @@ describe("Stake economics under attack (issue 15)", () => {
       .to.be.revertedWithCustomError(d.evidence, "EvidenceDowntimeWindowOverlap")
       .withArgs(down, 32n, 30n + window);
     expect((await d.staking.poolOf(operator)).bondedStake).to.equal(afterFirst);
+    // a later, disjoint window while the operator is still jailed is the same absence: not punished again
+    const h3 = makeHeader({ epoch: 3n, height: 30n + window, livenessRoot: rootOf("liveness", leaves) });
+    await certifyWith(e3.tree, h3);
+    await expect(d.evidence.proveDowntime(h3, leaf, proofOf("liveness", leaves, 0)))
+      .to.be.revertedWithCustomError(d.evidence, "EvidenceOperatorJailed")
+      .withArgs(operator);
   });
 
   it("attack 6: a BLS key and proof of possession copied from another operator's pending registration cannot be registered from another account", async () => {
