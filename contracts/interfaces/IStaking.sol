@@ -85,6 +85,8 @@ interface IStakingErrors {
     error StakingZeroAmount();
     /// @notice The amount is too small to be worth one share (or one unbonding share) at the current price.
     error StakingAmountTooSmall(uint256 amount);
+    /// @notice A delegation would mint fewer shares than the caller's `minShares` (the price moved).
+    error StakingSlippage(uint256 shares, uint256 minShares);
     /// @notice The operator is tombstoned: no new stake, no unjail.
     error StakingOperatorTombstoned(address operator);
     /// @notice `unjail` for an operator that is not jailed.
@@ -184,23 +186,26 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     // Owner and delegators
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Adds self-stake to the caller's operator; an Inactive operator whose self-stake reaches
-    /// `minStake` becomes Active again.
+    /// @notice Adds self-stake to the caller's operator; the self-stake after it must be >= `minStake` in every
+    /// status (no dust pool); an Inactive operator becomes Active again.
     /// @param amount OPEN wei (needs an allowance)
     /// @return shares bonded shares minted
     function addStake(uint256 amount) external returns (uint256 shares);
 
-    /// @notice Starts unbonding self-stake. What remains must be >= `minStake`, or zero (the operator then
-    /// becomes Inactive and leaves future validator sets).
+    /// @notice Starts unbonding self-stake. What remains must be >= `minStake`, or zero (an Active operator then
+    /// becomes Inactive and leaves future validator sets), in every status but Tombstoned.
     /// @param shares bonded shares of the owner's position
     /// @return requestId the unbonding request to `withdraw` after `unbondingPeriod`
     function requestUnbonding(uint256 shares) external returns (uint256 requestId);
 
-    /// @notice Delegates OPEN to an operator (not tombstoned, not the caller's own).
+    /// @notice Delegates OPEN to an operator (not tombstoned, not the caller's own, whose bonded pool holds at
+    /// least `minStake`: no empty or dust pool takes delegations).
     /// @param operator the operator
     /// @param amount OPEN wei (needs an allowance)
+    /// @param minShares the fewest shares the caller accepts (slippage guard: `previewDelegate` minus a margin);
+    /// fewer reverts `StakingSlippage`
     /// @return shares bonded shares minted
-    function delegate(address operator, uint256 amount) external returns (uint256 shares);
+    function delegate(address operator, uint256 amount, uint256 minShares) external returns (uint256 shares);
 
     /// @notice Starts unbonding delegated shares (same delay as self-stake).
     /// @param operator the operator

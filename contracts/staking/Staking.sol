@@ -74,9 +74,10 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         Operator storage op = _requireOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
         shares = _bond(operator, operator, amount);
-        if (op.status == OperatorStatus.Inactive && _selfStake(operator) >= minStake) {
-            _setStatus(operator, op, OperatorStatus.Active);
-        }
+        // A minimum pool in every status: a self-stake is zero or at least minStake (no 1-wei pool to inflate).
+        uint256 selfStake = _selfStake(operator);
+        if (selfStake < minStake) revert StakingBelowMinimum(selfStake, minStake);
+        if (op.status == OperatorStatus.Inactive) _setStatus(operator, op, OperatorStatus.Active);
         _syncRanking(operator);
         _collect(operator, amount);
     }
@@ -87,10 +88,9 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         Operator storage op = _requireOperator(operator);
         uint256 principal;
         (requestId, principal) = _unbond(operator, operator, shares);
-        if (op.status == OperatorStatus.Active) {
-            uint256 remainingShares = _positions[operator][operator].shares;
-            if (remainingShares == 0) {
-                _setStatus(operator, op, OperatorStatus.Inactive);
+        if (op.status != OperatorStatus.Tombstoned) {
+            if (_positions[operator][operator].shares == 0) {
+                if (op.status == OperatorStatus.Active) _setStatus(operator, op, OperatorStatus.Inactive);
             } else {
                 uint256 remaining = _selfStake(operator);
                 if (remaining < minStake) revert StakingBelowMinimum(remaining, minStake);
@@ -105,11 +105,19 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IStaking
-    function delegate(address operator, uint256 amount) external nonReentrant returns (uint256 shares) {
+    function delegate(
+        address operator,
+        uint256 amount,
+        uint256 minShares
+    ) external nonReentrant returns (uint256 shares) {
         Operator storage op = _requireOperator(operator);
         if (operator == msg.sender) revert DelegationToOwnOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        // A minimum pool: no delegation into an empty or dust pool (whose price a reward could inflate).
+        uint256 poolStake = _pools[operator].bondedStake;
+        if (poolStake < minStake) revert StakingBelowMinimum(poolStake, minStake);
         shares = _bond(operator, msg.sender, amount);
+        if (shares < minShares) revert StakingSlippage(shares, minShares);
         _syncRanking(operator);
         _collect(msg.sender, amount);
     }

@@ -51,15 +51,15 @@ for (const size of SIZES) {
 
   // Delegation to an operator in the middle of the ranking.
   const target = operators[Math.floor(size / 2)]!;
-  record("delegate (first position)", size, await gasOf(f.staking.connect(delegator).delegate(target, 1_000n * OPEN)));
-  record("delegate (top-up)", size, await gasOf(f.staking.connect(delegator).delegate(target, 500n * OPEN)));
+  record("delegate (first position)", size, await gasOf(f.staking.connect(delegator).delegate(target, 1_000n * OPEN, 0n)));
+  record("delegate (top-up)", size, await gasOf(f.staking.connect(delegator).delegate(target, 500n * OPEN, 0n)));
   // A big delegation that lifts the weakest operator from the bottom to the top of the ranking.
   const candidates = await f.staking.validatorCandidates();
   const weakest = candidates[candidates.length - 1]!.operator;
   record(
     "delegate (weakest -> strongest)",
     size,
-    await gasOf(f.staking.connect(f.accounts[1]!).delegate(weakest, 100_000n * OPEN)),
+    await gasOf(f.staking.connect(f.accounts[1]!).delegate(weakest, 100_000n * OPEN, 0n)),
   );
   record("undelegate", size, await gasOf(f.staking.connect(delegator).undelegate(target, 700n * OPEN)));
   await networkHelpers.time.increase(8 * 24 * 3600);

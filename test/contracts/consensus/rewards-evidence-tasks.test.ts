@@ -47,7 +47,7 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       // a delegator joins operator 0 before the rewards arrive
       await d.token.connect(owners[0]!).transfer(delegator.address, 10_000n * OPEN);
       await d.token.connect(delegator).approve(await d.staking.getAddress(), 10_000n * OPEN);
-      await d.staking.connect(delegator).delegate(operator, 10_000n * OPEN);
+      await d.staking.connect(delegator).delegate(operator, 10_000n * OPEN, 0n);
       const before = await d.staking.poolOf(operator);
 
       const budget = await d.rewards.nextEpochBudget();

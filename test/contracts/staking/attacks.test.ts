@@ -99,8 +99,8 @@ describe("Stake economics under attack (issue 15)", () => {
     await fund(early, 10_000n * OPEN);
     await fund(during, 10_000n * OPEN);
     await fund(late, 100_000n * OPEN);
-    await d.staking.connect(early).delegate(operator, 10_000n * OPEN);
-    await d.staking.connect(during).delegate(operator, 10_000n * OPEN);
+    await d.staking.connect(early).delegate(operator, 10_000n * OPEN, 0n);
+    await d.staking.connect(during).delegate(operator, 10_000n * OPEN, 0n);
     await advanceEpoch(d, networkHelpers); // epoch 1
     // `early` leaves before the infraction's epoch is frozen: its entry must not be slashed
     await d.staking.connect(early).undelegate(operator, (await d.staking.positionOf(operator, early.address)).shares);
@@ -113,7 +113,7 @@ describe("Stake economics under attack (issue 15)", () => {
     const duringRequest = await d.staking.unbondingRequestCount();
     await advanceEpoch(d, networkHelpers); // epoch 3
     // `late` joins long after the offence
-    await d.staking.connect(late).delegate(operator, 100_000n * OPEN);
+    await d.staking.connect(late).delegate(operator, 100_000n * OPEN, 0n);
     const lateBefore = (await d.staking.positionOf(operator, late.address)).stake;
     const earlyBefore = (await d.staking.unbondingRequest(earlyRequest)).amount;
     const duringBefore = (await d.staking.unbondingRequest(duringRequest)).amount;
@@ -168,6 +168,51 @@ describe("Stake economics under attack (issue 15)", () => {
     await expect(d.evidence.proveDowntime(h3, leaf, proofOf("liveness", leaves, 0)))
       .to.be.revertedWithCustomError(d.evidence, "EvidenceOperatorJailed")
       .withArgs(operator);
+  });
+
+  it("attack 5: an operator that left cannot re-open its pool with 1 wei and inflate the share price against a later delegator", async () => {
+    const { d, ops, fund, signers } = await networkHelpers.loadFixture(fixture);
+    const owner = ops[3]!.owner;
+    const operator = owner.address;
+    await d.staking.connect(owner).requestUnbonding((await d.staking.positionOf(operator, operator)).shares);
+    expect(await d.staking.statusOf(operator)).to.equal(2n); // Inactive, empty pool
+    const minStake = await d.staking.minStake();
+    await d.token.connect(owner).approve(await d.staking.getAddress(), ethers.MaxUint256);
+    // the attack's first step: one share worth one wei
+    await expect(d.staking.connect(owner).addStake(1n))
+      .to.be.revertedWithCustomError(d.staking, "StakingBelowMinimum")
+      .withArgs(1n, minStake);
+    // nor can anyone else hold a dust pool for it
+    const victim = signers[12]!;
+    await fund(victim, 15_000n * OPEN);
+    await expect(d.staking.connect(victim).delegate(operator, 1n, 0n))
+      .to.be.revertedWithCustomError(d.staking, "StakingBelowMinimum")
+      .withArgs(0n, minStake);
+  });
+
+  it("attack 5: a delegation whose share price moved before it landed reverts on its minShares (slippage)", async () => {
+    const { d, ops, fund, signers } = await networkHelpers.loadFixture(fixture);
+    const operator = ops[0]!.owner.address;
+    const victim = signers[12]!;
+    await fund(victim, 15_000n * OPEN);
+    const expected = await d.staking.previewDelegate(operator, 15_000n * OPEN);
+    // the price rises between the preview and the transaction (a reward push, here by the rewards payer)
+    const store = await d.checkpoints.getAddress();
+    await networkHelpers.impersonateAccount(store);
+    await networkHelpers.setBalance(store, 10n ** 20n);
+    const leaves = [[0n, operator, 20_000n * OPEN]];
+    await d.rewards
+      .connect(await ethers.getSigner(store))
+      .recordEpochRewards(1n, rootOf("reward", leaves), 20_000n * OPEN);
+    await d.rewards.claim(1n, 0n, operator, 20_000n * OPEN, proofOf("reward", leaves, 0));
+    await d.rewards.pushRewards(operator, 1n, 1n);
+    const now = await d.staking.previewDelegate(operator, 15_000n * OPEN);
+    expect(now).to.be.lessThan(expected);
+    await expect(d.staking.connect(victim).delegate(operator, 15_000n * OPEN, expected))
+      .to.be.revertedWithCustomError(d.staking, "StakingSlippage")
+      .withArgs(now, expected);
+    await d.staking.connect(victim).delegate(operator, 15_000n * OPEN, now);
+    expect((await d.staking.positionOf(operator, victim.address)).stake).to.be.gte(15_000n * OPEN - 2n);
   });
 
   it("attack 6: a BLS key and proof of possession copied from another operator's pending registration cannot be registered from another account", async () => {

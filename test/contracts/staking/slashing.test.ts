@@ -18,7 +18,7 @@ describe("Staking: slashing, jailing, tombstoning", () => {
     const consensus = f.accounts[2]!;
     const stranger = f.accounts[3]!;
     await registerOperator(f, owner, "alpha", { stake: 2n * MIN_STAKE });
-    await f.staking.connect(delegator).delegate(owner.address, 10_000n * OPEN);
+    await f.staking.connect(delegator).delegate(owner.address, 10_000n * OPEN, 0n);
     await f.staking.connect(delegator).undelegate(owner.address, 2_000n * OPEN);
     return { ...f, owner, delegator, consensus, stranger, op: owner.address };
   }

@@ -31,7 +31,7 @@ describe("StakeVotes: voting power of staked OPEN", () => {
     const f = await networkHelpers.loadFixture(withOperator);
     await f.token.connect(f.delegator).delegate(f.representative.address);
     const liquid = await f.token.balanceOf(f.delegator.address);
-    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN);
+    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
     expect(await f.stakeVotes.delegates(f.delegator.address)).to.equal(f.representative.address);
     expect(await f.stakeVotes.getVotes(f.representative.address)).to.equal(liquid);
     await expect(f.stakeVotes.connect(f.delegator).delegate(f.delegator.address))
@@ -43,7 +43,7 @@ describe("StakeVotes: voting power of staked OPEN", () => {
 
   it("keeps past votes checkpointed by timestamp, and uses the OPEN supply as the quorum base", async () => {
     const f = await networkHelpers.loadFixture(withOperator);
-    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN);
+    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
     const before = await networkHelpers.time.latest();
     await networkHelpers.time.increase(10);
     await f.staking.connect(f.delegator).undelegate(f.op, 400n * OPEN);
@@ -79,7 +79,7 @@ describe("StakeVotes: voting power of staked OPEN", () => {
     // A second operator stakes 6M itself; a delegator delegates 4.5M to the first one.
     const bigOperator = f.accounts[3]!;
     await registerOperator(f, bigOperator, "beta", { stake: 6_000_000n * OPEN });
-    await f.staking.connect(f.delegator).delegate(f.op, 4_500_000n * OPEN);
+    await f.staking.connect(f.delegator).delegate(f.op, 4_500_000n * OPEN, 0n);
     expect(await f.token.getVotes(bigOperator.address)).to.equal(0n);
     expect(await f.token.getVotes(f.delegator.address)).to.equal(0n);
     await networkHelpers.mine(1);

@@ -124,7 +124,7 @@ contract StakingHandler is CheatCodes {
         address op = operators[opSeed % operators.length];
         amount = bound(amount, 1e18, 50_000e18);
         vm.prank(actor);
-        try staking.delegate(op, amount) {
+        try staking.delegate(op, amount, 0) {
             deposited += amount;
         } catch {}
     }
