@@ -260,7 +260,8 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     ) external returns (uint256 slashed);
 
     /// @notice Sets the validator set manager whose `currentEpoch()` numbers the unbonding buckets (governance,
-    /// once at deploy). Until set, every request falls in bucket 0.
+    /// once, at deploy; a second call or the zero address reverts `StakingInvalidParameter`). Until set, every
+    /// request falls in bucket 0.
     /// @param validatorSets_ the ValidatorSetManager
     function setValidatorSets(address validatorSets_) external;
 
@@ -289,11 +290,11 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Sets the minimum self-stake (checked at registration, partial unbonding, unjail, reactivation).
-    /// @param value OPEN wei, > 0
+    /// @param value OPEN wei, in [1, MAX_MIN_STAKE]
     function setMinStake(uint256 value) external;
 
-    /// @notice Sets the unbonding period of new requests.
-    /// @param value seconds, at most MAX_PERIOD
+    /// @notice Sets the unbonding period of new requests (also the maximum age of evidence).
+    /// @param value seconds, in [MIN_UNBONDING_PERIOD, MAX_PERIOD]
     function setUnbondingPeriod(uint64 value) external;
 
     /// @notice Sets the jail period of new jailings.

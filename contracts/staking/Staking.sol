@@ -10,6 +10,8 @@ import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakeVotes} from "../interfaces/IStakeVotes.sol";
 import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
+import {IProofOfPossessionVerifier} from "../interfaces/IProofOfPossessionVerifier.sol";
+import {ProofOfPossessionVerifier} from "./ProofOfPossessionVerifier.sol";
 import {OperatorRegistry} from "./OperatorRegistry.sol";
 import {StakeVotes} from "./StakeVotes.sol";
 import {StakeMath} from "./lib/StakeMath.sol";
@@ -32,6 +34,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     IERC20 private immutable _token;
     IStakeVotes private immutable _stakeVotes;
+    IProofOfPossessionVerifier private immutable _popVerifier;
 
     /// @param initialAuthority the AccessManager
     /// @param openToken the OPEN token
@@ -40,6 +43,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         if (initialTreasury == address(0)) revert StakingZeroTreasury();
         _token = IERC20(openToken);
         _stakeVotes = new StakeVotes(openToken);
+        _popVerifier = new ProofOfPossessionVerifier();
         minStake = 10_000e18;
         unbondingPeriod = 7 days;
         jailPeriod = 1 days;
@@ -277,13 +281,14 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IStaking
     function setMinStake(uint256 value) external restricted {
-        if (value == 0) revert StakingInvalidParameter(value, 1, type(uint256).max);
+        if (value == 0 || value > MAX_MIN_STAKE) revert StakingInvalidParameter(value, 1, MAX_MIN_STAKE);
         emit MinStakeSet(minStake, value);
         minStake = value;
     }
 
     /// @inheritdoc IStaking
     function setUnbondingPeriod(uint64 value) external restricted {
+        if (value < MIN_UNBONDING_PERIOD) revert StakingInvalidParameter(value, MIN_UNBONDING_PERIOD, MAX_PERIOD);
         _checkPeriod(value);
         emit UnbondingPeriodSet(unbondingPeriod, value);
         unbondingPeriod = value;
@@ -329,6 +334,10 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IStaking
     function setValidatorSets(address validatorSets_) external restricted {
+        // Once: another manager would number the unbonding buckets differently.
+        if (validatorSets != address(0) || validatorSets_ == address(0)) {
+            revert StakingInvalidParameter(uint160(validatorSets_), 1, type(uint160).max);
+        }
         validatorSets = validatorSets_;
         emit ValidatorSetsSet(validatorSets_);
     }
@@ -545,6 +554,14 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function _currentEpoch() private view returns (uint64) {
         address sets = validatorSets;
         return sets == address(0) ? 0 : uint64(IValidatorSet(sets).currentEpoch());
+    }
+
+    function _verifyProofOfPossession(
+        bytes calldata blsPubkey,
+        bytes calldata proof,
+        address operator
+    ) internal view override returns (bool) {
+        return _popVerifier.verifyProofOfPossession(blsPubkey, proof, operator);
     }
 
     /// @dev Re-ranks the operator after any change of its bonded stake or status.

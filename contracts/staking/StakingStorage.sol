@@ -24,6 +24,10 @@ abstract contract StakingStorage is IStaking {
     uint32 public constant MAX_VALIDATORS_LIMIT = 256;
     /// @notice Longest unbonding period, jail period or commission delay governance can set.
     uint64 public constant MAX_PERIOD = 365 days;
+    /// @notice Shortest unbonding period: it is also the maximum age of evidence, so zero would disable slashing.
+    uint64 public constant MIN_UNBONDING_PERIOD = 60;
+    /// @notice Largest minimum stake governance can set (1% of the supply): above it nobody could register.
+    uint256 public constant MAX_MIN_STAKE = 10_000_000e18;
 
     uint256 internal constant BLS_PUBKEY_LENGTH = 256;
     uint256 internal constant BLS_POP_LENGTH = 128;

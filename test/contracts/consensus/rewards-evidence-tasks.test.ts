@@ -469,5 +469,21 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       });
       expect(await d.tasks.protocolFeeBps()).to.equal(100n);
     });
+
+    it("bounds the finalize grace period (refunds cannot be frozen) and the checkpoint interval", async () => {
+      const { d } = await posted();
+      const maxGrace = await d.tasks.MAX_FINALIZE_GRACE_PERIOD();
+      const maxInterval = await d.checkpoints.MAX_CHECKPOINT_INTERVAL();
+      await asTimelock(d, ethers, networkHelpers, async (tl) => {
+        await expect(d.tasks.connect(tl).setFinalizeGracePeriod(maxGrace + 1n))
+          .to.be.revertedWithCustomError(d.tasks, "TaskGracePeriodTooLong")
+          .withArgs(maxGrace + 1n, maxGrace);
+        await d.tasks.connect(tl).setFinalizeGracePeriod(maxGrace);
+        await expect(d.checkpoints.connect(tl).setCheckpointInterval(maxInterval + 1n))
+          .to.be.revertedWithCustomError(d.checkpoints, "CheckpointInvalidInterval")
+          .withArgs(maxInterval + 1n);
+        await d.checkpoints.connect(tl).setCheckpointInterval(maxInterval);
+      });
+    });
   });
 });
