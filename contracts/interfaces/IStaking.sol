@@ -173,6 +173,8 @@ interface IStakingEvents {
     event SlashFractionSet(IStakingTypes.SlashReason indexed reason, uint64 oldValue, uint64 newValue);
     /// @notice Governance changed where slashed OPEN goes.
     event SlashDestinationSet(IStakingTypes.SlashDestination destination, address treasury);
+    /// @notice A slashed position's voting units (its principal) came down to what the position is worth.
+    event PositionVotesSynced(address indexed operator, address indexed account, uint256 principal);
     /// @notice Governance set the validator set manager whose epochs key the unbonding buckets.
     event ValidatorSetsSet(address validatorSets);
 }
@@ -258,6 +260,14 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
         uint64 infractionEpoch,
         uint256 stakeAtInfraction
     ) external returns (uint256 slashed);
+
+    /// @notice Brings a position's staked voting units down to its value after slashing (votes follow the stake
+    /// that is actually there; rewards never add votes). Permissionless: anyone may sync a slashed position
+    /// before a proposal's snapshot; every stake change of the position syncs it too.
+    /// @param operator the operator
+    /// @param account the position's holder
+    /// @return removed voting units removed (0 if the position was not slashed below its principal)
+    function syncVotes(address operator, address account) external returns (uint256 removed);
 
     /// @notice Sets the validator set manager whose `currentEpoch()` numbers the unbonding buckets (governance,
     /// once, at deploy; a second call or the zero address reverts `StakingInvalidParameter`). Until set, every

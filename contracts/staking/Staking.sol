@@ -77,6 +77,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         address operator = msg.sender;
         Operator storage op = _requireOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        _syncVotes(operator, operator);
         shares = _bond(operator, operator, amount);
         // A minimum pool in every status: a self-stake is zero or at least minStake (no 1-wei pool to inflate).
         uint256 selfStake = _selfStake(operator);
@@ -90,6 +91,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function requestUnbonding(uint256 shares) external nonReentrant returns (uint256 requestId) {
         address operator = msg.sender;
         Operator storage op = _requireOperator(operator);
+        _syncVotes(operator, operator);
         uint256 principal;
         (requestId, principal) = _unbond(operator, operator, shares);
         if (op.status != OperatorStatus.Tombstoned) {
@@ -120,6 +122,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         // A minimum pool: no delegation into an empty or dust pool (whose price a reward could inflate).
         uint256 poolStake = _pools[operator].bondedStake;
         if (poolStake < minStake) revert StakingBelowMinimum(poolStake, minStake);
+        _syncVotes(operator, msg.sender);
         shares = _bond(operator, msg.sender, amount);
         if (shares < minShares) revert StakingSlippage(shares, minShares);
         _syncRanking(operator);
@@ -130,10 +133,16 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function undelegate(address operator, uint256 shares) external nonReentrant returns (uint256 requestId) {
         _requireOperator(operator);
         if (operator == msg.sender) revert DelegationToOwnOperator(operator);
+        _syncVotes(operator, msg.sender);
         uint256 principal;
         (requestId, principal) = _unbond(operator, msg.sender, shares);
         _syncRanking(operator);
         _stakeVotes.removeVotingUnits(msg.sender, principal);
+    }
+
+    /// @inheritdoc IStaking
+    function syncVotes(address operator, address account) external nonReentrant returns (uint256 removed) {
+        return _syncVotes(operator, account);
     }
 
     /// @inheritdoc IStaking
@@ -513,6 +522,20 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             shares: unbondingShares
         });
         emit UnbondingRequested(requestId, operator, account, shares, amount, unbondingShares, releaseTime);
+    }
+
+    /// @dev Lowers a slashed position's principal (its voting units) to its value; rewards never raise it.
+    function _syncVotes(address operator, address account) private returns (uint256 removed) {
+        Position storage position = _positions[operator][account];
+        uint256 principal = position.principal;
+        if (principal == 0) return 0;
+        Pool storage pool = _pools[operator];
+        uint256 value = StakeMath.toStake(position.shares, pool.bondedShares, pool.bondedStake);
+        if (value >= principal) return 0;
+        removed = principal - value;
+        position.principal = value;
+        emit PositionVotesSynced(operator, account, value);
+        _stakeVotes.removeVotingUnits(account, removed);
     }
 
     /// @dev Puts `amount` into the operator's unbonding bucket of the current epoch; returns the epoch and the

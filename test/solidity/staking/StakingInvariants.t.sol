@@ -155,6 +155,12 @@ contract StakingHandler is CheatCodes {
         } catch {}
     }
 
+    /// @dev Anyone may bring a slashed position's votes down to its value.
+    function syncVotes(uint256 actorSeed, uint256 opSeed) external {
+        if (operators.length == 0) return;
+        staking.syncVotes(operators[opSeed % operators.length], actors[actorSeed % actors.length]);
+    }
+
     function withdraw(uint256 requestSeed) external {
         if (openRequests.length == 0) return;
         uint256 index = requestSeed % openRequests.length;
