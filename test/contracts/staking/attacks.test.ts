@@ -170,6 +170,32 @@ describe("Stake economics under attack (issue 15)", () => {
       .withArgs(operator);
   });
 
+  it("proveFault: one fault reported by several verifiers (leaves with other details) is one offence", async () => {
+    const { d, ops, certifyWith } = await networkHelpers.loadFixture(fixture);
+    await advanceEpoch(d, networkHelpers);
+    const e2 = await advanceEpoch(d, networkHelpers);
+    const signer = ops[2]!.validator.signer;
+    const leaves = [
+      [signer, 1n, keccak256(toUtf8Bytes("wrong result of task 42, seen by verifier A"))],
+      [signer, 1n, keccak256(toUtf8Bytes("wrong result of task 42, seen by verifier B"))],
+    ];
+    const header = makeHeader({ epoch: 2n, height: 40n, faultsRoot: rootOf("fault", leaves) });
+    await certifyWith(e2.tree, header);
+    const leaf = (i: number) => ({ signer, kind: 1n, detailsHash: leaves[i]![2] as string });
+    const operator = ops[2]!.owner.address;
+    const before = (await d.staking.poolOf(operator)).bondedStake;
+    await d.evidence.proveFault(header, leaf(0), proofOf("fault", leaves, 0));
+    const after = (await d.staking.poolOf(operator)).bondedStake;
+    expect(before - after).to.equal((before * 2n) / 100n);
+    const key = keccak256(
+      ethers.AbiCoder.defaultAbiCoder().encode(["string", "address", "uint8", "uint64"], ["fault", signer, 1n, 2n]),
+    );
+    await expect(d.evidence.proveFault(header, leaf(1), proofOf("fault", leaves, 1)))
+      .to.be.revertedWithCustomError(d.evidence, "EvidenceAlreadyUsed")
+      .withArgs(key);
+    expect((await d.staking.poolOf(operator)).bondedStake).to.equal(after);
+  });
+
   it("attack 5: an operator that left cannot re-open its pool with 1 wei and inflate the share price against a later delegator", async () => {
     const { d, ops, fund, signers } = await networkHelpers.loadFixture(fixture);
     const owner = ops[3]!.owner;
