@@ -5,6 +5,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
@@ -156,8 +157,9 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         Pool storage pool = _pools[request.operator];
         UnbondingBucket storage bucket = _unbondingBuckets[request.operator][request.epoch];
         amount = StakeMath.toStake(request.shares, bucket.shares, bucket.stake);
-        bucket.shares -= request.shares;
-        bucket.stake -= amount;
+        // request.shares <= bucket.shares and amount <= bucket.stake: both fit their fields
+        bucket.shares -= uint128(request.shares);
+        bucket.stake -= uint96(amount);
         pool.unbondingShares -= request.shares;
         pool.unbondingStake -= amount;
         delete _unbondingRequests[requestId];
@@ -545,11 +547,16 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         UnbondingBucket storage bucket = _unbondingBuckets[operator][epoch];
         shares = StakeMath.toShares(amount, bucket.shares, bucket.stake);
         if (shares == 0) revert StakingAmountTooSmall(amount);
-        uint64[] storage epochs = _unbondingEpochs[operator];
-        uint256 count = epochs.length;
-        if (count == 0 || epochs[count - 1] != epoch) epochs.push(epoch);
-        bucket.shares += shares;
-        bucket.stake += amount;
+        uint32 last = _lastUnbondingEpoch[operator];
+        // epochs last >= 1 s (ValidatorSetManager): epoch + 1 < 2^32 for 136 years
+        uint32 head = uint32(epoch + 1);
+        // Epochs only grow: a bucket of this epoch exists iff it is the newest one.
+        if (last != head) {
+            bucket.previous = last;
+            _lastUnbondingEpoch[operator] = head;
+        }
+        bucket.shares = SafeCast.toUint128(bucket.shares + shares);
+        bucket.stake += uint96(amount); // a bucket holds at most the OPEN supply (1e27 < 2^96)
     }
 
     /// @dev Takes up to `fractionWad` of each unbonding bucket of epochs >= `infractionEpoch`, newest first, never
@@ -560,16 +567,15 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         uint64 infractionEpoch,
         uint256 target
     ) private returns (uint256 taken) {
-        uint64[] storage epochs = _unbondingEpochs[operator];
         mapping(uint64 => UnbondingBucket) storage buckets = _unbondingBuckets[operator];
-        for (uint256 i = epochs.length; i > 0 && taken < target; --i) {
-            uint64 epoch = epochs[i - 1];
-            if (epoch < infractionEpoch) break;
-            UnbondingBucket storage bucket = buckets[epoch];
+        // walk the list from the newest bucket back to the infraction's epoch (links hold epoch + 1)
+        for (uint32 link = _lastUnbondingEpoch[operator]; link != 0 && link > infractionEpoch && taken < target; ) {
+            UnbondingBucket storage bucket = buckets[link - 1];
             uint256 take = StakeMath.mulWad(bucket.stake, fractionWad);
             if (take > target - taken) take = target - taken;
-            bucket.stake -= take;
+            bucket.stake -= uint96(take); // take <= stake
             taken += take;
+            link = bucket.previous;
         }
     }
 

@@ -53,10 +53,13 @@ abstract contract StakingStorage is IStaking {
         uint64 pendingCommissionTime;
     }
 
-    /// @dev The unbonding requests of one operator made in one epoch share this pool.
+    /// @dev The unbonding requests of one operator made in one epoch share this pool; one storage word. The
+    /// buckets of an operator form a list from the newest back (`previous`: the epoch + 1 of the bucket before,
+    /// 0 for none), which a slash walks only as far as the infraction's epoch. stake <= the OPEN supply < 2^96.
     struct UnbondingBucket {
-        uint256 stake;
-        uint256 shares;
+        uint96 stake;
+        uint128 shares;
+        uint32 previous;
     }
 
     struct Network {
@@ -115,8 +118,8 @@ abstract contract StakingStorage is IStaking {
     address public validatorSets;
     /// @dev operator => epoch the requests were made in => their pool (Pool.unbonding* hold the sums)
     mapping(address operator => mapping(uint64 epoch => UnbondingBucket)) internal _unbondingBuckets;
-    /// @dev operator => the epochs that have a bucket, ascending (a slash walks it from the end)
-    mapping(address operator => uint64[]) internal _unbondingEpochs;
+    /// @dev operator => its newest bucket's epoch + 1 (0: none yet)
+    mapping(address operator => uint32) internal _lastUnbondingEpoch;
 
     // ---------------------------------------------------------------------------------------------------------
     // Validator ranking: Active operators by bonded stake, top `maxValidators` kept apart
