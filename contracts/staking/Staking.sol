@@ -569,7 +569,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     ) private returns (uint256 taken) {
         mapping(uint64 => UnbondingBucket) storage buckets = _unbondingBuckets[operator];
         // walk the list from the newest bucket back to the infraction's epoch (links hold epoch + 1)
-        for (uint32 link = _lastUnbondingEpoch[operator]; link != 0 && link > infractionEpoch && taken < target; ) {
+        for (uint32 link = _lastUnbondingEpoch[operator]; link != 0 && link > infractionEpoch && taken < target;) {
             UnbondingBucket storage bucket = buckets[link - 1];
             uint256 take = StakeMath.mulWad(bucket.stake, fractionWad);
             if (take > target - taken) take = target - taken;
