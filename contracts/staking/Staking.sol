@@ -280,7 +280,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IStaking
     function tombstone(address operator) external restricted {
         Operator storage op = _requireOperator(operator);
-        // Idempotent, so a second double-sign proof still slashes without failing here.
+        // Idempotent (the evidence handler refuses evidence against a tombstoned operator before this).
         if (op.status == OperatorStatus.Tombstoned) return;
         _setStatus(operator, op, OperatorStatus.Tombstoned);
         _syncRanking(operator);
