@@ -161,7 +161,7 @@ try {
   const operator0 = accounts[1]!;
   await (await d.token.connect(deployer).transfer(holder.address, 5_000n * OPEN)).wait();
   await (await d.token.connect(holder).approve(await d.staking.getAddress(), 5_000n * OPEN)).wait();
-  await (await d.staking.connect(holder).delegate(operator0, 5_000n * OPEN)).wait();
+  await (await d.staking.connect(holder).delegate(operator0, 5_000n * OPEN, 0n)).wait();
   const delegatedBefore = (await d.staking.positionOf(operator0, holder.address)).stake;
   info(`holder ${holder.address} delegated 5,000 OPEN to operator ${operator0}`);
 

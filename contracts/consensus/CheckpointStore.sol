@@ -23,6 +23,9 @@ import {CertificateVerifier} from "./CertificateVerifier.sol";
 /// @dev Only header hashes are stored (one slot per checkpoint); proofs against a header's roots send the header
 /// in calldata and `requireCertified` checks it.
 contract CheckpointStore is ICheckpointStore, ICertificateErrors, IBLS12381Errors, EIP712, AccessManaged {
+    /// @notice Largest checkpoint interval governance can set (heights between submissions).
+    uint64 public constant MAX_CHECKPOINT_INTERVAL = 1_000;
+
     IValidatorSet public immutable validatorSets;
 
     /// @inheritdoc ICheckpointStore
@@ -129,7 +132,9 @@ contract CheckpointStore is ICheckpointStore, ICertificateErrors, IBLS12381Error
     }
 
     function _setCheckpointInterval(uint64 interval) private {
-        if (interval == 0) revert CheckpointInvalidInterval(interval);
+        // At most one submission per 1,000 heights: rarer certificates would leave liveness, rewards and evidence
+        // without a certified header for too long.
+        if (interval == 0 || interval > MAX_CHECKPOINT_INTERVAL) revert CheckpointInvalidInterval(interval);
         checkpointInterval = interval;
         emit CheckpointIntervalSet(interval);
     }

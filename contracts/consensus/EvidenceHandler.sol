@@ -9,19 +9,25 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ICheckpointStore} from "../interfaces/ICheckpointStore.sol";
 import {IEvidenceHandler} from "../interfaces/IEvidenceHandler.sol";
+import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
 import {IStaking, IStakingTypes} from "../interfaces/IStaking.sol";
 import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
 import {CheckpointLeaves} from "./CheckpointLeaves.sol";
 
 /// @title Evidence handler: turns proven misbehaviour into slashing
 /// @notice Holds the slasher role on the staking contract. Three paths, each usable by anyone and each at most
-/// once per offence:
+/// once per offence (Cosmos `x/evidence` + `x/slashing`):
 /// - double-sign: two conflicting votes of one validator for the same (type, epoch, height, round) -> slash the
-///   double-sign fraction (default 5%) and tombstone; the reporter gets `bountyWad` of the slashed amount from
-///   this contract's bounty fund (as much as it holds);
+///   double-sign fraction (default 5%) of its frozen-set stake and tombstone; the reporter gets `bountyWad` of
+///   the slashed amount from this contract's bounty fund (as much as it holds). A tombstoned operator is never
+///   slashed again: later evidence of the same incident (or any other) reverts and pays nothing;
 /// - downtime: a certified liveness record showing fewer than `minSignedPercent` of the last `window` heights
-///   signed -> slash the downtime fraction (default 1%) and jail, once per validator and epoch;
-/// - fault: a certified faults-root leaf -> slash the fault fraction (default 2%) and jail, once per leaf.
+///   signed -> slash the downtime fraction (default 1%) and jail. The offence is the window (signer, the
+///   header's height as its last height); windows of one signer that overlap a punished one are refused;
+/// - fault: a certified faults-root leaf -> slash the fault fraction (default 2%) and jail, once per (signer,
+///   kind, epoch): the same fault reported by several verifiers is one offence.
+/// Evidence is refused once its epoch started `unbondingPeriod` ago or more (the stake that backed it may have
+/// left), and nothing is done against a tombstoned operator.
 contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -40,6 +46,8 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
 
     /// @notice Offences already punished, by evidence key.
     mapping(bytes32 evidenceKey => bool) public used;
+    /// @notice Per signer, the last height of the last downtime window punished (0: none).
+    mapping(address signer => uint64 height) public lastDowntimeHeight;
 
     /// @param staking_ the staking contract (slash, jail, tombstone, operatorOf)
     /// @param validatorSets_ the validator set manager (membership proofs)
@@ -77,11 +85,13 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
 
         bytes32 key = keccak256(abi.encode("double-sign", signer, a.voteType, a.epoch, a.height, a.round));
         _use(key);
-        address operator = _operatorOf(signer);
+        address operator = _punishable(signer, a.epoch);
         uint256 slashed = staking.slash(
             operator,
             staking.slashFractionWad(IStakingTypes.SlashReason.DoubleSign),
-            IStakingTypes.SlashReason.DoubleSign
+            IStakingTypes.SlashReason.DoubleSign,
+            a.epoch,
+            ev.validator.stake
         );
         staking.tombstone(operator);
 
@@ -106,12 +116,24 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
         if (counted < downtimeWindow || uint256(leaf.signedHeights) * 100 >= uint256(minSignedPercent) * counted) {
             revert EvidenceNotDown(leaf.signedHeights, leaf.missedHeights);
         }
-        _use(keccak256(abi.encode("downtime", leaf.signer, header.epoch)));
-        address operator = _operatorOf(leaf.signer);
+        _use(keccak256(abi.encode("downtime", leaf.signer, header.height)));
+        uint64 last = lastDowntimeHeight[leaf.signer];
+        // The window ending at `header.height` must not share a height with the one punished last.
+        uint64 next = last + downtimeWindow;
+        if (last != 0 && header.height < next) revert EvidenceDowntimeWindowOverlap(leaf.signer, header.height, next);
+        lastDowntimeHeight[leaf.signer] = header.height;
+        address operator = _punishable(leaf.signer, header.epoch);
+        // Jailed: already out of every set frozen from now on; it stays in the current epoch's frozen set and
+        // keeps missing, which is the same absence (Cosmos does not count a jailed validator's missed blocks).
+        if (staking.statusOf(operator) == IOperatorRegistryTypes.OperatorStatus.Jailed) {
+            revert EvidenceOperatorJailed(operator);
+        }
         uint256 slashed = staking.slash(
             operator,
             staking.slashFractionWad(IStakingTypes.SlashReason.Downtime),
-            IStakingTypes.SlashReason.Downtime
+            IStakingTypes.SlashReason.Downtime,
+            header.epoch,
+            0
         );
         staking.jail(operator);
         emit DowntimePunished(operator, header.epoch, leaf.signedHeights, leaf.missedHeights, slashed);
@@ -126,12 +148,14 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
         checkpoints.requireCertified(header);
         bytes32 node = CheckpointLeaves.fault(leaf.signer, leaf.kind, leaf.detailsHash);
         if (!MerkleProof.verifyCalldata(proof, header.faultsRoot, node)) revert EvidenceInvalidProof();
-        _use(keccak256(abi.encode("fault", node)));
-        address operator = _operatorOf(leaf.signer);
+        _use(keccak256(abi.encode("fault", leaf.signer, leaf.kind, header.epoch)));
+        address operator = _punishable(leaf.signer, header.epoch);
         uint256 slashed = staking.slash(
             operator,
             staking.slashFractionWad(IStakingTypes.SlashReason.Fault),
-            IStakingTypes.SlashReason.Fault
+            IStakingTypes.SlashReason.Fault,
+            header.epoch,
+            0
         );
         staking.jail(operator);
         emit FaultPunished(operator, leaf.kind, leaf.detailsHash, slashed);
@@ -156,6 +180,19 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
     function _operatorOf(address signer) private view returns (address operator) {
         operator = staking.operatorOf(signer);
         if (operator == address(0)) revert EvidenceUnknownSigner(signer);
+    }
+
+    /// @dev The operator of `signer`, if evidence of `epoch` may still punish it: not too old (its epoch started
+    /// less than `unbondingPeriod` ago, so every stake that backed it is still bonded or unbonding) and not
+    /// tombstoned (a tombstoned operator was punished for good, Cosmos' rule).
+    function _punishable(address signer, uint64 epoch) private view returns (address operator) {
+        operator = _operatorOf(signer);
+        uint64 start = validatorSets.epochInfo(epoch).startTime;
+        uint64 maxAge = staking.unbondingPeriod();
+        if (block.timestamp >= uint256(start) + maxAge) revert EvidenceTooOld(epoch, start, maxAge);
+        if (staking.statusOf(operator) == IOperatorRegistryTypes.OperatorStatus.Tombstoned) {
+            revert EvidenceOperatorTombstoned(operator);
+        }
     }
 
     function _use(bytes32 key) private {

@@ -154,13 +154,28 @@ library BLS12381 {
         }
     }
 
-    /// @notice Verifies a proof of possession: a signature by the key over its own 256-byte encoding, POP_DST.
+    /// @notice The message a proof of possession signs: the key's 256-byte encoding followed by the 20 bytes of
+    /// the operator (owner) address that registers it, so a copied proof is useless from any other account.
+    /// @param pubkeyG2 the public key, 256 bytes
+    /// @param operator the registering operator
+    /// @return message 276 bytes
+    function popMessage(bytes memory pubkeyG2, address operator) internal pure returns (bytes memory message) {
+        return bytes.concat(pubkeyG2, bytes20(operator));
+    }
+
+    /// @notice Verifies a proof of possession: a signature by the key over `popMessage(key, operator)` under
+    /// POP_DST.
     /// @dev The pairing also checks that the key is in the G2 subgroup, so a key that passes is safe to aggregate.
     /// @param pubkeyG2 the public key, 256 bytes
     /// @param popG1 the proof, a 128-byte G1 signature
+    /// @param operator the operator the proof was made for
     /// @return valid whether the proof is valid
-    function verifyProofOfPossession(bytes memory pubkeyG2, bytes memory popG1) internal view returns (bool valid) {
-        return verify(pubkeyG2, popG1, pubkeyG2, POP_DST);
+    function verifyProofOfPossession(
+        bytes memory pubkeyG2,
+        bytes memory popG1,
+        address operator
+    ) internal view returns (bool valid) {
+        return verify(pubkeyG2, popG1, popMessage(pubkeyG2, operator), POP_DST);
     }
 
     /// @notice PAIRING_CHECK over concatenated (G1, G2) pairs: whether the product of the pairings is 1.

@@ -81,6 +81,15 @@ interface IEvidenceHandler is ICheckpointTypes {
     error EvidenceNotDown(uint64 signedHeights, uint64 missedHeights);
     /// @notice A downtime rule outside its bounds.
     error EvidenceInvalidDowntimeRule(uint64 window, uint64 minSignedPercent);
+    /// @notice Evidence of an epoch that started `maxAge` (the unbonding period) ago or more.
+    error EvidenceTooOld(uint64 epoch, uint64 epochStart, uint64 maxAge);
+    /// @notice The operator is tombstoned: it was punished for good and is never slashed again.
+    error EvidenceOperatorTombstoned(address operator);
+    /// @notice Downtime of an operator that is jailed: its absence is already being punished.
+    error EvidenceOperatorJailed(address operator);
+    /// @notice A downtime window overlapping the last punished window of the signer (it must end at `minHeight`
+    /// or later).
+    error EvidenceDowntimeWindowOverlap(address signer, uint64 height, uint64 minHeight);
     /// @notice A bounty above the cap.
     error EvidenceBountyTooHigh(uint256 value, uint256 maximum);
 
@@ -89,12 +98,15 @@ interface IEvidenceHandler is ICheckpointTypes {
     function submitDoubleSign(DoubleSignEvidence calldata evidence) external;
 
     /// @notice Punishes downtime certified in `header.livenessRoot` (signed < minSignedPercent of the window).
+    /// The offence is the window ending at `header.height`; a window overlapping the signer's last punished one
+    /// reverts `EvidenceDowntimeWindowOverlap`.
     /// @param header a certified header
     /// @param leaf the validator's liveness record
     /// @param proof proof of the leaf against header.livenessRoot
     function proveDowntime(Header calldata header, LivenessLeaf calldata leaf, bytes32[] calldata proof) external;
 
-    /// @notice Punishes a fault certified in `header.faultsRoot`.
+    /// @notice Punishes a fault certified in `header.faultsRoot`, once per (signer, kind, header epoch): the same
+    /// fault reported by several verifiers (leaves with other details) is one offence.
     /// @param header a certified header
     /// @param leaf the fault
     /// @param proof proof of the leaf against header.faultsRoot

@@ -38,10 +38,13 @@ interface IStakingTypes {
 
     /// @notice A pending withdrawal: `shares` of the operator's unbonding pool, claimable by `account` from
     /// `releaseTime` on.
+    /// @dev `shares` are shares of the operator's unbonding bucket of `epoch` (the epoch the request was made
+    /// in): a slash for an infraction of epoch e takes from the buckets of epochs >= e only.
     struct UnbondingRequest {
         address account;
         uint64 releaseTime;
         address operator;
+        uint64 epoch;
         uint256 shares;
     }
 
@@ -82,6 +85,8 @@ interface IStakingErrors {
     error StakingZeroAmount();
     /// @notice The amount is too small to be worth one share (or one unbonding share) at the current price.
     error StakingAmountTooSmall(uint256 amount);
+    /// @notice A delegation would mint fewer shares than the caller's `minShares` (the price moved).
+    error StakingSlippage(uint256 shares, uint256 minShares);
     /// @notice The operator is tombstoned: no new stake, no unjail.
     error StakingOperatorTombstoned(address operator);
     /// @notice `unjail` for an operator that is not jailed.
@@ -128,10 +133,12 @@ interface IStakingEvents {
     event Withdrawn(uint256 indexed requestId, address indexed operator, address indexed account, uint256 amount);
     /// @notice Rewards raised the share price; the commission was added as new shares of the owner.
     event RewardsDistributed(address indexed operator, uint256 amount, uint256 commission, uint256 commissionShares);
-    /// @notice Stake was slashed from the bonded and unbonding pools of the operator.
+    /// @notice Stake was slashed for an infraction of `infractionEpoch`: first from the unbonding buckets of
+    /// that epoch and later, then pro rata from the bonded pool.
     event OperatorSlashed(
         address indexed operator,
         IStakingTypes.SlashReason indexed reason,
+        uint64 infractionEpoch,
         uint256 fractionWad,
         uint256 bondedSlashed,
         uint256 unbondingSlashed,
@@ -166,6 +173,10 @@ interface IStakingEvents {
     event SlashFractionSet(IStakingTypes.SlashReason indexed reason, uint64 oldValue, uint64 newValue);
     /// @notice Governance changed where slashed OPEN goes.
     event SlashDestinationSet(IStakingTypes.SlashDestination destination, address treasury);
+    /// @notice A slashed position's voting units (its principal) came down to what the position is worth.
+    event PositionVotesSynced(address indexed operator, address indexed account, uint256 principal);
+    /// @notice Governance set the validator set manager whose epochs key the unbonding buckets.
+    event ValidatorSetsSet(address validatorSets);
 }
 
 /// @title Staking: operators' self-stake, delegation, unbonding, rewards, jailing and slashing
@@ -177,23 +188,26 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     // Owner and delegators
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Adds self-stake to the caller's operator; an Inactive operator whose self-stake reaches
-    /// `minStake` becomes Active again.
+    /// @notice Adds self-stake to the caller's operator; the self-stake after it must be >= `minStake` in every
+    /// status (no dust pool); an Inactive operator becomes Active again.
     /// @param amount OPEN wei (needs an allowance)
     /// @return shares bonded shares minted
     function addStake(uint256 amount) external returns (uint256 shares);
 
-    /// @notice Starts unbonding self-stake. What remains must be >= `minStake`, or zero (the operator then
-    /// becomes Inactive and leaves future validator sets).
+    /// @notice Starts unbonding self-stake. What remains must be >= `minStake`, or zero (an Active operator then
+    /// becomes Inactive and leaves future validator sets), in every status but Tombstoned.
     /// @param shares bonded shares of the owner's position
     /// @return requestId the unbonding request to `withdraw` after `unbondingPeriod`
     function requestUnbonding(uint256 shares) external returns (uint256 requestId);
 
-    /// @notice Delegates OPEN to an operator (not tombstoned, not the caller's own).
+    /// @notice Delegates OPEN to an operator (not tombstoned, not the caller's own, whose bonded pool holds at
+    /// least `minStake`: no empty or dust pool takes delegations).
     /// @param operator the operator
     /// @param amount OPEN wei (needs an allowance)
+    /// @param minShares the fewest shares the caller accepts (slippage guard: `previewDelegate` minus a margin);
+    /// fewer reverts `StakingSlippage`
     /// @return shares bonded shares minted
-    function delegate(address operator, uint256 amount) external returns (uint256 shares);
+    function delegate(address operator, uint256 amount, uint256 minShares) external returns (uint256 shares);
 
     /// @notice Starts unbonding delegated shares (same delay as self-stake).
     /// @param operator the operator
@@ -226,13 +240,51 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     /// @param amount OPEN wei
     function distributeRewards(address operator, uint256 amount) external;
 
-    /// @notice Slashes `fractionWad` of the operator's bonded and unbonding stake (pro-rata for every holder).
+    /// @notice Slashes an operator for an infraction of `infractionEpoch` (Cosmos `x/staking` Slash): the
+    /// amount is `fractionWad` of `stakeAtInfraction`, taken first from the unbonding buckets of epochs >=
+    /// `infractionEpoch` (newest first, each losing at most `fractionWad` of its stake), then pro rata from the
+    /// bonded pool (at most `fractionWad` of it). Stake that left before the infraction's epoch is never touched.
+    /// With `stakeAtInfraction == 0` (evidence that does not prove it), the stake at the infraction is taken as
+    /// the bonded pool plus those buckets: every one of them loses exactly `fractionWad`.
     /// @param operator the operator
     /// @param fractionWad fraction, WAD, in (0, MAX_SLASH_FRACTION_WAD]; callers normally pass
     /// `slashFractionWad(reason)`
     /// @param reason why (recorded in the event)
-    /// @return slashed OPEN taken in total
-    function slash(address operator, uint256 fractionWad, SlashReason reason) external returns (uint256 slashed);
+    /// @param infractionEpoch the epoch whose frozen set the operator misbehaved in
+    /// @param stakeAtInfraction the operator's stake in that epoch's frozen set, or 0 (see above)
+    /// @return slashed OPEN taken in total (<= fractionWad * stakeAtInfraction when that is given)
+    function slash(
+        address operator,
+        uint256 fractionWad,
+        SlashReason reason,
+        uint64 infractionEpoch,
+        uint256 stakeAtInfraction
+    ) external returns (uint256 slashed);
+
+    /// @notice Brings a position's staked voting units down to its value after slashing (votes follow the stake
+    /// that is actually there; rewards never add votes). Permissionless: anyone may sync a slashed position
+    /// before a proposal's snapshot; every stake change of the position syncs it too.
+    /// @param operator the operator
+    /// @param account the position's holder
+    /// @return removed voting units removed (0 if the position was not slashed below its principal)
+    function syncVotes(address operator, address account) external returns (uint256 removed);
+
+    /// @notice Sets the validator set manager whose `currentEpoch()` numbers the unbonding buckets (governance,
+    /// once, at deploy; a second call or the zero address reverts `StakingInvalidParameter`). Until set, every
+    /// request falls in bucket 0.
+    /// @param validatorSets_ the ValidatorSetManager
+    function setValidatorSets(address validatorSets_) external;
+
+    /// @notice The validator set manager whose epochs number the unbonding buckets.
+    /// @return the address (zero until set)
+    function validatorSets() external view returns (address);
+
+    /// @notice An operator's unbonding bucket of one epoch (requests made in that epoch share it).
+    /// @param operator the operator
+    /// @param epoch the epoch the requests were made in
+    /// @return stake OPEN in the bucket
+    /// @return shares bucket shares
+    function unbondingBucket(address operator, uint64 epoch) external view returns (uint256 stake, uint256 shares);
 
     /// @notice Jails an operator for `jailPeriod` (extends an ongoing jail); it leaves future validator sets.
     /// No-op for a tombstoned operator.
@@ -248,11 +300,11 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Sets the minimum self-stake (checked at registration, partial unbonding, unjail, reactivation).
-    /// @param value OPEN wei, > 0
+    /// @param value OPEN wei, in [1, MAX_MIN_STAKE]
     function setMinStake(uint256 value) external;
 
-    /// @notice Sets the unbonding period of new requests.
-    /// @param value seconds, at most MAX_PERIOD
+    /// @notice Sets the unbonding period of new requests (also the maximum age of evidence).
+    /// @param value seconds, in [MIN_UNBONDING_PERIOD, MAX_PERIOD]
     function setUnbondingPeriod(uint64 value) external;
 
     /// @notice Sets the jail period of new jailings.

@@ -58,6 +58,8 @@ interface ITaskManager is ICheckpointTypes {
     error TaskFinalizeWindowOver(uint256 taskId, uint256 closedAt);
     error TaskNotExpired(uint256 taskId, uint256 refundableAt);
     error TaskFeeTooHigh(uint16 feeBps, uint16 maximum);
+    /// @notice A finalize grace period above MAX_FINALIZE_GRACE_PERIOD.
+    error TaskGracePeriodTooLong(uint64 value, uint64 maximum);
     error TaskNothingToWithdraw(address executor);
     error TaskRewardTooLarge(uint256 reward);
 

@@ -32,8 +32,11 @@ interface IValidatorSetErrors {
 /// @title Events of the validator set manager
 interface IValidatorSetEvents {
     /// @notice A new epoch started with this frozen validator set. Carries everything a keeper needs to rebuild
-    /// the Merkle tree (leaf i = (i, validators[i].signer, keccak256(validators[i].blsPubkey),
-    /// validators[i].stake)) and the aggregate key (sum of validators[i].blsPubkey, equal to `aggregatePubkey`).
+    /// the set commitment: two StandardMerkleTrees over the members in set order, the keys tree with leaf
+    /// (uint256 i, bytes32 keccak256(validators[i].blsPubkey), uint256 validators[i].stake) and the signers tree
+    /// with leaf (uint256 i, address validators[i].signer, uint256 validators[i].stake);
+    /// `validatorSetRoot` = commutativeKeccak256(keysRoot, signersRoot) (ValidatorSetMerkle). The aggregate key is
+    /// the sum of validators[i].blsPubkey, equal to `aggregatePubkey`; `aggregatePubkeyHash` is its keccak256.
     event EpochAdvanced(
         uint256 indexed epoch,
         uint64 startTime,

@@ -142,7 +142,8 @@ abstract contract OperatorRegistry is StakingStorage, IBLS12381Errors {
         blsPubkeyHash = keccak256(key);
         address holder = _blsKeyOperator[blsPubkeyHash];
         if (holder != address(0)) revert OperatorBlsKeyTaken(blsPubkeyHash, holder);
-        if (!BLS12381.verifyProofOfPossession(key, proof)) revert OperatorInvalidProofOfPossession(blsPubkeyHash);
+        if (!_verifyProofOfPossession(blsPubkey, proof, operator))
+            revert OperatorInvalidProofOfPossession(blsPubkeyHash);
         _blsKeyOperator[blsPubkeyHash] = operator;
         op.blsPubkeyHash = blsPubkeyHash;
         op.blsPubkeyPointer = KeyStore.write(key);
@@ -175,6 +176,13 @@ abstract contract OperatorRegistry is StakingStorage, IBLS12381Errors {
         }
         _resources[operator] = resources;
     }
+
+    /// @dev The proof-of-possession check (BLS12381.verifyProofOfPossession), kept out of this contract's code.
+    function _verifyProofOfPossession(
+        bytes calldata blsPubkey,
+        bytes calldata proof,
+        address operator
+    ) internal view virtual returns (bool);
 
     function _blsPubkey(Operator storage op) internal view returns (bytes memory) {
         return KeyStore.read(op.blsPubkeyPointer, BLS_PUBKEY_LENGTH);

@@ -5,10 +5,14 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakeVotes} from "../interfaces/IStakeVotes.sol";
+import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
+import {IProofOfPossessionVerifier} from "../interfaces/IProofOfPossessionVerifier.sol";
+import {ProofOfPossessionVerifier} from "./ProofOfPossessionVerifier.sol";
 import {OperatorRegistry} from "./OperatorRegistry.sol";
 import {StakeVotes} from "./StakeVotes.sol";
 import {StakeMath} from "./lib/StakeMath.sol";
@@ -31,6 +35,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     IERC20 private immutable _token;
     IStakeVotes private immutable _stakeVotes;
+    IProofOfPossessionVerifier private immutable _popVerifier;
 
     /// @param initialAuthority the AccessManager
     /// @param openToken the OPEN token
@@ -39,6 +44,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         if (initialTreasury == address(0)) revert StakingZeroTreasury();
         _token = IERC20(openToken);
         _stakeVotes = new StakeVotes(openToken);
+        _popVerifier = new ProofOfPossessionVerifier();
         minStake = 10_000e18;
         unbondingPeriod = 7 days;
         jailPeriod = 1 days;
@@ -72,10 +78,12 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         address operator = msg.sender;
         Operator storage op = _requireOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        _syncVotes(operator, operator);
         shares = _bond(operator, operator, amount);
-        if (op.status == OperatorStatus.Inactive && _selfStake(operator) >= minStake) {
-            _setStatus(operator, op, OperatorStatus.Active);
-        }
+        // A minimum pool in every status: a self-stake is zero or at least minStake (no 1-wei pool to inflate).
+        uint256 selfStake = _selfStake(operator);
+        if (selfStake < minStake) revert StakingBelowMinimum(selfStake, minStake);
+        if (op.status == OperatorStatus.Inactive) _setStatus(operator, op, OperatorStatus.Active);
         _syncRanking(operator);
         _collect(operator, amount);
     }
@@ -84,12 +92,12 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function requestUnbonding(uint256 shares) external nonReentrant returns (uint256 requestId) {
         address operator = msg.sender;
         Operator storage op = _requireOperator(operator);
+        _syncVotes(operator, operator);
         uint256 principal;
         (requestId, principal) = _unbond(operator, operator, shares);
-        if (op.status == OperatorStatus.Active) {
-            uint256 remainingShares = _positions[operator][operator].shares;
-            if (remainingShares == 0) {
-                _setStatus(operator, op, OperatorStatus.Inactive);
+        if (op.status != OperatorStatus.Tombstoned) {
+            if (_positions[operator][operator].shares == 0) {
+                if (op.status == OperatorStatus.Active) _setStatus(operator, op, OperatorStatus.Inactive);
             } else {
                 uint256 remaining = _selfStake(operator);
                 if (remaining < minStake) revert StakingBelowMinimum(remaining, minStake);
@@ -104,11 +112,20 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IStaking
-    function delegate(address operator, uint256 amount) external nonReentrant returns (uint256 shares) {
+    function delegate(
+        address operator,
+        uint256 amount,
+        uint256 minShares
+    ) external nonReentrant returns (uint256 shares) {
         Operator storage op = _requireOperator(operator);
         if (operator == msg.sender) revert DelegationToOwnOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
+        // A minimum pool: no delegation into an empty or dust pool (whose price a reward could inflate).
+        uint256 poolStake = _pools[operator].bondedStake;
+        if (poolStake < minStake) revert StakingBelowMinimum(poolStake, minStake);
+        _syncVotes(operator, msg.sender);
         shares = _bond(operator, msg.sender, amount);
+        if (shares < minShares) revert StakingSlippage(shares, minShares);
         _syncRanking(operator);
         _collect(msg.sender, amount);
     }
@@ -117,10 +134,16 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function undelegate(address operator, uint256 shares) external nonReentrant returns (uint256 requestId) {
         _requireOperator(operator);
         if (operator == msg.sender) revert DelegationToOwnOperator(operator);
+        _syncVotes(operator, msg.sender);
         uint256 principal;
         (requestId, principal) = _unbond(operator, msg.sender, shares);
         _syncRanking(operator);
         _stakeVotes.removeVotingUnits(msg.sender, principal);
+    }
+
+    /// @inheritdoc IStaking
+    function syncVotes(address operator, address account) external nonReentrant returns (uint256 removed) {
+        return _syncVotes(operator, account);
     }
 
     /// @inheritdoc IStaking
@@ -132,7 +155,11 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             revert StakingWithdrawTooEarly(requestId, request.releaseTime, block.timestamp);
         }
         Pool storage pool = _pools[request.operator];
-        amount = StakeMath.toStake(request.shares, pool.unbondingShares, pool.unbondingStake);
+        UnbondingBucket storage bucket = _unbondingBuckets[request.operator][request.epoch];
+        amount = StakeMath.toStake(request.shares, bucket.shares, bucket.stake);
+        // request.shares <= bucket.shares and amount <= bucket.stake: both fit their fields
+        bucket.shares -= uint128(request.shares);
+        bucket.stake -= uint96(amount);
         pool.unbondingShares -= request.shares;
         pool.unbondingStake -= amount;
         delete _unbondingRequests[requestId];
@@ -205,21 +232,34 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function slash(
         address operator,
         uint256 fractionWad,
-        SlashReason reason
+        SlashReason reason,
+        uint64 infractionEpoch,
+        uint256 stakeAtInfraction
     ) external restricted nonReentrant returns (uint256 slashed) {
         _requireOperator(operator);
         if (fractionWad == 0 || fractionWad > MAX_SLASH_FRACTION_WAD) {
             revert StakingInvalidSlashFraction(fractionWad, MAX_SLASH_FRACTION_WAD);
         }
         Pool storage pool = _pools[operator];
+        uint256 target = stakeAtInfraction == 0 ? type(uint256).max : StakeMath.mulWad(stakeAtInfraction, fractionWad);
+        uint256 unbondingSlashed = _slashUnbonding(operator, fractionWad, infractionEpoch, target);
         uint256 bondedSlashed = StakeMath.mulWad(pool.bondedStake, fractionWad);
-        uint256 unbondingSlashed = StakeMath.mulWad(pool.unbondingStake, fractionWad);
+        // unbondingSlashed <= target by construction
+        if (bondedSlashed > target - unbondingSlashed) bondedSlashed = target - unbondingSlashed;
         pool.bondedStake -= bondedSlashed;
         pool.unbondingStake -= unbondingSlashed;
         slashed = bondedSlashed + unbondingSlashed;
         SlashDestination destination = slashDestination;
         if (destination == SlashDestination.Burn) totalSlashLocked += slashed;
-        emit OperatorSlashed(operator, reason, fractionWad, bondedSlashed, unbondingSlashed, destination);
+        emit OperatorSlashed(
+            operator,
+            reason,
+            infractionEpoch,
+            fractionWad,
+            bondedSlashed,
+            unbondingSlashed,
+            destination
+        );
         _syncRanking(operator);
         if (destination == SlashDestination.Treasury && slashed != 0) _token.safeTransfer(treasury, slashed);
     }
@@ -240,7 +280,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IStaking
     function tombstone(address operator) external restricted {
         Operator storage op = _requireOperator(operator);
-        // Idempotent, so a second double-sign proof still slashes without failing here.
+        // Idempotent (the evidence handler refuses evidence against a tombstoned operator before this).
         if (op.status == OperatorStatus.Tombstoned) return;
         _setStatus(operator, op, OperatorStatus.Tombstoned);
         _syncRanking(operator);
@@ -252,13 +292,14 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IStaking
     function setMinStake(uint256 value) external restricted {
-        if (value == 0) revert StakingInvalidParameter(value, 1, type(uint256).max);
+        if (value == 0 || value > MAX_MIN_STAKE) revert StakingInvalidParameter(value, 1, MAX_MIN_STAKE);
         emit MinStakeSet(minStake, value);
         minStake = value;
     }
 
     /// @inheritdoc IStaking
     function setUnbondingPeriod(uint64 value) external restricted {
+        if (value < MIN_UNBONDING_PERIOD) revert StakingInvalidParameter(value, MIN_UNBONDING_PERIOD, MAX_PERIOD);
         _checkPeriod(value);
         emit UnbondingPeriodSet(unbondingPeriod, value);
         unbondingPeriod = value;
@@ -300,6 +341,16 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         }
         emit SlashFractionSet(reason, _slashFractionWad[reason], value);
         _slashFractionWad[reason] = value;
+    }
+
+    /// @inheritdoc IStaking
+    function setValidatorSets(address validatorSets_) external restricted {
+        // Once: another manager would number the unbonding buckets differently.
+        if (validatorSets != address(0) || validatorSets_ == address(0)) {
+            revert StakingInvalidParameter(uint160(validatorSets_), 1, type(uint160).max);
+        }
+        validatorSets = validatorSets_;
+        emit ValidatorSetsSet(validatorSets_);
     }
 
     /// @inheritdoc IStaking
@@ -381,8 +432,14 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         uint256 requestId
     ) external view returns (UnbondingRequest memory request, uint256 amount) {
         request = _unbondingRequests[requestId];
-        Pool storage pool = _pools[request.operator];
-        amount = StakeMath.toStake(request.shares, pool.unbondingShares, pool.unbondingStake);
+        UnbondingBucket storage bucket = _unbondingBuckets[request.operator][request.epoch];
+        amount = StakeMath.toStake(request.shares, bucket.shares, bucket.stake);
+    }
+
+    /// @inheritdoc IStaking
+    function unbondingBucket(address operator, uint64 epoch) external view returns (uint256 stake, uint256 shares) {
+        UnbondingBucket storage bucket = _unbondingBuckets[operator][epoch];
+        return (bucket.stake, bucket.shares);
     }
 
     /// @inheritdoc IStaking
@@ -449,8 +506,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         if (shares > held) revert StakingInsufficientShares(operator, account, held, shares);
         Pool storage pool = _pools[operator];
         uint256 amount = StakeMath.toStake(shares, pool.bondedShares, pool.bondedStake);
-        uint256 unbondingShares = StakeMath.toShares(amount, pool.unbondingShares, pool.unbondingStake);
-        if (unbondingShares == 0) revert StakingAmountTooSmall(amount);
+        (uint64 epoch, uint256 unbondingShares) = _addToBucket(operator, amount);
         principalOut = shares == held ? position.principal : Math.mulDiv(position.principal, shares, held);
         position.shares = held - shares;
         position.principal -= principalOut;
@@ -464,9 +520,77 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             account: account,
             releaseTime: releaseTime,
             operator: operator,
+            epoch: epoch,
             shares: unbondingShares
         });
         emit UnbondingRequested(requestId, operator, account, shares, amount, unbondingShares, releaseTime);
+    }
+
+    /// @dev Lowers a slashed position's principal (its voting units) to its value; rewards never raise it.
+    function _syncVotes(address operator, address account) private returns (uint256 removed) {
+        Position storage position = _positions[operator][account];
+        uint256 principal = position.principal;
+        if (principal == 0) return 0;
+        Pool storage pool = _pools[operator];
+        uint256 value = StakeMath.toStake(position.shares, pool.bondedShares, pool.bondedStake);
+        if (value >= principal) return 0;
+        removed = principal - value;
+        position.principal = value;
+        emit PositionVotesSynced(operator, account, value);
+        _stakeVotes.removeVotingUnits(account, removed);
+    }
+
+    /// @dev Puts `amount` into the operator's unbonding bucket of the current epoch; returns the epoch and the
+    /// bucket shares minted.
+    function _addToBucket(address operator, uint256 amount) private returns (uint64 epoch, uint256 shares) {
+        epoch = _currentEpoch();
+        UnbondingBucket storage bucket = _unbondingBuckets[operator][epoch];
+        shares = StakeMath.toShares(amount, bucket.shares, bucket.stake);
+        if (shares == 0) revert StakingAmountTooSmall(amount);
+        uint32 last = _lastUnbondingEpoch[operator];
+        // epochs last >= 1 s (ValidatorSetManager): epoch + 1 < 2^32 for 136 years
+        uint32 head = uint32(epoch + 1);
+        // Epochs only grow: a bucket of this epoch exists iff it is the newest one.
+        if (last != head) {
+            bucket.previous = last;
+            _lastUnbondingEpoch[operator] = head;
+        }
+        bucket.shares = SafeCast.toUint128(bucket.shares + shares);
+        bucket.stake += uint96(amount); // a bucket holds at most the OPEN supply (1e27 < 2^96)
+    }
+
+    /// @dev Takes up to `fractionWad` of each unbonding bucket of epochs >= `infractionEpoch`, newest first, never
+    /// more than `target` in total. Returns what it took (bucket stakes only; the caller updates the pool sum).
+    function _slashUnbonding(
+        address operator,
+        uint256 fractionWad,
+        uint64 infractionEpoch,
+        uint256 target
+    ) private returns (uint256 taken) {
+        mapping(uint64 => UnbondingBucket) storage buckets = _unbondingBuckets[operator];
+        // walk the list from the newest bucket back to the infraction's epoch (links hold epoch + 1)
+        for (uint32 link = _lastUnbondingEpoch[operator]; link != 0 && link > infractionEpoch && taken < target;) {
+            UnbondingBucket storage bucket = buckets[link - 1];
+            uint256 take = StakeMath.mulWad(bucket.stake, fractionWad);
+            if (take > target - taken) take = target - taken;
+            bucket.stake -= uint96(take); // take <= stake
+            taken += take;
+            link = bucket.previous;
+        }
+    }
+
+    /// @dev The epoch that numbers new unbonding buckets (0 until the validator set manager is set).
+    function _currentEpoch() private view returns (uint64) {
+        address sets = validatorSets;
+        return sets == address(0) ? 0 : uint64(IValidatorSet(sets).currentEpoch());
+    }
+
+    function _verifyProofOfPossession(
+        bytes calldata blsPubkey,
+        bytes calldata proof,
+        address operator
+    ) internal view override returns (bool) {
+        return _popVerifier.verifyProofOfPossession(blsPubkey, proof, operator);
     }
 
     /// @dev Re-ranks the operator after any change of its bonded stake or status.

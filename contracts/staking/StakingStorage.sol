@@ -24,6 +24,10 @@ abstract contract StakingStorage is IStaking {
     uint32 public constant MAX_VALIDATORS_LIMIT = 256;
     /// @notice Longest unbonding period, jail period or commission delay governance can set.
     uint64 public constant MAX_PERIOD = 365 days;
+    /// @notice Shortest unbonding period: it is also the maximum age of evidence, so zero would disable slashing.
+    uint64 public constant MIN_UNBONDING_PERIOD = 60;
+    /// @notice Largest minimum stake governance can set (1% of the supply): above it nobody could register.
+    uint256 public constant MAX_MIN_STAKE = 10_000_000e18;
 
     uint256 internal constant BLS_PUBKEY_LENGTH = 256;
     uint256 internal constant BLS_POP_LENGTH = 128;
@@ -47,6 +51,15 @@ abstract contract StakingStorage is IStaking {
         // word 3: a scheduled commission increase (time zero = none)
         uint64 pendingCommissionWad;
         uint64 pendingCommissionTime;
+    }
+
+    /// @dev The unbonding requests of one operator made in one epoch share this pool; one storage word. The
+    /// buckets of an operator form a list from the newest back (`previous`: the epoch + 1 of the bucket before,
+    /// 0 for none), which a slash walks only as far as the infraction's epoch. stake <= the OPEN supply < 2^96.
+    struct UnbondingBucket {
+        uint96 stake;
+        uint128 shares;
+        uint32 previous;
     }
 
     struct Network {
@@ -101,6 +114,12 @@ abstract contract StakingStorage is IStaking {
     uint256 public unbondingRequestCount;
     /// @inheritdoc IStaking
     uint256 public totalSlashLocked;
+    /// @inheritdoc IStaking
+    address public validatorSets;
+    /// @dev operator => epoch the requests were made in => their pool (Pool.unbonding* hold the sums)
+    mapping(address operator => mapping(uint64 epoch => UnbondingBucket)) internal _unbondingBuckets;
+    /// @dev operator => its newest bucket's epoch + 1 (0: none yet)
+    mapping(address operator => uint32) internal _lastUnbondingEpoch;
 
     // ---------------------------------------------------------------------------------------------------------
     // Validator ranking: Active operators by bonded stake, top `maxValidators` kept apart

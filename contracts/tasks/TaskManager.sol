@@ -26,6 +26,9 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
 
     uint16 public constant MAX_FEE_BPS = 2_000;
     uint8 public constant MAX_REDUNDANCY = 32;
+    /// @notice Longest finalize grace period governance can set: a longer one would hold refunds of expired
+    /// tasks hostage.
+    uint64 public constant MAX_FINALIZE_GRACE_PERIOD = 30 days;
 
     IERC20 public immutable token;
     ICheckpointStore public immutable checkpoints;
@@ -66,8 +69,7 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         checkpoints = checkpoints_;
         rewards = rewards_;
         _setProtocolFee(feeBps);
-        _fees.finalizeGracePeriod = gracePeriod;
-        emit FinalizeGracePeriodSet(gracePeriod);
+        _setFinalizeGracePeriod(gracePeriod);
     }
 
     /// @inheritdoc ITaskManager
@@ -164,6 +166,11 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
 
     /// @inheritdoc ITaskManager
     function setFinalizeGracePeriod(uint64 value) external restricted {
+        _setFinalizeGracePeriod(value);
+    }
+
+    function _setFinalizeGracePeriod(uint64 value) private {
+        if (value > MAX_FINALIZE_GRACE_PERIOD) revert TaskGracePeriodTooLong(value, MAX_FINALIZE_GRACE_PERIOD);
         _fees.finalizeGracePeriod = value;
         emit FinalizeGracePeriodSet(value);
     }

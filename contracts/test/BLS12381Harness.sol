@@ -65,9 +65,22 @@ contract BLS12381Harness is IBLS12381Errors {
     /// @notice BLS12381.verifyProofOfPossession.
     /// @param pubkeyG2 the key
     /// @param popG1 the proof
+    /// @param operator the operator the proof names
     /// @return valid whether the proof is valid
-    function verifyProofOfPossession(bytes memory pubkeyG2, bytes memory popG1) external view returns (bool valid) {
-        return BLS12381.verifyProofOfPossession(pubkeyG2, popG1);
+    function verifyProofOfPossession(
+        bytes memory pubkeyG2,
+        bytes memory popG1,
+        address operator
+    ) external view returns (bool valid) {
+        return BLS12381.verifyProofOfPossession(pubkeyG2, popG1, operator);
+    }
+
+    /// @notice BLS12381.popMessage.
+    /// @param pubkeyG2 the key
+    /// @param operator the registering operator
+    /// @return message what a proof of possession signs
+    function popMessage(bytes memory pubkeyG2, address operator) external pure returns (bytes memory message) {
+        return BLS12381.popMessage(pubkeyG2, operator);
     }
 
     /// @notice Aggregate verification of one message: sums the packed keys, then verifies the aggregate signature.
@@ -183,14 +196,16 @@ contract BLS12381Harness is IBLS12381Errors {
     /// @notice verifyProofOfPossession and the gas used inside the library call.
     /// @param pubkeyG2 the key
     /// @param popG1 the proof
+    /// @param operator the operator the proof names
     /// @return valid whether the proof is valid
     /// @return gasUsed gas of the library call
     function verifyProofOfPossessionGas(
         bytes memory pubkeyG2,
-        bytes memory popG1
+        bytes memory popG1,
+        address operator
     ) external view returns (bool valid, uint256 gasUsed) {
         uint256 before = gasleft();
-        valid = BLS12381.verifyProofOfPossession(pubkeyG2, popG1);
+        valid = BLS12381.verifyProofOfPossession(pubkeyG2, popG1, operator);
         gasUsed = before - gasleft();
     }
 

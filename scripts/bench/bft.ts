@@ -450,7 +450,7 @@ async function setUpChain(provider: JsonRpcProvider, root: string, n: number) {
         {
           signer: id.signerAddress,
           blsPubkey: hexlify(id.bls.publicKey),
-          blsProofOfPossession: hexlify(id.bls.proofOfPossession),
+          blsProofOfPossession: hexlify(id.proofOfPossession(owner.address)),
           peerId: hexlify(toUtf8Bytes(peerId)),
           endpoint: `/ip4/127.0.0.1/tcp/0/p2p/${peerId}`,
           resources: { cpuCores: 2n, memoryMiB: 4096n, storageGiB: 100n, bandwidthMbps: 1000n },

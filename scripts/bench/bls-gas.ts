@@ -23,7 +23,8 @@ const keys = Array.from({ length: Math.max(...AGGREGATE_SIZES) }, (_, i) => {
   return { sk, pk: bls.publicKeyG2(sk), sig: bls.sign(sk, message) };
 });
 const first = keys[0]!;
-const pop = bls.proofOfPossession(first.sk);
+const POP_OPERATOR = "0x00000000000000000000000000000000000A0000";
+const pop = bls.proofOfPossession(first.sk, POP_OPERATOR);
 
 async function measure(connection: Connection): Promise<Row[]> {
   const harness = await connection.ethers.deployContract("BLS12381Harness");
@@ -44,12 +45,12 @@ async function measure(connection: Connection): Promise<Row[]> {
     transaction: await harness.verifyGas.estimateGas(first.pk, first.sig, message, sigDst),
   });
 
-  const [popValid, popGas] = await harness.verifyProofOfPossessionGas(first.pk, pop);
+  const [popValid, popGas] = await harness.verifyProofOfPossessionGas(first.pk, pop, POP_OPERATOR);
   if (!popValid) throw new Error("bench proof of possession did not verify");
   rows.push({
     label: "verifyProofOfPossession",
     library: popGas,
-    transaction: await harness.verifyProofOfPossessionGas.estimateGas(first.pk, pop),
+    transaction: await harness.verifyProofOfPossessionGas.estimateGas(first.pk, pop, POP_OPERATOR),
   });
 
   for (const n of AGGREGATE_SIZES) {

@@ -41,7 +41,7 @@ for (const size of SIZES) {
     const stake = MIN_STAKE + (seed % 5_000n) * OPEN;
     await f.token.transfer(wallet.address, stake);
     await f.token.connect(wallet).approve(f.staking, stake);
-    registerGas.push(await gasOf(f.staking.connect(wallet).register(registration(`bench-${size}-${i}`, { stake }))));
+    registerGas.push(await gasOf(f.staking.connect(wallet).register(registration(wallet.address, `bench-${size}-${i}`, { stake }))));
     operators.push(wallet.address);
   }
   const last = registerGas[registerGas.length - 1]!;
@@ -51,20 +51,20 @@ for (const size of SIZES) {
 
   // Delegation to an operator in the middle of the ranking.
   const target = operators[Math.floor(size / 2)]!;
-  record("delegate (first position)", size, await gasOf(f.staking.connect(delegator).delegate(target, 1_000n * OPEN)));
-  record("delegate (top-up)", size, await gasOf(f.staking.connect(delegator).delegate(target, 500n * OPEN)));
+  record("delegate (first position)", size, await gasOf(f.staking.connect(delegator).delegate(target, 1_000n * OPEN, 0n)));
+  record("delegate (top-up)", size, await gasOf(f.staking.connect(delegator).delegate(target, 500n * OPEN, 0n)));
   // A big delegation that lifts the weakest operator from the bottom to the top of the ranking.
   const candidates = await f.staking.validatorCandidates();
   const weakest = candidates[candidates.length - 1]!.operator;
   record(
     "delegate (weakest -> strongest)",
     size,
-    await gasOf(f.staking.connect(f.accounts[1]!).delegate(weakest, 100_000n * OPEN)),
+    await gasOf(f.staking.connect(f.accounts[1]!).delegate(weakest, 100_000n * OPEN, 0n)),
   );
   record("undelegate", size, await gasOf(f.staking.connect(delegator).undelegate(target, 700n * OPEN)));
   await networkHelpers.time.increase(8 * 24 * 3600);
   record("withdraw", size, await gasOf(f.staking.connect(delegator).withdraw(await f.staking.unbondingRequestCount())));
-  record("slash 5% (restricted)", size, await gasOf(f.staking.slash(target, 5n * 10n ** 16n, 0)));
+  record("slash 5% (restricted)", size, await gasOf(f.staking.slash(target, 5n * 10n ** 16n, 0, 0n, 0n)));
   record("distributeRewards (restricted)", size, await gasOf(f.staking.distributeRewards(target, 100n * OPEN)));
 
   // advanceEpoch: the first leaves the genesis epoch; the second is a steady-state advance.

@@ -238,6 +238,8 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   await grantFunctionRole(accessManager, staking, ["distributeRewards"], ROLES.REWARDS_PAYER, rewards);
   await grantFunctionRole(accessManager, staking, ["slash", "jail", "tombstone"], ROLES.SLASHER, evidence);
   await mined(checkpoints.setRewardsLedger(await rewards.getAddress()));
+  // unbonding requests are bucketed by epoch, so a slash reaches only stake that left after the infraction
+  await mined(staking.setValidatorSets(await validatorSets.getAddress()));
   const st = p.staking;
   if (st.minStakeOpen !== undefined) await mined(staking.setMinStake(BigInt(st.minStakeOpen) * OPEN));
   if (st.unbondingPeriodSeconds !== undefined) await mined(staking.setUnbondingPeriod(st.unbondingPeriodSeconds));

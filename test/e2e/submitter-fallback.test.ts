@@ -88,7 +88,7 @@ describe("e2e: the checkpoint submitter falls back from a refused BLS aggregate 
         await deployed.staking.connect(owner).register({
           signer: v.signer,
           blsPubkey: hexlify(v.blsPubkey),
-          blsProofOfPossession: hexlify(proofOfPossession(v.blsSecret)),
+          blsProofOfPossession: hexlify(proofOfPossession(v.blsSecret, await owner.getAddress())),
           peerId: hexlify(toUtf8Bytes(`fallback-peer-${i}`)),
           endpoint: `/ip4/127.0.0.1/tcp/${41000 + i}`,
           resources: { cpuCores: 4n, bandwidthMbps: 100n, memoryMiB: 8192n, storageGiB: 100n },

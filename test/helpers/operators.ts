@@ -33,7 +33,7 @@ export async function registerOperators(
       await d.staking.connect(owner).register({
         signer: v.signer,
         blsPubkey: hexlify(v.blsPubkey),
-        blsProofOfPossession: hexlify(proofOfPossession(v.blsSecret)),
+        blsProofOfPossession: hexlify(proofOfPossession(v.blsSecret, owner.address)),
         peerId: hexlify(toUtf8Bytes(`${label}-peer-${i}`)),
         endpoint: `/ip4/127.0.0.1/tcp/${40000 + i}`,
         resources: { cpuCores: 8n, bandwidthMbps: 1000n, memoryMiB: 16384n, storageGiB: 500n },

@@ -11,7 +11,11 @@ import type { ValidatorSetTree } from "../checkpoint/validator-set.js";
 import { verify as blsVerify } from "../crypto/bls.js";
 import { Eip2537DecodeError } from "../crypto/eip2537.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
-import { CheckpointStore__factory, EvidenceHandler__factory } from "../../../types/ethers-contracts/index.js";
+import {
+  CheckpointStore__factory,
+  EvidenceHandler__factory,
+  Staking__factory,
+} from "../../../types/ethers-contracts/index.js";
 import { doubleSignKey, type DoubleSignEvidenceStruct } from "./evidence.js";
 import type { ChainView, EpochStart } from "./chain-view.js";
 import type { DecidedHeight, DecisionSink } from "./service.js";
@@ -54,6 +58,9 @@ export function sharesThatVerify(
 
 /** Reverts that mean another submission got there first. */
 const MOOT = new Set(["CheckpointHeightNotIncreasing"]);
+
+/** IOperatorRegistryTypes.OperatorStatus.Tombstoned */
+const OPERATOR_TOMBSTONED = 4n;
 
 /** Errors an aggregate with a bad share gets from the chain (pairing false, point outside the group). */
 const BAD_AGGREGATE = new Set(["CertificateInvalidBlsSignature", "BLSPrecompileFailed", "BLSPointAtInfinity"]);
@@ -115,6 +122,11 @@ export class CheckpointSubmitter implements DecisionSink {
   private async submitEvidence(evidence: DoubleSignEvidenceStruct): Promise<void> {
     if (this.stopped) return;
     if (await this.m.chain.evidence.used(doubleSignKey(evidence))) return;
+    // A tombstoned operator is slashed once (issue 15): evidence of the same incident at another
+    // height or step would revert EvidenceOperatorTombstoned, so it is not sent.
+    const staking = Staking__factory.connect(await this.m.chain.evidence.staking(), this.m.chain.provider);
+    const operator = await staking.operatorOf(evidence.validator.signer);
+    if ((await staking.statusOf(operator)) === OPERATOR_TOMBSTONED) return;
     const to = await this.m.chain.evidence.getAddress();
     const receipt = await this.m.send({ to, data: evidenceIface.encodeFunctionData("submitDoubleSign", [evidence]) });
     this.log.warn(

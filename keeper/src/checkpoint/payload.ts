@@ -83,15 +83,21 @@ function isEpochStart(ctx: HeightContext): boolean {
   return ctx.height === ctx.epochStartHeight;
 }
 
-/** Liveness after `commit`, or the carried-over closing liveness at an epoch start. */
-function expectedLiveness(ctx: HeightContext, commit: Commit | null, closing: ClosingState | null): LivenessEntry[] {
+/**
+ * Liveness after `commit`; at an epoch start, every member's window starts empty.
+ *
+ * Jails and punishments are seen at epoch boundaries (docs/consensus.md, "When a jail is seen"):
+ * a window never crosses into the next epoch, so a window of missed heights is provable in the
+ * headers of one epoch only (the chain also refuses a window overlapping the last punished one),
+ * and a validator that was jailed or punished starts its next epoch with an empty window. The
+ * closing epoch's rewards read `closing.liveness`, not this.
+ */
+function expectedLiveness(ctx: HeightContext, commit: Commit | null): LivenessEntry[] {
   if (isEpochStart(ctx)) {
-    const carried = closing?.liveness ?? [];
-    const bySigner = new Map(carried.map((e) => [e.signer, e]));
     return [...ctx.members]
       .map((s) => s.toLowerCase())
       .sort()
-      .map((signer) => bySigner.get(signer) ?? { signer, bits: 0n, filled: 0, epochSigned: 0, epochHeights: 0 });
+      .map((signer) => ({ signer, bits: 0n, filled: 0, epochSigned: 0, epochHeights: 0 }));
   }
   if (!ctx.previousLiveness || !ctx.previousMembers) throw new PayloadError("previous height not decided locally");
   const signers = new Set((commit?.signatures ?? []).map((s) => s.signer.toLowerCase()));
@@ -142,7 +148,7 @@ export function buildPayload(
     throw new PayloadError("cannot propose an epoch start without the closing header");
   }
   const closing = start && ctx.closingHeaderHash && closingState ? closingState : null;
-  const liveness = expectedLiveness(ctx, commit, closing);
+  const liveness = expectedLiveness(ctx, commit);
   const rewards = expectedRewards(ctx, closing);
   const header: Header = {
     chainId: ctx.chainId,
@@ -185,7 +191,7 @@ export function validatePayload(ctx: HeightContext, p: CheckpointPayload): void 
     if (p.closing !== null) throw new PayloadError("closing state outside an epoch start");
     checkCommit(ctx, p.lastCommit);
   }
-  const liveness = expectedLiveness(ctx, p.lastCommit, p.closing);
+  const liveness = expectedLiveness(ctx, p.lastCommit);
   if (!sameLiveness(liveness, p.liveness)) throw new PayloadError("liveness is not the expected update");
   if (h.livenessRoot !== rootOf("liveness", livenessLeaves(liveness))) throw new PayloadError("livenessRoot mismatch");
   const rewards = expectedRewards(ctx, p.closing);

@@ -1,10 +1,12 @@
 /**
  * BLS signatures over BLS12-381 as the chain checks them (`contracts/crypto/BLS12381.sol`):
  * signatures in G1, public keys in G2, points as EIP-2537 bytes, the proof-of-possession scheme with our
- * own domain tags. A proof of possession signs the 256-byte EIP-2537 encoding of the key under POP_DST.
+ * own domain tags. A proof of possession signs the 256-byte EIP-2537 encoding of the key followed by the
+ * 20-byte address of the operator that registers it, under POP_DST (`popMessage`).
  * The DST is always passed to noble explicitly: its default is the `_NUL_` basic scheme.
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { getAddress, getBytes } from "ethers";
 import { signMcl } from "./bls-mcl.js";
 import {
   decodeG1,
@@ -70,13 +72,26 @@ export function verify(
   return scheme.verify(points.signature, scheme.hash(message, dstBytes(dst)), points.publicKey);
 }
 
-/** A signature by the key over its own 256-byte EIP-2537 encoding, under POP_DST. */
-export function proofOfPossession(secretKey: Uint8Array): Uint8Array {
-  return sign(secretKey, publicKeyG2(secretKey), POP_DST);
+/**
+ * What a proof of possession signs: the key's 256-byte EIP-2537 encoding followed by the 20 bytes of
+ * the operator (owner) address that registers it (BLS12381.popMessage on chain), so a proof copied
+ * from someone's pending registration is useless from any other account.
+ */
+export function popMessage(publicKey: Uint8Array, operator: string): Uint8Array {
+  const address = getBytes(getAddress(operator));
+  const message = new Uint8Array(publicKey.length + address.length);
+  message.set(publicKey, 0);
+  message.set(address, publicKey.length);
+  return message;
 }
 
-export function verifyProofOfPossession(publicKey: Uint8Array, proof: Uint8Array): boolean {
-  return verify(publicKey, proof, publicKey, POP_DST);
+/** A signature by the key over popMessage(key, operator), under POP_DST. */
+export function proofOfPossession(secretKey: Uint8Array, operator: string): Uint8Array {
+  return sign(secretKey, popMessage(publicKeyG2(secretKey), operator), POP_DST);
+}
+
+export function verifyProofOfPossession(publicKey: Uint8Array, proof: Uint8Array, operator: string): boolean {
+  return verify(publicKey, proof, popMessage(publicKey, operator), POP_DST);
 }
 
 /**

@@ -5,7 +5,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { Wallet, getAddress, getBytes as hexToBytes, hexlify as bytesToHex } from "ethers";
-import { generateSecretKey, proofOfPossession, publicKeyG2, verifyProofOfPossession } from "../crypto/bls.js";
+import { generateSecretKey, proofOfPossession, publicKeyG2 } from "../crypto/bls.js";
 import type { Logger } from "../observability/logger.js";
 import {
   BlsKeyFileSchema,
@@ -23,8 +23,6 @@ export interface BlsKey {
   secretKey: Uint8Array;
   /** EIP-2537 G2 bytes (256) */
   publicKey: Uint8Array;
-  /** EIP-2537 G1 bytes (128) */
-  proofOfPossession: Uint8Array;
 }
 
 /** What `init` prints and `register` submits. */
@@ -32,7 +30,6 @@ export interface PublicIdentity {
   peerId: string;
   signerAddress: string;
   blsPublicKey: string;
-  blsProofOfPossession: string;
 }
 
 export class KeeperIdentity {
@@ -52,8 +49,16 @@ export class KeeperIdentity {
       peerId: this.peerId.toString(),
       signerAddress: this.signer.address,
       blsPublicKey: bytesToHex(this.bls.publicKey),
-      blsProofOfPossession: bytesToHex(this.bls.proofOfPossession),
     };
+  }
+
+  /**
+   * The BLS proof of possession for a registration by `operator` (the owner address that sends
+   * `register` or `rotateBlsKey`): a signature over the key followed by that address (crypto/bls.ts
+   * popMessage), so nobody else can register this key with it.
+   */
+  proofOfPossession(operator: string): Uint8Array {
+    return proofOfPossession(this.bls.secretKey, operator);
   }
 
   /** Generates fresh keys into `keyDir` (created 0700, files 0600); never replaces existing keys. */
@@ -61,7 +66,7 @@ export class KeeperIdentity {
     prepareKeyDir(keyDir);
     const signer = Wallet.createRandom();
     const secretKey = generateSecretKey();
-    const bls = { secretKey, publicKey: publicKeyG2(secretKey), proofOfPossession: proofOfPossession(secretKey) };
+    const bls = { secretKey, publicKey: publicKeyG2(secretKey) };
     const libp2pKey = await generateKeyPair("Ed25519");
     const peerId = peerIdFromPrivateKey(libp2pKey);
     writeKeyFile(keyDir, KEY_FILES.signer, {
@@ -75,7 +80,6 @@ export class KeeperIdentity {
       version: 1,
       publicKey: bytesToHex(bls.publicKey),
       secretKey: bytesToHex(bls.secretKey),
-      proofOfPossession: bytesToHex(bls.proofOfPossession),
     });
     writeKeyFile(keyDir, KEY_FILES.libp2p, {
       type: "openmesh-libp2p",
@@ -111,10 +115,6 @@ export class KeeperIdentity {
     if (bytesToHex(publicKey) !== blsFile.publicKey.toLowerCase()) {
       throw new IdentityError("mismatch", `${KEY_FILES.bls}: the public key does not match the secret key`);
     }
-    const pop = hexToBytes(blsFile.proofOfPossession);
-    if (!verifyProofOfPossession(publicKey, pop)) {
-      throw new IdentityError("mismatch", `${KEY_FILES.bls}: the proof of possession does not verify against the key`);
-    }
 
     const libp2pFile = readKeyFile(keyDir, KEY_FILES.libp2p, Libp2pKeyFileSchema);
     let libp2pKey: PrivateKey;
@@ -134,7 +134,7 @@ export class KeeperIdentity {
       );
     }
 
-    const identity = new KeeperIdentity(signer, { secretKey, publicKey, proofOfPossession: pop }, libp2pKey, peerId);
+    const identity = new KeeperIdentity(signer, { secretKey, publicKey }, libp2pKey, peerId);
     logger?.info({ peerId: identity.public.peerId, signer: signer.address }, "identity loaded");
     return identity;
   }

@@ -39,8 +39,11 @@ export const BlsKeyFileSchema = z.strictObject({
   /** EIP-2537 G2 encoding */
   publicKey: hex(256),
   secretKey: hex(32),
-  /** signature (G1, EIP-2537) over the public key under the PoP domain tag */
-  proofOfPossession: hex(128),
+  /**
+   * Ignored (files written before issue 15 held a proof over the bare key). A proof of possession
+   * names the operator address, so `register` makes it when that address is known.
+   */
+  proofOfPossession: hex(128).optional(),
 });
 
 export const Libp2pKeyFileSchema = z.strictObject({

@@ -47,7 +47,7 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       // a delegator joins operator 0 before the rewards arrive
       await d.token.connect(owners[0]!).transfer(delegator.address, 10_000n * OPEN);
       await d.token.connect(delegator).approve(await d.staking.getAddress(), 10_000n * OPEN);
-      await d.staking.connect(delegator).delegate(operator, 10_000n * OPEN);
+      await d.staking.connect(delegator).delegate(operator, 10_000n * OPEN, 0n);
       const before = await d.staking.poolOf(operator);
 
       const budget = await d.rewards.nextEpochBudget();
@@ -468,6 +468,22 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
         await d.tasks.connect(tl).setProtocolFee(100);
       });
       expect(await d.tasks.protocolFeeBps()).to.equal(100n);
+    });
+
+    it("bounds the finalize grace period (refunds cannot be frozen) and the checkpoint interval", async () => {
+      const { d } = await posted();
+      const maxGrace = await d.tasks.MAX_FINALIZE_GRACE_PERIOD();
+      const maxInterval = await d.checkpoints.MAX_CHECKPOINT_INTERVAL();
+      await asTimelock(d, ethers, networkHelpers, async (tl) => {
+        await expect(d.tasks.connect(tl).setFinalizeGracePeriod(maxGrace + 1n))
+          .to.be.revertedWithCustomError(d.tasks, "TaskGracePeriodTooLong")
+          .withArgs(maxGrace + 1n, maxGrace);
+        await d.tasks.connect(tl).setFinalizeGracePeriod(maxGrace);
+        await expect(d.checkpoints.connect(tl).setCheckpointInterval(maxInterval + 1n))
+          .to.be.revertedWithCustomError(d.checkpoints, "CheckpointInvalidInterval")
+          .withArgs(maxInterval + 1n);
+        await d.checkpoints.connect(tl).setCheckpointInterval(maxInterval);
+      });
     });
   });
 });

@@ -20,6 +20,8 @@ import {
 const { ethers } = await network.create();
 
 const precompile = (address: number): string => getAddress(toBeHex(address, 20));
+/** The operator a proof of possession names in these tests. */
+const OPERATOR = "0x00000000000000000000000000000000000A0000";
 const G1ADD = precompile(0x0b);
 const G2ADD = precompile(0x0d);
 const PAIRING = precompile(0x0f);
@@ -336,7 +338,7 @@ describe("BLS12381 library (EIP-2537, signatures in G1, public keys in G2)", fun
       await expect(harness.verify(badKey, signature, message, dst))
         .to.be.revertedWithCustomError(harness, "BLSPrecompileFailed")
         .withArgs(PAIRING);
-      await expect(harness.verifyProofOfPossession(badKey, signature))
+      await expect(harness.verifyProofOfPossession(badKey, signature, OPERATOR))
         .to.be.revertedWithCustomError(harness, "BLSPrecompileFailed")
         .withArgs(PAIRING);
     });
@@ -346,31 +348,60 @@ describe("BLS12381 library (EIP-2537, signatures in G1, public keys in G2)", fun
     const alice = keyPair(3);
     const bob = keyPair(4);
 
-    it("accepts a key's own proof (POP_DST over the 256-byte EIP-2537 key)", async function () {
-      expect(await harness.verifyProofOfPossession(alice.pk, bls.proofOfPossession(alice.sk))).to.equal(true);
-      expect(await harness.verifyProofOfPossession(bob.pk, bls.proofOfPossession(bob.sk))).to.equal(true);
+    it("accepts a key's own proof (POP_DST over the 256-byte EIP-2537 key followed by the operator address)", async function () {
+      expect(
+        await harness.verifyProofOfPossession(alice.pk, bls.proofOfPossession(alice.sk, OPERATOR), OPERATOR),
+      ).to.equal(true);
+      expect(await harness.verifyProofOfPossession(bob.pk, bls.proofOfPossession(bob.sk, OPERATOR), OPERATOR)).to.equal(
+        true,
+      );
+      expect(hexlify(await harness.popMessage(alice.pk, OPERATOR))).to.equal(
+        hexlify(bls.popMessage(alice.pk, OPERATOR)),
+      );
+    });
+
+    it("rejects a proof made for another operator address (a copied proof is useless)", async function () {
+      const other = "0x00000000000000000000000000000000000B0B00";
+      expect(
+        await harness.verifyProofOfPossession(alice.pk, bls.proofOfPossession(alice.sk, other), OPERATOR),
+      ).to.equal(false);
+      expect(
+        await harness.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, alice.pk, bls.POP_DST), OPERATOR),
+      ).to.equal(false);
     });
 
     it("rejects another key's proof, a proof under SIG_DST, and a proof over the compressed key", async function () {
-      expect(await harness.verifyProofOfPossession(alice.pk, bls.proofOfPossession(bob.sk))).to.equal(false);
-      expect(await harness.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, alice.pk, bls.SIG_DST))).to.equal(
-        false,
-      );
+      expect(
+        await harness.verifyProofOfPossession(alice.pk, bls.proofOfPossession(bob.sk, OPERATOR), OPERATOR),
+      ).to.equal(false);
+      expect(
+        await harness.verifyProofOfPossession(
+          alice.pk,
+          bls.sign(alice.sk, bls.popMessage(alice.pk, OPERATOR), bls.SIG_DST),
+          OPERATOR,
+        ),
+      ).to.equal(false);
       const compressed = bls12_381.shortSignatures.getPublicKey(alice.sk).toBytes();
-      expect(await harness.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, compressed, bls.POP_DST))).to.equal(
-        false,
-      );
+      expect(
+        await harness.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, compressed, bls.POP_DST), OPERATOR),
+      ).to.equal(false);
     });
 
     it("rejects a rogue key: pk_r = sk*G2 - pk_victim cannot be proven by the attacker", async function () {
       // The attacker knows sk but not the discrete log of the rogue key, so it can only sign with sk.
       const attacker = keyPair(5);
       const rogue = bls.encodeG2(bls.decodeG2(attacker.pk).subtract(bls.decodeG2(alice.pk)));
-      expect(await harness.verifyProofOfPossession(rogue, bls.sign(attacker.sk, rogue, bls.POP_DST))).to.equal(false);
+      expect(
+        await harness.verifyProofOfPossession(
+          rogue,
+          bls.sign(attacker.sk, bls.popMessage(rogue, OPERATOR), bls.POP_DST),
+          OPERATOR,
+        ),
+      ).to.equal(false);
     });
 
     it("reverts with BLSPointAtInfinity for the all-zero key with an all-zero proof", async function () {
-      await expect(harness.verifyProofOfPossession(G2_ZERO, G1_ZERO)).to.be.revertedWithCustomError(
+      await expect(harness.verifyProofOfPossession(G2_ZERO, G1_ZERO, OPERATOR)).to.be.revertedWithCustomError(
         harness,
         "BLSPointAtInfinity",
       );

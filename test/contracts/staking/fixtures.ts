@@ -40,7 +40,8 @@ export enum SlashReason {
 export interface BlsKey {
   secretKey: Uint8Array;
   publicKey: string;
-  proof: string;
+  /** the proof of possession for a registration by `operator` (it names the operator) */
+  proofFor(operator: string): string;
   hash: string;
 }
 
@@ -59,7 +60,7 @@ export function blsKey(label: string): BlsKey {
   const key = {
     secretKey,
     publicKey: hexlify(publicKey),
-    proof: hexlify(proofOfPossession(secretKey)),
+    proofFor: (operator: string) => hexlify(proofOfPossession(secretKey, operator)),
     hash: keccak256(publicKey),
   };
   keyCache.set(label, key);
@@ -86,13 +87,17 @@ export interface RegistrationInput {
   stake: bigint;
 }
 
-/** A valid registration; `label` makes its keys and peer id unique. */
-export function registration(label: string, overrides: Partial<RegistrationInput> = {}): RegistrationInput {
+/** A valid registration by `operator`; `label` makes its keys and peer id unique. */
+export function registration(
+  operator: string,
+  label: string,
+  overrides: Partial<RegistrationInput> = {},
+): RegistrationInput {
   const key = blsKey(label);
   return {
     signer: signerAddress(label),
     blsPubkey: key.publicKey,
-    blsProofOfPossession: key.proof,
+    blsProofOfPossession: key.proofFor(operator),
     peerId: peerIdOf(label),
     endpoint: `/ip4/127.0.0.1/tcp/4${label.length}01/p2p-${label}`,
     resources: { cpuCores: 8n, bandwidthMbps: 1000n, memoryMiB: 32_768n, storageGiB: 2_000n },
@@ -124,6 +129,7 @@ export async function deployStaking(ethers: HardhatEthers): Promise<StakingFixtu
   const manager = await ethers.deployContract("OpenAccessManager", [deployer.address]);
   const staking = await ethers.deployContract("Staking", [manager, token, treasury.address]);
   const validatorSets = await ethers.deployContract("ValidatorSetManager", [manager, staking, EPOCH_LENGTH]);
+  await staking.setValidatorSets(validatorSets);
   const stakeVotes = await ethers.getContractAt("StakeVotes", await staking.stakeVotes());
   const accounts = signers.slice(2);
   for (const account of accounts) {
@@ -141,7 +147,7 @@ export async function registerOperator(
   label: string,
   overrides: Partial<RegistrationInput> = {},
 ): Promise<RegistrationInput> {
-  const input = registration(label, overrides);
+  const input = registration(account.address, label, overrides);
   await f.staking.connect(account).register(input);
   return input;
 }

@@ -61,15 +61,41 @@ describe("Staking: governance parameters", () => {
     });
   }
 
-  it("setMinStake: applies to new registrations, rejects zero, restricted", async () => {
+  it("setUnbondingPeriod: at least MIN_UNBONDING_PERIOD (it is the evidence max age: zero would disable slashing)", async () => {
+    const { staking } = await networkHelpers.loadFixture(fixture);
+    const min = await staking.MIN_UNBONDING_PERIOD();
+    await expect(staking.setUnbondingPeriod(min - 1n))
+      .to.be.revertedWithCustomError(staking, "StakingInvalidParameter")
+      .withArgs(min - 1n, min, MAX_PERIOD);
+    await staking.setUnbondingPeriod(min);
+  });
+
+  it("setValidatorSets: once, never the zero address (it numbers the unbonding buckets)", async () => {
+    const { staking, validatorSets } = await networkHelpers.loadFixture(fixture);
+    expect(await staking.validatorSets()).to.equal(await validatorSets.getAddress());
+    await expect(staking.setValidatorSets(ZeroAddress)).to.be.revertedWithCustomError(
+      staking,
+      "StakingInvalidParameter",
+    );
+    await expect(staking.setValidatorSets(await staking.getAddress())).to.be.revertedWithCustomError(
+      staking,
+      "StakingInvalidParameter",
+    );
+  });
+
+  it("setMinStake: applies to new registrations, rejects zero and more than MAX_MIN_STAKE, restricted", async () => {
     const f = await networkHelpers.loadFixture(fixture);
     await expect(f.staking.setMinStake(50n * OPEN))
       .to.emit(f.staking, "MinStakeSet")
       .withArgs(MIN_STAKE, 50n * OPEN);
     await registerOperator(f, f.accounts[0]!, "small", { stake: 50n * OPEN });
+    const max = await f.staking.MAX_MIN_STAKE();
     await expect(f.staking.setMinStake(0n))
       .to.be.revertedWithCustomError(f.staking, "StakingInvalidParameter")
-      .withArgs(0n, 1n, ethers.MaxUint256);
+      .withArgs(0n, 1n, max);
+    await expect(f.staking.setMinStake(max + 1n))
+      .to.be.revertedWithCustomError(f.staking, "StakingInvalidParameter")
+      .withArgs(max + 1n, 1n, max);
     await expect(f.staking.connect(f.accounts[1]!).setMinStake(1n))
       .to.be.revertedWithCustomError(f.staking, "AccessManagedUnauthorized")
       .withArgs(f.accounts[1]!.address);

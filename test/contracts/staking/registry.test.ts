@@ -31,7 +31,7 @@ describe("Staking: operator registry", () => {
     it("binds owner, signer, BLS key, peer id, endpoint, resources and commission, and bonds the stake", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       const owner = f.accounts[0]!;
-      const input = registration("alpha", { stake: MIN_STAKE * 2n });
+      const input = registration(owner.address, "alpha", { stake: MIN_STAKE * 2n });
       const key = blsKey("alpha");
       await expect(f.staking.connect(owner).register(input))
         .to.emit(f.staking, "OperatorRegistered")
@@ -75,14 +75,18 @@ describe("Staking: operator registry", () => {
 
     it("reverts below the minimum stake with StakingBelowMinimum(stake, minimum)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { stake: MIN_STAKE - 1n })))
+      await expect(
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { stake: MIN_STAKE - 1n })),
+      )
         .to.be.revertedWithCustomError(f.staking, "StakingBelowMinimum")
         .withArgs(MIN_STAKE - 1n, MIN_STAKE);
     });
 
     it("reverts a second registration by the same owner with OperatorAlreadyRegistered", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.connect(f.owner).register(registration("beta")))
+      await expect(f.staking.connect(f.owner).register(registration(f.owner.address, "beta")))
         .to.be.revertedWithCustomError(f.staking, "OperatorAlreadyRegistered")
         .withArgs(f.owner.address);
     });
@@ -90,20 +94,30 @@ describe("Staking: operator registry", () => {
     it("reverts a zero signer with OperatorZeroSigner", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       await expect(
-        f.staking.connect(f.accounts[0]!).register(registration("alpha", { signer: ZeroAddress })),
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { signer: ZeroAddress })),
       ).to.be.revertedWithCustomError(f.staking, "OperatorZeroSigner");
     });
 
     it("reverts a signer bound to another operator with OperatorSignerTaken(signer, operator)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.connect(f.accounts[1]!).register(registration("beta", { signer: f.input.signer })))
+      await expect(
+        f.staking
+          .connect(f.accounts[1]!)
+          .register(registration(f.accounts[1]!.address, "beta", { signer: f.input.signer })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorSignerTaken")
         .withArgs(f.input.signer, f.owner.address);
     });
 
     it("reverts a peer id bound to another operator with OperatorPeerIdTaken(peerId, operator)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.connect(f.accounts[1]!).register(registration("beta", { peerId: f.input.peerId })))
+      await expect(
+        f.staking
+          .connect(f.accounts[1]!)
+          .register(registration(f.accounts[1]!.address, "beta", { peerId: f.input.peerId })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorPeerIdTaken")
         .withArgs(f.input.peerId, f.owner.address);
     });
@@ -112,9 +126,12 @@ describe("Staking: operator registry", () => {
       const f = await networkHelpers.loadFixture(withOperator);
       const key = blsKey("alpha");
       await expect(
-        f.staking
-          .connect(f.accounts[1]!)
-          .register(registration("beta", { blsPubkey: key.publicKey, blsProofOfPossession: key.proof })),
+        f.staking.connect(f.accounts[1]!).register(
+          registration(f.accounts[1]!.address, "beta", {
+            blsPubkey: key.publicKey,
+            blsProofOfPossession: key.proofFor(f.accounts[1]!.address),
+          }),
+        ),
       )
         .to.be.revertedWithCustomError(f.staking, "OperatorBlsKeyTaken")
         .withArgs(key.hash, f.owner.address);
@@ -123,7 +140,9 @@ describe("Staking: operator registry", () => {
     it("reverts a BLS key that is not 256 bytes with OperatorBlsKeyInvalidLength(length)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       const short = hexlify(ethers.getBytes(blsKey("alpha").publicKey).slice(0, 255));
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { blsPubkey: short })))
+      await expect(
+        f.staking.connect(f.accounts[0]!).register(registration(f.accounts[0]!.address, "alpha", { blsPubkey: short })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorBlsKeyInvalidLength")
         .withArgs(255n);
     });
@@ -131,7 +150,11 @@ describe("Staking: operator registry", () => {
     it("reverts a proof of possession that is not 128 bytes with OperatorProofOfPossessionInvalidLength", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       const long = hexlify(new Uint8Array(129));
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { blsProofOfPossession: long })))
+      await expect(
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { blsProofOfPossession: long })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorProofOfPossessionInvalidLength")
         .withArgs(129n);
     });
@@ -139,13 +162,30 @@ describe("Staking: operator registry", () => {
     it("reverts the point at infinity as a key with OperatorBlsKeyAtInfinity", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       await expect(
-        f.staking.connect(f.accounts[0]!).register(registration("alpha", { blsPubkey: hexlify(new Uint8Array(256)) })),
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { blsPubkey: hexlify(new Uint8Array(256)) })),
       ).to.be.revertedWithCustomError(f.staking, "OperatorBlsKeyAtInfinity");
+    });
+
+    it("reverts a proof of possession made for another operator address with OperatorInvalidProofOfPossession(hash)", async () => {
+      const f = await networkHelpers.loadFixture(fixture);
+      const input = registration(f.accounts[1]!.address, "alpha");
+      await expect(f.staking.connect(f.accounts[0]!).register(input))
+        .to.be.revertedWithCustomError(f.staking, "OperatorInvalidProofOfPossession")
+        .withArgs(blsKey("alpha").hash);
+      await expect(
+        f.staking
+          .connect(f.accounts[0]!)
+          .rotateBlsKey(blsKey("zeta").publicKey, blsKey("zeta").proofFor(f.accounts[1]!.address)),
+      ).to.be.revertedWithCustomError(f.staking, "OperatorUnknown");
     });
 
     it("reverts a proof of possession made by another key with OperatorInvalidProofOfPossession(hash)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
-      const input = registration("alpha", { blsProofOfPossession: blsKey("other").proof });
+      const input = registration(f.accounts[0]!.address, "alpha", {
+        blsProofOfPossession: blsKey("other").proofFor(f.accounts[0]!.address),
+      });
       await expect(f.staking.connect(f.accounts[0]!).register(input))
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidProofOfPossession")
         .withArgs(blsKey("alpha").hash);
@@ -155,18 +195,26 @@ describe("Staking: operator registry", () => {
       const f = await networkHelpers.loadFixture(fixture);
       const bytes = ethers.getBytes(blsKey("alpha").publicKey);
       bytes[255] = bytes[255]! ^ 1; // y.c1 changed: no longer on the curve
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { blsPubkey: hexlify(bytes) })))
+      await expect(
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { blsPubkey: hexlify(bytes) })),
+      )
         .to.be.revertedWithCustomError(f.staking, "BLSPrecompileFailed")
         .withArgs(getAddress(toBeHex(0x0f, 20)));
     });
 
     it("reverts an empty or oversized peer id with OperatorInvalidPeerId(length, max)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { peerId: "0x" })))
+      await expect(
+        f.staking.connect(f.accounts[0]!).register(registration(f.accounts[0]!.address, "alpha", { peerId: "0x" })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidPeerId")
         .withArgs(0n, 128n);
       await expect(
-        f.staking.connect(f.accounts[0]!).register(registration("alpha", { peerId: hexlify(new Uint8Array(129)) })),
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { peerId: hexlify(new Uint8Array(129)) })),
       )
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidPeerId")
         .withArgs(129n, 128n);
@@ -174,10 +222,16 @@ describe("Staking: operator registry", () => {
 
     it("reverts an empty or oversized endpoint with OperatorInvalidEndpoint(length, max)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { endpoint: "" })))
+      await expect(
+        f.staking.connect(f.accounts[0]!).register(registration(f.accounts[0]!.address, "alpha", { endpoint: "" })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidEndpoint")
         .withArgs(0n, 256n);
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { endpoint: "x".repeat(257) })))
+      await expect(
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { endpoint: "x".repeat(257) })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidEndpoint")
         .withArgs(257n, 256n);
     });
@@ -185,7 +239,9 @@ describe("Staking: operator registry", () => {
     it("reverts resources without CPU or memory with OperatorInvalidResources(cpu, memory)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       const resources = { cpuCores: 0n, bandwidthMbps: 100n, memoryMiB: 1024n, storageGiB: 0n };
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { resources })))
+      await expect(
+        f.staking.connect(f.accounts[0]!).register(registration(f.accounts[0]!.address, "alpha", { resources })),
+      )
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidResources")
         .withArgs(0n, 1024n);
     });
@@ -193,7 +249,11 @@ describe("Staking: operator registry", () => {
     it("reverts a commission above the cap with DelegationCommissionOverCap(commission, cap)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       const cap = await f.staking.maxCommissionWad();
-      await expect(f.staking.connect(f.accounts[0]!).register(registration("alpha", { commissionWad: cap + 1n })))
+      await expect(
+        f.staking
+          .connect(f.accounts[0]!)
+          .register(registration(f.accounts[0]!.address, "alpha", { commissionWad: cap + 1n })),
+      )
         .to.be.revertedWithCustomError(f.staking, "DelegationCommissionOverCap")
         .withArgs(cap + 1n, cap);
     });
@@ -222,17 +282,17 @@ describe("Staking: operator registry", () => {
       const f = await networkHelpers.loadFixture(withOperator);
       const oldKey = blsKey("alpha");
       const newKey = blsKey("alpha-2");
-      await expect(f.staking.connect(f.owner).rotateBlsKey(newKey.publicKey, newKey.proof))
+      await expect(f.staking.connect(f.owner).rotateBlsKey(newKey.publicKey, newKey.proofFor(f.owner.address)))
         .to.emit(f.staking, "OperatorBlsKeyRotated")
         .withArgs(f.owner.address, oldKey.hash, newKey.hash, newKey.publicKey);
       expect(await f.staking.blsPubkeyOf(f.owner.address)).to.equal(newKey.publicKey);
       expect((await f.staking.operatorInfo(f.owner.address)).blsPubkeyHash).to.equal(newKey.hash);
       expect(await f.staking.operatorOfBlsKey(oldKey.hash)).to.equal(f.owner.address);
-      await expect(f.staking.connect(f.owner).rotateBlsKey(oldKey.publicKey, oldKey.proof))
+      await expect(f.staking.connect(f.owner).rotateBlsKey(oldKey.publicKey, oldKey.proofFor(f.owner.address)))
         .to.be.revertedWithCustomError(f.staking, "OperatorBlsKeyTaken")
         .withArgs(oldKey.hash, f.owner.address);
       const third = blsKey("alpha-3");
-      await expect(f.staking.connect(f.owner).rotateBlsKey(third.publicKey, newKey.proof))
+      await expect(f.staking.connect(f.owner).rotateBlsKey(third.publicKey, newKey.proofFor(f.owner.address)))
         .to.be.revertedWithCustomError(f.staking, "OperatorInvalidProofOfPossession")
         .withArgs(third.hash);
     });
@@ -244,7 +304,7 @@ describe("Staking: operator registry", () => {
       await expect(f.staking.connect(stranger).rotateSigner(signerAddress("x")))
         .to.be.revertedWithCustomError(f.staking, "OperatorUnknown")
         .withArgs(stranger.address);
-      await expect(f.staking.connect(stranger).rotateBlsKey(key.publicKey, key.proof))
+      await expect(f.staking.connect(stranger).rotateBlsKey(key.publicKey, key.proofFor(stranger.address)))
         .to.be.revertedWithCustomError(f.staking, "OperatorUnknown")
         .withArgs(stranger.address);
     });
@@ -256,7 +316,7 @@ describe("Staking: operator registry", () => {
       const newSigner = signerAddress("alpha-2");
       const newKey = blsKey("alpha-2");
       await f.staking.connect(f.owner).rotateSigner(newSigner);
-      await f.staking.connect(f.owner).rotateBlsKey(newKey.publicKey, newKey.proof);
+      await f.staking.connect(f.owner).rotateBlsKey(newKey.publicKey, newKey.proofFor(f.owner.address));
       expect(await f.validatorSets.epochValidatorSet(1n)).to.deep.equal(epoch1);
       await networkHelpers.time.increase(3600);
       const tx = await f.validatorSets.advanceEpoch();

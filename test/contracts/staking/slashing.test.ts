@@ -18,7 +18,7 @@ describe("Staking: slashing, jailing, tombstoning", () => {
     const consensus = f.accounts[2]!;
     const stranger = f.accounts[3]!;
     await registerOperator(f, owner, "alpha", { stake: 2n * MIN_STAKE });
-    await f.staking.connect(delegator).delegate(owner.address, 10_000n * OPEN);
+    await f.staking.connect(delegator).delegate(owner.address, 10_000n * OPEN, 0n);
     await f.staking.connect(delegator).undelegate(owner.address, 2_000n * OPEN);
     return { ...f, owner, delegator, consensus, stranger, op: owner.address };
   }
@@ -28,10 +28,10 @@ describe("Staking: slashing, jailing, tombstoning", () => {
       const f = await networkHelpers.loadFixture(withStakes);
       const bondedSlashed = (28_000n * OPEN * FIVE_PERCENT) / WAD;
       const unbondingSlashed = (2_000n * OPEN * FIVE_PERCENT) / WAD;
-      const tx = f.staking.slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign);
+      const tx = f.staking.slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign, 0n, 0n);
       await expect(tx)
         .to.emit(f.staking, "OperatorSlashed")
-        .withArgs(f.op, SlashReason.DoubleSign, FIVE_PERCENT, bondedSlashed, unbondingSlashed, 0n);
+        .withArgs(f.op, SlashReason.DoubleSign, 0n, FIVE_PERCENT, bondedSlashed, unbondingSlashed, 0n);
       await expect(tx).to.changeTokenBalances(
         f.ethers,
         f.token,
@@ -53,9 +53,9 @@ describe("Staking: slashing, jailing, tombstoning", () => {
       await expect(f.staking.setSlashDestination(1, f.treasury.address))
         .to.emit(f.staking, "SlashDestinationSet")
         .withArgs(1n, f.treasury.address);
-      const slashed = await f.staking.slash.staticCall(f.op, FIVE_PERCENT, SlashReason.Fault);
+      const slashed = await f.staking.slash.staticCall(f.op, FIVE_PERCENT, SlashReason.Fault, 0n, 0n);
       expect(slashed).to.equal(1_500n * OPEN);
-      await expect(f.staking.slash(f.op, FIVE_PERCENT, SlashReason.Fault)).to.changeTokenBalance(
+      await expect(f.staking.slash(f.op, FIVE_PERCENT, SlashReason.Fault, 0n, 0n)).to.changeTokenBalance(
         f.ethers,
         f.token,
         f.treasury,
@@ -67,12 +67,38 @@ describe("Staking: slashing, jailing, tombstoning", () => {
       expect(await f.token.totalSupply()).to.equal(10n ** 27n);
     });
 
+    it("slashes only unbonding buckets of the infraction's epoch and later (Cosmos: entries created after the infraction)", async () => {
+      const f = await networkHelpers.loadFixture(withStakes);
+      // the fixture's 2k left in epoch 0; advance to epoch 2 and unbond 3k more there
+      await f.validatorSets.advanceEpoch();
+      await networkHelpers.time.increase(3600);
+      await f.validatorSets.advanceEpoch();
+      await f.staking.connect(f.delegator).undelegate(f.op, 3_000n * OPEN);
+      expect(await f.staking.unbondingBucket(f.op, 0n)).to.deep.equal([2_000n * OPEN, 2_000n * OPEN]);
+      const slashed = await f.staking.slash.staticCall(f.op, FIVE_PERCENT, SlashReason.Downtime, 1n, 0n);
+      await f.staking.slash(f.op, FIVE_PERCENT, SlashReason.Downtime, 1n, 0n);
+      expect((await f.staking.unbondingBucket(f.op, 0n))[0]).to.equal(2_000n * OPEN); // left before: untouched
+      expect((await f.staking.unbondingBucket(f.op, 2n))[0]).to.equal(2_850n * OPEN); // after: -5%
+      expect(slashed).to.equal(150n * OPEN + (25_000n * OPEN * FIVE_PERCENT) / WAD);
+    });
+
+    it("never takes more than the fraction of the stake at the infraction, unbonding entries first", async () => {
+      const f = await networkHelpers.loadFixture(withStakes);
+      // stake at the infraction 4k: 5% = 200; the unbonding bucket (2k, made in epoch 0) pays 100 first
+      const slashed = await f.staking.slash.staticCall(f.op, FIVE_PERCENT, SlashReason.DoubleSign, 0n, 4_000n * OPEN);
+      expect(slashed).to.equal(200n * OPEN);
+      await f.staking.slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign, 0n, 4_000n * OPEN);
+      const pool = await f.staking.poolOf(f.op);
+      expect(pool.unbondingStake).to.equal(1_900n * OPEN);
+      expect(pool.bondedStake).to.equal(28_000n * OPEN - 100n * OPEN);
+    });
+
     it("re-ranks the operator at once", async () => {
       const f = await networkHelpers.loadFixture(withStakes);
       const other = f.accounts[4]!;
       await registerOperator(f, other, "beta", { stake: 27_000n * OPEN });
       expect((await f.staking.validatorCandidates()).map((v) => v.operator)).to.deep.equal([f.op, other.address]);
-      await f.staking.slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign);
+      await f.staking.slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign, 0n, 0n);
       const candidates = await f.staking.validatorCandidates();
       expect(candidates.map((v) => v.operator)).to.deep.equal([other.address, f.op]);
       expect(candidates[1]!.stake).to.equal(26_600n * OPEN);
@@ -80,15 +106,15 @@ describe("Staking: slashing, jailing, tombstoning", () => {
 
     it("reverts a zero or over-cap fraction with StakingInvalidSlashFraction(fraction, cap); accepts the cap", async () => {
       const f = await networkHelpers.loadFixture(withStakes);
-      await expect(f.staking.slash(f.op, 0n, SlashReason.Downtime))
+      await expect(f.staking.slash(f.op, 0n, SlashReason.Downtime, 0n, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingInvalidSlashFraction")
         .withArgs(0n, MAX_FRACTION);
-      await expect(f.staking.slash(f.op, MAX_FRACTION + 1n, SlashReason.Downtime))
+      await expect(f.staking.slash(f.op, MAX_FRACTION + 1n, SlashReason.Downtime, 0n, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingInvalidSlashFraction")
         .withArgs(MAX_FRACTION + 1n, MAX_FRACTION);
-      await f.staking.slash(f.op, MAX_FRACTION, SlashReason.Downtime);
+      await f.staking.slash(f.op, MAX_FRACTION, SlashReason.Downtime, 0n, 0n);
       expect((await f.staking.poolOf(f.op)).bondedStake).to.equal(14_000n * OPEN);
-      await expect(f.staking.slash(f.stranger.address, FIVE_PERCENT, SlashReason.Downtime))
+      await expect(f.staking.slash(f.stranger.address, FIVE_PERCENT, SlashReason.Downtime, 0n, 0n))
         .to.be.revertedWithCustomError(f.staking, "OperatorUnknown")
         .withArgs(f.stranger.address);
     });
@@ -110,14 +136,14 @@ describe("Staking: slashing, jailing, tombstoning", () => {
       );
       await f.manager.setTargetFunctionRole(f.staking, selectors, SLASHER);
       await f.manager.grantRole(SLASHER, f.consensus.address, 0);
-      await expect(f.staking.connect(f.stranger).slash(f.op, FIVE_PERCENT, SlashReason.Downtime))
+      await expect(f.staking.connect(f.stranger).slash(f.op, FIVE_PERCENT, SlashReason.Downtime, 0n, 0n))
         .to.be.revertedWithCustomError(f.staking, "AccessManagedUnauthorized")
         .withArgs(f.stranger.address);
       // Even the admin no longer can: the function belongs to the slasher role now.
       await expect(f.staking.jail(f.op))
         .to.be.revertedWithCustomError(f.staking, "AccessManagedUnauthorized")
         .withArgs(f.deployer.address);
-      await f.staking.connect(f.consensus).slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign);
+      await f.staking.connect(f.consensus).slash(f.op, FIVE_PERCENT, SlashReason.DoubleSign, 0n, 0n);
       await f.staking.connect(f.consensus).jail(f.op);
       await f.staking.connect(f.consensus).tombstone(f.op);
       expect(await f.staking.statusOf(f.op)).to.equal(Status.Tombstoned);
@@ -172,7 +198,7 @@ describe("Staking: slashing, jailing, tombstoning", () => {
       const f = await deployStaking(ethers);
       const owner = f.accounts[0]!;
       await registerOperator(f, owner, "alpha", { stake: MIN_STAKE });
-      await f.staking.slash(owner.address, WAD / 100n, SlashReason.Downtime);
+      await f.staking.slash(owner.address, WAD / 100n, SlashReason.Downtime, 0n, 0n);
       await f.staking.jail(owner.address);
       await networkHelpers.time.increase(JAIL_PERIOD);
       await expect(f.staking.connect(owner).unjail())

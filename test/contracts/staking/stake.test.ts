@@ -95,12 +95,14 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
       expect(await f.staking.validatorCandidates()).to.deep.equal([]);
     });
 
-    it("reactivates an Inactive operator once its self-stake is back to the minimum", async () => {
+    it("reactivates an Inactive operator with a self-stake back to the minimum; less reverts (no dust pool)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
       await f.staking.connect(f.owner).requestUnbonding(2n * MIN_STAKE);
-      await f.staking.connect(f.owner).addStake(MIN_STAKE - 1n);
+      await expect(f.staking.connect(f.owner).addStake(MIN_STAKE - 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingBelowMinimum")
+        .withArgs(MIN_STAKE - 1n, MIN_STAKE);
       expect(await f.staking.statusOf(f.op)).to.equal(Status.Inactive);
-      await expect(f.staking.connect(f.owner).addStake(1n))
+      await expect(f.staking.connect(f.owner).addStake(MIN_STAKE))
         .to.emit(f.staking, "OperatorStatusChanged")
         .withArgs(f.op, Status.Inactive, Status.Active);
       expect((await f.staking.validatorCandidates()).map((v) => v.operator)).to.deep.equal([f.op]);
@@ -124,7 +126,7 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
   describe("withdraw", () => {
     async function withRequest() {
       const f = await withOperator();
-      await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN);
+      await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
       await f.staking.connect(f.delegator).undelegate(f.op, 400n * OPEN);
       const [request] = await f.staking.unbondingRequest(1n);
       return { ...f, releaseTime: request.releaseTime };
@@ -168,7 +170,7 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
   describe("delegate / undelegate", () => {
     it("mints shares at the pool price and records principal as voting units", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN))
+      await expect(f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n))
         .to.emit(f.staking, "Staked")
         .withArgs(f.op, f.delegator.address, 1_000n * OPEN, 1_000n * OPEN);
       expect(await f.staking.positionOf(f.op, f.delegator.address)).to.deep.equal([
@@ -186,25 +188,25 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
       const pool = await f.staking.poolOf(f.op);
       const expected = mulDiv(1_000n * OPEN, pool.bondedShares, pool.bondedStake);
       expect(await f.staking.previewDelegate(f.op, 1_000n * OPEN)).to.equal(expected);
-      await expect(f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN))
+      await expect(f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n))
         .to.emit(f.staking, "Staked")
         .withArgs(f.op, f.delegator.address, 1_000n * OPEN, expected);
     });
 
     it("reverts delegation to one's own operator, to an unknown or tombstoned operator, and of zero", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.connect(f.owner).delegate(f.op, OPEN))
+      await expect(f.staking.connect(f.owner).delegate(f.op, OPEN, 0n))
         .to.be.revertedWithCustomError(f.staking, "DelegationToOwnOperator")
         .withArgs(f.op);
-      await expect(f.staking.connect(f.delegator).delegate(f.stranger.address, OPEN))
+      await expect(f.staking.connect(f.delegator).delegate(f.stranger.address, OPEN, 0n))
         .to.be.revertedWithCustomError(f.staking, "OperatorUnknown")
         .withArgs(f.stranger.address);
-      await expect(f.staking.connect(f.delegator).delegate(f.op, 0n)).to.be.revertedWithCustomError(
+      await expect(f.staking.connect(f.delegator).delegate(f.op, 0n, 0n)).to.be.revertedWithCustomError(
         f.staking,
         "StakingZeroAmount",
       );
       await f.staking.tombstone(f.op);
-      await expect(f.staking.connect(f.delegator).delegate(f.op, OPEN))
+      await expect(f.staking.connect(f.delegator).delegate(f.op, OPEN, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingOperatorTombstoned")
         .withArgs(f.op);
     });
@@ -213,14 +215,14 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
       const f = await networkHelpers.loadFixture(withOperator);
       // A reward of 50x the pool lifts the price to about 46 wei of OPEN per share unit.
       await f.staking.distributeRewards(f.op, 50n * 2n * MIN_STAKE);
-      await expect(f.staking.connect(f.delegator).delegate(f.op, 40n))
+      await expect(f.staking.connect(f.delegator).delegate(f.op, 40n, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingAmountTooSmall")
         .withArgs(40n);
     });
 
     it("undelegates shares into a request and removes voting units pro-rata to principal", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN);
+      await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
       await f.staking.distributeRewards(f.op, 300n * OPEN);
       const pool = await f.staking.poolOf(f.op);
       const shares = 250n * OPEN; // a quarter of the delegator's shares
@@ -244,7 +246,7 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
 
     it("reverts undelegation from one's own operator and beyond the position", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await f.staking.connect(f.delegator).delegate(f.op, 10n * OPEN);
+      await f.staking.connect(f.delegator).delegate(f.op, 10n * OPEN, 0n);
       await expect(f.staking.connect(f.owner).undelegate(f.op, 1n))
         .to.be.revertedWithCustomError(f.staking, "DelegationToOwnOperator")
         .withArgs(f.op);
@@ -260,7 +262,7 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
   describe("rewards and commission", () => {
     it("raises the share price by the reward minus commission; the commission becomes owner shares", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await f.staking.connect(f.delegator).delegate(f.op, 10_000n * OPEN);
+      await f.staking.connect(f.delegator).delegate(f.op, 10_000n * OPEN, 0n);
       const reward = 3_000n * OPEN;
       const commission = reward / 10n;
       const stakeBefore = 30_000n * OPEN;

@@ -136,7 +136,7 @@ describe("ValidatorSetManager: epochs and frozen validator sets", () => {
     const f = await networkHelpers.loadFixture(withOperators);
     await advance(f);
     const frozen = await f.validatorSets.epochValidatorSet(1n);
-    await f.staking.connect(f.accounts[10]!).delegate(f.accounts[6]!.address, 100_000n * OPEN);
+    await f.staking.connect(f.accounts[10]!).delegate(f.accounts[6]!.address, 100_000n * OPEN, 0n);
     expect(await f.validatorSets.epochValidatorSet(1n)).to.deep.equal(frozen);
     await networkHelpers.time.increase(EPOCH_LENGTH);
     const { members } = await advance(f);
@@ -181,9 +181,18 @@ describe("ValidatorSetManager: epochs and frozen validator sets", () => {
       if (shares > 0n && next(3) === 0) {
         await f.staking.connect(delegator).undelegate(op, shares / 2n + 1n);
       } else if (next(5) === 0) {
-        await f.staking.slash(op, 10n ** 16n * BigInt(1 + next(10)), 1);
+        await f.staking.slash(op, 10n ** 16n * BigInt(1 + next(10)), 1, 0n, 0n);
       } else {
-        await f.staking.connect(delegator).delegate(op, BigInt(1 + next(5000)) * OPEN);
+        const amount = BigInt(1 + next(5000)) * OPEN;
+        const pool = (await f.staking.poolOf(op)).bondedStake;
+        if (pool < MIN_STAKE) {
+          // a slash took the pool below the minimum: it takes no delegation until its owner tops it up
+          await expect(f.staking.connect(delegator).delegate(op, amount, 0n))
+            .to.be.revertedWithCustomError(f.staking, "StakingBelowMinimum")
+            .withArgs(pool, MIN_STAKE);
+        } else {
+          await f.staking.connect(delegator).delegate(op, amount, 0n);
+        }
       }
       const all = await Promise.all(
         operators.map(async (o) => ({ operator: o.address, stake: (await f.staking.poolOf(o.address)).bondedStake })),

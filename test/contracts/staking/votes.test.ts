@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { ZeroAddress, id } from "ethers";
-import { MIN_STAKE, OPEN, TOTAL_SUPPLY, deployStaking, registerOperator } from "./fixtures.js";
+import { MIN_STAKE, OPEN, TOTAL_SUPPLY, WAD, deployStaking, registerOperator } from "./fixtures.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -31,7 +31,7 @@ describe("StakeVotes: voting power of staked OPEN", () => {
     const f = await networkHelpers.loadFixture(withOperator);
     await f.token.connect(f.delegator).delegate(f.representative.address);
     const liquid = await f.token.balanceOf(f.delegator.address);
-    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN);
+    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
     expect(await f.stakeVotes.delegates(f.delegator.address)).to.equal(f.representative.address);
     expect(await f.stakeVotes.getVotes(f.representative.address)).to.equal(liquid);
     await expect(f.stakeVotes.connect(f.delegator).delegate(f.delegator.address))
@@ -41,9 +41,30 @@ describe("StakeVotes: voting power of staked OPEN", () => {
     expect(await f.stakeVotes.stakedVotes(f.representative.address)).to.equal(0n);
   });
 
+  it("makes staked votes follow slashing: a 40%-slashed position votes 60% once synced, by anyone or by its next stake change", async () => {
+    const f = await networkHelpers.loadFixture(withOperator);
+    await f.staking.connect(f.delegator).delegate(f.op, 10_000n * OPEN, 0n);
+    expect(await f.stakeVotes.stakedVotes(f.delegator.address)).to.equal(10_000n * OPEN);
+    await f.staking.slash(f.op, (WAD * 2n) / 10n, 0, 0n, 0n);
+    await f.staking.slash(f.op, (WAD * 25n) / 100n, 0, 0n, 0n); // 1 - 0.8 * 0.75 = 40% in all
+    const value = (await f.staking.positionOf(f.op, f.delegator.address)).stake;
+    expect(value).to.be.closeTo(6_000n * OPEN, 1n);
+    // anyone may sync a slashed position (e.g. before a proposal's snapshot)
+    await expect(f.staking.connect(f.representative).syncVotes(f.op, f.delegator.address))
+      .to.emit(f.staking, "PositionVotesSynced")
+      .withArgs(f.op, f.delegator.address, value);
+    expect(await f.stakeVotes.stakedVotes(f.delegator.address)).to.equal(value);
+    expect((await f.staking.positionOf(f.op, f.delegator.address)).principal).to.equal(value);
+    // a second sync changes nothing; the owner's self-stake syncs on its next stake change
+    expect(await f.staking.syncVotes.staticCall(f.op, f.delegator.address)).to.equal(0n);
+    const ownerValue = (await f.staking.positionOf(f.op, f.op)).stake;
+    await f.staking.connect(f.owner).addStake(MIN_STAKE);
+    expect(await f.stakeVotes.votingUnitsOf(f.op)).to.equal(ownerValue + MIN_STAKE);
+  });
+
   it("keeps past votes checkpointed by timestamp, and uses the OPEN supply as the quorum base", async () => {
     const f = await networkHelpers.loadFixture(withOperator);
-    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN);
+    await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
     const before = await networkHelpers.time.latest();
     await networkHelpers.time.increase(10);
     await f.staking.connect(f.delegator).undelegate(f.op, 400n * OPEN);
@@ -79,7 +100,7 @@ describe("StakeVotes: voting power of staked OPEN", () => {
     // A second operator stakes 6M itself; a delegator delegates 4.5M to the first one.
     const bigOperator = f.accounts[3]!;
     await registerOperator(f, bigOperator, "beta", { stake: 6_000_000n * OPEN });
-    await f.staking.connect(f.delegator).delegate(f.op, 4_500_000n * OPEN);
+    await f.staking.connect(f.delegator).delegate(f.op, 4_500_000n * OPEN, 0n);
     expect(await f.token.getVotes(bigOperator.address)).to.equal(0n);
     expect(await f.token.getVotes(f.delegator.address)).to.equal(0n);
     await networkHelpers.mine(1);

@@ -100,7 +100,7 @@ describe("checkpoint payload (roots recomputed from signed inputs)", () => {
     expect(() => validatePayload(other, good)).to.throw(PayloadError, "parentHash");
   });
 
-  it("at an epoch start carries the chain's closing liveness and pays the finished epoch's rewards", () => {
+  it("at an epoch start pays the finished epoch's rewards from the chain's closing liveness", () => {
     const closingLiveness = advanceLiveness(empty, members, new Set(members.slice(1)), 8, false);
     const closingHeader: Header = {
       chainId: 31337n,
@@ -129,6 +129,13 @@ describe("checkpoint payload (roots recomputed from signed inputs)", () => {
     expect(p.header.totalRewards).to.be.greaterThan(0n);
     expect(p.header.totalRewards).to.be.at.most(1_000_000n);
     expect(p.rewards.map((r) => r.operator)).to.not.include(operators[0]); // it signed nothing
+    // issue 15: a jailed or punished validator's window starts empty, because every window does at an
+    // epoch start (jails are seen at epoch boundaries); the closing window is never provable again
+    expect(p.liveness.map((e) => counts(e))).to.deep.equal(members.map(() => ({ signed: 0, missed: 0 })));
+    expect(p.header.livenessRoot).to.not.equal(closingHeader.livenessRoot);
+    const carried = structuredClone(p);
+    carried.liveness = structuredClone(closingLiveness);
+    expect(() => validatePayload(ctx, carried)).to.throw(PayloadError, "liveness is not the expected update");
     const forged = structuredClone(p);
     forged.closing!.liveness = advanceLiveness(empty, members, new Set(members), 8, false);
     expect(() => validatePayload(ctx, forged)).to.throw(PayloadError, "closing liveness");

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { getAddress, getBytes } from "ethers";
+import { verifyProofOfPossession } from "../../../keeper/src/crypto/bls.js";
 import { runCli } from "../../../keeper/src/cli/main.js";
 import type { CliIo } from "../../../keeper/src/cli/io.js";
 import { KEEPER_NODE_FLAGS } from "../../../keeper/src/cli/node-flags.js";
@@ -67,6 +69,21 @@ describe("openmesh-keeper CLI", function () {
     const again = await cli(["init", "--key-dir", keyDir]);
     expect(again.code).to.equal(1);
     expect(again.err).to.match(/^error: key directory .* refusing to replace keys/);
+  });
+
+  it("init --operator prints the BLS proof of possession made for that operator address, and it verifies", async () => {
+    const keyDir = join(dir, "keys-pop");
+    const operator = "0x00000000000000000000000000000000000A0000";
+    const res = await cli(["init", "--key-dir", keyDir, "--json", "--operator", operator]);
+    expect(res.code).to.equal(0);
+    const pub = JSON.parse(res.out) as { blsPublicKey: string; blsProofOfPossession: string; operator: string };
+    expect(pub.operator).to.equal(getAddress(operator));
+    const [pk, pop] = [getBytes(pub.blsPublicKey), getBytes(pub.blsProofOfPossession)];
+    expect(verifyProofOfPossession(pk, pop, operator)).to.equal(true);
+    expect(verifyProofOfPossession(pk, pop, "0x00000000000000000000000000000000000B0B00")).to.equal(false);
+    const bad = await cli(["init", "--key-dir", join(dir, "keys-bad"), "--operator", "not-an-address"]);
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.match(/--operator must be an address/);
   });
 
   it("refuses to start on a bad config, naming the field", async () => {

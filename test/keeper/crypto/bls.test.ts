@@ -166,15 +166,26 @@ describe("keeper BLS12-381 (signatures in G1, keys in G2, EIP-2537 bytes)", func
     const alice = keyPair(5);
     const bob = keyPair(6);
 
-    it("signs the 256-byte EIP-2537 key under POP_DST, and verifies", function () {
-      const proof = bls.proofOfPossession(alice.sk);
-      expect(hex(proof)).to.equal(hex(bls.sign(alice.sk, alice.pk, bls.POP_DST)));
-      expect(bls.verifyProofOfPossession(alice.pk, proof)).to.equal(true);
+    const operator = "0x00000000000000000000000000000000000A0000";
+    const other = "0x00000000000000000000000000000000000B0B00";
+
+    it("signs the 256-byte EIP-2537 key followed by the 20-byte operator address under POP_DST, and verifies", function () {
+      const proof = bls.proofOfPossession(alice.sk, operator);
+      const message = bls.popMessage(alice.pk, operator);
+      expect(message.length).to.equal(276);
+      expect(`0x${hex(message.slice(256))}`).to.equal(operator.toLowerCase());
+      expect(hex(proof)).to.equal(hex(bls.sign(alice.sk, message, bls.POP_DST)));
+      expect(bls.verifyProofOfPossession(alice.pk, proof, operator)).to.equal(true);
     });
 
-    it("rejects another key's proof and a proof made under SIG_DST", function () {
-      expect(bls.verifyProofOfPossession(alice.pk, bls.proofOfPossession(bob.sk))).to.equal(false);
-      expect(bls.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, alice.pk, bls.SIG_DST))).to.equal(false);
+    it("rejects another key's proof, a proof for another operator, an unbound proof and a proof under SIG_DST", function () {
+      expect(bls.verifyProofOfPossession(alice.pk, bls.proofOfPossession(bob.sk, operator), operator)).to.equal(false);
+      expect(bls.verifyProofOfPossession(alice.pk, bls.proofOfPossession(alice.sk, other), operator)).to.equal(false);
+      expect(bls.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, alice.pk, bls.POP_DST), operator)).to.equal(
+        false,
+      );
+      const message = bls.popMessage(alice.pk, operator);
+      expect(bls.verifyProofOfPossession(alice.pk, bls.sign(alice.sk, message, bls.SIG_DST), operator)).to.equal(false);
     });
   });
 

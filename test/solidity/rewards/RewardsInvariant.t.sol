@@ -9,6 +9,7 @@ import {IRewardsDistributor} from "../../../contracts/interfaces/IRewardsDistrib
 import {IOperatorRegistryTypes} from "../../../contracts/interfaces/IOperatorRegistry.sol";
 import {CheckpointLeaves} from "../../../contracts/consensus/CheckpointLeaves.sol";
 import {CheatCodes} from "../utils/Vm.sol";
+import {StakingKeys} from "../staking/StakingKeys.sol";
 
 /// @dev Random sequences of epoch records (within and beyond budget), honest and inflated claims, and fee
 /// deposits against the real RewardsDistributor paying into the real Staking contract.
@@ -90,12 +91,17 @@ contract RewardsInvariantTest is CheatCodes {
         staking = new Staking(address(manager), address(token), address(0xBEEF));
         rewards = new RewardsDistributor(token, staking, address(manager), 0.01e18);
 
+        // the operator is the staking invariant's actor 0: StakingKeys' key 0 carries a proof of possession bound to it
+        address operator = address(uint160(0xA0000));
+        token.transfer(operator, 10_000e18);
+        (bytes memory pubkey, bytes memory proof) = StakingKeys.key(0);
+        vm.startPrank(operator);
         token.approve(address(staking), 10_000e18);
         staking.register(
             IOperatorRegistryTypes.Registration({
                 signer: address(0x5161),
-                blsPubkey: hex"0000000000000000000000000000000014f59b7d93d5cbb1242a18a35f9b956492cdb4caf619c0a1b51f3ad49dfe477ae586a59cf576e4487a7349e4fd5087750000000000000000000000000000000018351f05c09abea599990ad396a4cf65f13c0a59231d6177275e1b2aae478243e8fe474de7be3d00c8026837877c6c960000000000000000000000000000000006b2c6565072156536b686a131885dac5adcf709541e582bdffc294615cc26db31a9bf804c6347899a780d51635a3ae0000000000000000000000000000000000238468c678a506850a5ee370c4ac6a61f64edf900c3932f7056fd2c56067f28343d3dea174e479e57acdeced25fe55a",
-                blsProofOfPossession: hex"0000000000000000000000000000000006d110889fd348c6975a165df62eb1702cc22cc6ed91e1cac89dc68e8b12ed8cac4fd64e1d2d5a52ddfbdc7e4c90282d00000000000000000000000000000000184f60308698cc77bdd74338fd263c4ffa8ad4c39231c0758c148183c50051e32c944a2d1fbdffbb0ed2c58c66c48691",
+                blsPubkey: pubkey,
+                blsProofOfPossession: proof,
                 peerId: hex"01",
                 endpoint: "/ip4/127.0.0.1/tcp/1",
                 resources: IOperatorRegistryTypes.Resources(1, 1, 1, 1),
@@ -103,7 +109,8 @@ contract RewardsInvariantTest is CheatCodes {
                 stake: 10_000e18
             })
         );
-        handler = new RewardsHandler(rewards, token, address(this));
+        vm.stopPrank();
+        handler = new RewardsHandler(rewards, token, operator);
         token.transfer(address(rewards), 280_000_000e18);
         token.transfer(address(handler), 100_000_000e18);
 

@@ -13,7 +13,10 @@ import {StakingKeys} from "./StakingKeys.sol";
 
 /// @dev Random sequences of every staking action (register with real BLS keys and PoPs, add stake, unbond,
 /// delegate, undelegate, withdraw, rewards, slash in both destinations, jail, unjail, tombstone, resize the set,
-/// advance epochs, time). Ghost variables record what went in and out, and what each frozen set looked like.
+/// advance epochs, time). Ghost variables record what went in and out (in total and per account), the rewards
+/// pushed while each account was bonded, slashes above their fraction, and what each frozen set looked like.
+/// Slashes go through the restricted `slash` as the EvidenceHandler role would (random infraction epoch and
+/// proven stake); evidence itself is tested with real signatures in mocha (test/contracts/staking/attacks).
 contract StakingHandler is CheatCodes {
     OpenToken public immutable token;
     Staking public immutable staking;
@@ -31,6 +34,13 @@ contract StakingHandler is CheatCodes {
     uint256 public frozenTotalMismatches;
     uint256 public frozenIneligibleMembers;
     uint256 public frozenStakeMismatches;
+    /// @dev slashes that took more than their fraction of the stake at the infraction, or of the pools
+    uint256 public slashesOverFraction;
+    /// @dev per account: OPEN put in, OPEN withdrawn, and the full amount of every reward pushed to an operator
+    /// while the account held shares of it (an upper bound of what it may earn: entitlement only for time bonded)
+    mapping(address account => uint256) public depositedBy;
+    mapping(address account => uint256) public withdrawnBy;
+    mapping(address account => uint256) public rewardsWhileBonded;
 
     uint256 private constant ACTORS = 10;
 
@@ -94,6 +104,7 @@ contract StakingHandler is CheatCodes {
         vm.prank(actor);
         staking.register(registration);
         deposited += stake;
+        depositedBy[actor] += stake;
         operators.push(actor);
     }
 
@@ -104,6 +115,7 @@ contract StakingHandler is CheatCodes {
         vm.prank(op);
         try staking.addStake(amount) {
             deposited += amount;
+            depositedBy[op] += amount;
         } catch {}
     }
 
@@ -124,8 +136,9 @@ contract StakingHandler is CheatCodes {
         address op = operators[opSeed % operators.length];
         amount = bound(amount, 1e18, 50_000e18);
         vm.prank(actor);
-        try staking.delegate(op, amount) {
+        try staking.delegate(op, amount, 0) {
             deposited += amount;
+            depositedBy[actor] += amount;
         } catch {}
     }
 
@@ -142,6 +155,12 @@ contract StakingHandler is CheatCodes {
         } catch {}
     }
 
+    /// @dev Anyone may bring a slashed position's votes down to its value.
+    function syncVotes(uint256 actorSeed, uint256 opSeed) external {
+        if (operators.length == 0) return;
+        staking.syncVotes(operators[opSeed % operators.length], actors[actorSeed % actors.length]);
+    }
+
     function withdraw(uint256 requestSeed) external {
         if (openRequests.length == 0) return;
         uint256 index = requestSeed % openRequests.length;
@@ -149,7 +168,9 @@ contract StakingHandler is CheatCodes {
         (IStakingTypes.UnbondingRequest memory request, ) = staking.unbondingRequest(id);
         if (block.timestamp < request.releaseTime) vm.warp(request.releaseTime);
         vm.prank(request.account);
-        withdrawn += staking.withdraw(id);
+        uint256 paid = staking.withdraw(id);
+        withdrawn += paid;
+        withdrawnBy[request.account] += paid;
         openRequests[index] = openRequests[openRequests.length - 1];
         openRequests.pop();
     }
@@ -157,18 +178,42 @@ contract StakingHandler is CheatCodes {
     function distributeRewards(uint256 opSeed, uint256 amount) external {
         if (operators.length == 0) return;
         amount = bound(amount, 1, 20_000e18);
-        staking.distributeRewards(operators[opSeed % operators.length], amount);
+        address op = operators[opSeed % operators.length];
+        for (uint256 a = 0; a < actors.length; ++a) {
+            (uint256 held, , ) = staking.positionOf(op, actors[a]);
+            if (held != 0 || actors[a] == op) rewardsWhileBonded[actors[a]] += amount;
+        }
+        staking.distributeRewards(op, amount);
         deposited += amount;
     }
 
-    function slash(uint256 opSeed, uint256 fractionSeed, uint256 reasonSeed) external {
+    /// @dev Slashes as the EvidenceHandler role would: an infraction epoch up to the current one, and either the
+    /// frozen-set stake it proved (any value up to the pools) or 0 (evidence without a stake proof).
+    function slash(
+        uint256 opSeed,
+        uint256 fractionSeed,
+        uint256 reasonSeed,
+        uint256 epochSeed,
+        uint256 stakeSeed
+    ) external {
         if (operators.length == 0) return;
+        address op = operators[opSeed % operators.length];
         uint256 fraction = bound(fractionSeed, 1, staking.MAX_SLASH_FRACTION_WAD());
-        slashed += staking.slash(
-            operators[opSeed % operators.length],
+        uint64 infractionEpoch = uint64(bound(epochSeed, 0, validatorSets.currentEpoch()));
+        IStakingTypes.Pool memory before = staking.poolOf(op);
+        uint256 atInfraction =
+            stakeSeed % 2 == 0 ? 0 : bound(stakeSeed, 1, before.bondedStake + before.unbondingStake + 1);
+        uint256 taken = staking.slash(
+            op,
             fraction,
-            IStakingTypes.SlashReason(reasonSeed % 3)
+            IStakingTypes.SlashReason(reasonSeed % 3),
+            infractionEpoch,
+            atInfraction
         );
+        slashed += taken;
+        uint256 poolsCap = ((before.bondedStake + before.unbondingStake) * fraction) / 1e18;
+        if (taken > poolsCap) ++slashesOverFraction;
+        if (atInfraction != 0 && taken > (atInfraction * fraction) / 1e18) ++slashesOverFraction;
     }
 
     function setSlashDestination(bool burn) external {
@@ -246,6 +291,7 @@ contract StakingInvariantsTest is CheatCodes {
         staking = new Staking(address(manager), address(token), treasury);
         votes = StakeVotes(staking.stakeVotes());
         validatorSets = new ValidatorSetManager(address(manager), address(staking), 1 hours);
+        staking.setValidatorSets(address(validatorSets));
         handler = new StakingHandler(token, staking, validatorSets, treasury);
         manager.grantRole(0, address(handler), 0); // admin: may call every restricted function
         token.transfer(address(handler), 500_000_000e18);
@@ -270,8 +316,55 @@ contract StakingInvariantsTest is CheatCodes {
         require(token.balanceOf(address(staking)) == _pooled() + staking.totalSlashLocked(), "balance != pools");
     }
 
-    /// Shares add up to the pool's shares; no holder's claim exceeds its pro-rata part and all claims together
-    /// never exceed the pool; the same for pending unbonding requests.
+    /// A slash never takes more than its fraction: of the stake at the infraction when evidence proved it, and of
+    /// the pools (bonded + unbonding buckets it may reach) in any case.
+    function invariantSlashPerOffenceAtMostItsFraction() public view {
+        require(handler.slashesOverFraction() == 0, "a slash took more than its fraction");
+    }
+
+    /// No account ever withdraws (or holds) more than it deposited plus the rewards pushed to its operators while
+    /// it was bonded to them.
+    function invariantNoAccountTakesMoreThanDepositsAndRewardsWhileBonded() public view {
+        for (uint256 a = 0; a < handler.actorCount(); ++a) {
+            address actor = handler.actors(a);
+            uint256 claims = handler.withdrawnBy(actor);
+            for (uint256 o = 0; o < handler.operatorCount(); ++o) {
+                (, uint256 value, ) = staking.positionOf(handler.operators(o), actor);
+                claims += value;
+            }
+            for (uint256 r = 0; r < handler.openRequestCount(); ++r) {
+                (IStakingTypes.UnbondingRequest memory request, uint256 value) = staking.unbondingRequest(
+                    handler.openRequests(r)
+                );
+                if (request.account == actor) claims += value;
+            }
+            require(
+                claims <= handler.depositedBy(actor) + handler.rewardsWhileBonded(actor),
+                "account holds more than deposits + rewards while bonded"
+            );
+        }
+    }
+
+    /// Each operator's unbonding pool is exactly the sum of its per-epoch buckets.
+    function invariantUnbondingBucketsAddUpToThePool() public view {
+        uint256 epochs = validatorSets.currentEpoch();
+        for (uint256 o = 0; o < handler.operatorCount(); ++o) {
+            address op = handler.operators(o);
+            uint256 stake;
+            uint256 shares;
+            for (uint256 e = 0; e <= epochs; ++e) {
+                (uint256 s, uint256 sh) = staking.unbondingBucket(op, uint64(e));
+                stake += s;
+                shares += sh;
+            }
+            IStakingTypes.Pool memory pool = staking.poolOf(op);
+            require(stake == pool.unbondingStake && shares == pool.unbondingShares, "buckets != unbonding pool");
+        }
+    }
+
+    /// Shares add up to the pool's shares; no holder's claim exceeds its part at the pool's price (one virtual
+    /// share and wei: value <= held * (stake + 1) / (shares + 1)) and all claims together never exceed the pool;
+    /// the same for pending unbonding requests.
     function invariantClaimsNeverExceedShares() public view {
         for (uint256 o = 0; o < handler.operatorCount(); ++o) {
             address op = handler.operators(o);
@@ -280,8 +373,8 @@ contract StakingInvariantsTest is CheatCodes {
             uint256 claims;
             for (uint256 a = 0; a < handler.actorCount(); ++a) {
                 (uint256 held, uint256 value, ) = staking.positionOf(op, handler.actors(a));
-                // value / pool.bondedStake <= held / pool.bondedShares, without division
-                require(value * pool.bondedShares <= held * pool.bondedStake, "claim above share");
+                // value <= held * (bondedStake + 1) / (bondedShares + 1), without division
+                require(value * (pool.bondedShares + 1) <= held * (pool.bondedStake + 1), "claim above share");
                 shares += held;
                 claims += value;
             }

@@ -1,5 +1,6 @@
 // `openmesh-keeper init`: generates the three keys and prints what to register on chain.
 import type { Command } from "commander";
+import { getAddress, hexlify, isAddress } from "ethers";
 import { KeeperIdentity } from "../../identity/index.js";
 import { loadOfflineConfig } from "../config.js";
 import { CliUsageError } from "../errors.js";
@@ -12,7 +13,11 @@ export function initCommand(program: Command, io: CliIo): void {
     .option("-k, --key-dir <dir>", "key directory (default: keyDir from --config / OPENMESH_KEY_DIR)")
     .option("-c, --config <file>", "keeper config file (for keyDir and listen addresses)")
     .option("--json", "print the public identity as JSON")
-    .action(async (opts: { keyDir?: string; config?: string; json?: boolean }) => {
+    .option("--operator <address>", "also print the BLS proof of possession for this operator (owner) address")
+    .action(async (opts: { keyDir?: string; config?: string; json?: boolean; operator?: string }) => {
+      if (opts.operator !== undefined && !isAddress(opts.operator)) {
+        throw new CliUsageError("--operator must be an address (the owner account that will register)");
+      }
       let keyDir = opts.keyDir;
       let listen: string[] = [];
       if (opts.config || !keyDir) {
@@ -29,15 +34,22 @@ export function initCommand(program: Command, io: CliIo): void {
       }
       const identity = await KeeperIdentity.generate(keyDir);
       const pub = identity.public;
+      // the proof of possession names the registering operator (docs/certificates.md): made for one address
+      const pop = opts.operator ? hexlify(identity.proofOfPossession(opts.operator)) : undefined;
       if (opts.json) {
-        io.out(JSON.stringify({ keyDir, ...pub }, null, 2));
+        const popFields = pop ? { operator: getAddress(opts.operator!), blsProofOfPossession: pop } : {};
+        io.out(JSON.stringify({ keyDir, ...pub, ...popFields }, null, 2));
         return;
       }
       io.out(`keys written to ${keyDir} (directory 0700, files 0600) — back them up; they cannot be recovered`);
       io.out(`peer id:          ${pub.peerId}`);
       io.out(`signer address:   ${pub.signerAddress}`);
       io.out(`BLS public key:   ${pub.blsPublicKey}`);
-      io.out(`BLS PoP:          ${pub.blsProofOfPossession}`);
+      io.out(
+        pop
+          ? `BLS PoP:          ${pop} (valid only for operator ${getAddress(opts.operator!)})`
+          : "BLS PoP:          made by `register` for the owner address (it names the operator; see --operator)",
+      );
       for (const addr of listen) io.out(`address:          ${addr}/p2p/${pub.peerId}`);
       io.out(
         "next: fund the operator account, then `openmesh-keeper register` once the staking contracts are deployed",

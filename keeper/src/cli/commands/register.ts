@@ -72,7 +72,7 @@ export function registerCommand(program: Command, io: CliIo): void {
         const registration = {
           signer: identity.signerAddress,
           blsPubkey: hexlify(identity.bls.publicKey),
-          blsProofOfPossession: hexlify(identity.bls.proofOfPossession),
+          blsProofOfPossession: hexlify(identity.proofOfPossession(owner.address)),
           peerId: hexlify(toUtf8Bytes(peerId)),
           endpoint,
           resources: {
