@@ -14,6 +14,7 @@ import { loadGenesisConfig } from "../../scripts/lib/genesis-config.js";
 import { LocalChain } from "../../scripts/lib/local-chain.js";
 import { writeAddressBook } from "../../scripts/package/address-book.js";
 import { guideProgram } from "./guide-program.js";
+import { certifyAnEpoch, type CertifiedEpoch } from "./certified-epoch.js";
 import { installOffline, type LocalTarball } from "./offline-project.js";
 
 const PACKAGE_DIR = join(REPO_ROOT, "packages", "contracts");
@@ -45,6 +46,7 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
   let project: string;
   let tarball: string;
   let rpcUrl: string;
+  let certified: CertifiedEpoch;
 
   before(async function () {
     if (!existsSync(join(PACKAGE_DIR, "dist", "esm", "index.js"))) {
@@ -57,6 +59,7 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
     const accounts = (await provider.listAccounts()).map((a) => a.address);
     const d = await deployProtocol(await provider.getSigner(0), cfg, { localAccounts: accounts });
     writeDeployment(deploymentPath(TEST_NETWORK), { ...d.file, network: TEST_NETWORK }, true); // -> the address book
+    certified = await certifyAnEpoch(d, provider, [5, 6, 7, 8]);
     provider.destroy();
 
     project = mkdtempSync(join(tmpdir(), "openmesh-integrator-"));
@@ -73,6 +76,11 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
       project,
       ["ethers", "@noble/curves", "typescript", "@types/node"],
       [{ file: tarball, name: pkg.name, version: pkg.version, peerDependencies: pkg.peerDependencies }],
+    );
+    writeFileSync(join(project, "rewards.json"), JSON.stringify(certified.rewards));
+    writeFileSync(
+      join(project, "resources.json"),
+      JSON.stringify({ header: certified.header, resources: certified.resources }),
     );
     writeFileSync(
       join(project, "guide.ts"),
@@ -146,8 +154,8 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
     { major: 20, flavour: "esm", dir: "out-esm", operator: 3 },
     { major: 20, flavour: "cjs", dir: "out-cjs", operator: 4 },
   ];
-  for (const run of runs) {
-    it(`runs the integration guide under plain Node ${run.major} (${run.flavour}): token, register, delegate, errors, governance`, function () {
+  for (const [i, run] of runs.entries()) {
+    it(`runs the integration guide under plain Node ${run.major} (${run.flavour}): token, register, delegate, errors, governance, claim, PoR proof`, function () {
       const node = nodeOfMajor(run.major);
       if (!node) {
         if (process.env.CI) throw new Error(`no Node ${run.major} on PATH`);
@@ -166,6 +174,9 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
           RPC_URL: rpcUrl,
           HOLDER_KEY: accountKey(0),
           OPERATOR_KEY: accountKey(run.operator),
+          REWARDS_JSON: join(project, "rewards.json"),
+          RESOURCES_JSON: join(project, "resources.json"),
+          REWARDED_OPERATOR: certified.operators[i]!,
         },
       });
       const out = r.stdout + r.stderr;
@@ -175,6 +186,8 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
       expect(out).to.match(/delegated 1000\.0 OPEN for \d+ shares/);
       expect(out).to.match(/reverted with StakingZeroAmount\(\)/);
       expect(out).to.match(/checkpointInterval is now 2/);
+      expect(out).to.match(/claimed and pushed [1-9][\d.]* OPEN of epoch 1 for 0x/);
+      expect(out).to.match(/proven resources of 0x[0-9a-fA-F]{40}: verified \(16 cores\)/);
     });
   }
 });
