@@ -35,6 +35,7 @@ import {
 } from "../../types/ethers-contracts/index.js";
 import type { DeployedContract, DeploymentFile, GenesisGrantRecord } from "./deployment-file.js";
 import { planGenesis, TOTAL_SUPPLY_WEI, type GenesisConfig } from "./genesis-config.js";
+import { accessRoles } from "../../packages/contracts/src/roles.js";
 
 export interface DeployOptions {
   /** accounts of a local dev node, for "account:N" references; undefined refuses them */
@@ -57,14 +58,7 @@ export interface Deployed {
 }
 
 /** AccessManager roles of the protocol's contracts (role 0, the admin, is the timelock). */
-export const ROLES = {
-  /** the checkpoint store records each epoch's certified rewards */
-  REWARDS_RECORDER: 1n,
-  /** the rewards distributor pays claims into staking pools */
-  REWARDS_PAYER: 2n,
-  /** the evidence handler slashes, jails and tombstones */
-  SLASHER: 3n,
-} as const;
+export const ROLES = accessRoles;
 
 const OPEN = 10n ** 18n;
 

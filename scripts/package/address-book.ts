@@ -3,18 +3,9 @@
 // deploy (chain 31337) shows up in the package without a rebuild. Format: packages/contracts/README.md.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AddressBook, ChainDeployment } from "../../packages/contracts/src/addresses.js";
 
-export interface ChainDeployment {
-  network: string;
-  chainId: number;
-  deploymentBlock: number;
-  deployedAt: string;
-  /** contract name -> address (checksummed) */
-  contracts: Record<string, string>;
-}
-
-/** chain id (decimal string) -> deployment */
-export type AddressBook = Record<string, ChainDeployment>;
+export type { AddressBook, ChainDeployment };
 
 interface DeploymentLike {
   network: string;

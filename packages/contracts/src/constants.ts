@@ -3,22 +3,12 @@
 import type { TypedDataDomain } from "ethers";
 import { eip712Domains, solidityConstants } from "./generated/solidity.js";
 
+export { accessRoles } from "./roles.js";
+
 /** BLS12-381 domain tag of consensus signatures (G1 signatures, keys in G2; RFC 9380 hash-to-curve). */
 export const BLS_SIG_DST: string = solidityConstants.BLS12381.SIG_DST;
 /** BLS12-381 domain tag of the proof of possession that `Staking.register` checks. */
 export const BLS_POP_DST: string = solidityConstants.BLS12381.POP_DST;
-
-/** AccessManager roles of a deployment (ADMIN is held by the timelock alone: governance). */
-export const accessRoles = {
-  ADMIN: 0n,
-  /** the checkpoint store records each epoch's certified rewards */
-  REWARDS_RECORDER: 1n,
-  /** the rewards distributor pays claims into staking pools */
-  REWARDS_PAYER: 2n,
-  /** the evidence handler slashes, jails and tombstones */
-  SLASHER: 3n,
-  PUBLIC: 2n ** 64n - 1n,
-} as const;
 
 /** EIP-712 domain of the CheckpointStore at `verifyingContract`: votes and headers are signed under it. */
 export function checkpointDomain(chainId: bigint | number, verifyingContract: string): TypedDataDomain {
