@@ -122,6 +122,8 @@ export type Output =
       readonly round: number;
       readonly step: Step;
       readonly delayMs: number;
+      /** a stall timer (see engine.ts), not one of the paper's timeouts; fed back the same way */
+      readonly stall?: true;
     }
   | { readonly type: "decide"; readonly decision: Decision }
   | { readonly type: "evidence"; readonly evidence: Evidence };
