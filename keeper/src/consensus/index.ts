@@ -23,3 +23,5 @@ export { DEFAULT_REBROADCAST, Rebroadcaster } from "./rebroadcast.js";
 export type { RebroadcastOptions, ScheduleFn } from "./rebroadcast.js";
 export { describeHave, MAX_SYNC_VOTES, missingFor, parseBitmap } from "./vote-sync.js";
 export type { KnownMessages, VoteSetHave } from "./vote-sync.js";
+export { consensusProgress, describeWait, STALL_HEIGHTS } from "./progress.js";
+export type { ConsensusProgress } from "./progress.js";
