@@ -25,6 +25,7 @@ import { PushChannel, pushProtocolId } from "../../keeper/src/p2p/push.js";
 import { InMemoryOperatorDirectory } from "../../keeper/src/p2p/directory.js";
 import { checkpointDomain, headerHash } from "../../keeper/src/checkpoint/header.js";
 import { voteSetProtocol } from "../../keeper/src/bft/vote-set-sync.js";
+import { proposerOf, SKIP_AFTER_MISSED, SKIP_LAG } from "../../keeper/src/consensus/index.js";
 import { recoverVoteSigner } from "../../keeper/src/bft/votes.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
@@ -71,6 +72,8 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
   let bootstrap: string[] = [];
   /** per keeper, the share of inbound consensus messages its service drops (fault injection) */
   const inboundLoss = [0, 0, 0, 0];
+  /** decisions seen by each keeper (index), in order */
+  const decisions: Array<{ keeper: number; height: number; round: number; latencyMs: number }> = [];
 
   function configFor(i: number): KeeperConfig {
     return {
@@ -114,6 +117,11 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
       onCheckpointSubmitted: (s) => submitted.push(s),
       dropConsensusInbound: () => inboundLoss[i]! > 0 && Math.random() < inboundLoss[i]!,
+      onConsensusEvent: (e) => {
+        if (e.type === "decided") {
+          decisions.push({ keeper: i, height: Number(e.height), round: e.round, latencyMs: e.latencyMs });
+        }
+      },
     });
     await k.start();
     keepers[i] = k;
@@ -479,6 +487,55 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       inboundLoss[1] = 0;
     }
     await waitFor(async () => (await health()).status === 200, "the keeper to be ready again once it decides", 20_000);
+  });
+
+  it("skips the proposer turns of a validator that stopped taking part, identically on every keeper", async () => {
+    // keeper 3 stops (as a jailed or tombstoned validator's messages stop counting): its turns cost
+    // a propose timeout (round 1) until the decided liveness shows it absent from SKIP_AFTER_MISSED
+    // commits, SKIP_LAG heights back; from then on no height waits for it
+    const victim = keepers[3]!;
+    const absent = victim.identity.signerAddress.toLowerCase();
+    await victim.stop();
+    keepers[3] = undefined;
+    const live = [0, 1, 2].map((i) => keepers[i]!);
+    const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    const from = Math.max(...live.map(heightOf));
+    const last = from + 24;
+    try {
+      await waitFor(() => live.every((k) => heightOf(k) > last), `every keeper past height ${last}`, 90_000);
+      const service = live[0]!.consensus!;
+      const set = service.validatorSet(from)!;
+      const effective = from + 1 + SKIP_AFTER_MISSED + SKIP_LAG; // first height whose skip set can name it
+      const turns = { before: [] as number[], after: [] as number[] };
+      for (let h = from + 1; h <= last; h++) {
+        const skips = live.map((k) => [...k.consensus!.skippedProposers(h)].sort().join());
+        expect(new Set(skips).size, `keepers skip the same validators at ${h}`).to.equal(1);
+        if (h >= effective) expect(skips[0], `skipped at ${h}`).to.include(absent);
+        if (proposerOf(set, h, 0) !== absent) continue;
+        const seen = decisions.filter((d) => d.keeper === 0 && d.height === h);
+        const ms = seen.map((d) => d.latencyMs)[0]!;
+        if (h >= effective) {
+          expect(
+            seen.map((d) => d.round),
+            `height ${h}, the absent validator's turn`,
+          ).to.deep.equal([0]);
+          turns.after.push(ms);
+        } else {
+          turns.before.push(ms);
+        }
+      }
+      const avg = (xs: number[]) => (xs.length === 0 ? NaN : Math.round(xs.reduce((a, b) => a + b, 0) / xs.length));
+      const others = decisions.filter(
+        (d) => d.keeper === 0 && d.height > from && d.height <= last && proposerOf(set, d.height, 0) !== absent,
+      );
+      console.log(
+        `      the absent validator's turns: ${avg(turns.before)} ms per height before the skip (${turns.before.length}), ` +
+          `${avg(turns.after)} ms after (${turns.after.length}); other heights ${avg(others.map((d) => d.latencyMs))} ms`,
+      );
+      expect(turns.after.length).to.be.greaterThan(0);
+    } finally {
+      await startKeeper(3);
+    }
   });
 
   it("refuses votes pushed by a peer that is no registered operator", async () => {

@@ -23,6 +23,7 @@ import { DEFAULT_REBROADCAST, Rebroadcaster, type RebroadcastOptions } from "../
 import { describeHave, missingFor } from "../consensus/vote-sync.js";
 import { consensusProgress, describeWait, type ConsensusProgress } from "../consensus/progress.js";
 import { DEFAULT_TIMEOUTS } from "../consensus/timeouts.js";
+import { SKIP_LAG, skippedByLiveness, SkippingSchedule } from "../consensus/proposer-skip.js";
 import { ProposerRotation } from "../consensus/proposer.js";
 import { SigningGuard, type SigningStateStore } from "../consensus/signing-guard.js";
 import type {
@@ -399,6 +400,18 @@ export class ConsensusService implements ConsensusApp {
     return this.set;
   }
 
+  /**
+   * Proposer skip (docs/consensus.md): validators absent from the last commits recorded in the
+   * liveness decided SKIP_LAG heights ago. Decided data only, so every keeper skips the same ones.
+   */
+  skippedProposers(height: number): ReadonlySet<string> {
+    const from = this.decided.get(BigInt(height - SKIP_LAG));
+    if (!from || from.commit.epoch !== this.epoch || !this.set || height - SKIP_LAG < this.set.firstHeight) {
+      return new Set();
+    }
+    return skippedByLiveness(from.payload.liveness);
+  }
+
   private context(height: number): HeightContext {
     const start = this.epochStart!;
     const h = BigInt(height);
@@ -708,7 +721,11 @@ export class ConsensusService implements ConsensusApp {
     if (!this.set || !this.rotation || height < this.set.firstHeight) return undefined;
     let proposer = this.roundZeroProposers.get(height);
     if (proposer === undefined) {
-      proposer = this.rotation.proposer(height, 0);
+      const skipped = this.skippedProposers(height);
+      proposer =
+        skipped.size === 0
+          ? this.rotation.proposer(height, 0)
+          : new SkippingSchedule(this.rotation, height, skipped).proposer(height, 0);
       this.roundZeroProposers.set(height, proposer);
     }
     return proposer;

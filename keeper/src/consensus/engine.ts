@@ -21,6 +21,7 @@
 import { HeightMessages } from "./height-messages.js";
 import { checkVote } from "./message-checks.js";
 import { ProposerRotation } from "./proposer.js";
+import { SkippingSchedule } from "./proposer-skip.js";
 import { isQuorum } from "./quorum.js";
 import { canSign } from "./signing-guard.js";
 import { assertTimeouts, DEFAULT_TIMEOUTS, stallTimeoutMs, timeoutMs } from "./timeouts.js";
@@ -257,7 +258,12 @@ export class ConsensusEngine {
       cached = { index: new ValidatorIndex(set), rotation: new ProposerRotation(set) };
       this.rotations.set(set, cached);
     }
-    return new HeightMessages(height, cached.index, cached.rotation);
+    const skipped = this.app.skippedProposers?.(height);
+    const schedule =
+      skipped === undefined || skipped.size === 0
+        ? cached.rotation
+        : new SkippingSchedule(cached.rotation, height, skipped);
+    return new HeightMessages(height, cached.index, schedule);
   }
 
   // ---- messages ----

@@ -25,3 +25,5 @@ export { describeHave, MAX_SYNC_VOTES, missingFor, parseBitmap } from "./vote-sy
 export type { KnownMessages, VoteSetHave } from "./vote-sync.js";
 export { consensusProgress, describeWait, STALL_HEIGHTS } from "./progress.js";
 export type { ConsensusProgress } from "./progress.js";
+export { SKIP_AFTER_MISSED, SKIP_LAG, skippedByLiveness, SkippingSchedule } from "./proposer-skip.js";
+export type { LivenessBits, ProposerSchedule } from "./proposer-skip.js";
