@@ -30,6 +30,7 @@ import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
+import { voteSetProtocol } from "./bft/vote-set-sync.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -48,6 +49,8 @@ export interface KeeperInit {
   /** observers of consensus progress (demo output, benches) */
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
+  /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
+  dropConsensusInbound?: () => boolean;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */
@@ -364,6 +367,16 @@ export class Keeper {
           await votePush.send(peerIdFromString(record.peerId), vote);
         },
       },
+      dropInbound: this.init.dropConsensusInbound,
+      voteSetSync: {
+        serve: (handler) => this.p2p.reqresp.handle(voteSetProtocol, (req, ctx) => handler(req, ctx.peer)),
+        fetch: async (operator, req) => {
+          const record = this.p2p.directory.byOperator(operator);
+          if (!record) throw new Error(`no peer id known for operator ${operator}`);
+          const reply = await this.p2p.reqresp.request(peerIdFromString(record.peerId), voteSetProtocol, req);
+          return { reply, peerId: record.peerId };
+        },
+      },
       catchUp: {
         serve: (handler) =>
           this.p2p.reqresp.handle(commitRequestProtocol, (req) => handler(BigInt(req.epoch), BigInt(req.height))),
@@ -379,13 +392,24 @@ export class Keeper {
       return e === undefined ? null : Number(e);
     };
     this.statusSources.lastCheckpointAtMs = () => lastCheckpointAtMs;
+    const service = c.service;
+    this.metrics.setSecondsSinceDecisionSource(() => service.progress().secondsSinceDecision);
     await c.service.start();
   }
 
   health(): HealthStatus {
     const lastCheckpointAtMs = this.statusSources.lastCheckpointAtMs?.() ?? null;
+    const consensus = this.consensusParts.service?.progress() ?? null;
+    const up = this.state === "started" && this.store.isOpen;
+    const stalled = consensus !== null && !consensus.live;
     return {
-      ready: this.state === "started" && this.store.isOpen,
+      ready: up && !stalled,
+      consensus,
+      notReadyReason: !up
+        ? `keeper ${this.state}${this.store.isOpen ? "" : ", store closed"}`
+        : stalled
+          ? `no height decided for ${consensus.secondsSinceDecision} s; waiting at ${consensus.waitingFor}`
+          : null,
       peers: this.p2p.peerCount,
       synced: this.protocolEvents ? this.protocolEvents.synced : !this.config.chain.enabled,
       epoch: this.statusSources.epoch?.() ?? null,

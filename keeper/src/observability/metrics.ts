@@ -8,6 +8,8 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
   // Process metrics (RSS, event-loop lag, GC) are global to the process: enable them once.
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "keeper_" });
   const registers = [registry];
+  /** read on each scrape: seconds since the last decided height (the consensus module sets it) */
+  let secondsSinceDecision: () => number | null = () => null;
 
   return {
     registry,
@@ -91,6 +93,19 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["round"] as const,
       registers,
     }),
+    consensusSecondsSinceDecision: new Gauge({
+      name: "keeper_consensus_seconds_since_decision",
+      help: "Seconds since this keeper last decided (or adopted) a height; since consensus started before the first",
+      registers,
+      collect() {
+        const s = secondsSinceDecision();
+        if (s !== null) this.set(s);
+      },
+    }),
+    /** where keeper_consensus_seconds_since_decision reads from */
+    setSecondsSinceDecisionSource(source: () => number | null): void {
+      secondsSinceDecision = source;
+    },
     consensusCommitSeconds: new Histogram({
       name: "keeper_consensus_commit_seconds",
       help: "Time from a height's start to its decision",
