@@ -30,6 +30,7 @@ import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
+import { ConsensusGossipGate } from "./bft/gossip-gate.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -58,6 +59,8 @@ interface ConsensusParts {
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
+  /** what the consensus topics let through (one message per slot, nothing stale) */
+  gate: ConsensusGossipGate;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -123,7 +126,7 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = {};
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate() };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -165,7 +168,10 @@ export class Keeper {
           runConsensus && chain
             ? [
                 ...(init.topics ?? []),
-                ...consensusTopics(checkpointDomain(chain.chainId, chain.info("CheckpointStore").address)),
+                ...consensusTopics(
+                  checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+                  consensusParts.gate,
+                ),
               ]
             : init.topics,
         discovery: init.discovery,
@@ -374,6 +380,8 @@ export class Keeper {
           }),
       },
     });
+    const service = c.service;
+    c.gate.position = () => ({ epoch: service.currentEpoch, height: service.height });
     this.statusSources.epoch = () => {
       const e = c.service?.currentEpoch;
       return e === undefined ? null : Number(e);

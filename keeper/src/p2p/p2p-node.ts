@@ -26,7 +26,8 @@ import type { OperatorDirectory } from "./directory.js";
 import { askForPeers, servePeerExchange } from "./peer-exchange.js";
 import { Discovery, type DiscoveryOptions } from "./discovery.js";
 import type { EnvelopeSigner } from "./envelope.js";
-import { Gossip } from "./gossip.js";
+import { Gossip, gossipMessageId } from "./gossip.js";
+import { PeerPenalties } from "./penalties.js";
 import {
   AGENT_NAME,
   AGENT_VERSION,
@@ -77,10 +78,20 @@ export class P2pNode {
   private constructor(
     readonly libp2p: KeeperLibp2p,
     private readonly modules: P2pNodeModules,
+    /** penalty points per peer, part of its gossipsub score */
+    readonly penalties: PeerPenalties,
   ) {
     const { config, logger, metrics, directory, signer } = modules;
     const topics = [heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])];
-    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, directory, signer, topics, logger, metrics });
+    this.gossip = new Gossip({
+      pubsub: libp2p.services.pubsub,
+      directory,
+      signer,
+      topics,
+      logger,
+      metrics,
+      penalties,
+    });
     this.reqresp = new ReqResp({ libp2p, logger, metrics, timeoutMs: config.requestTimeoutMs });
     this.discovery = new Discovery(
       {
@@ -112,6 +123,7 @@ export class P2pNode {
   static async init(modules: P2pNodeModules): Promise<P2pNode> {
     const { config, privateKey, directory } = modules;
     const topicIds = Gossip.topicIds([heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])]);
+    const penalties = new PeerPenalties();
     const libp2p = await createLibp2p<KeeperServices>({
       start: false,
       privateKey,
@@ -136,17 +148,24 @@ export class P2pNode {
         }),
         pubsub: gossipsub({
           globalSignaturePolicy: "StrictNoSign",
+          // the id of a message is its signed content, not its envelope bytes (envelope.ts)
+          msgIdFn: gossipMessageId,
           allowPublishToZeroTopicPeers: true,
           fallbackToFloodsub: false,
           doPX: false,
           ...GOSSIP_MESH,
           maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
-          scoreParams: peerScoreParams({ directory, topicIds, loopbackWhitelist: config.loopbackWhitelist }),
+          scoreParams: peerScoreParams({
+            directory,
+            topicIds,
+            penalties,
+            loopbackWhitelist: config.loopbackWhitelist,
+          }),
           scoreThresholds: SCORE_THRESHOLDS,
         }),
       },
     });
-    return new P2pNode(libp2p, modules);
+    return new P2pNode(libp2p, modules, penalties);
   }
 
   get peerId(): PeerId {
