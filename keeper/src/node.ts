@@ -326,6 +326,7 @@ export class Keeper {
         logger: moduleLogger(this.logger, "push"),
         metrics: this.metrics,
         openTimeoutMs: cfg.relayFallbackMs,
+        guard: this.p2p.guard,
       },
       voteRelayPush,
     ));
@@ -356,11 +357,13 @@ export class Keeper {
       },
       relayVotes: cfg.relayVotes,
       relayFallbackMs: cfg.relayFallbackMs,
+      onInboundDropped: () => this.metrics.consensusInboundDroppedTotal.inc(),
       voteRelay: {
         // only active operators' keepers may push (as on the gossip topics); others are dropped
         serve: (handler) =>
           votePush.handle((vote, peer) => {
             if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
+            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) return false; // replayed old votes
             handler(vote, peer);
             return true;
           }),

@@ -90,6 +90,13 @@ export class ConsensusGossipGate {
     return this.check("commit", msg, BigInt(c.epoch), Number(c.height), author, msg.contentId);
   }
 
+  /** Whether a message of (epoch, height) is stale here (an earlier epoch, or more than one height behind). */
+  isStale(epoch: bigint, height: number): boolean {
+    const at = this.position();
+    if (at.epoch === undefined || at.height === undefined) return false;
+    return epoch < at.epoch || (epoch === at.epoch && height < at.height - BEHIND_TAKEN);
+  }
+
   private check(
     kind: Kind,
     msg: GossipMessage<unknown>,
@@ -99,12 +106,9 @@ export class ConsensusGossipGate {
     substance: string,
   ): ValidationVerdict {
     const at = this.position();
-    if (at.epoch !== undefined && at.height !== undefined) {
-      this.prune(at.epoch, at.height);
-      if (epoch < at.epoch || (epoch === at.epoch && height < at.height - BEHIND_TAKEN)) {
-        return this.drop(kind, { result: "ignore", reason: "stale", penalty: STALE_PENALTY });
-      }
-    }
+    if (at.epoch !== undefined && at.height !== undefined) this.prune(at.epoch, at.height);
+    if (this.isStale(epoch, height))
+      return this.drop(kind, { result: "ignore", reason: "stale", penalty: STALE_PENALTY });
     const verdict: SeenVerdict = this.seen[kind].check({ epoch, height, slot }, substance, msg.contentId);
     switch (verdict) {
       case "new":

@@ -94,6 +94,10 @@ export interface ConsensusServiceModules {
   relayVotes?: boolean;
   /** a relayed vote whose height is still undecided this long after it was sent is gossiped as well (default 1 s) */
   relayFallbackMs?: number;
+  /** inbound messages waiting for the engine beyond this are dropped (default 4096): never an unbounded queue */
+  maxInboundQueue?: number;
+  /** called for each inbound message dropped because the queue was full (a metric) */
+  onInboundDropped?: () => void;
 }
 
 /** How votes reach a round's proposer directly (a p2p/push.ts channel in the keeper). */
@@ -221,13 +225,13 @@ export class ConsensusService implements ConsensusApp {
     this.stopped = false;
     const g = this.m.gossip;
     this.unsubscribe = [
-      g.subscribe(proposalTopic, (msg) => this.enqueue(() => this.onProposal(msg))),
-      g.subscribe(voteTopic, (msg) => this.enqueue(() => this.onVote(msg))),
-      g.subscribe(voteBundleTopic, (msg) => this.enqueue(() => this.onVoteBundle(msg))),
-      g.subscribe(commitTopic, (msg) => this.enqueue(() => this.onCommit(msg.payload, msg.sender.peerId))),
+      g.subscribe(proposalTopic, (msg) => this.enqueueInbound(() => this.onProposal(msg))),
+      g.subscribe(voteTopic, (msg) => this.enqueueInbound(() => this.onVote(msg))),
+      g.subscribe(voteBundleTopic, (msg) => this.enqueueInbound(() => this.onVoteBundle(msg))),
+      g.subscribe(commitTopic, (msg) => this.enqueueInbound(() => this.onCommit(msg.payload, msg.sender.peerId))),
     ];
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
-    await this.m.voteRelay?.serve((vote, peerId) => this.enqueue(() => this.onDirectVote(vote, peerId)));
+    await this.m.voteRelay?.serve((vote, peerId) => this.enqueueInbound(() => this.onDirectVote(vote, peerId)));
     await this.pollEpoch();
   }
 
@@ -247,6 +251,21 @@ export class ConsensusService implements ConsensusApp {
         if (!this.stopped) await task();
       })
       .catch((err: unknown) => this.log.error({ err }, "consensus task failed"));
+  }
+
+  private inboundPending = 0;
+
+  /** A message from the network: queued like any task, unless too many already wait (then dropped, counted). */
+  private enqueueInbound(task: () => Promise<void> | void): void {
+    if (this.inboundPending >= (this.m.maxInboundQueue ?? 4096)) {
+      this.m.onInboundDropped?.();
+      return;
+    }
+    this.inboundPending++;
+    this.enqueue(() => {
+      this.inboundPending--;
+      return task();
+    });
   }
 
   private later(ms: number, task: () => Promise<void> | void): void {

@@ -20,8 +20,8 @@ import {
   type Envelope,
   type EnvelopeSigner,
 } from "./envelope.js";
-import { MAX_GOSSIP_RPC_BYTES } from "./options.js";
-import type { PeerPenalties } from "./penalties.js";
+import { GOSSIP_PEER_LIMIT, MAX_GOSSIP_RPC_BYTES, RATE_LIMIT_PENALTY } from "./options.js";
+import type { PeerGuard } from "./peer-guard.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   topicId,
@@ -62,8 +62,8 @@ export interface GossipModules {
   topics: Array<TopicSpec<unknown>>;
   logger: Logger;
   metrics: KeeperMetrics;
-  /** penalty points per peer (stale or useless input), read by the peer score */
-  penalties?: PeerPenalties;
+  /** rate limits, bounded rejection logs and penalty points per peer */
+  guard: PeerGuard;
   /** a topic validator running longer than this is treated as "ignore" */
   validationTimeoutMs?: number;
 }
@@ -165,8 +165,14 @@ export class Gossip {
   private async validate(peer: PeerId, msg: Message): Promise<GossipsubVerdict> {
     const started = performance.now();
     const topic = msg.topic;
+    const peerStr = peer.toString();
     let verdict: ValidationVerdict;
     let from: string | undefined;
+    if (!this.modules.guard.allow(peerStr, "gossip", GOSSIP_PEER_LIMIT, msg.data.length, RATE_LIMIT_PENALTY)) {
+      parsedEnvelopes.delete(msg);
+      this.modules.metrics.gossipMessagesTotal.inc({ topic, direction: "in", result: "ignore" });
+      return "ignore" as GossipsubVerdict;
+    }
     try {
       const [, spec] = this.spec(topic);
       const maxBytes = spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -188,13 +194,16 @@ export class Gossip {
     }
     this.modules.metrics.gossipValidationSeconds.observe({ topic }, (performance.now() - started) / 1000);
     this.modules.metrics.gossipMessagesTotal.inc({ topic, direction: "in", result: verdict.result });
-    if (verdict.penalty !== undefined && verdict.penalty > 0)
-      this.modules.penalties?.add(peer.toString(), verdict.penalty);
     if (verdict.result !== "accept") {
-      const level = verdict.result === "reject" ? "warn" : "debug";
-      this.modules.logger[level](
-        { peer: peer.toString(), topic, from, reason: verdict.reason, bytes: msg.data.length },
-        verdict.result === "reject" ? "gossip message rejected" : "gossip message ignored",
+      // a reject is scored by gossipsub itself (P4); penalty points are for what it cannot judge
+      const rejected = verdict.result === "reject";
+      this.modules.guard.refuse(
+        peerStr,
+        `gossip/${(verdict.reason ?? verdict.result).split(":")[0]!.slice(0, 48)}`,
+        rejected ? "gossip message rejected" : "gossip message ignored",
+        verdict.penalty ?? 0,
+        { topic, from, reason: verdict.reason, bytes: msg.data.length },
+        rejected ? "warn" : "debug",
       );
     }
     return verdict.result as GossipsubVerdict;
