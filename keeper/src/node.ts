@@ -31,6 +31,7 @@ import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.j
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
 import { voteSetProtocol } from "./bft/vote-set-sync.js";
+import { ConsensusGossipGate } from "./bft/gossip-gate.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -61,6 +62,8 @@ interface ConsensusParts {
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
+  /** what the consensus topics let through (one message per slot, nothing stale) */
+  gate: ConsensusGossipGate;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -126,7 +129,7 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = {};
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate() };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -168,7 +171,10 @@ export class Keeper {
           runConsensus && chain
             ? [
                 ...(init.topics ?? []),
-                ...consensusTopics(checkpointDomain(chain.chainId, chain.info("CheckpointStore").address)),
+                ...consensusTopics(
+                  checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+                  consensusParts.gate,
+                ),
               ]
             : init.topics,
         discovery: init.discovery,
@@ -323,6 +329,7 @@ export class Keeper {
         logger: moduleLogger(this.logger, "push"),
         metrics: this.metrics,
         openTimeoutMs: cfg.relayFallbackMs,
+        guard: this.p2p.guard,
       },
       voteRelayPush,
     ));
@@ -353,11 +360,13 @@ export class Keeper {
       },
       relayVotes: cfg.relayVotes,
       relayFallbackMs: cfg.relayFallbackMs,
+      onInboundDropped: () => this.metrics.consensusInboundDroppedTotal.inc(),
       voteRelay: {
         // only active operators' keepers may push (as on the gossip topics); others are dropped
         serve: (handler) =>
           votePush.handle((vote, peer) => {
             if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
+            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) return false; // replayed old votes
             handler(vote, peer);
             return true;
           }),
@@ -387,12 +396,13 @@ export class Keeper {
           }),
       },
     });
+    const service = c.service;
+    c.gate.position = () => ({ epoch: service.currentEpoch, height: service.height });
     this.statusSources.epoch = () => {
       const e = c.service?.currentEpoch;
       return e === undefined ? null : Number(e);
     };
     this.statusSources.lastCheckpointAtMs = () => lastCheckpointAtMs;
-    const service = c.service;
     this.metrics.setSecondsSinceDecisionSource(() => service.progress().secondsSinceDecision);
     await c.service.start();
   }

@@ -15,6 +15,12 @@ export interface StoredPeer {
   lastSeenMs: number;
 }
 
+/** A peer banned until `untilMs` (p2p/bans.ts), kept across restarts. */
+export interface StoredBan {
+  untilMs: number;
+  reason: string;
+}
+
 export class StoreOpenError extends Error {
   override name = "StoreOpenError";
 }
@@ -39,6 +45,8 @@ export class KeeperStore {
     /** event watcher cursors and other small chain-sync state */
     readonly chainState: Bucket<unknown>,
     readonly wal: WriteAheadLog<unknown>,
+    /** banned peers by peer id */
+    readonly bans: Bucket<StoredBan>,
   ) {}
 
   static async init({ config, logger, metrics }: StoreModules): Promise<KeeperStore> {
@@ -74,6 +82,7 @@ export class KeeperStore {
       bucket("pending-txs", true),
       bucket("chain", false),
       await WriteAheadLog.open(walBucket),
+      bucket<StoredBan>("bans", false),
     );
     logger.info({ location }, "store opened");
     return store;
