@@ -28,6 +28,8 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
+import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
+import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
 import { peerIdFromString } from "@libp2p/peer-id";
@@ -48,6 +50,7 @@ export interface KeeperInit {
   /** observers of consensus progress (demo output, benches) */
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
+  onCheckpointRelayed?: (r: RelayResult) => void;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */
@@ -55,6 +58,8 @@ interface ConsensusParts {
   directory?: ChainOperatorDirectory;
   sender?: TxSender;
   submitter?: CheckpointSubmitter;
+  /** relays certified headers over CCIP (when the deployment has a CheckpointSender) */
+  relayer?: CheckpointRelayer;
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
@@ -250,6 +255,7 @@ export class Keeper {
       ["consensus", () => c.service?.stop()],
       ["vote relay streams", () => c.votePush?.stop()],
       ["checkpoint submitter", () => c.submitter?.stop()],
+      ["checkpoint relayer", () => c.relayer?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
@@ -268,6 +274,11 @@ export class Keeper {
     }
     this.state = "stopped";
     this.logger.info("keeper stopped");
+  }
+
+  /** The CCIP relayer, when this keeper runs as a validator of a deployment with a CheckpointSender. */
+  get relayer(): CheckpointRelayer | undefined {
+    return this.consensusParts.relayer;
   }
 
   /** The consensus host, when this keeper runs as a validator. */
@@ -313,6 +324,24 @@ export class Keeper {
         this.init.onCheckpointSubmitted?.(s);
       },
     });
+    const bridge = this.config.bridge;
+    if (bridge.enabled && chain.deployment.contracts.has("CheckpointSender")) {
+      c.relayer = new CheckpointRelayer({
+        provider: chain.provider,
+        senderAddress: chain.info("CheckpointSender").address,
+        checkpointsAddress: chain.info("CheckpointStore").address,
+        self: this.identity.signerAddress,
+        send: (request) => sender.send(request),
+        store: this.store.bridge as Bucket<RelayRecord>,
+        logger: this.logger,
+        metrics: this.metrics,
+        fallbackDelayMs: bridge.fallbackDelayMs,
+        certifiedTimeoutMs: bridge.certifiedTimeoutMs,
+        pollMs: bridge.pollMs,
+        onRelayed: (r) => this.init.onCheckpointRelayed?.(r),
+      });
+    }
+    const { submitter, relayer } = c;
     const t = cfg.timeouts;
     const votePush = (c.votePush = new PushChannel(
       {
@@ -331,7 +360,13 @@ export class Keeper {
       chainId: chain.chainId,
       decidedStore: this.store.headers,
       signingStore: this.store.signingState,
-      sink: c.submitter,
+      sink: {
+        onDecided: (decided, ctx) => {
+          submitter.onDecided(decided, ctx);
+          relayer?.onDecided(decided, ctx);
+        },
+        onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
+      },
       logger: this.logger,
       heightIntervalMs: cfg.heightIntervalMs,
       epochPollMs: cfg.epochPollMs,
