@@ -25,6 +25,12 @@ export default defineConfig({
       "@chainlink/local/src/ccip/CCIPLocalSimulator.sol",
       "@chainlink/local/src/vendor/chainlink-ccip/test/mocks/MockRouter.sol",
       "@chainlink/local/src/shared/LinkToken.sol",
+      // OPEN as a Cross-Chain Token: Chainlink's own pools, registry and RMN (the simulator has none of them)
+      "@chainlink/contracts-ccip/contracts/pools/LockReleaseTokenPool.sol",
+      "@chainlink/contracts-ccip/contracts/pools/BurnMintTokenPool.sol",
+      "@chainlink/contracts-ccip/contracts/tokenAdminRegistry/TokenAdminRegistry.sol",
+      "@chainlink/contracts-ccip/contracts/tokenAdminRegistry/RegistryModuleOwnerCustom.sol",
+      "@chainlink/contracts-ccip/contracts/rmn/RMNRemote.sol",
     ],
     settings: {
       optimizer: { enabled: true, runs: 800 },

@@ -172,7 +172,7 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   }
 
   log(`deploying OpenToken: ${TOTAL_SUPPLY_WEI / OPEN} OPEN to ${recipients.length} genesis holders`);
-  const token = await new OpenToken__factory(signer).deploy(recipients, amounts);
+  const token = await new OpenToken__factory(signer).deploy(recipients, amounts, treasury);
   await token.waitForDeployment();
 
   const tokenAddress = await token.getAddress();
