@@ -28,6 +28,8 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
+import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
+import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
 import { voteSetProtocol } from "./bft/vote-set-sync.js";
@@ -50,6 +52,7 @@ export interface KeeperInit {
   /** observers of consensus progress (demo output, benches) */
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
+  onCheckpointRelayed?: (r: RelayResult) => void;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: () => boolean;
 }
@@ -59,6 +62,8 @@ interface ConsensusParts {
   directory?: ChainOperatorDirectory;
   sender?: TxSender;
   submitter?: CheckpointSubmitter;
+  /** relays certified headers over CCIP (when the deployment has a CheckpointSender) */
+  relayer?: CheckpointRelayer;
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
@@ -259,6 +264,7 @@ export class Keeper {
       ["consensus", () => c.service?.stop()],
       ["vote relay streams", () => c.votePush?.stop()],
       ["checkpoint submitter", () => c.submitter?.stop()],
+      ["checkpoint relayer", () => c.relayer?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
@@ -277,6 +283,11 @@ export class Keeper {
     }
     this.state = "stopped";
     this.logger.info("keeper stopped");
+  }
+
+  /** The CCIP relayer, when this keeper runs as a validator of a deployment with a CheckpointSender. */
+  get relayer(): CheckpointRelayer | undefined {
+    return this.consensusParts.relayer;
   }
 
   /** The consensus host, when this keeper runs as a validator. */
@@ -322,6 +333,24 @@ export class Keeper {
         this.init.onCheckpointSubmitted?.(s);
       },
     });
+    const bridge = this.config.bridge;
+    if (bridge.enabled && chain.deployment.contracts.has("CheckpointSender")) {
+      c.relayer = new CheckpointRelayer({
+        provider: chain.provider,
+        senderAddress: chain.info("CheckpointSender").address,
+        checkpointsAddress: chain.info("CheckpointStore").address,
+        self: this.identity.signerAddress,
+        send: (request) => sender.send(request),
+        store: this.store.bridge as Bucket<RelayRecord>,
+        logger: this.logger,
+        metrics: this.metrics,
+        fallbackDelayMs: bridge.fallbackDelayMs,
+        certifiedTimeoutMs: bridge.certifiedTimeoutMs,
+        pollMs: bridge.pollMs,
+        onRelayed: (r) => this.init.onCheckpointRelayed?.(r),
+      });
+    }
+    const { submitter, relayer } = c;
     const t = cfg.timeouts;
     const votePush = (c.votePush = new PushChannel(
       {
@@ -341,7 +370,13 @@ export class Keeper {
       chainId: chain.chainId,
       decidedStore: this.store.headers,
       signingStore: this.store.signingState,
-      sink: c.submitter,
+      sink: {
+        onDecided: (decided, ctx) => {
+          submitter.onDecided(decided, ctx);
+          relayer?.onDecided(decided, ctx);
+        },
+        onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
+      },
       logger: this.logger,
       heightIntervalMs: cfg.heightIntervalMs,
       epochPollMs: cfg.epochPollMs,

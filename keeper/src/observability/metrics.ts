@@ -142,6 +142,26 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["kind"] as const,
       registers,
     }),
+
+    // bridge (CCIP)
+    bridgeRelayedTotal: new Counter({
+      name: "keeper_bridge_relayed_total",
+      help: "Certified headers this keeper relayed over CCIP, by destination chain selector",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
+    bridgeFailedTotal: new Counter({
+      name: "keeper_bridge_failed_total",
+      help: "Relays this keeper attempted that failed (not counting a lane someone else already served)",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
+    bridgeFeePaidTotal: new Counter({
+      name: "keeper_bridge_fee_paid_total",
+      help: "CCIP fees this keeper paid, in whole tokens (fee token address; 0x0 = the native coin)",
+      labelNames: ["token"] as const,
+      registers,
+    }),
   };
 }
 

@@ -354,7 +354,7 @@ contract StakingInvariantsTest is CheatCodes {
         uint256[] memory amounts = new uint256[](1);
         recipients[0] = address(this);
         amounts[0] = 1_000_000_000e18;
-        token = new OpenToken(recipients, amounts);
+        token = new OpenToken(recipients, amounts, address(0));
         OpenAccessManager manager = new OpenAccessManager(address(this));
         address treasury = address(0x7EA5);
         staking = new Staking(address(manager), address(token), treasury);
