@@ -11,6 +11,7 @@ import { network } from "hardhat";
 import { AbiCoder, ZeroAddress } from "ethers";
 import { deployLocal } from "../../helpers/protocol.js";
 import { asTimelock, OPEN } from "../../helpers/operators.js";
+import { asRemoteExecutor } from "../../helpers/remote-governance.js";
 import { deployTokenBridge } from "../../../scripts/lib/deploy-token-bridge.js";
 import { MockCCIPRouter__factory } from "../../../types/ethers-contracts/index.js";
 
@@ -37,13 +38,17 @@ describe("OPEN over CCIP: lock-and-release at home, burn-and-mint remote", () =>
       remoteSelector: REMOTE,
       remoteAccessManager: await bridge.remoteAccessManager!.getAddress(),
       homeGovernance: await d.timelock.getAddress(),
-      remoteGovernance: await d.timelock.getAddress(),
+      remoteGovernance: await bridge.executor!.getAddress(),
       rateLimit: { capacityWei: 1_000_000n * OPEN, ratePerSecondWei: 100n * OPEN },
     });
-    // the governance proposal's actions, executed as the timelock
-    await asTimelock(d, ethers, networkHelpers, async (t) => {
-      for (const a of tb.governanceActions) await (await t.sendTransaction({ to: a.target, data: a.data })).wait();
-    });
+    // the governance actions: at home as the timelock, remotely as the executor a home proposal's message reaches
+    const run = (side: "home" | "remote") => async (g: { sendTransaction: (typeof signers)[0]["sendTransaction"] }) => {
+      for (const a of tb.governanceActions.filter((x) => x.side === side)) {
+        await (await g.sendTransaction({ to: a.target, data: a.data })).wait();
+      }
+    };
+    await asTimelock(d, ethers, networkHelpers, run("home"));
+    await asRemoteExecutor(d, ethers, networkHelpers, run("remote"));
     const holder = signers[1]!; // an early-validator allocation
     await networkHelpers.impersonateAccount(ON_RAMP);
     await networkHelpers.setBalance(ON_RAMP, 10n ** 20n);
@@ -117,17 +122,18 @@ describe("OPEN over CCIP: lock-and-release at home, burn-and-mint remote", () =>
     });
   }
 
-  it("registers OPEN through getCCIPAdmin (governance, the timelock) with its pools; nobody else can", async () => {
+  it("registers OPEN through getCCIPAdmin (governance: the timelock at home, the executor remotely) with its pools; nobody else can", async () => {
     const f = await networkHelpers.loadFixture(fixture);
     const timelock = await f.d.timelock.getAddress();
+    const executor = await f.d.bridge!.executor!.getAddress();
     expect(await f.d.token.getCCIPAdmin()).to.equal(timelock);
-    expect(await f.tb.remoteToken.getCCIPAdmin()).to.equal(timelock);
+    expect(await f.tb.remoteToken.getCCIPAdmin()).to.equal(executor);
     expect(await f.tb.registry.getPool(await f.d.token.getAddress())).to.equal(await f.tb.homePool.getAddress());
     expect(await f.tb.registry.getPool(await f.tb.remoteToken.getAddress())).to.equal(
       await f.tb.remotePool.getAddress(),
     );
     expect(await f.tb.homePool.owner()).to.equal(timelock);
-    expect(await f.tb.remotePool.owner()).to.equal(timelock);
+    expect(await f.tb.remotePool.owner()).to.equal(executor);
     await expect(f.tb.module.connect(f.stranger).registerAdminViaGetCCIPAdmin(await f.d.token.getAddress()))
       .to.be.revertedWithCustomError(f.tb.module, "CanOnlySelfRegister")
       .withArgs(timelock, await f.d.token.getAddress());
