@@ -13,13 +13,18 @@ import { deployLocal } from "../../helpers/protocol.js";
 import { asTimelock, OPEN } from "../../helpers/operators.js";
 import { asRemoteExecutor } from "../../helpers/remote-governance.js";
 import { deployTokenBridge } from "../../../scripts/lib/deploy-token-bridge.js";
+import {
+  bridgeBack as bridgeBackVia,
+  bridgeOut as bridgeOutVia,
+  SIMULATOR_ON_RAMP as ON_RAMP,
+  supplies as suppliesOf,
+  type Ramps,
+} from "../../../scripts/lib/token-bridge-ramps.js";
 import { MockCCIPRouter__factory } from "../../../types/ethers-contracts/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const abi = AbiCoder.defaultAbiCoder();
 const TOTAL = 1_000_000_000n * OPEN;
-/** the simulator router's on-ramp for every destination */
-const ON_RAMP = "0x00000000000000000000000000000000499602d2"; // address(1234567890)
 /** any address is an off-ramp for the simulator router */
 const OFF_RAMP = "0x000000000000000000000000000000000000ff01";
 /** the local "remote chain"'s selector (the home side is the simulator's own selector) */
@@ -61,66 +66,17 @@ describe("OPEN over CCIP: lock-and-release at home, burn-and-mint remote", () =>
   }
 
   type F = Awaited<ReturnType<typeof fixture>>;
-  /** total OPEN across both chains: home supply minus what the home pool holds locked, plus the remote supply */
-  async function supplies(f: F) {
-    const homeSupply = await f.d.token.totalSupply();
-    const locked = await f.d.token.balanceOf(await f.tb.homePool.getAddress());
-    const remoteSupply = await f.tb.remoteToken.totalSupply();
-    return { homeSupply, locked, remoteSupply, circulating: homeSupply - locked + remoteSupply };
-  }
-
-  /**
-   * home -> remote: the router moves the tokens into the pool, the on-ramp locks, the off-ramp mints. A real
-   * router does the move and lockOrBurn in one transaction; here a dry run of lockOrBurn comes first, so a
-   * refused send (rate limit) leaves the holder's tokens where they were, as it would on a real chain.
-   */
-  async function bridgeOut(f: F, amount: bigint) {
-    const input = {
-      receiver: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: REMOTE,
-      originalSender: f.holder.address,
-      amount,
-      localToken: await f.d.token.getAddress(),
-    };
-    const out = await f.tb.homePool.connect(f.onRamp).lockOrBurn.staticCall(input);
-    await f.d.token.connect(f.holder).transfer(await f.tb.homePool.getAddress(), amount);
-    await f.tb.homePool.connect(f.onRamp).lockOrBurn(input);
-    expect(out.destTokenAddress).to.equal(abi.encode(["address"], [await f.tb.remoteToken.getAddress()]));
-    await f.tb.remotePool.connect(f.offRamp).releaseOrMint({
-      originalSender: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: f.home,
-      receiver: f.holder.address,
-      sourceDenominatedAmount: amount,
-      localToken: await f.tb.remoteToken.getAddress(),
-      sourcePoolAddress: abi.encode(["address"], [await f.tb.homePool.getAddress()]),
-      sourcePoolData: out.destPoolData,
-      offchainTokenData: "0x",
-    });
-  }
-
-  /** remote -> home: the router moves the tokens into the remote pool, it burns, the home pool releases */
-  async function bridgeBack(f: F, amount: bigint) {
-    await f.tb.remoteToken.connect(f.holder).transfer(await f.tb.remotePool.getAddress(), amount);
-    const input = {
-      receiver: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: f.home,
-      originalSender: f.holder.address,
-      amount,
-      localToken: await f.tb.remoteToken.getAddress(),
-    };
-    const out = await f.tb.remotePool.connect(f.onRamp).lockOrBurn.staticCall(input);
-    await f.tb.remotePool.connect(f.onRamp).lockOrBurn(input);
-    await f.tb.homePool.connect(f.offRamp).releaseOrMint({
-      originalSender: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: REMOTE,
-      receiver: f.holder.address,
-      sourceDenominatedAmount: amount,
-      localToken: await f.d.token.getAddress(),
-      sourcePoolAddress: abi.encode(["address"], [await f.tb.remotePool.getAddress()]),
-      sourcePoolData: out.destPoolData,
-      offchainTokenData: "0x",
-    });
-  }
+  const ramps = (f: F): Ramps => ({
+    tb: f.tb,
+    homeToken: f.d.token,
+    homeSelector: f.home,
+    remoteSelector: REMOTE,
+    onRamp: f.onRamp,
+    offRamp: f.offRamp,
+  });
+  const bridgeOut = (f: F, amount: bigint) => bridgeOutVia(ramps(f), f.holder, amount);
+  const bridgeBack = (f: F, amount: bigint) => bridgeBackVia(ramps(f), f.holder, amount);
+  const supplies = (f: F) => suppliesOf(ramps(f));
 
   it("registers OPEN through getCCIPAdmin (governance: the timelock at home, the executor remotely) with its pools; nobody else can", async () => {
     const f = await networkHelpers.loadFixture(fixture);
