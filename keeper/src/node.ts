@@ -32,6 +32,8 @@ import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/
 import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
+import { voteSetProtocol } from "./bft/vote-set-sync.js";
+import { ConsensusGossipGate } from "./bft/gossip-gate.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -51,6 +53,8 @@ export interface KeeperInit {
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
   onCheckpointRelayed?: (r: RelayResult) => void;
+  /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
+  dropConsensusInbound?: () => boolean;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */
@@ -63,6 +67,8 @@ interface ConsensusParts {
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
+  /** what the consensus topics let through (one message per slot, nothing stale) */
+  gate: ConsensusGossipGate;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -128,7 +134,7 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = {};
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate() };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -170,7 +176,10 @@ export class Keeper {
           runConsensus && chain
             ? [
                 ...(init.topics ?? []),
-                ...consensusTopics(checkpointDomain(chain.chainId, chain.info("CheckpointStore").address)),
+                ...consensusTopics(
+                  checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+                  consensusParts.gate,
+                ),
               ]
             : init.topics,
         discovery: init.discovery,
@@ -349,6 +358,7 @@ export class Keeper {
         logger: moduleLogger(this.logger, "push"),
         metrics: this.metrics,
         openTimeoutMs: cfg.relayFallbackMs,
+        guard: this.p2p.guard,
       },
       voteRelayPush,
     ));
@@ -385,11 +395,13 @@ export class Keeper {
       },
       relayVotes: cfg.relayVotes,
       relayFallbackMs: cfg.relayFallbackMs,
+      onInboundDropped: () => this.metrics.consensusInboundDroppedTotal.inc(),
       voteRelay: {
         // only active operators' keepers may push (as on the gossip topics); others are dropped
         serve: (handler) =>
           votePush.handle((vote, peer) => {
             if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
+            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) return false; // replayed old votes
             handler(vote, peer);
             return true;
           }),
@@ -397,6 +409,16 @@ export class Keeper {
           const record = this.p2p.directory.byOperator(operator);
           if (!record) throw new Error(`no peer id known for operator ${operator}`);
           await votePush.send(peerIdFromString(record.peerId), vote);
+        },
+      },
+      dropInbound: this.init.dropConsensusInbound,
+      voteSetSync: {
+        serve: (handler) => this.p2p.reqresp.handle(voteSetProtocol, (req, ctx) => handler(req, ctx.peer)),
+        fetch: async (operator, req) => {
+          const record = this.p2p.directory.byOperator(operator);
+          if (!record) throw new Error(`no peer id known for operator ${operator}`);
+          const reply = await this.p2p.reqresp.request(peerIdFromString(record.peerId), voteSetProtocol, req);
+          return { reply, peerId: record.peerId };
         },
       },
       catchUp: {
@@ -409,18 +431,30 @@ export class Keeper {
           }),
       },
     });
+    const service = c.service;
+    c.gate.position = () => ({ epoch: service.currentEpoch, height: service.height });
     this.statusSources.epoch = () => {
       const e = c.service?.currentEpoch;
       return e === undefined ? null : Number(e);
     };
     this.statusSources.lastCheckpointAtMs = () => lastCheckpointAtMs;
+    this.metrics.setSecondsSinceDecisionSource(() => service.progress().secondsSinceDecision);
     await c.service.start();
   }
 
   health(): HealthStatus {
     const lastCheckpointAtMs = this.statusSources.lastCheckpointAtMs?.() ?? null;
+    const consensus = this.consensusParts.service?.progress() ?? null;
+    const up = this.state === "started" && this.store.isOpen;
+    const stalled = consensus !== null && !consensus.live;
     return {
-      ready: this.state === "started" && this.store.isOpen,
+      ready: up && !stalled,
+      consensus,
+      notReadyReason: !up
+        ? `keeper ${this.state}${this.store.isOpen ? "" : ", store closed"}`
+        : stalled
+          ? `no height decided for ${consensus.secondsSinceDecision} s; waiting at ${consensus.waitingFor}`
+          : null,
       peers: this.p2p.peerCount,
       synced: this.protocolEvents ? this.protocolEvents.synced : !this.config.chain.enabled,
       epoch: this.statusSources.epoch?.() ?? null,

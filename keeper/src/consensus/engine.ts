@@ -21,9 +21,10 @@
 import { HeightMessages } from "./height-messages.js";
 import { checkVote } from "./message-checks.js";
 import { ProposerRotation } from "./proposer.js";
+import { SkippingSchedule } from "./proposer-skip.js";
 import { isQuorum } from "./quorum.js";
 import { canSign } from "./signing-guard.js";
-import { assertTimeouts, DEFAULT_TIMEOUTS, timeoutMs } from "./timeouts.js";
+import { assertTimeouts, DEFAULT_TIMEOUTS, stallTimeoutMs, timeoutMs } from "./timeouts.js";
 import { ValidatorIndex } from "./validator-set.js";
 import type {
   ConsensusApp,
@@ -98,6 +99,8 @@ export class ConsensusEngine {
   private validRound = -1;
   private validValue: Value | null = null;
   private flags = freshFlags();
+  /** "round/step" of the last stall timer scheduled, so each step gets one */
+  private stallFor = "";
   private current: HeightMessages | undefined;
   /** messages that arrived for height + 1 while this height runs */
   private next: HeightMessages | undefined;
@@ -134,6 +137,7 @@ export class ConsensusEngine {
         break;
     }
     this.progress();
+    this.scheduleStall();
     const out = this.out;
     this.out = [];
     return out;
@@ -157,6 +161,22 @@ export class ConsensusEngine {
   knownMessages(): { proposals: Proposal[]; votes: Vote[] } {
     if (this.current === undefined) return { proposals: [], votes: [] };
     return { proposals: this.current.allProposals(), votes: this.current.votes.all() };
+  }
+
+  /**
+   * The round whose messages this node lacks most, for a vote-set request (vote-sync.ts): the
+   * current one, except while a proposal of it waits for the polka of its validRound (L28),
+   * which the node may have lost: then that round.
+   */
+  syncRound(): number {
+    const messages = this.current;
+    if (messages === undefined || this.status !== "running" || this.step !== "propose") return this.round;
+    for (const p of messages.proposalsOf(this.round)) {
+      if (p.validRound >= 0 && !messages.votes.hasQuorumFor(p.validRound, "prevote", p.value.hash)) {
+        return p.validRound;
+      }
+    }
+    return this.round;
   }
 
   // ---- heights and rounds ----
@@ -238,7 +258,12 @@ export class ConsensusEngine {
       cached = { index: new ValidatorIndex(set), rotation: new ProposerRotation(set) };
       this.rotations.set(set, cached);
     }
-    return new HeightMessages(height, cached.index, cached.rotation);
+    const skipped = this.app.skippedProposers?.(height);
+    const schedule =
+      skipped === undefined || skipped.size === 0
+        ? cached.rotation
+        : new SkippingSchedule(cached.rotation, height, skipped);
+    return new HeightMessages(height, cached.index, schedule);
   }
 
   // ---- messages ----
@@ -449,6 +474,25 @@ export class ConsensusEngine {
     } else if (step === "precommit") {
       this.startRound(round + 1);
     }
+  }
+
+  /**
+   * One stall timer per (round, step) for the prevote and precommit steps (the propose step
+   * always has timeoutPropose). It fires as that step's timeout unless the step was left first.
+   */
+  private scheduleStall(): void {
+    if (this.status !== "running" || this.step === "propose") return;
+    const key = `${this.height}/${this.round}/${this.step}`;
+    if (key === this.stallFor) return;
+    this.stallFor = key;
+    this.out.push({
+      type: "scheduleTimeout",
+      height: this.height,
+      round: this.round,
+      step: this.step,
+      delayMs: stallTimeoutMs(this.timeouts, this.step, this.round),
+      stall: true,
+    });
   }
 
   private schedule(step: Step): void {

@@ -16,7 +16,7 @@
 // proposal first must still be able to decide the value the others precommitted.
 import { checkProposalShape, checkProposer, checkVote } from "./message-checks.js";
 import { isOneThirdPlus } from "./quorum.js";
-import type { ProposerRotation } from "./proposer.js";
+import type { ProposerSchedule } from "./proposer-skip.js";
 import type { ValidatorIndex } from "./validator-set.js";
 import { MAX_VOTES_PER_SLOT, VoteSet } from "./vote-set.js";
 
@@ -76,7 +76,7 @@ export class HeightMessages {
   constructor(
     readonly height: number,
     readonly validators: ValidatorIndex,
-    readonly rotation: ProposerRotation,
+    readonly rotation: ProposerSchedule,
   ) {
     this.votes = new VoteSet(height, validators);
   }

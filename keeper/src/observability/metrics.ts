@@ -8,6 +8,8 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
   // Process metrics (RSS, event-loop lag, GC) are global to the process: enable them once.
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "keeper_" });
   const registers = [registry];
+  /** read on each scrape: seconds since the last decided height (the consensus module sets it) */
+  let secondsSinceDecision: () => number | null = () => null;
 
   return {
     registry,
@@ -43,6 +45,30 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       name: "keeper_reqresp_requests_total",
       help: "Direct request/response exchanges by protocol, direction and result",
       labelNames: ["protocol", "direction", "result"] as const,
+      registers,
+    }),
+    p2pRateLimitedTotal: new Counter({
+      name: "keeper_p2p_rate_limited_total",
+      help: "Inbound messages, frames and requests over a peer's rate limit, by protocol (dropped)",
+      labelNames: ["protocol"] as const,
+      registers,
+    }),
+    p2pRejectedInputTotal: new Counter({
+      name: "keeper_p2p_rejected_input_total",
+      help: "Rejected or dropped inbound input by kind (gossip/<reason>, push/<reason>, reqresp/<reason>)",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    p2pBansTotal: new Counter({
+      name: "keeper_p2p_bans_total",
+      help: "Peers banned (disconnected and refused for a time), by reason",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    p2pBannedPeers: new Gauge({ name: "keeper_p2p_banned_peers", help: "Peers banned now", registers }),
+    consensusInboundDroppedTotal: new Counter({
+      name: "keeper_consensus_inbound_dropped_total",
+      help: "Inbound consensus messages dropped because the consensus queue was full",
       registers,
     }),
     pushMessagesTotal: new Counter({
@@ -91,6 +117,19 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["round"] as const,
       registers,
     }),
+    consensusSecondsSinceDecision: new Gauge({
+      name: "keeper_consensus_seconds_since_decision",
+      help: "Seconds since this keeper last decided (or adopted) a height; since consensus started before the first",
+      registers,
+      collect() {
+        const s = secondsSinceDecision();
+        if (s !== null) this.set(s);
+      },
+    }),
+    /** where keeper_consensus_seconds_since_decision reads from */
+    setSecondsSinceDecisionSource(source: () => number | null): void {
+      secondsSinceDecision = source;
+    },
     consensusCommitSeconds: new Histogram({
       name: "keeper_consensus_commit_seconds",
       help: "Time from a height's start to its decision",

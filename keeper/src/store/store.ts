@@ -15,6 +15,12 @@ export interface StoredPeer {
   lastSeenMs: number;
 }
 
+/** A peer banned until `untilMs` (p2p/bans.ts), kept across restarts. */
+export interface StoredBan {
+  untilMs: number;
+  reason: string;
+}
+
 export class StoreOpenError extends Error {
   override name = "StoreOpenError";
 }
@@ -41,6 +47,8 @@ export class KeeperStore {
     /** CCIP relays done or seen, by lane and height: a restart never relays twice */
     readonly bridge: Bucket<unknown>,
     readonly wal: WriteAheadLog<unknown>,
+    /** banned peers by peer id */
+    readonly bans: Bucket<StoredBan>,
   ) {}
 
   static async init({ config, logger, metrics }: StoreModules): Promise<KeeperStore> {
@@ -77,6 +85,7 @@ export class KeeperStore {
       bucket("chain", false),
       bucket("bridge", true),
       await WriteAheadLog.open(walBucket),
+      bucket<StoredBan>("bans", false),
     );
     logger.info({ location }, "store opened");
     return store;
