@@ -502,7 +502,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     const live = [0, 1, 2].map((i) => keepers[i]!);
     const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
     const from = Math.max(...live.map(heightOf));
-    const last = from + 24;
+    const last = from + 16;
     try {
       await waitFor(() => live.every((k) => heightOf(k) > last), `every keeper past height ${last}`, 90_000);
       const service = live[0]!.consensus!;
