@@ -5,7 +5,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { formatUnits, HDNodeWallet, id, JsonRpcProvider, Network, parseEther, parseUnits } from "ethers";
+import { formatUnits, HDNodeWallet, id, JsonRpcProvider, Network, parseEther, parseUnits, type Result } from "ethers";
 import { deployProtocol, type Deployed } from "./lib/deploy.js";
 import { deploymentPath, REPO_ROOT, writeDeployment } from "./lib/deployment-file.js";
 import { loadGenesisConfig } from "./lib/genesis-config.js";
@@ -217,6 +217,41 @@ try {
     `its delegator's 5,000 OPEN position is now worth ${formatUnits(delegatedAfter, 18)} OPEN ` +
       `(+${formatUnits(delegatedAfter - delegatedBefore, 18)}, by share price)`,
   );
+
+  step("bridge: keepers relay certified headers over Chainlink CCIP to the remote chain; a proof verifies there");
+  const bridge = d.bridge!;
+  const receiver = bridge.receiver!;
+  const lane = BigInt(bridge.record.chainSelector);
+  info(
+    `lane: CheckpointSender -> CCIPLocalSimulator router ${bridge.record.router} -> CheckpointReceiver ` +
+      `${await receiver.getAddress()} (selector ${lane}, gas limit ${(await bridge.sender.laneOf(lane)).gasLimit})`,
+  );
+  // the header that declared epoch 1's rewards: its relay transaction carries it in calldata
+  const rewardsHeight = certified.find((c) => c.epoch === epoch2)!.height;
+  const relayLog = await waitFor(`height ${rewardsHeight} relayed over CCIP`, 60_000, async () => {
+    const logs = await bridge.sender.queryFilter(
+      bridge.sender.filters.CheckpointRelayed(lane, undefined, rewardsHeight),
+    );
+    return logs[0];
+  });
+  const relayTx = await provider.getTransaction(relayLog.transactionHash);
+  const relayReceipt = await provider.getTransactionReceipt(relayLog.transactionHash);
+  const relayArgs = bridge.sender.interface.parseTransaction({ data: relayTx!.data })!.args;
+  const bridged = (relayArgs[0] as Result).toObject() as Parameters<typeof receiver.verifyReward>[0];
+  const allRelays = await bridge.sender.queryFilter(bridge.sender.filters.CheckpointRelayed());
+  info(
+    `${allRelays.length} certified headers relayed so far, one message each; height ${rewardsHeight}: message ` +
+      `${relayLog.args.messageId.slice(0, 18)}…, fee ${formatUnits(relayLog.args.fee, 18)}, ` +
+      `relay + delivery ${relayReceipt!.gasUsed.toLocaleString("en-US")} gas, paid by keeper signer ${relayLog.args.payer}`,
+  );
+  const [remoteEpoch, remoteHeight] = await receiver.latest();
+  info(`remote receiver: latest bridged header epoch ${remoteEpoch}, height ${remoteHeight}`);
+  const remoteOk = await receiver.verifyReward(bridged, leaf.index, leaf.operator, leaf.amount, leaf.proof);
+  info(
+    `on the remote side, operator ${leaf.operator}'s reward leaf (${formatUnits(leaf.amount, 18)} OPEN, epoch ${epoch1}) ` +
+      `verifies against the bridged header: ${remoteOk}`,
+  );
+  if (!remoteOk) throw new Error("the reward proof did not verify on the remote receiver");
 
   step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);
   const victim = keepers[N - 1]!;

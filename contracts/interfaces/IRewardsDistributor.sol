@@ -22,6 +22,9 @@ interface IRewardsDistributor is IRewardsLedger {
     /// @notice An operator's credited rewards went into its staking pool (commission to the operator, the rest
     /// to its delegators through the share price).
     event RewardsPushed(address indexed operator, uint256 amount);
+    /// @notice A credited reward was not pushed in the epoch after the one it was earned in: the stake that earned
+    /// it can no longer be told apart from later deposits, so it returned to the free pool (re-emitted later).
+    event RewardsExpired(address indexed operator, uint64 indexed epoch, uint256 amount);
     /// @notice Protocol fees joined the pool; they are added to the next recorded epoch's budget.
     event FeesAdded(address indexed from, uint256 amount);
     /// @notice Governance changed the per-epoch emission.

@@ -28,9 +28,12 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
+import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
+import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
 import { voteSetProtocol } from "./bft/vote-set-sync.js";
+import { ConsensusGossipGate } from "./bft/gossip-gate.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -49,6 +52,7 @@ export interface KeeperInit {
   /** observers of consensus progress (demo output, benches) */
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
+  onCheckpointRelayed?: (r: RelayResult) => void;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: () => boolean;
 }
@@ -58,9 +62,13 @@ interface ConsensusParts {
   directory?: ChainOperatorDirectory;
   sender?: TxSender;
   submitter?: CheckpointSubmitter;
+  /** relays certified headers over CCIP (when the deployment has a CheckpointSender) */
+  relayer?: CheckpointRelayer;
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
+  /** what the consensus topics let through (one message per slot, nothing stale) */
+  gate: ConsensusGossipGate;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -126,7 +134,7 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = {};
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate() };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -168,7 +176,10 @@ export class Keeper {
           runConsensus && chain
             ? [
                 ...(init.topics ?? []),
-                ...consensusTopics(checkpointDomain(chain.chainId, chain.info("CheckpointStore").address)),
+                ...consensusTopics(
+                  checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+                  consensusParts.gate,
+                ),
               ]
             : init.topics,
         discovery: init.discovery,
@@ -253,6 +264,7 @@ export class Keeper {
       ["consensus", () => c.service?.stop()],
       ["vote relay streams", () => c.votePush?.stop()],
       ["checkpoint submitter", () => c.submitter?.stop()],
+      ["checkpoint relayer", () => c.relayer?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
@@ -271,6 +283,11 @@ export class Keeper {
     }
     this.state = "stopped";
     this.logger.info("keeper stopped");
+  }
+
+  /** The CCIP relayer, when this keeper runs as a validator of a deployment with a CheckpointSender. */
+  get relayer(): CheckpointRelayer | undefined {
+    return this.consensusParts.relayer;
   }
 
   /** The consensus host, when this keeper runs as a validator. */
@@ -316,6 +333,24 @@ export class Keeper {
         this.init.onCheckpointSubmitted?.(s);
       },
     });
+    const bridge = this.config.bridge;
+    if (bridge.enabled && chain.deployment.contracts.has("CheckpointSender")) {
+      c.relayer = new CheckpointRelayer({
+        provider: chain.provider,
+        senderAddress: chain.info("CheckpointSender").address,
+        checkpointsAddress: chain.info("CheckpointStore").address,
+        self: this.identity.signerAddress,
+        send: (request) => sender.send(request),
+        store: this.store.bridge as Bucket<RelayRecord>,
+        logger: this.logger,
+        metrics: this.metrics,
+        fallbackDelayMs: bridge.fallbackDelayMs,
+        certifiedTimeoutMs: bridge.certifiedTimeoutMs,
+        pollMs: bridge.pollMs,
+        onRelayed: (r) => this.init.onCheckpointRelayed?.(r),
+      });
+    }
+    const { submitter, relayer } = c;
     const t = cfg.timeouts;
     const votePush = (c.votePush = new PushChannel(
       {
@@ -323,6 +358,7 @@ export class Keeper {
         logger: moduleLogger(this.logger, "push"),
         metrics: this.metrics,
         openTimeoutMs: cfg.relayFallbackMs,
+        guard: this.p2p.guard,
       },
       voteRelayPush,
     ));
@@ -334,7 +370,13 @@ export class Keeper {
       chainId: chain.chainId,
       decidedStore: this.store.headers,
       signingStore: this.store.signingState,
-      sink: c.submitter,
+      sink: {
+        onDecided: (decided, ctx) => {
+          submitter.onDecided(decided, ctx);
+          relayer?.onDecided(decided, ctx);
+        },
+        onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
+      },
       logger: this.logger,
       heightIntervalMs: cfg.heightIntervalMs,
       epochPollMs: cfg.epochPollMs,
@@ -353,11 +395,13 @@ export class Keeper {
       },
       relayVotes: cfg.relayVotes,
       relayFallbackMs: cfg.relayFallbackMs,
+      onInboundDropped: () => this.metrics.consensusInboundDroppedTotal.inc(),
       voteRelay: {
         // only active operators' keepers may push (as on the gossip topics); others are dropped
         serve: (handler) =>
           votePush.handle((vote, peer) => {
             if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
+            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) return false; // replayed old votes
             handler(vote, peer);
             return true;
           }),
@@ -387,12 +431,13 @@ export class Keeper {
           }),
       },
     });
+    const service = c.service;
+    c.gate.position = () => ({ epoch: service.currentEpoch, height: service.height });
     this.statusSources.epoch = () => {
       const e = c.service?.currentEpoch;
       return e === undefined ? null : Number(e);
     };
     this.statusSources.lastCheckpointAtMs = () => lastCheckpointAtMs;
-    const service = c.service;
     this.metrics.setSecondsSinceDecisionSource(() => service.progress().secondsSinceDecision);
     await c.service.start();
   }

@@ -94,6 +94,8 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
           timeouts: { proposeMs: 1_500, prevoteMs: 500, precommitMs: 500, perRoundMs: 250 },
           relayFallbackMs: 300,
         },
+        // every local deploy has a CCIP lane (simulator) with relayEvery 1: every certified header is relayed
+        bridge: { fallbackDelayMs: 1_500, pollMs: 200, certifiedTimeoutMs: 20_000 },
         p2p: {
           listen: ["/ip4/127.0.0.1/tcp/0"],
           bootstrap,
@@ -222,6 +224,63 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       expect(prev === undefined || prev === l.args.headerHash).to.equal(true);
       byHeight.set(l.args.height, l.args.headerHash);
     }
+  });
+
+  it("relays every certified header over the CCIP lane once; a restarted keeper remembers its relays and sends nothing again", async () => {
+    const bridge = deployed.bridge!;
+    const receiver = bridge.receiver!;
+    const sender = bridge.sender;
+    const lane = BigInt(bridge.record.chainSelector);
+    const latest = await deployed.checkpoints.latestHeight();
+    await waitFor(
+      async () => (await receiver.latest())[1] >= latest,
+      "the remote receiver to hold the latest certified header",
+      60_000,
+    );
+    const certified = await deployed.checkpoints.queryFilter(deployed.checkpoints.filters.CheckpointCertified());
+    for (const c of certified.filter((x) => x.args.height <= latest)) {
+      expect(await receiver.headerHashAt(c.args.epoch, c.args.height)).to.equal(c.args.headerHash);
+    }
+    const relayed = await sender.queryFilter(sender.filters.CheckpointRelayed());
+    const heights = relayed.map((l) => l.args.height);
+    expect(new Set(heights).size, "one relay per height").to.equal(heights.length);
+    const keeperSigners = new Set(keepers.map((k) => k!.identity.signerAddress.toLowerCase()));
+    for (const l of relayed) expect(keeperSigners.has(l.args.payer.toLowerCase())).to.equal(true);
+    const counted = keepers.map(async (k) =>
+      (await k!.metrics.bridgeRelayedTotal.get()).values.reduce((n, v) => n + v.value, 0),
+    );
+    expect((await Promise.all(counted)).reduce((a, b) => a + b, 0)).to.be.greaterThan(0);
+
+    // keeper 3 records each lane and height it relayed or saw relayed; stopped and restarted on the same
+    // data, it still has them, and relaying such a height again sends no transaction
+    const recordsOf = async (k: Keeper) => {
+      const out: Array<[bigint, { messageId: string }]> = [];
+      for await (const [key, value] of k.store.bridge.entries()) {
+        const [laneKey, heightKey] = key.split("/");
+        if (BigInt(laneKey!) === lane) out.push([BigInt("0x" + heightKey!), value as { messageId: string }]);
+      }
+      return out;
+    };
+    await waitFor(async () => (await recordsOf(keepers[3]!)).length > 0, "keeper 3 to record a relay", 30_000);
+    await keepers[3]!.stop();
+    keepers[3] = undefined;
+    const k3 = await startKeeper(3);
+    const records = await recordsOf(k3);
+    expect(records.length, "relay records persisted across the restart").to.be.greaterThan(0);
+    const [height, record] = records[0]!;
+    expect(record.messageId).to.equal(await sender.relayedMessage(lane, height));
+    const reply = await keepers[1]!.p2p.reqresp.request(keepers[0]!.identity.peerId, commitRequestProtocol, {
+      epoch: "1",
+      height: height.toString(),
+    });
+    const header = payloadFromJson(reply!.payload).header;
+    const sent = async () =>
+      (await k3.metrics.chainTxTotal.get()).values.find((v) => v.labels.result === "sent")?.value ?? 0;
+    const before = await sent();
+    const [result] = await k3.relayer!.relay(header);
+    expect(result!.outcome).to.equal("already");
+    expect(result!.messageId).to.equal(record.messageId);
+    expect(await sent()).to.equal(before);
   });
 
   it("serves a decided height's commit on request (catch-up), matching the certified header; null for an unknown height", async () => {

@@ -114,6 +114,10 @@ export interface ConsensusServiceModules {
   voteSetSyncMs?: number;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropInbound?: () => boolean;
+  /** inbound messages waiting for the engine beyond this are dropped (default 4096): never an unbounded queue */
+  maxInboundQueue?: number;
+  /** called for each inbound message dropped because the queue was full (a metric) */
+  onInboundDropped?: () => void;
 }
 
 /** How votes reach a round's proposer directly (a p2p/push.ts channel in the keeper). */
@@ -283,7 +287,7 @@ export class ConsensusService implements ConsensusApp {
   /** an inbound consensus message (dropped here only by injected faults, in tests) */
   private inbound(task: () => Promise<void> | void): void {
     if (this.m.dropInbound?.() === true) return;
-    this.enqueue(task);
+    this.enqueueInbound(task);
   }
 
   private enqueue(task: () => Promise<void> | void): void {
@@ -292,6 +296,21 @@ export class ConsensusService implements ConsensusApp {
         if (!this.stopped) await task();
       })
       .catch((err: unknown) => this.log.error({ err }, "consensus task failed"));
+  }
+
+  private inboundPending = 0;
+
+  /** A message from the network: queued like any task, unless too many already wait (then dropped, counted). */
+  private enqueueInbound(task: () => Promise<void> | void): void {
+    if (this.inboundPending >= (this.m.maxInboundQueue ?? 4096)) {
+      this.m.onInboundDropped?.();
+      return;
+    }
+    this.inboundPending++;
+    this.enqueue(() => {
+      this.inboundPending--;
+      return task();
+    });
   }
 
   private later(ms: number, task: () => Promise<void> | void): void {

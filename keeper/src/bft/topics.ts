@@ -3,11 +3,12 @@
 // quorum certificates and double-sign evidence.
 import { z } from "zod";
 import type { TypedDataDomain } from "ethers";
-import { defineTopic, type TopicSpec } from "../p2p/topics.js";
+import { defineTopic, type GossipMessage, type TopicSpec } from "../p2p/topics.js";
 import { recoverVoteSigner } from "./votes.js";
 import type { ProtocolSpec } from "../p2p/reqresp.js";
 import type { PushSpec } from "../p2p/push.js";
 import { CommitJsonSchema, PayloadJson } from "./codec.js";
+import type { ConsensusGossipGate } from "./gossip-gate.js";
 
 const hash = z.string().regex(/^0x[0-9a-f]{64}$/);
 const uint = z.string().regex(/^\d{1,20}$/);
@@ -77,11 +78,13 @@ export type FullCommitMsg = z.infer<typeof FullCommitSchema>;
 /**
  * The consensus topics of one deployment. A vote authenticates its author by its own EIP-712
  * signature (the one that goes into certificates and evidence), so its envelope goes unsigned and
- * each vote costs one signature recovery, not two.
+ * each vote costs one signature recovery, not two. `gate`: one message per slot, nothing stale
+ * (gossip-gate.ts); without it every valid message is accepted.
  */
-export function consensusTopics(domain: TypedDataDomain): Array<TopicSpec<unknown>> {
+export function consensusTopics(domain: TypedDataDomain, gate?: ConsensusGossipGate): Array<TopicSpec<unknown>> {
   const votes: TopicSpec<VoteMsg> = {
     ...voteTopic,
+    ...(gate && { validate: (msg: GossipMessage<VoteMsg>) => gate.vote(msg) }),
     signerOf: (v) =>
       recoverVoteSigner(
         domain,
@@ -90,7 +93,11 @@ export function consensusTopics(domain: TypedDataDomain): Array<TopicSpec<unknow
         v.ecdsa,
       ),
   };
-  return [proposalTopic, votes, voteBundleTopic, commitTopic] as Array<TopicSpec<unknown>>;
+  if (!gate) return [proposalTopic, votes, voteBundleTopic, commitTopic] as Array<TopicSpec<unknown>>;
+  const proposals: TopicSpec<ProposalMsg> = { ...proposalTopic, validate: (msg) => gate.proposal(msg) };
+  const bundles: TopicSpec<VoteBundleMsg> = { ...voteBundleTopic, validate: (msg) => gate.bundle(msg) };
+  const commits: TopicSpec<CommitMsg> = { ...commitTopic, validate: (msg) => gate.commit(msg) };
+  return [proposals, votes, bundles, commits] as Array<TopicSpec<unknown>>;
 }
 
 const CommitRequestSchema = z.strictObject({ epoch: uint, height: uint });

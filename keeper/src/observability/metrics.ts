@@ -47,6 +47,30 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["protocol", "direction", "result"] as const,
       registers,
     }),
+    p2pRateLimitedTotal: new Counter({
+      name: "keeper_p2p_rate_limited_total",
+      help: "Inbound messages, frames and requests over a peer's rate limit, by protocol (dropped)",
+      labelNames: ["protocol"] as const,
+      registers,
+    }),
+    p2pRejectedInputTotal: new Counter({
+      name: "keeper_p2p_rejected_input_total",
+      help: "Rejected or dropped inbound input by kind (gossip/<reason>, push/<reason>, reqresp/<reason>)",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    p2pBansTotal: new Counter({
+      name: "keeper_p2p_bans_total",
+      help: "Peers banned (disconnected and refused for a time), by reason",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    p2pBannedPeers: new Gauge({ name: "keeper_p2p_banned_peers", help: "Peers banned now", registers }),
+    consensusInboundDroppedTotal: new Counter({
+      name: "keeper_consensus_inbound_dropped_total",
+      help: "Inbound consensus messages dropped because the consensus queue was full",
+      registers,
+    }),
     pushMessagesTotal: new Counter({
       name: "keeper_push_messages_total",
       help: "One-way messages pushed to or from a peer over a long-lived stream, by protocol, direction and result",
@@ -116,6 +140,26 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       name: "keeper_checkpoints_submitted_total",
       help: "Checkpoints this keeper certified on chain, by certificate kind",
       labelNames: ["kind"] as const,
+      registers,
+    }),
+
+    // bridge (CCIP)
+    bridgeRelayedTotal: new Counter({
+      name: "keeper_bridge_relayed_total",
+      help: "Certified headers this keeper relayed over CCIP, by destination chain selector",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
+    bridgeFailedTotal: new Counter({
+      name: "keeper_bridge_failed_total",
+      help: "Relays this keeper attempted that failed (not counting a lane someone else already served)",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
+    bridgeFeePaidTotal: new Counter({
+      name: "keeper_bridge_fee_paid_total",
+      help: "CCIP fees this keeper paid, in whole tokens (fee token address; 0x0 = the native coin)",
+      labelNames: ["token"] as const,
       registers,
     }),
   };

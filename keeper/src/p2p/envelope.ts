@@ -4,8 +4,12 @@
 // message signing is off (StrictNoSign): like Ethereum consensus clients, the signature that
 // matters is the operator's, inside the payload, and it survives relaying by anyone.
 //
-// The payload travels as the exact JSON text that was signed, so no canonical re-encoding is
-// needed to check a signature. On topics whose payload carries its author's own signature
+// One encoding per message: the envelope and the payload must both be canonical JSON, i.e. exactly
+// what JSON.stringify writes for them (keys in schema order, no whitespace, no escapes it would not
+// write). A receiver re-encodes what it parsed and rejects anything that differs by a byte, so a
+// relay cannot mint a "new" message out of a real one by re-serializing it (issue 16). The message
+// id (contentId) is a hash of the topic, the author and the payload text: what the signature
+// covers, not the envelope bytes. On topics whose payload carries its author's own signature
 // (TopicSpec.signerOf: consensus votes) the envelope goes unsigned ("signature": "0x") and the
 // author is checked from the payload instead.
 import { createHash } from "node:crypto";
@@ -17,7 +21,13 @@ export const GOSSIP_DOMAIN_NAME = "OpenMesh DSMP";
 export const GOSSIP_DOMAIN_VERSION = "1";
 
 export type DecodeFailure =
-  "oversized" | "not-utf8-json" | "bad-envelope" | "bad-signature" | "payload-not-json" | "payload-schema";
+  | "oversized"
+  | "not-utf8-json"
+  | "bad-envelope"
+  | "non-canonical"
+  | "bad-signature"
+  | "payload-not-json"
+  | "payload-schema";
 
 export class EnvelopeError extends Error {
   override name = "EnvelopeError";
@@ -91,14 +101,33 @@ export interface EnvelopeSigner {
   chainId: bigint;
 }
 
+/**
+ * The message id of an envelope: sha256(topic, author, payload text), hex. The signature is left
+ * out (it is a function of those, RFC 6979), so neither the envelope's framing nor its signature
+ * bytes make a second id for one message.
+ */
+export function contentId(topic: string, envelope: Pick<Envelope, "from" | "payload">): string {
+  return createHash("sha256")
+    .update(topic, "utf8")
+    .update("\n")
+    .update(envelope.from.toLowerCase(), "utf8")
+    .update("\n")
+    .update(envelope.payload, "utf8")
+    .digest("hex");
+}
+
+/**
+ * `schema`: the topic's schema; the payload is parsed by it first so its keys go out in schema
+ * order, which is what a receiver's re-encoding produces.
+ */
 export function encodeEnvelope(
   signer: EnvelopeSigner,
   topic: string,
   payload: unknown,
   maxBytes: number,
-  opts: { unsigned?: boolean } = {},
+  opts: { unsigned?: boolean; schema?: z.ZodType<unknown> } = {},
 ): Uint8Array {
-  const payloadJson = JSON.stringify(payload);
+  const payloadJson = JSON.stringify(opts.schema ? opts.schema.parse(payload) : payload);
   if (payloadJson === undefined) throw new EnvelopeError("payload-not-json", "payload is not JSON-serialisable");
   const signature = opts.unsigned
     ? "0x"
@@ -116,13 +145,16 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 export function parseEnvelope(data: Uint8Array, maxBytes: number): Envelope {
   if (data.length > maxBytes) throw new EnvelopeError("oversized", `${data.length} bytes > max ${maxBytes}`);
   let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(utf8.decode(data));
+    text = utf8.decode(data);
+    raw = JSON.parse(text);
   } catch {
     throw new EnvelopeError("not-utf8-json", "not UTF-8 JSON");
   }
   const parsed = EnvelopeSchema.safeParse(raw);
   if (!parsed.success) throw new EnvelopeError("bad-envelope", z.prettifyError(parsed.error));
+  if (JSON.stringify(parsed.data) !== text) throw new EnvelopeError("non-canonical", "envelope is not canonical JSON");
   return parsed.data;
 }
 
@@ -146,5 +178,7 @@ export function parsePayload<T>(envelope: Envelope, schema: z.ZodType<T>): T {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new EnvelopeError("payload-schema", z.prettifyError(parsed.error));
+  if (JSON.stringify(parsed.data) !== envelope.payload)
+    throw new EnvelopeError("non-canonical", "payload is not canonical JSON");
   return parsed.data;
 }

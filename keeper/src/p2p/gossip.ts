@@ -2,19 +2,26 @@
 // gossipsub forwards it (envelope -> sender -> signature -> schema -> topic validator), and hand
 // accepted messages to subscribers. A bad message is rejected (gossipsub scores its sender
 // down), logged with the peer id and counted; nothing a peer sends can throw out of here.
+// gossipsub's message id is gossipMessageId (the envelope's contentId), so a message gossipsub
+// has seen is dropped as a duplicate before any validation, whatever its envelope bytes.
+import { createHash } from "node:crypto";
 import type { GossipSub, Message } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { isActive, type OperatorDirectory } from "./directory.js";
 import {
+  contentId,
   encodeEnvelope,
   EnvelopeError,
   parseEnvelope,
   parsePayload,
   recoverEnvelopeSigner,
+  type Envelope,
   type EnvelopeSigner,
 } from "./envelope.js";
+import { GOSSIP_PEER_LIMIT, MAX_GOSSIP_RPC_BYTES, RATE_LIMIT_PENALTY } from "./options.js";
+import type { PeerGuard } from "./peer-guard.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   topicId,
@@ -29,6 +36,25 @@ type GossipsubVerdict = Awaited<ReturnType<NonNullable<ReturnType<GossipSub["top
 
 export type GossipHandler<T> = (msg: GossipMessage<T>) => void | Promise<void>;
 
+/** Envelopes parsed while computing a message's id, picked up by the validator (one parse per message). */
+const parsedEnvelopes = new WeakMap<Message, { envelope: Envelope; id: string } | EnvelopeError>();
+
+/**
+ * gossipsub's msgIdFn: the envelope's contentId (topic, author, payload text) as bytes. A message
+ * that does not parse gets the hash of its raw bytes: the validator rejects it.
+ */
+export function gossipMessageId(msg: Message): Uint8Array {
+  try {
+    const envelope = parseEnvelope(msg.data, MAX_GOSSIP_RPC_BYTES);
+    const id = contentId(msg.topic, envelope);
+    parsedEnvelopes.set(msg, { envelope, id });
+    return Buffer.from(id, "hex");
+  } catch (err) {
+    if (err instanceof EnvelopeError) parsedEnvelopes.set(msg, err);
+    return createHash("sha256").update("raw\n").update(msg.data).digest();
+  }
+}
+
 export interface GossipModules {
   pubsub: GossipSub;
   directory: OperatorDirectory;
@@ -36,6 +62,8 @@ export interface GossipModules {
   topics: Array<TopicSpec<unknown>>;
   logger: Logger;
   metrics: KeeperMetrics;
+  /** rate limits, bounded rejection logs and penalty points per peer */
+  guard: PeerGuard;
   /** a topic validator running longer than this is treated as "ignore" */
   validationTimeoutMs?: number;
 }
@@ -116,6 +144,7 @@ export class Gossip {
     const [id, spec] = this.spec(topic);
     const data = encodeEnvelope(this.modules.signer, id, payload, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, {
       unsigned: spec.signerOf !== undefined,
+      schema: spec.schema,
     });
     try {
       const { recipients } = await this.modules.pubsub.publish(id, data);
@@ -136,13 +165,25 @@ export class Gossip {
   private async validate(peer: PeerId, msg: Message): Promise<GossipsubVerdict> {
     const started = performance.now();
     const topic = msg.topic;
+    const peerStr = peer.toString();
     let verdict: ValidationVerdict;
     let from: string | undefined;
+    if (!this.modules.guard.allow(peerStr, "gossip", GOSSIP_PEER_LIMIT, msg.data.length, RATE_LIMIT_PENALTY)) {
+      parsedEnvelopes.delete(msg);
+      this.modules.metrics.gossipMessagesTotal.inc({ topic, direction: "in", result: "ignore" });
+      return "ignore" as GossipsubVerdict;
+    }
     try {
       const [, spec] = this.spec(topic);
-      const envelope = parseEnvelope(msg.data, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+      const maxBytes = spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+      if (msg.data.length > maxBytes)
+        throw new EnvelopeError("oversized", `${msg.data.length} bytes > max ${maxBytes}`);
+      const parsed = parsedEnvelopes.get(msg);
+      parsedEnvelopes.delete(msg);
+      if (parsed instanceof EnvelopeError) throw parsed;
+      const envelope = parsed?.envelope ?? parseEnvelope(msg.data, maxBytes);
       from = envelope.from;
-      verdict = await this.checkSenderAndPayload(peer, msg, spec, envelope);
+      verdict = await this.checkSenderAndPayload(peer, msg, spec, envelope, parsed?.id ?? contentId(topic, envelope));
     } catch (err) {
       verdict =
         err instanceof EnvelopeError
@@ -154,10 +195,15 @@ export class Gossip {
     this.modules.metrics.gossipValidationSeconds.observe({ topic }, (performance.now() - started) / 1000);
     this.modules.metrics.gossipMessagesTotal.inc({ topic, direction: "in", result: verdict.result });
     if (verdict.result !== "accept") {
-      const level = verdict.result === "reject" ? "warn" : "debug";
-      this.modules.logger[level](
-        { peer: peer.toString(), topic, from, reason: verdict.reason, bytes: msg.data.length },
-        verdict.result === "reject" ? "gossip message rejected" : "gossip message ignored",
+      // a reject is scored by gossipsub itself (P4); penalty points are for what it cannot judge
+      const rejected = verdict.result === "reject";
+      this.modules.guard.refuse(
+        peerStr,
+        `gossip/${(verdict.reason ?? verdict.result).split(":")[0]!.slice(0, 48)}`,
+        rejected ? "gossip message rejected" : "gossip message ignored",
+        verdict.penalty ?? 0,
+        { topic, from, reason: verdict.reason, bytes: msg.data.length },
+        rejected ? "warn" : "debug",
       );
     }
     return verdict.result as GossipsubVerdict;
@@ -167,7 +213,8 @@ export class Gossip {
     peer: PeerId,
     msg: Message,
     spec: TopicSpec<unknown>,
-    envelope: ReturnType<typeof parseEnvelope>,
+    envelope: Envelope,
+    id: string,
   ): Promise<ValidationVerdict> {
     // Cheap lookups before the signature recovery (~60 us, the costliest check).
     const record = this.modules.directory.byOperator(envelope.from);
@@ -193,6 +240,7 @@ export class Gossip {
       from: record.operator,
       sender: record,
       propagationSource: peer.toString(),
+      contentId: id,
       payload,
     };
     const verdict = spec.validate

@@ -49,3 +49,34 @@ export const MAX_REMEMBERED_PEERS_TO_DIAL = 20;
 
 export const AGENT_NAME = "openmesh-keeper";
 export const AGENT_VERSION = "0.1.0";
+
+// ---- limits per peer (issue 16; the table in docs/mesh.md) ----
+
+/** All gossip one peer sends us, every topic together (CometBFT's default send/recv rate is 5 MB/s). */
+export const GOSSIP_PEER_LIMIT = { perSecond: 1_000, burst: 2_000, bytesPerSecond: 5 * 1024 * 1024 };
+
+/** Frames one peer pushes on one push protocol (a vote to the round's proposer is one frame). */
+export const PUSH_PEER_LIMIT = { perSecond: 200, burst: 400, bytesPerSecond: 1024 * 1024 };
+
+/** Requests one peer makes on one request/response protocol. */
+export const REQUEST_PEER_LIMIT = { perSecond: 10, burst: 20, bytesPerSecond: 256 * 1024 };
+
+/** Inbound streams of one push protocol on one connection (one is used; a spare for a reopened one). */
+export const PUSH_STREAMS_PER_CONNECTION = 2;
+
+/** Inbound request streams of one protocol open at once on one connection. */
+export const REQUEST_STREAMS_PER_CONNECTION = 4;
+
+/** Penalty points (penalties.ts) for input over a rate limit, and for a refused push frame. */
+export const RATE_LIMIT_PENALTY = 2;
+export const REFUSED_FRAME_PENALTY = 10;
+
+/** A peer whose gossipsub score (penalties included) falls below this is disconnected and banned. */
+export const BAN_SCORE = -100;
+
+/** How long a ban lasts, and how often connected peers' scores are checked against BAN_SCORE. */
+export const BAN_DURATION_MS = 10 * 60 * 1000;
+export const BAN_CHECK_INTERVAL_MS = 1_000;
+
+/** Rejected-input log lines: the first of each kind per peer at once, then one summary per interval. */
+export const REJECT_LOG_INTERVAL_MS = 10_000;

@@ -26,10 +26,17 @@ import type { OperatorDirectory } from "./directory.js";
 import { askForPeers, servePeerExchange } from "./peer-exchange.js";
 import { Discovery, type DiscoveryOptions } from "./discovery.js";
 import type { EnvelopeSigner } from "./envelope.js";
-import { Gossip } from "./gossip.js";
+import { Gossip, gossipMessageId } from "./gossip.js";
+import { PeerPenalties } from "./penalties.js";
+import { PeerGuard } from "./peer-guard.js";
+import { PeerBans } from "./bans.js";
 import {
   AGENT_NAME,
   AGENT_VERSION,
+  BAN_CHECK_INTERVAL_MS,
+  BAN_DURATION_MS,
+  BAN_SCORE,
+  REJECT_LOG_INTERVAL_MS,
   CONNECTION_MONITOR,
   DHT_PROTOCOL,
   DISCOVERY_FAST_INTERVAL_MS,
@@ -72,16 +79,32 @@ export class P2pNode {
   readonly gossip: Gossip;
   readonly reqresp: ReqResp;
   readonly discovery: Discovery;
+  /** rate limits, bounded rejection logs and penalty points per peer (gossip, push, reqresp) */
+  readonly guard: PeerGuard;
   private started = false;
+  private banTimer?: NodeJS.Timeout;
 
   private constructor(
     readonly libp2p: KeeperLibp2p,
     private readonly modules: P2pNodeModules,
+    /** penalty points per peer, part of its gossipsub score */
+    readonly penalties: PeerPenalties,
+    /** peers disconnected and refused for a time */
+    readonly bans: PeerBans,
   ) {
     const { config, logger, metrics, directory, signer } = modules;
+    this.guard = new PeerGuard({ penalties, logger, metrics, logIntervalMs: REJECT_LOG_INTERVAL_MS });
     const topics = [heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])];
-    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, directory, signer, topics, logger, metrics });
-    this.reqresp = new ReqResp({ libp2p, logger, metrics, timeoutMs: config.requestTimeoutMs });
+    this.gossip = new Gossip({
+      pubsub: libp2p.services.pubsub,
+      directory,
+      signer,
+      topics,
+      logger,
+      metrics,
+      guard: this.guard,
+    });
+    this.reqresp = new ReqResp({ libp2p, logger, metrics, guard: this.guard, timeoutMs: config.requestTimeoutMs });
     this.discovery = new Discovery(
       {
         libp2p,
@@ -112,6 +135,9 @@ export class P2pNode {
   static async init(modules: P2pNodeModules): Promise<P2pNode> {
     const { config, privateKey, directory } = modules;
     const topicIds = Gossip.topicIds([heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])]);
+    const penalties = new PeerPenalties();
+    const bans = new PeerBans({ logger: modules.logger, metrics: modules.metrics, store: modules.store?.bans });
+    await bans.load();
     const libp2p = await createLibp2p<KeeperServices>({
       start: false,
       privateKey,
@@ -121,6 +147,7 @@ export class P2pNode {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionMonitor: CONNECTION_MONITOR,
+      connectionGater: bans.gater(),
       connectionManager: {
         maxConnections: config.maxConnections,
         inboundConnectionThreshold: config.inboundConnectionThreshold,
@@ -136,17 +163,28 @@ export class P2pNode {
         }),
         pubsub: gossipsub({
           globalSignaturePolicy: "StrictNoSign",
+          // the id of a message is its signed content, not its envelope bytes (envelope.ts)
+          msgIdFn: gossipMessageId,
           allowPublishToZeroTopicPeers: true,
           fallbackToFloodsub: false,
           doPX: false,
           ...GOSSIP_MESH,
           maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
-          scoreParams: peerScoreParams({ directory, topicIds, loopbackWhitelist: config.loopbackWhitelist }),
+          // one RPC, and one message of it, at a time per inbound stream: a peer's messages wait
+          // in its own stream (backpressure to the sender), never in an unbounded queue here
+          awaitRpcHandler: true,
+          awaitRpcMessageHandler: true,
+          scoreParams: peerScoreParams({
+            directory,
+            topicIds,
+            penalties,
+            loopbackWhitelist: config.loopbackWhitelist,
+          }),
           scoreThresholds: SCORE_THRESHOLDS,
         }),
       },
     });
-    return new P2pNode(libp2p, modules);
+    return new P2pNode(libp2p, modules, penalties, bans);
   }
 
   get peerId(): PeerId {
@@ -168,7 +206,10 @@ export class P2pNode {
     libp2p.addEventListener("peer:disconnect", this.onPeerChange);
     libp2p.addEventListener("peer:identify", this.onIdentify);
     await libp2p.start();
+    this.guard.start();
     this.gossip.start();
+    this.banTimer = setInterval(() => this.banLowScores(), BAN_CHECK_INTERVAL_MS);
+    this.banTimer.unref();
     await this.rememberStoredPeers();
     await servePeerExchange(this.reqresp, libp2p);
     this.discovery.start();
@@ -180,9 +221,11 @@ export class P2pNode {
     if (!this.started) return;
     this.started = false;
     const { libp2p } = this;
+    if (this.banTimer) clearInterval(this.banTimer);
     await this.discovery.stop();
     await this.reqresp.stop();
     this.gossip.stop();
+    this.guard.stop();
     libp2p.removeEventListener("peer:connect", this.onPeerChange);
     libp2p.removeEventListener("peer:disconnect", this.onPeerChange);
     libp2p.removeEventListener("peer:identify", this.onIdentify);
@@ -201,6 +244,22 @@ export class P2pNode {
     return this.libp2p.services.ping.ping(peerIdFromString(peerId), {
       signal: signal ?? AbortSignal.timeout(QUERY_TIMEOUT_MS),
     });
+  }
+
+  /** Disconnects and bans every connected peer whose gossipsub score is below BAN_SCORE. */
+  private banLowScores(): void {
+    const pubsub = this.libp2p.services.pubsub as unknown as { getScore(peer: string): number };
+    for (const peer of this.libp2p.getPeers()) {
+      const id = peer.toString();
+      const score = pubsub.getScore(id);
+      if (score >= BAN_SCORE || this.bans.isBanned(id)) continue;
+      void this.bans
+        .ban(id, "score", BAN_DURATION_MS, { score: Math.round(score), penalty: Math.round(this.penalties.points(id)) })
+        .then(() => this.libp2p.hangUp(peer))
+        .catch((err: unknown) =>
+          this.modules.logger.debug({ peer: id, err: (err as Error).message }, "hang-up failed"),
+        );
+    }
   }
 
   private readonly onPeerChange = (evt: CustomEvent<PeerId>): void => {

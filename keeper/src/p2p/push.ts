@@ -8,6 +8,8 @@ import { LengthPrefixedDecoder, lpStream, type LengthPrefixedStream } from "@lib
 import { z } from "zod";
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { PUSH_PEER_LIMIT, PUSH_STREAMS_PER_CONNECTION, RATE_LIMIT_PENALTY, REFUSED_FRAME_PENALTY } from "./options.js";
+import type { PeerGuard } from "./peer-guard.js";
 
 export interface PushSpec<T> {
   /** "consensus-vote" -> /openmesh/consensus-vote/1 */
@@ -27,6 +29,8 @@ export interface PushModules {
   metrics: KeeperMetrics;
   /** opening a stream to a peer (dial included) gives up after this long */
   openTimeoutMs: number;
+  /** per-peer rate limits, bounded logs and penalties for refused frames (plain logs without it) */
+  guard?: PeerGuard;
 }
 
 export function pushProtocolId(spec: Pick<PushSpec<unknown>, "name" | "version">): string {
@@ -57,8 +61,10 @@ export class PushChannel<T> {
 
   /** Delivers every valid message peers push on this protocol; invalid ones are logged and dropped. */
   async handle(handler: PushHandler<T>): Promise<void> {
-    await this.m.libp2p.handle(this.protocol, (stream, connection) =>
-      this.read(stream, connection.remotePeer.toString(), handler),
+    await this.m.libp2p.handle(
+      this.protocol,
+      (stream, connection) => this.read(stream, connection.remotePeer.toString(), handler),
+      { maxInboundStreams: PUSH_STREAMS_PER_CONNECTION },
     );
     this.handled = true;
   }
@@ -119,33 +125,60 @@ export class PushChannel<T> {
     stream.addEventListener("close", () => this.inbound.delete(stream));
     const frames = new LengthPrefixedDecoder({ maxDataLength: this.spec.maxBytes });
     stream.addEventListener("message", (evt) => {
+      if (!this.inbound.has(stream)) return; // closed after a refused frame: the rest is not read
       try {
-        for (const frame of frames.decode(evt.data)) this.deliver(frame.subarray(), peer, handler);
+        for (const frame of frames.decode(evt.data)) {
+          const refused = this.deliver(frame.subarray(), peer, handler);
+          if (refused !== undefined) {
+            // a refused frame closes the stream: a peer that sends one bad frame may send many
+            this.inbound.delete(stream);
+            stream.abort(new Error(`push frame refused: ${refused}`));
+            return;
+          }
+        }
       } catch (err) {
         // a frame over the limit: the rest of the stream cannot be framed, so it is closed
-        this.m.logger.warn({ peer, protocol: this.protocol, err: (err as Error).message }, "push stream aborted");
+        this.refuse(peer, "too-large", "push stream aborted", REFUSED_FRAME_PENALTY, (err as Error).message);
         this.count("in", "too-large");
+        this.inbound.delete(stream);
         stream.abort(err as Error);
       }
     });
   }
 
-  private deliver(bytes: Uint8Array, peer: string, handler: PushHandler<T>): void {
+  /** Hands one frame to the handler; returns why it was refused, if it was. */
+  private deliver(bytes: Uint8Array, peer: string, handler: PushHandler<T>): string | undefined {
+    if (this.m.guard && !this.m.guard.allow(peer, this.protocol, PUSH_PEER_LIMIT, bytes.length, RATE_LIMIT_PENALTY)) {
+      this.count("in", "rate-limited");
+      return "rate-limited";
+    }
     let parsed: T;
     try {
       const result = this.spec.schema.safeParse(JSON.parse(decoder.decode(bytes)));
       if (!result.success) throw new Error(z.prettifyError(result.error));
       parsed = result.data;
     } catch (err) {
-      this.m.logger.warn({ peer, protocol: this.protocol, err: (err as Error).message }, "invalid pushed message");
+      this.refuse(peer, "invalid", "invalid pushed message", REFUSED_FRAME_PENALTY, (err as Error).message);
       this.count("in", "invalid");
-      return;
+      return "invalid";
     }
     try {
-      this.count("in", handler(parsed, peer) === false ? "refused" : "ok");
+      if (handler(parsed, peer) === false) {
+        this.refuse(peer, "refused", "pushed message refused", REFUSED_FRAME_PENALTY);
+        this.count("in", "refused");
+        return "refused";
+      }
+      this.count("in", "ok");
     } catch (err) {
       this.m.logger.error({ peer, protocol: this.protocol, err }, "push handler failed");
     }
+    return undefined;
+  }
+
+  private refuse(peer: string, reason: string, message: string, penalty: number, err?: string): void {
+    const fields = { protocol: this.protocol, ...(err !== undefined && { err }) };
+    if (this.m.guard) this.m.guard.refuse(peer, `push/${reason}`, message, penalty, fields);
+    else this.m.logger.warn({ peer, ...fields }, message);
   }
 
   private count(direction: "in" | "out", result: string): void {

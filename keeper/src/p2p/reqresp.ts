@@ -7,6 +7,8 @@ import { lpStream } from "@libp2p/utils";
 import { z } from "zod";
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { RATE_LIMIT_PENALTY, REQUEST_PEER_LIMIT, REQUEST_STREAMS_PER_CONNECTION } from "./options.js";
+import type { PeerGuard } from "./peer-guard.js";
 
 export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -78,6 +80,8 @@ export interface ReqRespModules {
   logger: Logger;
   metrics: KeeperMetrics;
   timeoutMs: number;
+  /** per-peer rate limits and bounded logs of refused requests (none without it: tests) */
+  guard?: PeerGuard;
 }
 
 export class ReqResp {
@@ -87,7 +91,9 @@ export class ReqResp {
 
   async handle<Req, Res>(spec: ProtocolSpec<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
     const id = protocolId(spec as ProtocolSpec<unknown, unknown>);
-    await this.modules.libp2p.handle(id, (stream, connection) => this.serve(id, spec, handler, stream, connection));
+    await this.modules.libp2p.handle(id, (stream, connection) => this.serve(id, spec, handler, stream, connection), {
+      maxInboundStreams: REQUEST_STREAMS_PER_CONNECTION,
+    });
     this.registered.add(id);
   }
 
@@ -107,6 +113,12 @@ export class ReqResp {
     const signal = AbortSignal.timeout(this.modules.timeoutMs);
     const lp = lpStream(stream, { maxDataLength: spec.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES });
     const count = (result: string) => this.modules.metrics.reqRespTotal.inc({ protocol: id, direction: "in", result });
+    const guard = this.modules.guard;
+    if (guard && !guard.allow(peer, id, REQUEST_PEER_LIMIT, 0, RATE_LIMIT_PENALTY)) {
+      count("rate-limited");
+      stream.abort(new RequestError("stream", "request rate limit"));
+      return;
+    }
     let request: { raw: unknown } | { unusable: string };
     try {
       request = { raw: decodeJson((await lp.read({ signal })).subarray()) };
@@ -131,7 +143,11 @@ export class ReqResp {
       await lp.write(encoder.encode(JSON.stringify(reply)), { signal });
       await stream.close({ signal });
       count(reply.ok ? "ok" : reply.error.code);
-      if (!reply.ok) this.modules.logger.warn({ peer, protocol: id, error: reply.error }, "request refused");
+      if (!reply.ok) {
+        if (guard)
+          guard.refuse(peer, `reqresp/${reply.error.code}`, "request refused", 1, { protocol: id, error: reply.error });
+        else this.modules.logger.warn({ peer, protocol: id, error: reply.error }, "request refused");
+      }
     } catch (err) {
       count("stream");
       stream.abort(err as Error);

@@ -6,7 +6,8 @@
 //   graylistThreshold -80  below: everything the peer sends is dropped unread
 //
 // Application score (weight 1): 0 for an active registered operator, UNREGISTERED_SCORE (-60)
-// for anyone else. -60 sits between publish and graylist: an unregistered peer may stay
+// for anyone else, minus the peer's decaying penalty points (penalties.ts: stale consensus
+// messages, refused pushes, requests over a rate limit). -60 sits between publish and graylist: an unregistered peer may stay
 // connected (and use DHT / request-response), never enters a mesh, receives no gossip and none
 // of our publishes, and what it sends is still read, rejected and logged, until its first
 // rejected message pushes it past the graylist.
@@ -17,6 +18,7 @@
 // rate) is off: consensus topics are quiet between heights and P3 would punish honest peers.
 import type { GossipsubOpts } from "@libp2p/gossipsub";
 import { isActive, type OperatorDirectory } from "./directory.js";
+import type { PeerPenalties } from "./penalties.js";
 
 export const UNREGISTERED_SCORE = -60;
 
@@ -51,11 +53,13 @@ const TOPIC_SCORE = {
 export function peerScoreParams(opts: {
   directory: OperatorDirectory;
   topicIds: string[];
+  penalties?: PeerPenalties;
   /** dev flag p2p.loopbackWhitelist: exempt 127.0.0.1 from the IP-colocation penalty */
   loopbackWhitelist: boolean;
 }): GossipsubOpts["scoreParams"] {
   return {
-    appSpecificScore: (peerId: string) => (isActive(opts.directory.byPeerId(peerId)) ? 0 : UNREGISTERED_SCORE),
+    appSpecificScore: (peerId: string) =>
+      (isActive(opts.directory.byPeerId(peerId)) ? 0 : UNREGISTERED_SCORE) - (opts.penalties?.points(peerId) ?? 0),
     appSpecificWeight: 1,
     topics: Object.fromEntries(opts.topicIds.map((id) => [id, TOPIC_SCORE])),
     topicScoreCap: 10,

@@ -9,6 +9,11 @@ export type ValidationResult = "accept" | "ignore" | "reject";
 export interface ValidationVerdict {
   result: ValidationResult;
   reason?: string;
+  /**
+   * Penalty points for the peer that sent it (penalties.ts), for useless but not provably invalid
+   * input such as a stale consensus message; a reject is scored by gossipsub itself.
+   */
+  penalty?: number;
 }
 
 /** A message that passed every check, as handlers see it. */
@@ -20,6 +25,8 @@ export interface GossipMessage<T> {
   sender: OperatorRecord;
   /** the peer that sent it to us (not necessarily its author) */
   propagationSource: string;
+  /** the message id: a hash of the topic, the author and the payload (envelope.ts contentId) */
+  contentId: string;
   payload: T;
 }
 

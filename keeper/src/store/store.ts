@@ -15,6 +15,12 @@ export interface StoredPeer {
   lastSeenMs: number;
 }
 
+/** A peer banned until `untilMs` (p2p/bans.ts), kept across restarts. */
+export interface StoredBan {
+  untilMs: number;
+  reason: string;
+}
+
 export class StoreOpenError extends Error {
   override name = "StoreOpenError";
 }
@@ -38,7 +44,11 @@ export class KeeperStore {
     readonly pendingTxs: Bucket<unknown>,
     /** event watcher cursors and other small chain-sync state */
     readonly chainState: Bucket<unknown>,
+    /** CCIP relays done or seen, by lane and height: a restart never relays twice */
+    readonly bridge: Bucket<unknown>,
     readonly wal: WriteAheadLog<unknown>,
+    /** banned peers by peer id */
+    readonly bans: Bucket<StoredBan>,
   ) {}
 
   static async init({ config, logger, metrics }: StoreModules): Promise<KeeperStore> {
@@ -73,7 +83,9 @@ export class KeeperStore {
       bucket("headers", false),
       bucket("pending-txs", true),
       bucket("chain", false),
+      bucket("bridge", true),
       await WriteAheadLog.open(walBucket),
+      bucket<StoredBan>("bans", false),
     );
     logger.info({ location }, "store opened");
     return store;

@@ -54,6 +54,61 @@ describe("Stake economics under attack (issue 15)", () => {
     };
   }
 
+  it("attack 1: a reward push cannot be sandwiched: an account never bonded in epoch e that claims, delegates, pushes and undelegates in one block gets nothing of e's reward", async () => {
+    const { d, ops, owners, fund, certifyWith, signers } = await networkHelpers.loadFixture(fixture);
+    const operator = ops[0]!.owner.address;
+    const [victim, attacker] = [signers[12]!, signers[13]!];
+    // the victim backs operator 0 before epoch 1 starts: it is bonded for all of epoch 1
+    await fund(victim, 100_000n * OPEN);
+    await d.staking.connect(victim).delegate(operator, 100_000n * OPEN, 0n);
+    await advanceEpoch(d, networkHelpers); // epoch 1: frozen with the victim's stake
+    const e2 = await advanceEpoch(d, networkHelpers); // epoch 2: epoch 1 is over
+    // the first header of epoch 2 certifies epoch 1's rewards (real BLS certificate of the frozen set)
+    const budget = await d.rewards.nextEpochBudget();
+    const reward = budget / 2n;
+    const leaves = [
+      [0n, operator, reward],
+      [1n, owners[1]!.address, budget / 4n],
+    ];
+    await certifyWith(
+      e2.tree,
+      makeHeader({
+        epoch: 2n,
+        height: 1n,
+        rewardsRoot: rootOf("reward", leaves),
+        totalRewards: reward + budget / 4n,
+      }),
+    );
+    expect((await d.rewards.epochRewards(1n)).recorded).to.equal(true);
+    const victimBefore = (await d.staking.positionOf(operator, victim.address)).stake;
+    const ownerBefore = (await d.staking.positionOf(operator, operator)).stake;
+
+    // the bundle, in one transaction (claim and push are permissionless): claim epoch 1 for operator 0, delegate
+    // 500k, push, undelegate everything (contracts/test/RewardSandwich.sol)
+    const capital = 500_000n * OPEN;
+    const sandwich = await ethers.deployContract("RewardSandwich", [], attacker);
+    await d.token.connect(owners[0]!).transfer(await sandwich.getAddress(), capital);
+    await sandwich.run(d.rewards, d.staking, 1n, 0n, operator, reward, proofOf("reward", leaves, 0), capital);
+    const requestId = await d.staking.unbondingRequestCount();
+    await networkHelpers.time.increase(await d.staking.unbondingPeriod());
+    const balanceBefore = await d.token.balanceOf(attacker.address);
+    await sandwich.withdraw(d.staking, requestId);
+    const taken = (await d.token.balanceOf(attacker.address)) - balanceBefore;
+    const victimGain = (await d.staking.positionOf(operator, victim.address)).stake - victimBefore;
+    const ownerGain = (await d.staking.positionOf(operator, operator)).stake - ownerBefore;
+    console.log(
+      `      attacker paid ${capital / OPEN} OPEN, withdrew ${taken} wei (gain ${taken - capital} wei) of a ` +
+        `${reward} wei reward; victim +${victimGain} wei, owner +${ownerGain} wei`,
+    );
+    // the attacker gets back at most its deposit (rounding in favour of the pool)
+    expect(taken).to.be.lte(capital);
+    expect(taken).to.be.gte(capital - 2n);
+    // the reward went to the stake bonded in epoch 1: the victim (100k) and the owner (40k + 10% commission)
+    const commission = reward / 10n;
+    expect(victimGain + ownerGain).to.be.gte(reward - 10n);
+    expect(victimGain).to.be.gte(((reward - commission) * 100n) / 140n - 10n ** 6n);
+  });
+
   it("attack 2: a tombstoned double-signer is slashed once; evidence of the next height of the same incident slashes nothing and pays no bounty", async () => {
     const { d, ops, signers } = await networkHelpers.loadFixture(fixture);
     await advanceEpoch(d, networkHelpers);

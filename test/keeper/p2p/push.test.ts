@@ -87,17 +87,23 @@ describe("p2p push channel (one-way length-prefixed JSON over one long-lived str
     expect(err).to.be.instanceOf(Error);
   });
 
-  it("drops and logs a pushed message that is not JSON or fails the schema, and keeps delivering", async () => {
+  it("drops and logs a pushed frame that is not JSON or fails the schema, and closes that stream, not the channel", async () => {
     received.length = 0;
-    const stream = await client.node.libp2p.dialProtocol(server.node.peerId, id);
-    const lp = lpStream(stream);
-    await lp.write(new TextEncoder().encode("{not json"));
-    await lp.write(new TextEncoder().encode(JSON.stringify({ n: "one" })));
-    await lp.write(new TextEncoder().encode(JSON.stringify({ n: 7, text: "fine" })));
-    await waitFor(() => received.length === 1, "the valid message");
-    expect(received[0]!.message).to.deep.equal({ n: 7, text: "fine" });
+    for (const bad of ["{not json", JSON.stringify({ n: "one" })]) {
+      const stream = await client.node.libp2p.dialProtocol(server.node.peerId, id);
+      const lp = lpStream(stream);
+      await lp.write(new TextEncoder().encode(bad));
+      await lp.write(new TextEncoder().encode(JSON.stringify({ n: 7, text: "after the bad frame" })));
+      await waitFor(() => stream.status !== "open", "the stream closed after its bad frame");
+    }
     expect(logs.find(/invalid pushed message/)).to.have.length(2);
-    stream.abort(new Error("done"));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).to.have.length(0); // nothing after a refused frame is read
+    for (let i = 0; i < 5 && received.length === 0; i++) {
+      await outbox.send(server.node.peerId, { n: 8, text: "fine" }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(received.map((r) => r.message)).to.deep.include({ n: 8, text: "fine" });
   });
 
   it("closes a stream whose frame is over the limit; the sender's next message opens a fresh stream", async () => {

@@ -1,0 +1,67 @@
+// What every inbound path (gossip, push, request/response) does with a peer's input before and
+// after handling it: a rate limit per peer and protocol, and for input refused, a counter, a
+// bounded log line (reject-log.ts) and penalty points that lower the peer's score (penalties.ts),
+// which ends in a ban (bans.ts) when it goes on.
+import type { Logger } from "../observability/logger.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+import type { PeerPenalties } from "./penalties.js";
+import { PeerRateLimiter, type RateLimit } from "./rate-limit.js";
+import { RejectLog } from "./reject-log.js";
+
+export interface PeerGuardModules {
+  penalties: PeerPenalties;
+  logger: Logger;
+  metrics: KeeperMetrics;
+  /** interval of the rejected-input summary lines */
+  logIntervalMs?: number;
+}
+
+export class PeerGuard {
+  readonly rejects: RejectLog;
+  private readonly limiter = new PeerRateLimiter();
+
+  constructor(private readonly m: PeerGuardModules) {
+    this.rejects = new RejectLog(m.logger, m.logIntervalMs);
+  }
+
+  get penalties(): PeerPenalties {
+    return this.m.penalties;
+  }
+
+  start(): void {
+    this.rejects.start();
+  }
+
+  stop(): void {
+    this.rejects.stop();
+  }
+
+  /**
+   * Takes one message of `bytes` from the peer's budget on `protocol`. Over the limit: counted,
+   * noted (bounded log), `penalty` points, and false (the caller drops the input).
+   */
+  allow(peer: string, protocol: string, limit: RateLimit, bytes: number, penalty: number): boolean {
+    if (this.limiter.allow(peer, protocol, limit, bytes)) return true;
+    this.m.metrics.p2pRateLimitedTotal.inc({ protocol });
+    this.refuse(peer, `rate-limit ${protocol}`, "peer over its rate limit", penalty, { protocol });
+    return false;
+  }
+
+  /** Input refused: counted by kind, logged within bounds, and `penalty` points for the peer. */
+  refuse(
+    peer: string,
+    kind: string,
+    message: string,
+    penalty: number,
+    fields: Record<string, unknown> = {},
+    level: "warn" | "debug" = "warn",
+  ): void {
+    this.m.metrics.p2pRejectedInputTotal.inc({ kind });
+    if (penalty > 0) this.m.penalties.add(peer, penalty);
+    this.rejects.note(peer, kind, message, fields, level);
+  }
+
+  forget(peer: string): void {
+    this.limiter.forget(peer);
+  }
+}
