@@ -608,6 +608,8 @@ export class ConsensusService implements ConsensusApp {
         );
         return;
       case "decide":
+        // decided here: peers still at this height get its commit (catch-up), not our votes again
+        this.rebroadcast?.advance(out.decision.height + 1);
         await this.onDecide(
           epoch,
           out.decision.height,

@@ -2,9 +2,9 @@
 // messages are refused or absent) keeps its turns in the frozen rotation until the epoch ends,
 // and each turn costs a propose timeout. Every keeper must skip the same validators at the same
 // heights, so the rule reads only decided data: the liveness bitmaps of the payload decided two
-// heights earlier (the certified header's livenessRoot commits to them). Two, not one: the engine
-// buffers messages of the next height while the current one runs, and checks their proposer
-// against a schedule that must already be final. See docs/consensus.md, "Proposer skip".
+// height before (the certified header's livenessRoot commits to them). The engine keeps early
+// proposals of the next height unchecked until that height starts and its schedule is final.
+// See docs/consensus.md, "Proposer skip".
 import type { ProposerRotation } from "./proposer.js";
 import type { ValidatorSet } from "./types.js";
 
@@ -12,7 +12,7 @@ import type { ValidatorSet } from "./types.js";
 export const SKIP_AFTER_MISSED = 3;
 
 /** How far back the liveness used at a height is: the payload decided at height - SKIP_LAG. */
-export const SKIP_LAG = 2;
+export const SKIP_LAG = 1;
 
 /** What the engine needs from a rotation: the proposer of (height, round) and the set. */
 export interface ProposerSchedule {

@@ -146,8 +146,9 @@ export interface ConsensusApp {
   validatorSet(height: number): ValidatorSet | undefined;
   /**
    * Validators whose proposer turns at `height` go to the next candidate (proposer-skip.ts); asked
-   * once per height, when the engine first stores a message of it. Must be the same on every
-   * honest node: derive it from decided data only (the keeper: liveness decided at height - 2).
+   * when the height starts, after the previous one is decided (early proposals of it wait
+   * unchecked until then). Must be the same on every honest node: derive it from decided data
+   * only (the keeper: the liveness decided at height - 1).
    */
   skippedProposers?(height: number): ReadonlySet<string>;
 }

@@ -76,4 +76,32 @@ describe("proposer skip (decided liveness -> the same schedule on every keeper)"
     });
     expect(fromSkipped.some((o) => o.type === "broadcastVote")).to.equal(false); // not its turn: no prevote
   });
+
+  it("keeps a next-height proposal unchecked until that height starts, then checks it against the final schedule", () => {
+    let h = set.firstHeight + 1;
+    while (proposerOf(set, h, 0) !== ids[0]) h++;
+    const skipped = new Set([ids[0]!]);
+    const standIn = new SkippingSchedule(new ProposerRotation(set), h, skipped).proposer(h, 0);
+    const value = { hash: "0x" + "cd".repeat(32) };
+    let decidedBefore = false; // the skip set of h is known once h - 1 is decided
+    const app: ConsensusApp = {
+      getValue: () => value,
+      validValue: () => true,
+      validatorSet: () => set,
+      skippedProposers: () => (decidedBefore ? skipped : new Set()),
+    };
+    const self = ids.find((id) => id !== standIn && id !== ids[0])!;
+    const engine = new ConsensusEngine({ self, app });
+    engine.handle({ type: "startHeight", height: h - 1 });
+    // both arrive early: the skipped validator's (its plain turn) and the stand-in's
+    const early = (proposer: string) =>
+      engine.handle({ type: "proposal", proposal: { height: h, round: 0, value, validRound: -1, proposer } });
+    early(ids[0]!);
+    early(standIn);
+    decidedBefore = true;
+    const out = engine.handle({ type: "startHeight", height: h });
+    const prevotes = out.flatMap((o) => (o.type === "broadcastVote" ? [[o.vote.type, o.vote.valueHash]] : []));
+    expect(prevotes).to.deep.equal([["prevote", value.hash]]);
+    expect(engine.knownMessages().proposals.map((p) => p.proposer)).to.deep.equal([standIn]);
+  });
 });
