@@ -266,7 +266,11 @@ try {
       `${await receiver.getAddress()} (selector ${lane}, gas limit ${(await bridge.sender.laneOf(lane)).gasLimit})`,
   );
   // the header that declared epoch 1's rewards: its relay transaction carries it in calldata
-  const rewardsHeight = certified.find((c) => c.epoch === epoch2)!.height;
+  // (rewards can be recorded by a header certified after the last scan: scan until it is listed)
+  const { height: rewardsHeight } = await waitFor(`the first certified header of epoch ${epoch2}`, 30_000, async () => {
+    await scanCertified(d, true);
+    return certified.find((c) => c.epoch === epoch2);
+  });
   const relayLog = await waitFor(`height ${rewardsHeight} relayed over CCIP`, 60_000, async () => {
     const logs = await bridge.sender.queryFilter(
       bridge.sender.filters.CheckpointRelayed(lane, undefined, rewardsHeight),
