@@ -60,8 +60,10 @@ interface IRewardsDistributor is IRewardsLedger {
     function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external;
 
     /// @notice Moves an operator's rewards credited by claims of epochs `fromEpoch`..`toEpoch` (rounded out to whole
-    /// 128-epoch windows) into its staking pool (anyone may call). `pushRewards(operator, 0, currentEpoch)` pushes
-    /// everything; a narrow range reads fewer words.
+    /// 128-epoch windows) into its staking pool, each tagged with its epoch (anyone may call). A reward reaches only
+    /// the stake bonded when its epoch began, and must be pushed during the epoch after its own: later, the staking
+    /// contract refuses it and it returns to the free pool (`RewardsExpired`). `pushRewards(operator, e, e)` pushes
+    /// epoch e's reward reading one word; `pushRewards(operator, 0, currentEpoch)` pushes everything.
     /// @param operator the operator
     /// @param fromEpoch the first epoch whose window is pushed
     /// @param toEpoch the last epoch whose window is pushed

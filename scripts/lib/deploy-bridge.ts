@@ -7,11 +7,15 @@ import {
   CCIPLocalSimulator__factory,
   CheckpointReceiver__factory,
   CheckpointSender__factory,
+  GovernanceSender__factory,
   OpenAccessManager__factory,
+  RemoteExecutor__factory,
   type CCIPLocalSimulator,
   type CheckpointReceiver,
   type CheckpointSender,
+  type GovernanceSender,
   type OpenAccessManager,
+  type RemoteExecutor,
 } from "../../types/ethers-contracts/index.js";
 import type { CcipConfig } from "./ccip-config.js";
 import type { CcipRecord, DeployedContract } from "./deployment-file.js";
@@ -31,6 +35,10 @@ export interface BridgeInputs {
 
 export interface DeployedBridge {
   sender: CheckpointSender;
+  /** home: sends a passed proposal's actions to remote executors */
+  governanceSender: GovernanceSender;
+  /** local deploys only: the remote chain's executor, the only admin of its AccessManager */
+  executor?: RemoteExecutor;
   /** local deploys only: the remote chain's receiver and its AccessManager */
   receiver?: CheckpointReceiver;
   remoteAccessManager?: OpenAccessManager;
@@ -38,6 +46,9 @@ export interface DeployedBridge {
   record: CcipRecord;
   contracts: Record<string, DeployedContract>;
 }
+
+/** Gas a governance message may use on the remote chain (proposals change it with setRemote). */
+const GOVERNANCE_GAS_LIMIT = 500_000;
 
 async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
   const receipt = await (await tx).wait();
@@ -92,27 +103,43 @@ export async function deployBridge(signer: Signer, inp: BridgeInputs): Promise<D
   );
   await sender.waitForDeployment();
   const senderAddress = await sender.getAddress();
+  const governanceSender = await new GovernanceSender__factory(signer).deploy(router, inp.accessManager);
+  await governanceSender.waitForDeployment();
+  const governanceSenderAddress = await governanceSender.getAddress();
   const out: DeployedBridge = {
     sender,
+    governanceSender,
     simulator,
     record: { network: networkName, chainSelector: chainSelector.toString(), router, link, lanes: [] },
     contracts: {
       CheckpointSender: record(senderAddress, "contracts/bridge/CheckpointSender.sol", "CheckpointSender"),
+      GovernanceSender: record(governanceSenderAddress, "contracts/bridge/GovernanceSender.sol", "GovernanceSender"),
     },
   };
   if (simulator) out.record.simulator = await simulator.getAddress();
 
   if (inp.local) {
-    // The remote chain: its own AccessManager (admin: governance) and the receiver.
+    // The remote chain: its own AccessManager, whose only admin is the executor of home proposals, and the receiver.
     const remoteManager = await new OpenAccessManager__factory(signer).deploy(deployer);
     await remoteManager.waitForDeployment();
     const receiver = await new CheckpointReceiver__factory(signer).deploy(router, await remoteManager.getAddress());
     await receiver.waitForDeployment();
     const receiverAddress = await receiver.getAddress();
     await mined(receiver.setSource(chainSelector, { sender: senderAddress, homeChainId: inp.chainId }));
+    const executor = await new RemoteExecutor__factory(signer).deploy(router, {
+      chainSelector,
+      sender: governanceSenderAddress,
+    });
+    await executor.waitForDeployment();
+    const executorAddress = await executor.getAddress();
+    await mined(
+      governanceSender.setRemote(chainSelector, { executor: executorAddress, gasLimit: GOVERNANCE_GAS_LIMIT }),
+    );
     const ADMIN = await remoteManager.ADMIN_ROLE();
-    await mined(remoteManager.grantRole(ADMIN, inp.timelock, 0));
+    await mined(remoteManager.grantRole(ADMIN, executorAddress, 0));
     await mined(remoteManager.renounceRole(ADMIN, deployer));
+    out.executor = executor;
+    out.contracts.RemoteExecutor = record(executorAddress, "contracts/bridge/RemoteExecutor.sol", "RemoteExecutor");
     out.receiver = receiver;
     out.remoteAccessManager = remoteManager;
     out.contracts.CheckpointReceiver = record(

@@ -33,7 +33,7 @@ export interface TokenBridgeInputs {
   remoteSelector: bigint;
   /** the remote chain's AccessManager (its admin is governance) */
   remoteAccessManager: string;
-  /** governance on each side (locally both the timelock) */
+  /** governance on each side: the timelock at home, the remote executor there */
   homeGovernance: string;
   remoteGovernance: string;
   /** per lane and direction, until governance changes it */
@@ -46,8 +46,8 @@ export interface TokenBridge {
   homePool: LockReleaseTokenPool;
   remotePool: BurnMintTokenPool;
   remoteToken: RemoteOpenToken;
-  /** what governance executes (as the timelock), in order */
-  governanceActions: Array<{ target: string; data: string; what: string }>;
+  /** what governance executes, in order: "home" as the timelock, "remote" through the remote executor */
+  governanceActions: Array<{ side: "home" | "remote"; target: string; data: string; what: string }>;
 }
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -128,27 +128,31 @@ export async function deployTokenBridge(signer: Signer, inp: TokenBridgeInputs):
     (f) => tokenIface.getFunction(f)!.selector,
   );
   const actions: TokenBridge["governanceActions"] = [];
-  for (const [token, pool] of [
-    [inp.homeToken, homePoolAddress],
-    [remoteTokenAddress, remotePoolAddress],
+  for (const [side, token, pool] of [
+    ["home", inp.homeToken, homePoolAddress],
+    ["remote", remoteTokenAddress, remotePoolAddress],
   ] as const) {
     actions.push(
       {
+        side,
         target: moduleAddress,
         data: module.interface.encodeFunctionData("registerAdminViaGetCCIPAdmin", [token]),
         what: `register governance as ${token}'s CCIP admin (getCCIPAdmin)`,
       },
       {
+        side,
         target: registryAddress,
         data: registry.interface.encodeFunctionData("acceptAdminRole", [token]),
         what: "accept the admin role",
       },
       {
+        side,
         target: registryAddress,
         data: registry.interface.encodeFunctionData("setPool", [token, pool]),
         what: `set ${token}'s pool to ${pool}`,
       },
       {
+        side,
         target: pool,
         data: homePool.interface.encodeFunctionData("acceptOwnership"),
         what: `accept ownership of pool ${pool}`,
@@ -157,6 +161,7 @@ export async function deployTokenBridge(signer: Signer, inp: TokenBridgeInputs):
   }
   actions.push(
     {
+      side: "remote",
       target: inp.remoteAccessManager,
       data: manager.encodeFunctionData("setTargetFunctionRole", [
         remoteTokenAddress,
@@ -166,6 +171,7 @@ export async function deployTokenBridge(signer: Signer, inp: TokenBridgeInputs):
       what: "restrict RemoteOpenToken mint/burn to the TOKEN_POOL role",
     },
     {
+      side: "remote",
       target: inp.remoteAccessManager,
       data: manager.encodeFunctionData("grantRole", [accessRoles.TOKEN_POOL, remotePoolAddress, 0]),
       what: "grant TOKEN_POOL to the remote pool",

@@ -45,5 +45,7 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
   it("follows a governance change of the checkpoint interval", () => {
     expect(output).to.contain("checkpointInterval = 2");
     expect(output).to.contain("(every second height)");
+    expect(output).to.match(/pools registered: true/);
+    expect(output).to.match(/after bridging back: .*across chains 1,000,000,000 OPEN/);
   });
 });

@@ -113,6 +113,9 @@ export class CheckpointRelayer implements DecisionSink {
   }
 
   private async consider(header: Header, ctx: { start: EpochStart; proposer: string; self: string }) {
+    // only heights the submitter certifies (every checkpointInterval-th, and each epoch's first) ever reach the chain
+    const interval = await this.checkpoints.checkpointInterval();
+    if (header.height % interval !== 0n && header.height !== ctx.start.startHeight) return;
     const lanes = await this.sender.destinations();
     const due = [];
     for (const lane of lanes) {
@@ -138,6 +141,8 @@ export class CheckpointRelayer implements DecisionSink {
       const onChain = await this.checkpoints.checkpointHash(header.height);
       if (onChain === hash) return true;
       if (onChain !== ZERO_HASH) return false; // another header at this height (never for an honest set)
+      // a later header was certified first: this height never will be
+      if ((await this.checkpoints.latestHeight()) > header.height) return false;
       if (Date.now() >= deadline) {
         // a skipped interval height is never certified: nothing to relay
         this.log.debug({ height: String(header.height) }, "decided header not certified: not relayed");

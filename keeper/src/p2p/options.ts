@@ -65,14 +65,17 @@ export const REQUEST_PEER_LIMIT = { perSecond: 10, burst: 20, bytesPerSecond: 25
 export const PUSH_STREAMS_PER_CONNECTION = 2;
 
 /** Inbound request streams of one protocol open at once on one connection. */
-export const REQUEST_STREAMS_PER_CONNECTION = 4;
+export const REQUEST_STREAMS_PER_CONNECTION = 16;
 
 /** Penalty points (penalties.ts) for input over a rate limit, and for a refused push frame. */
-export const RATE_LIMIT_PENALTY = 2;
+export const RATE_LIMIT_PENALTY = 5;
 export const REFUSED_FRAME_PENALTY = 10;
 
 /** A peer whose gossipsub score (penalties included) falls below this is disconnected and banned. */
 export const BAN_SCORE = -100;
+
+/** Penalty points that ban a peer by themselves (a peer that never joins gossipsub has no score). */
+export const BAN_PENALTY_POINTS = 100;
 
 /** How long a ban lasts, and how often connected peers' scores are checked against BAN_SCORE. */
 export const BAN_DURATION_MS = 10 * 60 * 1000;

@@ -35,6 +35,7 @@ import {
   AGENT_VERSION,
   BAN_CHECK_INTERVAL_MS,
   BAN_DURATION_MS,
+  BAN_PENALTY_POINTS,
   BAN_SCORE,
   REJECT_LOG_INTERVAL_MS,
   CONNECTION_MONITOR,
@@ -246,13 +247,16 @@ export class P2pNode {
     });
   }
 
-  /** Disconnects and bans every connected peer whose gossipsub score is below BAN_SCORE. */
+  /**
+   * Disconnects and bans every connected peer whose gossipsub score is below BAN_SCORE, or whose
+   * penalty points alone pass BAN_PENALTY_POINTS (a peer that never speaks gossipsub has no score).
+   */
   private banLowScores(): void {
     const pubsub = this.libp2p.services.pubsub as unknown as { getScore(peer: string): number };
     for (const peer of this.libp2p.getPeers()) {
       const id = peer.toString();
       const score = pubsub.getScore(id);
-      if (score >= BAN_SCORE || this.bans.isBanned(id)) continue;
+      if ((score >= BAN_SCORE && this.penalties.points(id) < BAN_PENALTY_POINTS) || this.bans.isBanned(id)) continue;
       void this.bans
         .ban(id, "score", BAN_DURATION_MS, { score: Math.round(score), penalty: Math.round(this.penalties.points(id)) })
         .then(() => this.libp2p.hangUp(peer))

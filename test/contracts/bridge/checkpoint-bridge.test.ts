@@ -12,6 +12,7 @@ import { deployLocal } from "../../helpers/protocol.js";
 import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../helpers/operators.js";
 import { blsCertificate, headerHash, headerTuple, makeHeader } from "../../helpers/checkpoints.js";
 import type { TestValidator } from "../../helpers/validators.js";
+import { asRemoteExecutor } from "../../helpers/remote-governance.js";
 import type { Header } from "../../../keeper/src/checkpoint/header.js";
 import { LinkToken__factory, MockCCIPRouter__factory } from "../../../types/ethers-contracts/index.js";
 
@@ -388,8 +389,11 @@ describe("Checkpoint bridge over CCIP (CheckpointSender -> CCIPLocalSimulator ro
       await expect(
         f.receiver.connect(f.stranger).setSource(1n, { sender: f.stranger.address, homeChainId: 1n }),
       ).to.be.revertedWithCustomError(f.receiver, "AccessManagedUnauthorized");
-      // the remote AccessManager's admin is governance: removing the source stops deliveries
-      await asTimelock(f.d, ethers, networkHelpers, async (t) => {
+      // the remote AccessManager's only admin is the executor of home proposals: removing the source stops deliveries
+      await expect(
+        f.receiver.connect(f.stranger).setSource(f.selector, { sender: ZeroAddress, homeChainId: 0n }),
+      ).to.be.revertedWithCustomError(f.receiver, "AccessManagedUnauthorized");
+      await asRemoteExecutor(f.d, ethers, networkHelpers, async (t) => {
         await expect(f.receiver.connect(t).setSource(f.selector, { sender: ZeroAddress, homeChainId: 0n }))
           .to.emit(f.receiver, "SourceSet")
           .withArgs(f.selector, ZeroAddress, 0n);

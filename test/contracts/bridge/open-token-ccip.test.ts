@@ -11,14 +11,20 @@ import { network } from "hardhat";
 import { AbiCoder, ZeroAddress } from "ethers";
 import { deployLocal } from "../../helpers/protocol.js";
 import { asTimelock, OPEN } from "../../helpers/operators.js";
+import { asRemoteExecutor } from "../../helpers/remote-governance.js";
 import { deployTokenBridge } from "../../../scripts/lib/deploy-token-bridge.js";
+import {
+  bridgeBack as bridgeBackVia,
+  bridgeOut as bridgeOutVia,
+  SIMULATOR_ON_RAMP as ON_RAMP,
+  supplies as suppliesOf,
+  type Ramps,
+} from "../../../scripts/lib/token-bridge-ramps.js";
 import { MockCCIPRouter__factory } from "../../../types/ethers-contracts/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const abi = AbiCoder.defaultAbiCoder();
 const TOTAL = 1_000_000_000n * OPEN;
-/** the simulator router's on-ramp for every destination */
-const ON_RAMP = "0x00000000000000000000000000000000499602d2"; // address(1234567890)
 /** any address is an off-ramp for the simulator router */
 const OFF_RAMP = "0x000000000000000000000000000000000000ff01";
 /** the local "remote chain"'s selector (the home side is the simulator's own selector) */
@@ -37,13 +43,17 @@ describe("OPEN over CCIP: lock-and-release at home, burn-and-mint remote", () =>
       remoteSelector: REMOTE,
       remoteAccessManager: await bridge.remoteAccessManager!.getAddress(),
       homeGovernance: await d.timelock.getAddress(),
-      remoteGovernance: await d.timelock.getAddress(),
+      remoteGovernance: await bridge.executor!.getAddress(),
       rateLimit: { capacityWei: 1_000_000n * OPEN, ratePerSecondWei: 100n * OPEN },
     });
-    // the governance proposal's actions, executed as the timelock
-    await asTimelock(d, ethers, networkHelpers, async (t) => {
-      for (const a of tb.governanceActions) await (await t.sendTransaction({ to: a.target, data: a.data })).wait();
-    });
+    // the governance actions: at home as the timelock, remotely as the executor a home proposal's message reaches
+    const run = (side: "home" | "remote") => async (g: { sendTransaction: (typeof signers)[0]["sendTransaction"] }) => {
+      for (const a of tb.governanceActions.filter((x) => x.side === side)) {
+        await (await g.sendTransaction({ to: a.target, data: a.data })).wait();
+      }
+    };
+    await asTimelock(d, ethers, networkHelpers, run("home"));
+    await asRemoteExecutor(d, ethers, networkHelpers, run("remote"));
     const holder = signers[1]!; // an early-validator allocation
     await networkHelpers.impersonateAccount(ON_RAMP);
     await networkHelpers.setBalance(ON_RAMP, 10n ** 20n);
@@ -56,78 +66,30 @@ describe("OPEN over CCIP: lock-and-release at home, burn-and-mint remote", () =>
   }
 
   type F = Awaited<ReturnType<typeof fixture>>;
-  /** total OPEN across both chains: home supply minus what the home pool holds locked, plus the remote supply */
-  async function supplies(f: F) {
-    const homeSupply = await f.d.token.totalSupply();
-    const locked = await f.d.token.balanceOf(await f.tb.homePool.getAddress());
-    const remoteSupply = await f.tb.remoteToken.totalSupply();
-    return { homeSupply, locked, remoteSupply, circulating: homeSupply - locked + remoteSupply };
-  }
+  const ramps = (f: F): Ramps => ({
+    tb: f.tb,
+    homeToken: f.d.token,
+    homeSelector: f.home,
+    remoteSelector: REMOTE,
+    onRamp: f.onRamp,
+    offRamp: f.offRamp,
+  });
+  const bridgeOut = (f: F, amount: bigint) => bridgeOutVia(ramps(f), f.holder, amount);
+  const bridgeBack = (f: F, amount: bigint) => bridgeBackVia(ramps(f), f.holder, amount);
+  const supplies = (f: F) => suppliesOf(ramps(f));
 
-  /**
-   * home -> remote: the router moves the tokens into the pool, the on-ramp locks, the off-ramp mints. A real
-   * router does the move and lockOrBurn in one transaction; here a dry run of lockOrBurn comes first, so a
-   * refused send (rate limit) leaves the holder's tokens where they were, as it would on a real chain.
-   */
-  async function bridgeOut(f: F, amount: bigint) {
-    const input = {
-      receiver: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: REMOTE,
-      originalSender: f.holder.address,
-      amount,
-      localToken: await f.d.token.getAddress(),
-    };
-    const out = await f.tb.homePool.connect(f.onRamp).lockOrBurn.staticCall(input);
-    await f.d.token.connect(f.holder).transfer(await f.tb.homePool.getAddress(), amount);
-    await f.tb.homePool.connect(f.onRamp).lockOrBurn(input);
-    expect(out.destTokenAddress).to.equal(abi.encode(["address"], [await f.tb.remoteToken.getAddress()]));
-    await f.tb.remotePool.connect(f.offRamp).releaseOrMint({
-      originalSender: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: f.home,
-      receiver: f.holder.address,
-      sourceDenominatedAmount: amount,
-      localToken: await f.tb.remoteToken.getAddress(),
-      sourcePoolAddress: abi.encode(["address"], [await f.tb.homePool.getAddress()]),
-      sourcePoolData: out.destPoolData,
-      offchainTokenData: "0x",
-    });
-  }
-
-  /** remote -> home: the router moves the tokens into the remote pool, it burns, the home pool releases */
-  async function bridgeBack(f: F, amount: bigint) {
-    await f.tb.remoteToken.connect(f.holder).transfer(await f.tb.remotePool.getAddress(), amount);
-    const input = {
-      receiver: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: f.home,
-      originalSender: f.holder.address,
-      amount,
-      localToken: await f.tb.remoteToken.getAddress(),
-    };
-    const out = await f.tb.remotePool.connect(f.onRamp).lockOrBurn.staticCall(input);
-    await f.tb.remotePool.connect(f.onRamp).lockOrBurn(input);
-    await f.tb.homePool.connect(f.offRamp).releaseOrMint({
-      originalSender: abi.encode(["address"], [f.holder.address]),
-      remoteChainSelector: REMOTE,
-      receiver: f.holder.address,
-      sourceDenominatedAmount: amount,
-      localToken: await f.d.token.getAddress(),
-      sourcePoolAddress: abi.encode(["address"], [await f.tb.remotePool.getAddress()]),
-      sourcePoolData: out.destPoolData,
-      offchainTokenData: "0x",
-    });
-  }
-
-  it("registers OPEN through getCCIPAdmin (governance, the timelock) with its pools; nobody else can", async () => {
+  it("registers OPEN through getCCIPAdmin (governance: the timelock at home, the executor remotely) with its pools; nobody else can", async () => {
     const f = await networkHelpers.loadFixture(fixture);
     const timelock = await f.d.timelock.getAddress();
+    const executor = await f.d.bridge!.executor!.getAddress();
     expect(await f.d.token.getCCIPAdmin()).to.equal(timelock);
-    expect(await f.tb.remoteToken.getCCIPAdmin()).to.equal(timelock);
+    expect(await f.tb.remoteToken.getCCIPAdmin()).to.equal(executor);
     expect(await f.tb.registry.getPool(await f.d.token.getAddress())).to.equal(await f.tb.homePool.getAddress());
     expect(await f.tb.registry.getPool(await f.tb.remoteToken.getAddress())).to.equal(
       await f.tb.remotePool.getAddress(),
     );
     expect(await f.tb.homePool.owner()).to.equal(timelock);
-    expect(await f.tb.remotePool.owner()).to.equal(timelock);
+    expect(await f.tb.remotePool.owner()).to.equal(executor);
     await expect(f.tb.module.connect(f.stranger).registerAdminViaGetCCIPAdmin(await f.d.token.getAddress()))
       .to.be.revertedWithCustomError(f.tb.module, "CanOnlySelfRegister")
       .withArgs(timelock, await f.d.token.getAddress());

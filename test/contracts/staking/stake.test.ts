@@ -334,6 +334,18 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
       expect((await f.staking.positionOf(f.op, f.op)).stake).to.be.closeTo(2n * MIN_STAKE + 9_000n * OPEN, 1n);
     });
 
+    it("the pool logic (StakePools, created by Staking) runs only by delegatecall: a direct call reverts", async () => {
+      const f = await networkHelpers.loadFixture(withOperator);
+      // Staking's constructor creates StakeVotes (nonce 1), the PoP verifier (2), then StakePools (3)
+      const address = ethers.getCreateAddress({ from: await f.staking.getAddress(), nonce: 3 });
+      const pools = await ethers.getContractAt("StakePools", address);
+      await expect(pools.activate(f.op)).to.be.revertedWithCustomError(pools, "StakePoolsNotDelegated");
+      await expect(pools.deposit(f.op, f.delegator.address, OPEN)).to.be.revertedWithCustomError(
+        pools,
+        "StakePoolsNotDelegated",
+      );
+    });
+
     it("is restricted: other callers get AccessManagedUnauthorized(caller)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
       await expect(f.staking.connect(f.stranger).distributeRewards(f.op, 0n, OPEN))

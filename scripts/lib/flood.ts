@@ -1,0 +1,196 @@
+// A flood harness: attackers written from scratch (plain libp2p + gossipsub, none of the keeper's
+// checks) attack a running set of real keepers (scripts/lib/keeper-cluster.ts) the ways issue 16's
+// adversarial peer did, while the keepers' decisions, warn-level log lines and process RSS are
+// measured. Used by test/e2e/flood.test.ts (small scale) and scripts/bench/flood.ts (full scale).
+//
+// Attacks, each from fresh attacker peers (the previous ones end banned):
+//   replay    real precommits (fetched from /openmesh/consensus-commit/1, which anyone may ask)
+//             gossiped on the vote topic at `votesPerSecond` per attacker: the stale originals
+//             byte for byte, then re-serialized copies (other whitespace) without end
+//   frames    push streams /openmesh/consensus-vote/1 to every keeper, frames written as fast as
+//             they go (garbage and stale votes), a stream reopened whenever one is closed
+//   requests  commit requests to every keeper, `requestConcurrency` in flight per keeper
+import { fork } from "node:child_process";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { ConsensusEvent } from "../../keeper/src/bft/service.js";
+import { createLogger, type Logger } from "../../keeper/src/observability/index.js";
+import { ChildChannel } from "./child-channel.js";
+import type { AttackCommand, AttackDone, AttackName } from "./flood-attacker.js";
+import type { KeeperCluster } from "./keeper-cluster.js";
+
+export type { AttackName };
+export interface FloodOptions {
+  /** seconds of quiet baseline before the attacks, and of each attack */
+  baselineSeconds: number;
+  attackSeconds: number;
+  /** attacker peers per attack */
+  attackers: number;
+  /** gossiped votes per second per attacker (replay) */
+  votesPerSecond: number;
+  /** requests in flight per attacker and keeper (requests) */
+  requestConcurrency: number;
+  attacks: AttackName[];
+}
+
+export interface PhaseReport {
+  /** baseline: quiet, for latency; quiet: as long as an attack, for the RSS the process gains anyway */
+  phase: "baseline" | "quiet" | AttackName;
+  seconds: number;
+  /** heights keeper 0 decided in the phase */
+  heights: number;
+  /** commit latency over every keeper's decisions in the phase (ms) */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** warn-or-worse log lines of all keepers per second */
+  logLinesPerSecond: number;
+  /** process RSS at the start and the end of the phase, and V8 heap used at the end (MB) */
+  rssStartMB: number;
+  rssMB: number;
+  heapUsedMB: number;
+  /** what the attackers sent: messages, frames or requests, and over how many seconds */
+  sent: number;
+  sentPerSecond: number;
+  /** the largest process RSS sampled during the phase (MB) */
+  peakRssMB: number;
+  /** seconds from the attack's start until each attacker had no connection to any keeper (null: never) */
+  disconnectedAfterSeconds: Array<number | null>;
+  /** bans the keepers made in the phase */
+  bans: number;
+}
+
+/** Measures decisions and log lines of a cluster; give its hooks to KeeperCluster.start. */
+export class FloodObserver {
+  readonly decisions: Array<{ atMs: number; keeper: number; height: bigint; latencyMs: number }> = [];
+  private logLines = 0;
+
+  /** a logger per keeper that counts warn-or-worse lines (and writes none) */
+  readonly logger = (): Logger =>
+    createLogger({
+      level: "warn",
+      destination: new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          for (const line of chunk.toString().split("\n")) if (line.trim()) this.logLines++;
+          done();
+        },
+      }),
+    });
+
+  readonly onConsensusEvent = (keeper: number, e: ConsensusEvent): void => {
+    if (e.type === "decided")
+      this.decisions.push({ atMs: Date.now(), keeper, height: e.height, latencyMs: e.latencyMs });
+  };
+
+  get lines(): number {
+    return this.logLines;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (xs: number[], p: number): number | null => {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+const rssMB = () => Math.round(process.memoryUsage().rss / 1e6);
+
+async function bansOf(cluster: KeeperCluster): Promise<number> {
+  let total = 0;
+  for (const k of cluster.keepers) {
+    for (const v of (await k.metrics.p2pBansTotal.get()).values) total += v.value;
+  }
+  return total;
+}
+
+/** The quiet baseline, then each attack in turn; one report per phase. */
+export async function runFlood(
+  cluster: KeeperCluster,
+  observer: FloodObserver,
+  opts: FloodOptions,
+): Promise<PhaseReport[]> {
+  const reports: PhaseReport[] = [];
+  const phase = async (
+    name: PhaseReport["phase"],
+    seconds: number,
+    act: (untilMs: number) => Promise<{ sent: number; sentSeconds: number; disconnected: Array<number | null> }>,
+  ) => {
+    const start = Date.now();
+    const rssStartMB = rssMB();
+    let peakRssMB = rssStartMB;
+    const sampler = setInterval(() => (peakRssMB = Math.max(peakRssMB, rssMB())), 250);
+    const lines0 = observer.lines;
+    const bans0 = await bansOf(cluster);
+    const { sent, sentSeconds, disconnected } = await act(start + seconds * 1000).finally(() => clearInterval(sampler));
+    const end = Date.now();
+    const inPhase = observer.decisions.filter((d) => d.atMs >= start && d.atMs <= end);
+    const latencies = inPhase.map((d) => d.latencyMs);
+    reports.push({
+      phase: name,
+      seconds: (end - start) / 1000,
+      heights: new Set(inPhase.filter((d) => d.keeper === 0).map((d) => d.height)).size,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      logLinesPerSecond: Math.round(((observer.lines - lines0) / ((end - start) / 1000)) * 10) / 10,
+      rssStartMB,
+      rssMB: rssMB(),
+      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6),
+      peakRssMB,
+      sent,
+      sentPerSecond: sentSeconds > 0 ? Math.round(sent / sentSeconds) : 0,
+      disconnectedAfterSeconds: disconnected,
+      bans: (await bansOf(cluster)) - bans0,
+    });
+  };
+
+  await phase("baseline", opts.baselineSeconds, async (untilMs) => {
+    await sleep(untilMs - Date.now());
+    return { sent: 0, sentSeconds: 0, disconnected: [] };
+  });
+  await phase("quiet", opts.attackSeconds, async (untilMs) => {
+    await sleep(untilMs - Date.now());
+    return { sent: 0, sentSeconds: 0, disconnected: [] };
+  });
+  // the attackers live in a process of their own: this process's RSS is the keepers'
+  const proc = fork(fileURLToPath(new URL("./flood-attacker.ts", import.meta.url)), ["--flood-attacker"], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const child = new ChildChannel<
+    AttackCommand | { cmd: "exit" },
+    AttackDone | { kind: "failed"; error: string } | { kind: "ready" }
+  >(proc, "the flood attacker process", opts.attackSeconds * 1000 + 60_000);
+  try {
+    await child.next("ready");
+    for (const attack of opts.attacks) {
+      const service = cluster.keepers[0]!.consensus!;
+      await phase(attack, opts.attackSeconds, async () => {
+        const failed = child.next("failed");
+        failed.catch(() => undefined); // only a race partner: its own timeout is no error
+        const done = child.ask(
+          {
+            cmd: "attack",
+            attack,
+            keepers: cluster.keepers.map((k) => k.p2p.multiaddrs[0]!),
+            epoch: service.currentEpoch!.toString(),
+            height: service.height ?? 1,
+            operators: [...cluster.operators()],
+            attackers: opts.attackers,
+            seconds: opts.attackSeconds,
+            votesPerSecond: opts.votesPerSecond,
+            requestConcurrency: opts.requestConcurrency,
+          },
+          "done",
+        );
+        const reply = await Promise.race([done, failed]);
+        if (reply.kind === "failed") throw new Error(`flood attacker failed: ${reply.error}`);
+        return { sent: reply.sent, sentSeconds: reply.seconds, disconnected: reply.disconnectedAfterSeconds };
+      });
+    }
+  } finally {
+    proc.send({ cmd: "exit" });
+    await Promise.race([child.exited, sleep(5_000)]);
+    proc.kill();
+  }
+  return reports;
+}
