@@ -353,7 +353,8 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       pubsub.topicValidators.set(bundles, drop);
       const stalledAt = heightOf(k);
       await waitFor(() => heightOf(keepers[0]!) >= stalledAt + 4, "the others 4 heights ahead", 60_000);
-      expect(heightOf(k)).to.be.lessThan(heightOf(keepers[0]!));
+      // (it may keep up meanwhile: its vote-set requests, issue 16, get "decided" answers and it
+      // fetches those commits; either way it follows by asking peers, counted below)
       // votes again (commits still dropped): it sees peers past its height and asks them
       pubsub.topicValidators.set(votes, restoreVotes);
       pubsub.topicValidators.set(bundles, restoreBundles);
@@ -511,7 +512,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       for (const i of [2, 3]) if (keepers[i] === undefined) await startKeeper(i);
     }
     const from = Math.max(...all().map(heightOf));
-    await waitFor(() => all().every((k) => heightOf(k) > from), "every keeper to decide again", 20_000);
+    await waitFor(() => all().every((k) => heightOf(k) > from), "every keeper to decide again", 40_000);
   });
 
   it("/health turns not-ready with the step and votes a stalled keeper waits for, and /metrics shows the seconds since its last decision", async () => {
