@@ -339,7 +339,9 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     const drop = () => "ignore" as unknown as Verdict; // gossipsub drops it: never delivered
     const asked = async () =>
       (await k.metrics.reqRespTotal.get()).values
-        .filter((v) => v.labels.protocol === "/openmesh/consensus-commit/1" && v.labels.direction === "out")
+        // commit requests, or vote-set requests (issue 16) whose answers let it decide by itself
+        .filter((v) => ["/openmesh/consensus-commit/1", "/openmesh/consensus-vote-set/1"].includes(v.labels.protocol!))
+        .filter((v) => v.labels.direction === "out")
         .filter((v) => v.labels.result === "ok")
         .reduce((n, v) => n + v.value, 0);
     const before = await asked();
