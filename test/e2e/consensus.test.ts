@@ -340,7 +340,9 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     const asked = async () =>
       (await k.metrics.reqRespTotal.get()).values
         // commit requests, or vote-set requests (issue 16) whose answers let it decide by itself
-        .filter((v) => ["/openmesh/consensus-commit/1", "/openmesh/consensus-vote-set/1"].includes(v.labels.protocol!))
+        .filter((v) =>
+          ["/openmesh/consensus-commit/1", "/openmesh/consensus-vote-set/1"].includes(String(v.labels.protocol)),
+        )
         .filter((v) => v.labels.direction === "out")
         .filter((v) => v.labels.result === "ok")
         .reduce((n, v) => n + v.value, 0);
