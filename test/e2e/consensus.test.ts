@@ -339,7 +339,11 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     const drop = () => "ignore" as unknown as Verdict; // gossipsub drops it: never delivered
     const asked = async () =>
       (await k.metrics.reqRespTotal.get()).values
-        .filter((v) => v.labels.protocol === "/openmesh/consensus-commit/1" && v.labels.direction === "out")
+        // commit requests, or vote-set requests (issue 16) whose answers let it decide by itself
+        .filter((v) =>
+          ["/openmesh/consensus-commit/1", "/openmesh/consensus-vote-set/1"].includes(String(v.labels.protocol)),
+        )
+        .filter((v) => v.labels.direction === "out")
         .filter((v) => v.labels.result === "ok")
         .reduce((n, v) => n + v.value, 0);
     const before = await asked();
@@ -353,7 +357,8 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       pubsub.topicValidators.set(bundles, drop);
       const stalledAt = heightOf(k);
       await waitFor(() => heightOf(keepers[0]!) >= stalledAt + 4, "the others 4 heights ahead", 60_000);
-      expect(heightOf(k)).to.be.lessThan(heightOf(keepers[0]!));
+      // (it may keep up meanwhile: its vote-set requests, issue 16, get "decided" answers and it
+      // fetches those commits; either way it follows by asking peers, counted below)
       // votes again (commits still dropped): it sees peers past its height and asks them
       pubsub.topicValidators.set(votes, restoreVotes);
       pubsub.topicValidators.set(bundles, restoreBundles);
@@ -515,7 +520,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       for (const i of [2, 3]) if (keepers[i] === undefined) await startKeeper(i);
     }
     const from = Math.max(...all().map(heightOf));
-    await waitFor(() => all().every((k) => heightOf(k) > from), "every keeper to decide again", 20_000);
+    await waitFor(() => all().every((k) => heightOf(k) > from), "every keeper to decide again", 40_000);
   });
 
   it("/health turns not-ready with the step and votes a stalled keeper waits for, and /metrics shows the seconds since its last decision", async () => {
