@@ -19,6 +19,19 @@ export default defineConfig({
   solidity: {
     version: solcVersion,
     path: require.resolve("solc/soljson.js"),
+    // Chainlink's local CCIP simulator (real router contracts) is deployed by every local deploy; its router
+    // and LINK token are built too, for their ABIs (tests, keepers and the demo call them)
+    npmFilesToBuild: [
+      "@chainlink/local/src/ccip/CCIPLocalSimulator.sol",
+      "@chainlink/local/src/vendor/chainlink-ccip/test/mocks/MockRouter.sol",
+      "@chainlink/local/src/shared/LinkToken.sol",
+      // OPEN as a Cross-Chain Token: Chainlink's own pools, registry and RMN (the simulator has none of them)
+      "@chainlink/contracts-ccip/contracts/pools/LockReleaseTokenPool.sol",
+      "@chainlink/contracts-ccip/contracts/pools/BurnMintTokenPool.sol",
+      "@chainlink/contracts-ccip/contracts/tokenAdminRegistry/TokenAdminRegistry.sol",
+      "@chainlink/contracts-ccip/contracts/tokenAdminRegistry/RegistryModuleOwnerCustom.sol",
+      "@chainlink/contracts-ccip/contracts/rmn/RMNRemote.sol",
+    ],
     settings: {
       optimizer: { enabled: true, runs: 800 },
       evmVersion: HARDFORK,

@@ -5,12 +5,26 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { formatUnits, HDNodeWallet, id, JsonRpcProvider, Network, parseEther, parseUnits } from "ethers";
+import {
+  AbiCoder,
+  formatUnits,
+  HDNodeWallet,
+  id,
+  JsonRpcProvider,
+  JsonRpcSigner,
+  Network,
+  parseEther,
+  parseUnits,
+  type Result,
+} from "ethers";
 import { deployProtocol, type Deployed } from "./lib/deploy.js";
 import { deploymentPath, REPO_ROOT, writeDeployment } from "./lib/deployment-file.js";
 import { loadGenesisConfig } from "./lib/genesis-config.js";
 import { freePort, LocalChain } from "./lib/local-chain.js";
 import { KeeperProcess } from "./lib/demo/keeper-process.js";
+import { deployTokenBridge } from "./lib/deploy-token-bridge.js";
+import { bridgeBack, bridgeOut, SIMULATOR_ON_RAMP, supplies } from "./lib/token-bridge-ramps.js";
+import { MockCCIPRouter__factory } from "../types/ethers-contracts/index.js";
 import type { ConsensusStatus, RewardsReport } from "../keeper/src/bft/service.js";
 
 const { values } = parseArgs({
@@ -119,6 +133,31 @@ async function advanceEpoch(d: Deployed): Promise<bigint> {
   return d.validatorSets.currentEpoch();
 }
 
+/** any address is an off-ramp for the simulator's router (the demo plays it for the token pools) */
+const OFF_RAMP = "0x000000000000000000000000000000000000ff01";
+
+/** propose, vote (the deployer's delegated reserve), queue and execute one proposal */
+async function passProposal(
+  d: Deployed,
+  targets: string[],
+  values: bigint[],
+  calldatas: string[],
+  description: string,
+) {
+  const voter = await provider.getSigner(0);
+  await (await d.governor.connect(voter).propose(targets, values, calldatas, description)).wait();
+  const proposalId = await d.governor.hashProposal(targets, values, calldatas, id(description));
+  await provider.send("evm_increaseTime", [Number(await d.governor.votingDelay()) + 1]);
+  await provider.send("evm_mine", []);
+  await (await d.governor.connect(voter).castVote(proposalId, 1)).wait();
+  await provider.send("evm_increaseTime", [Number(await d.governor.votingPeriod()) + 1]);
+  await provider.send("evm_mine", []);
+  await (await d.governor.queue(targets, values, calldatas, id(description))).wait();
+  await provider.send("evm_increaseTime", [Number(await d.timelock.getMinDelay()) + 1]);
+  await provider.send("evm_mine", []);
+  await (await d.governor.execute(targets, values, calldatas, id(description))).wait();
+}
+
 try {
   step(`local chain: hardhat node at ${chain.url}; deploy`);
   const cfg = loadGenesisConfig(join(REPO_ROOT, "deployments", "config", "localhost.json"));
@@ -218,6 +257,45 @@ try {
       `(+${formatUnits(delegatedAfter - delegatedBefore, 18)}, by share price)`,
   );
 
+  step("bridge: keepers relay certified headers over Chainlink CCIP to the remote chain; a proof verifies there");
+  const bridge = d.bridge!;
+  const receiver = bridge.receiver!;
+  const lane = BigInt(bridge.record.chainSelector);
+  info(
+    `lane: CheckpointSender -> CCIPLocalSimulator router ${bridge.record.router} -> CheckpointReceiver ` +
+      `${await receiver.getAddress()} (selector ${lane}, gas limit ${(await bridge.sender.laneOf(lane)).gasLimit})`,
+  );
+  // the header that declared epoch 1's rewards: its relay transaction carries it in calldata
+  // (rewards can be recorded by a header certified after the last scan: scan until it is listed)
+  const { height: rewardsHeight } = await waitFor(`the first certified header of epoch ${epoch2}`, 30_000, async () => {
+    await scanCertified(d, true);
+    return certified.find((c) => c.epoch === epoch2);
+  });
+  const relayLog = await waitFor(`height ${rewardsHeight} relayed over CCIP`, 60_000, async () => {
+    const logs = await bridge.sender.queryFilter(
+      bridge.sender.filters.CheckpointRelayed(lane, undefined, rewardsHeight),
+    );
+    return logs[0];
+  });
+  const relayTx = await provider.getTransaction(relayLog.transactionHash);
+  const relayReceipt = await provider.getTransactionReceipt(relayLog.transactionHash);
+  const relayArgs = bridge.sender.interface.parseTransaction({ data: relayTx!.data })!.args;
+  const bridged = (relayArgs[0] as Result).toObject() as Parameters<typeof receiver.verifyReward>[0];
+  const allRelays = await bridge.sender.queryFilter(bridge.sender.filters.CheckpointRelayed());
+  info(
+    `${allRelays.length} certified headers relayed so far, one message each; height ${rewardsHeight}: message ` +
+      `${relayLog.args.messageId.slice(0, 18)}…, fee ${formatUnits(relayLog.args.fee, 18)}, ` +
+      `relay + delivery ${relayReceipt!.gasUsed.toLocaleString("en-US")} gas, paid by keeper signer ${relayLog.args.payer}`,
+  );
+  const [remoteEpoch, remoteHeight] = await receiver.latest();
+  info(`remote receiver: latest bridged header epoch ${remoteEpoch}, height ${remoteHeight}`);
+  const remoteOk = await receiver.verifyReward(bridged, leaf.index, leaf.operator, leaf.amount, leaf.proof);
+  info(
+    `on the remote side, operator ${leaf.operator}'s reward leaf (${formatUnits(leaf.amount, 18)} OPEN, epoch ${epoch1}) ` +
+      `verifies against the bridged header: ${remoteOk}`,
+  );
+  if (!remoteOk) throw new Error("the reward proof did not verify on the remote receiver");
+
   step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);
   const victim = keepers[N - 1]!;
   await victim.kill();
@@ -263,6 +341,94 @@ try {
   const even = after.slice(1).every((c) => c.height % 2n === 0n);
   info(`heights certified since: ${after.map((c) => c.height).join(", ")} ${even ? "(every second height)" : ""}`);
   if (!even) throw new Error("keepers did not follow the new checkpoint interval");
+
+  step("OPEN over CCIP: one home proposal registers OPEN and its pools at home and, over CCIP, on the remote chain");
+  const timelockAddress = await d.timelock.getAddress();
+  const executorAddress = await bridge.executor!.getAddress();
+  const REMOTE_SELECTOR = 3478487238524512106n; // the local "remote chain"'s label (Arbitrum Sepolia's selector)
+  const tb = await deployTokenBridge(deployer, {
+    homeToken: await d.token.getAddress(),
+    router: bridge.record.router,
+    homeSelector: lane,
+    remoteSelector: REMOTE_SELECTOR,
+    remoteAccessManager: await bridge.remoteAccessManager!.getAddress(),
+    homeGovernance: timelockAddress,
+    remoteGovernance: executorAddress,
+    rateLimit: { capacityWei: 1_000_000n * OPEN, ratePerSecondWei: 1_000n * OPEN },
+  });
+  info(
+    `Chainlink pools: LockReleaseTokenPool ${await tb.homePool.getAddress()} (home), BurnMintTokenPool ` +
+      `${await tb.remotePool.getAddress()} for RemoteOpenToken ${await tb.remoteToken.getAddress()} (remote)`,
+  );
+  const homeActions = tb.governanceActions.filter((a) => a.side === "home");
+  const remoteActions = tb.governanceActions
+    .filter((a) => a.side === "remote")
+    .map((a) => ({ target: a.target, value: 0n, data: a.data }));
+  const gov = bridge.governanceSender;
+  const govFee = await gov.quoteFee(lane, remoteActions);
+  const tbTargets = [...homeActions.map((a) => a.target), await gov.getAddress()];
+  const tbValues = [...homeActions.map(() => 0n), govFee];
+  const tbCalldatas = [
+    ...homeActions.map((a) => a.data),
+    gov.interface.encodeFunctionData("sendActions", [lane, remoteActions]),
+  ];
+  const tbDescription = "Register OPEN as a Cross-Chain Token at home and on the remote chain";
+  await passProposal(d, tbTargets, tbValues, tbCalldatas, tbDescription);
+  const remoteRan = await bridge.executor!.queryFilter(bridge.executor!.filters.ActionsExecuted());
+  info(
+    `proposal executed: ${homeActions.length} actions at home, ${remoteActions.length} on the remote chain through ` +
+      `the RemoteExecutor (${remoteRan.length} CCIP message run, fee ${formatUnits(govFee, 18)})`,
+  );
+  const registered =
+    (await tb.registry.getPool(await d.token.getAddress())) === (await tb.homePool.getAddress()) &&
+    (await tb.registry.getPool(await tb.remoteToken.getAddress())) === (await tb.remotePool.getAddress());
+  info(
+    `OPEN's CCIP admin (getCCIPAdmin): ${await d.token.getCCIPAdmin()} (the timelock); pools registered: ${registered}`,
+  );
+  if (!registered) throw new Error("the token pools were not registered");
+  // the simulator's router calls no pool: the demo plays its on-ramp (the address getOnRamp returns) and an
+  // off-ramp (isOffRamp is always true) on the local node
+  for (const a of [SIMULATOR_ON_RAMP, OFF_RAMP]) {
+    await provider.send("hardhat_impersonateAccount", [a]);
+    await provider.send("hardhat_setBalance", [a, "0x56bc75e2d63100000"]);
+  }
+  const ramps = {
+    tb,
+    homeToken: d.token,
+    homeSelector: lane,
+    remoteSelector: REMOTE_SELECTOR,
+    // impersonated accounts are not in eth_accounts: sign through the node without ethers' account check
+    onRamp: new JsonRpcSigner(provider, SIMULATOR_ON_RAMP),
+    offRamp: new JsonRpcSigner(provider, OFF_RAMP),
+  };
+  const traveller = await provider.getSigner(17);
+  await (await d.token.connect(deployer).transfer(traveller.address, 10_000n * OPEN)).wait();
+  const fmtOpen = (x: bigint) => Number(formatUnits(x, 18)).toLocaleString("en-US");
+  const showSupply = async (when: string) => {
+    const s = await supplies(ramps);
+    info(
+      `${when}: home supply ${fmtOpen(s.homeSupply)}, locked ${fmtOpen(s.locked)}, remote supply ` +
+        `${fmtOpen(s.remoteSupply)}; across chains ${fmtOpen(s.circulating)} OPEN`,
+    );
+    if (s.circulating !== 1_000_000_000n * OPEN || s.remoteSupply !== s.locked) throw new Error("supply not conserved");
+  };
+  const tokenMessage = {
+    receiver: AbiCoder.defaultAbiCoder().encode(["address"], [traveller.address]),
+    data: "0x",
+    tokenAmounts: [{ token: await d.token.getAddress(), amount: 4_000n * OPEN }],
+    feeToken: "0x0000000000000000000000000000000000000000",
+    extraArgs: "0x",
+  };
+  const router = MockCCIPRouter__factory.connect(bridge.record.router, provider);
+  info(`fee shown up front (router.getFee): ${formatUnits(await router.getFee(REMOTE_SELECTOR, tokenMessage), 18)}`);
+  await bridgeOut(ramps, traveller, 4_000n * OPEN);
+  info(
+    `holder ${traveller.address} bridged 4,000 OPEN out: ${fmtOpen(await tb.remoteToken.balanceOf(traveller.address))} remote OPEN`,
+  );
+  await showSupply("after bridging out");
+  await bridgeBack(ramps, traveller, 4_000n * OPEN);
+  info(`and back: ${fmtOpen(await d.token.balanceOf(traveller.address))} OPEN at home`);
+  await showSupply("after bridging back");
 
   step("summary");
   const gas = certified.map((c) => Number(c.gas)).sort((a, b) => a - b);

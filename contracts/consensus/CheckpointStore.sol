@@ -8,8 +8,7 @@ import {ICertificateErrors} from "../interfaces/ICertificateErrors.sol";
 import {ICheckpointStore} from "../interfaces/ICheckpointStore.sol";
 import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
 import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {CheckpointLeaves} from "./CheckpointLeaves.sol";
+import {CheckpointProofs} from "./CheckpointProofs.sol";
 import {IRewardsLedger} from "../interfaces/IRewardsLedger.sol";
 import {CertificateVerifier} from "./CertificateVerifier.sol";
 
@@ -88,14 +87,7 @@ contract CheckpointStore is ICheckpointStore, ICertificateErrors, IBLS12381Error
         bytes32[] calldata proof
     ) external view returns (bool valid) {
         _requireCertified(header);
-        bytes32 leaf = CheckpointLeaves.resource(
-            operator,
-            resources.cpuCores,
-            resources.bandwidthMbps,
-            resources.memoryMiB,
-            resources.storageGiB
-        );
-        return MerkleProof.verifyCalldata(proof, header.porRoot, leaf);
+        return CheckpointProofs.resource(header.porRoot, operator, resources, proof);
     }
 
     /// @inheritdoc ICheckpointStore

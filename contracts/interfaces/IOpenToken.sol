@@ -14,4 +14,9 @@ interface IOpenToken {
     /// @return the supply in wei
     // solhint-disable-next-line func-name-mixedcase
     function TOTAL_SUPPLY() external view returns (uint256);
+
+    /// @notice Who administers OPEN in Chainlink's Cross-Chain Token registry (registerAdminViaGetCCIPAdmin):
+    /// governance, the timelock. Set at deployment; there is no owner.
+    /// @return the admin
+    function getCCIPAdmin() external view returns (address);
 }

@@ -22,6 +22,9 @@ interface IRewardsDistributor is IRewardsLedger {
     /// @notice An operator's credited rewards went into its staking pool (commission to the operator, the rest
     /// to its delegators through the share price).
     event RewardsPushed(address indexed operator, uint256 amount);
+    /// @notice A credited reward was not pushed in the epoch after the one it was earned in: the stake that earned
+    /// it can no longer be told apart from later deposits, so it returned to the free pool (re-emitted later).
+    event RewardsExpired(address indexed operator, uint64 indexed epoch, uint256 amount);
     /// @notice Protocol fees joined the pool; they are added to the next recorded epoch's budget.
     event FeesAdded(address indexed from, uint256 amount);
     /// @notice Governance changed the per-epoch emission.
@@ -57,8 +60,10 @@ interface IRewardsDistributor is IRewardsLedger {
     function claim(uint64 epoch, uint256 index, address operator, uint256 amount, bytes32[] calldata proof) external;
 
     /// @notice Moves an operator's rewards credited by claims of epochs `fromEpoch`..`toEpoch` (rounded out to whole
-    /// 128-epoch windows) into its staking pool (anyone may call). `pushRewards(operator, 0, currentEpoch)` pushes
-    /// everything; a narrow range reads fewer words.
+    /// 128-epoch windows) into its staking pool, each tagged with its epoch (anyone may call). A reward reaches only
+    /// the stake bonded when its epoch began, and must be pushed during the epoch after its own: later, the staking
+    /// contract refuses it and it returns to the free pool (`RewardsExpired`). `pushRewards(operator, e, e)` pushes
+    /// epoch e's reward reading one word; `pushRewards(operator, 0, currentEpoch)` pushes everything.
     /// @param operator the operator
     /// @param fromEpoch the first epoch whose window is pushed
     /// @param toEpoch the last epoch whose window is pushed

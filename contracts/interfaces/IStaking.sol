@@ -87,6 +87,8 @@ interface IStakingErrors {
     error StakingAmountTooSmall(uint256 amount);
     /// @notice A delegation would mint fewer shares than the caller's `minShares` (the price moved).
     error StakingSlippage(uint256 shares, uint256 minShares);
+    /// @notice A position's activating deposits of one epoch would exceed 2^96 shares (priced when made).
+    error StakingDepositTooLarge(uint256 shares);
     /// @notice The operator is tombstoned: no new stake, no unjail.
     error StakingOperatorTombstoned(address operator);
     /// @notice `unjail` for an operator that is not jailed.
@@ -132,7 +134,16 @@ interface IStakingEvents {
     /// @notice An unbonding request was paid out (after any slashing while it waited).
     event Withdrawn(uint256 indexed requestId, address indexed operator, address indexed account, uint256 amount);
     /// @notice Rewards raised the share price; the commission was added as new shares of the owner.
-    event RewardsDistributed(address indexed operator, uint256 amount, uint256 commission, uint256 commissionShares);
+    event RewardsDistributed(
+        address indexed operator,
+        uint64 indexed epoch,
+        uint256 amount,
+        uint256 commission,
+        uint256 commissionShares
+    );
+    /// @notice Deposits made in `epoch` started earning: their `stake` became `shares` bonded shares at the price of
+    /// the moment (rewards of epochs before they were bonded are in that price, not in their shares).
+    event DepositsActivated(address indexed operator, uint64 indexed epoch, uint256 stake, uint256 shares);
     /// @notice Stake was slashed for an infraction of `infractionEpoch`: first from the unbonding buckets of
     /// that epoch and later, then pro rata from the bonded pool.
     event OperatorSlashed(
@@ -179,11 +190,55 @@ interface IStakingEvents {
     event ValidatorSetsSet(address validatorSets);
 }
 
+/// @title Governance parameters of the staking contract, readable by anyone (implemented by its storage layout,
+/// `StakingStorage`, so that the staking contract's logic modules share one layout without the whole interface)
+interface IStakingParameters is IStakingTypes {
+    /// @notice Minimum self-stake, OPEN wei.
+    /// @return the minimum
+    function minStake() external view returns (uint256);
+
+    /// @notice Seconds between an unbonding request and its withdrawal.
+    /// @return the period
+    function unbondingPeriod() external view returns (uint64);
+
+    /// @notice Seconds an operator stays jailed before it may unjail.
+    /// @return the period
+    function jailPeriod() external view returns (uint64);
+
+    /// @notice Commission cap, WAD.
+    /// @return the cap
+    function maxCommissionWad() external view returns (uint64);
+
+    /// @notice Seconds before a commission increase applies.
+    /// @return the delay
+    function commissionIncreaseDelay() external view returns (uint64);
+
+    /// @notice Size of validator sets.
+    /// @return the size
+    function maxValidators() external view returns (uint32);
+
+    /// @notice Where slashed OPEN goes.
+    /// @return the destination
+    function slashDestination() external view returns (SlashDestination);
+
+    /// @notice The treasury receiving slashed OPEN in Treasury mode.
+    /// @return the address
+    function treasury() external view returns (address);
+
+    /// @notice Slashed OPEN locked forever in this contract (Burn mode).
+    /// @return the amount
+    function totalSlashLocked() external view returns (uint256);
+
+    /// @notice The validator set manager whose epochs number the unbonding buckets.
+    /// @return the address (zero until set)
+    function validatorSets() external view returns (address);
+}
+
 /// @title Staking: operators' self-stake, delegation, unbonding, rewards, jailing and slashing
 /// @notice Each operator has a share pool (ERC-4626-like): rewards raise the share price, slashing lowers it,
 /// no loop over delegators anywhere. The top `maxValidators` Active operators by bonded stake are kept
 /// ranked incrementally, so freezing a validator set costs O(maxValidators), whatever the number of operators.
-interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStakingEvents {
+interface IStaking is IOperatorRegistry, IStakingTypes, IStakingParameters, IStakingErrors, IStakingEvents {
     // ---------------------------------------------------------------------------------------------------------
     // Owner and delegators
     // ---------------------------------------------------------------------------------------------------------
@@ -233,12 +288,18 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     // Restricted (AccessManager): consensus / rewards contracts
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Adds rewards to an operator's pool: `amount` is pulled from the caller (needs an allowance),
-    /// the commission part becomes new owner shares, the rest raises the share price. If nobody holds shares,
-    /// all of it becomes owner shares. Works in any status (rewards earned before a jail are still paid).
+    /// @notice Adds `epoch`'s reward to an operator's pool: `amount` is pulled from the caller (needs an
+    /// allowance), the commission part becomes new owner shares, the rest raises the price of the shares that
+    /// earn, i.e. were bonded when `epoch` began: deposits of `epoch` and later are still activating and get none
+    /// of it (docs/staking.md, "Rewards reach the stake that earned them"). If no share earns, all of it becomes
+    /// owner shares. Works in any status (rewards earned before a jail are still paid). A reward pushed after the
+    /// epoch following `epoch` is over is refused (returns false, nothing pulled): deposits made since are
+    /// earning by then and cannot be told apart; the payer keeps it (the distributor returns it to its pool).
     /// @param operator the operator
+    /// @param epoch the epoch the reward was earned in
     /// @param amount OPEN wei
-    function distributeRewards(address operator, uint256 amount) external;
+    /// @return paid whether the reward was taken into the pool
+    function distributeRewards(address operator, uint64 epoch, uint256 amount) external returns (bool paid);
 
     /// @notice Slashes an operator for an infraction of `infractionEpoch` (Cosmos `x/staking` Slash): the
     /// amount is `fractionWad` of `stakeAtInfraction`, taken first from the unbonding buckets of epochs >=
@@ -274,10 +335,6 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     /// request falls in bucket 0.
     /// @param validatorSets_ the ValidatorSetManager
     function setValidatorSets(address validatorSets_) external;
-
-    /// @notice The validator set manager whose epochs number the unbonding buckets.
-    /// @return the address (zero until set)
-    function validatorSets() external view returns (address);
 
     /// @notice An operator's unbonding bucket of one epoch (requests made in that epoch share it).
     /// @param operator the operator
@@ -391,42 +448,6 @@ interface IStaking is IOperatorRegistry, IStakingTypes, IStakingErrors, IStaking
     /// @param reason the reason
     /// @return fractionWad WAD
     function slashFractionWad(SlashReason reason) external view returns (uint64 fractionWad);
-
-    /// @notice Minimum self-stake, OPEN wei.
-    /// @return the minimum
-    function minStake() external view returns (uint256);
-
-    /// @notice Seconds between an unbonding request and its withdrawal.
-    /// @return the period
-    function unbondingPeriod() external view returns (uint64);
-
-    /// @notice Seconds an operator stays jailed before it may unjail.
-    /// @return the period
-    function jailPeriod() external view returns (uint64);
-
-    /// @notice Commission cap, WAD.
-    /// @return the cap
-    function maxCommissionWad() external view returns (uint64);
-
-    /// @notice Seconds before a commission increase applies.
-    /// @return the delay
-    function commissionIncreaseDelay() external view returns (uint64);
-
-    /// @notice Size of validator sets.
-    /// @return the size
-    function maxValidators() external view returns (uint32);
-
-    /// @notice Where slashed OPEN goes.
-    /// @return the destination
-    function slashDestination() external view returns (SlashDestination);
-
-    /// @notice The treasury receiving slashed OPEN in Treasury mode.
-    /// @return the address
-    function treasury() external view returns (address);
-
-    /// @notice Slashed OPEN locked forever in this contract (Burn mode).
-    /// @return the amount
-    function totalSlashLocked() external view returns (uint256);
 
     /// @notice The OPEN token.
     /// @return the token address

@@ -14,9 +14,12 @@ import {CheckpointLeaves} from "../consensus/CheckpointLeaves.sol";
 /// @notice Each finished epoch gets a budget: `emissionPerEpochWad` of the free pool plus the protocol fees
 /// received since the last record. The checkpoint store records the certified `rewardsRoot` and
 /// `totalRewards` of the epoch (never more than the budget). A claim proves a leaf and credits the operator;
-/// `pushRewards` moves an operator's credited rewards (any number of epochs at once) into its staking pool,
-/// where the commission becomes owner shares and the rest raises the share price for its delegators. The
-/// split keeps each proof cheap and pays the staking pool update once per push, not once per epoch.
+/// `pushRewards` moves an operator's credited reward into its staking pool, tagged with the epoch it was earned
+/// in: the commission becomes owner shares and the rest raises the price of the shares bonded when that epoch
+/// began (Staking activates deposits at the second epoch boundary after them), so a delegation made after the
+/// epoch, even in the push's block, gets none of it. A reward must be pushed before the epoch after its own is
+/// over (later, deposits made since are earning and cannot be told apart): an older credit returns to the free
+/// pool (`RewardsExpired`). The split keeps each proof cheap (one storage word per claim).
 /// @dev Invariants: for every epoch paid <= total <= budget;
 /// reserved == sum over epochs of (total - paid) + sum of credited rewards; the token balance >= reserved.
 /// Default emission: 0.0012% of the free pool per epoch. With one-hour epochs (8,760 a year) that emits
@@ -39,7 +42,8 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     uint256 public constant CLAIM_WINDOW = 128;
 
     /// @dev Bits of a claims word that hold the claimed epochs (bit `epoch % 128`); the high 128 bits hold the
-    /// rewards claimed in the window and not yet pushed (a sum of paid amounts, each <= the token supply < 2^128).
+    /// reward claimed in the window and not yet pushed, as (epoch + 1) << 96 | amount (one epoch at a time: of two
+    /// recorded epochs the older cannot be pushed any more; an amount <= the token supply < 2^96).
     uint256 private constant CLAIMED_MASK = type(uint128).max;
 
     mapping(uint64 epoch => EpochRewards) private _epochs;
@@ -97,30 +101,34 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
         if (paid > total) revert RewardsEpochOverpaid(epoch, paid, total);
 
         e.paid = uint128(paid);
-        // amount <= total < 2^128, and the credits of a window sum paid amounts: the high half cannot overflow.
-        unchecked {
-            words[window] = (word + (amount << 128)) | bit;
-        }
         emit RewardClaimed(epoch, operator, amount);
+        words[window] = _credit(operator, epoch, amount, word | bit);
     }
 
     /// @inheritdoc IRewardsDistributor
     function pushRewards(address operator, uint64 fromEpoch, uint64 toEpoch) external nonReentrant {
         mapping(uint256 => uint256) storage words = _claims[operator];
-        uint256 amount;
+        bool found;
         for (uint256 w = fromEpoch / CLAIM_WINDOW; w <= toEpoch / CLAIM_WINDOW; ++w) {
             uint256 word = words[w];
             if (word > CLAIMED_MASK) {
-                amount += word >> 128;
+                found = true;
                 // The claimed bits stay: the word is never zero again, so later claims of the window write ~5k.
                 words[w] = word & CLAIMED_MASK;
+                uint64 epoch = uint64(word >> 224) - 1;
+                uint256 amount = uint96(word >> 128);
+                reserved -= amount;
+                token.forceApprove(address(staking), amount);
+                if (staking.distributeRewards(operator, epoch, amount)) {
+                    emit RewardsPushed(operator, amount);
+                } else {
+                    // too late for the stake that earned it (see the contract's notice): back to the free pool
+                    token.forceApprove(address(staking), 0);
+                    emit RewardsExpired(operator, epoch, amount);
+                }
             }
         }
-        if (amount == 0) revert RewardsNothingToPush(operator);
-        reserved -= amount;
-        emit RewardsPushed(operator, amount);
-        token.forceApprove(address(staking), amount);
-        staking.distributeRewards(operator, amount);
+        if (!found) revert RewardsNothingToPush(operator);
     }
 
     /// @inheritdoc IRewardsDistributor
@@ -156,12 +164,31 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     /// @inheritdoc IRewardsDistributor
     function credited(address operator, uint64 fromEpoch, uint64 toEpoch) external view returns (uint256 amount) {
         mapping(uint256 => uint256) storage words = _claims[operator];
-        for (uint256 w = fromEpoch / CLAIM_WINDOW; w <= toEpoch / CLAIM_WINDOW; ++w) amount += words[w] >> 128;
+        for (uint256 w = fromEpoch / CLAIM_WINDOW; w <= toEpoch / CLAIM_WINDOW; ++w) amount += uint96(words[w] >> 128);
     }
 
     /// @inheritdoc IRewardsDistributor
     function epochRewards(uint64 epoch) external view returns (EpochRewards memory) {
         return _epochs[epoch];
+    }
+
+    /// @dev The claims word after crediting `amount` of `epoch` (its claimed bit already set in `word`).
+    function _credit(address operator, uint64 epoch, uint256 amount, uint256 word) private returns (uint256) {
+        uint256 credit = word >> 128;
+        if (credit != 0) {
+            // An unpushed reward of another epoch of the window: both are recorded, so the older one's next epoch is
+            // over and it can no longer reach the stake that earned it. It returns to the free pool.
+            uint64 creditEpoch = uint64(credit >> 96) - 1;
+            if (creditEpoch > epoch) {
+                reserved -= amount;
+                emit RewardsExpired(operator, epoch, amount);
+                return word;
+            }
+            reserved -= uint96(credit);
+            emit RewardsExpired(operator, creditEpoch, uint96(credit));
+        }
+        // amount <= total <= the token supply < 2^96; epoch + 1 < 2^32 (ValidatorSetManager epochs)
+        return (word & CLAIMED_MASK) | (uint256(epoch + 1) << 224) | (amount << 128);
     }
 
     /// @dev OpenZeppelin's `MerkleProof.processProofCalldata` (sorted pairs) without the per-element bounds checks:

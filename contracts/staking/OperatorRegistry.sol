@@ -10,7 +10,7 @@ import {KeyStore} from "./lib/KeyStore.sol";
 /// @title Identity half of the staking contract: keys, network address and resources of operators
 /// @notice Signers and BLS keys are bound to their operator forever (rotating one out does not free it), so a
 /// signature made with an old key is always attributable. Peer ids are released when changed.
-abstract contract OperatorRegistry is StakingStorage, IBLS12381Errors {
+abstract contract OperatorRegistry is IOperatorRegistry, StakingStorage, IBLS12381Errors {
     // ---------------------------------------------------------------------------------------------------------
     // Owner actions
     // ---------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IOperatorRegistry} from "../interfaces/IOperatorRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
@@ -15,6 +15,7 @@ import {IProofOfPossessionVerifier} from "../interfaces/IProofOfPossessionVerifi
 import {ProofOfPossessionVerifier} from "./ProofOfPossessionVerifier.sol";
 import {OperatorRegistry} from "./OperatorRegistry.sol";
 import {StakeVotes} from "./StakeVotes.sol";
+import {StakePools} from "./StakePools.sol";
 import {StakeMath} from "./lib/StakeMath.sol";
 import {ValidatorRanking} from "./lib/ValidatorRanking.sol";
 
@@ -29,13 +30,15 @@ import {ValidatorRanking} from "./lib/ValidatorRanking.sol";
 ///  - token balance == sum over operators of (bondedStake + unbondingStake) + totalSlashLocked;
 ///  - an account's bonded value, floor(shares * bondedStake / bondedShares), never exceeds its pro-rata part;
 ///  - the ranking's top set is exactly the best `maxValidators` Active operators by (stake desc, address asc).
-contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
+contract Staking is IStaking, OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using ValidatorRanking for ValidatorRanking.Ranking;
 
     IERC20 private immutable _token;
     IStakeVotes private immutable _stakeVotes;
     IProofOfPossessionVerifier private immutable _popVerifier;
+    /// @dev the pool logic, run by delegatecall on this contract's storage (see StakePools)
+    address private immutable _poolLogic;
 
     /// @param initialAuthority the AccessManager
     /// @param openToken the OPEN token
@@ -45,6 +48,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         _token = IERC20(openToken);
         _stakeVotes = new StakeVotes(openToken);
         _popVerifier = new ProofOfPossessionVerifier();
+        _poolLogic = address(new StakePools());
         minStake = 10_000e18;
         unbondingPeriod = 7 days;
         jailPeriod = 1 days;
@@ -68,7 +72,12 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         if (registration.stake < minStake) revert StakingBelowMinimum(registration.stake, minStake);
         _checkCommission(registration.commissionWad);
         _registerIdentity(operator, registration);
-        _bond(operator, operator, registration.stake);
+        // A new pool: nobody's earlier reward to share, so the self-stake is bonded shares at once.
+        Pool storage pool = _pools[operator];
+        pool.bondedShares = registration.stake;
+        pool.bondedStake = registration.stake;
+        _positions[operator][operator] = Position({shares: registration.stake, principal: registration.stake});
+        emit Staked(operator, operator, registration.stake, registration.stake);
         _syncRanking(operator);
         _collect(operator, registration.stake);
     }
@@ -79,7 +88,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         Operator storage op = _requireOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
         _syncVotes(operator, operator);
-        shares = _bond(operator, operator, amount);
+        shares = _deposit(operator, operator, amount);
         // A minimum pool in every status: a self-stake is zero or at least minStake (no 1-wei pool to inflate).
         uint256 selfStake = _selfStake(operator);
         if (selfStake < minStake) revert StakingBelowMinimum(selfStake, minStake);
@@ -96,7 +105,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         uint256 principal;
         (requestId, principal) = _unbond(operator, operator, shares);
         if (op.status != OperatorStatus.Tombstoned) {
-            if (_positions[operator][operator].shares == 0) {
+            if (_positions[operator][operator].shares == 0 && _pendingDeposits[operator][operator] == 0) {
                 if (op.status == OperatorStatus.Active) _setStatus(operator, op, OperatorStatus.Inactive);
             } else {
                 uint256 remaining = _selfStake(operator);
@@ -121,10 +130,10 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         if (operator == msg.sender) revert DelegationToOwnOperator(operator);
         if (op.status == OperatorStatus.Tombstoned) revert StakingOperatorTombstoned(operator);
         // A minimum pool: no delegation into an empty or dust pool (whose price a reward could inflate).
-        uint256 poolStake = _pools[operator].bondedStake;
+        uint256 poolStake = _bondedStake(operator);
         if (poolStake < minStake) revert StakingBelowMinimum(poolStake, minStake);
         _syncVotes(operator, msg.sender);
-        shares = _bond(operator, msg.sender, amount);
+        shares = _deposit(operator, msg.sender, amount);
         if (shares < minShares) revert StakingSlippage(shares, minShares);
         _syncRanking(operator);
         _collect(msg.sender, amount);
@@ -207,9 +216,19 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IStaking
-    function distributeRewards(address operator, uint256 amount) external restricted nonReentrant {
+    function distributeRewards(
+        address operator,
+        uint64 epoch,
+        uint256 amount
+    ) external restricted nonReentrant returns (bool paid) {
         Operator storage op = _requireOperator(operator);
         if (amount == 0) revert StakingZeroAmount();
+        // Activated now: deposits of epochs <= current - 2 <= epoch - 1, all bonded when `epoch` began. Deposits of
+        // `epoch` and later are still activating and get nothing of it.
+        uint64 current = abi.decode(_pools_(abi.encodeCall(StakePools.activate, (operator))), (uint64));
+        // Once epoch + 1 is over, the deposits of `epoch` and `epoch + 1` may have activated: they would share a
+        // reward they did not earn. (Activating first changed nothing a later reward would not have done.)
+        if (epoch + 1 < current) return false;
         Pool storage pool = _pools[operator];
         uint64 commissionWad = uint64(Math.min(_applyDueCommission(operator, op), maxCommissionWad));
         // Nobody holds shares (everyone left): the whole reward goes to the owner, as new shares, so a late
@@ -223,9 +242,10 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             pool.bondedShares += commissionShares;
             _positions[operator][operator].shares += commissionShares;
         }
-        emit RewardsDistributed(operator, amount, commission, commissionShares);
+        emit RewardsDistributed(operator, epoch, amount, commission, commissionShares);
         _syncRanking(operator);
         _token.safeTransferFrom(msg.sender, address(this), amount);
+        return true;
     }
 
     /// @inheritdoc IStaking
@@ -242,11 +262,10 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         }
         Pool storage pool = _pools[operator];
         uint256 target = stakeAtInfraction == 0 ? type(uint256).max : StakeMath.mulWad(stakeAtInfraction, fractionWad);
-        uint256 unbondingSlashed = _slashUnbonding(operator, fractionWad, infractionEpoch, target);
-        uint256 bondedSlashed = StakeMath.mulWad(pool.bondedStake, fractionWad);
-        // unbondingSlashed <= target by construction
-        if (bondedSlashed > target - unbondingSlashed) bondedSlashed = target - unbondingSlashed;
-        pool.bondedStake -= bondedSlashed;
+        (uint256 bondedSlashed, uint256 unbondingSlashed) = abi.decode(
+            _pools_(abi.encodeCall(StakePools.slashPools, (operator, fractionWad, infractionEpoch, target))),
+            (uint256, uint256)
+        );
         pool.unbondingStake -= unbondingSlashed;
         slashed = bondedSlashed + unbondingSlashed;
         SlashDestination destination = slashDestination;
@@ -386,8 +405,8 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc IStaking
     function operatorInfo(address operator) external view returns (OperatorInfo memory info) {
         Operator storage op = _requireOperator(operator);
-        Pool storage pool = _pools[operator];
-        uint256 selfShares = _positions[operator][operator].shares;
+        Pool memory pool = _poolView(operator);
+        (uint256 selfShares, uint256 selfStake) = _positionValue(operator, operator);
         info = OperatorInfo({
             status: op.status,
             signer: op.signer,
@@ -401,7 +420,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
             unbondingStake: pool.unbondingStake,
             unbondingShares: pool.unbondingShares,
             selfShares: selfShares,
-            selfStake: StakeMath.toStake(selfShares, pool.bondedShares, pool.bondedStake)
+            selfStake: selfStake
         });
     }
 
@@ -412,7 +431,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IStaking
     function poolOf(address operator) external view returns (Pool memory pool) {
-        return _pools[operator];
+        return _poolView(operator);
     }
 
     /// @inheritdoc IStaking
@@ -420,11 +439,8 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         address operator,
         address account
     ) external view returns (uint256 shares, uint256 stake, uint256 principal) {
-        Position storage position = _positions[operator][account];
-        Pool storage pool = _pools[operator];
-        shares = position.shares;
-        stake = StakeMath.toStake(shares, pool.bondedShares, pool.bondedStake);
-        principal = position.principal;
+        (shares, stake) = _positionValue(operator, account);
+        principal = _positions[operator][account].principal;
     }
 
     /// @inheritdoc IStaking
@@ -472,19 +488,17 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     // Internals
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @dev Mints bonded shares of `operator` to `account` for `amount` (effects only; `_collect` pulls the
-    /// OPEN and adds the voting units afterwards).
-    function _bond(address operator, address account, uint256 amount) private returns (uint256 shares) {
-        if (amount == 0) revert StakingZeroAmount();
-        Pool storage pool = _pools[operator];
-        shares = StakeMath.toShares(amount, pool.bondedShares, pool.bondedStake);
-        if (shares == 0) revert StakingAmountTooSmall(amount);
-        pool.bondedShares += shares;
-        pool.bondedStake += amount;
-        Position storage position = _positions[operator][account];
-        position.shares += shares;
-        position.principal += amount;
-        emit Staked(operator, account, amount, shares);
+    /// @dev Runs pool logic on this contract's storage (reverts bubble up).
+    function _pools_(bytes memory call) private returns (bytes memory) {
+        return Address.functionDelegateCall(_poolLogic, call);
+    }
+
+    function _deposit(address operator, address account, uint256 amount) private returns (uint256) {
+        return abi.decode(_pools_(abi.encodeCall(StakePools.deposit, (operator, account, amount))), (uint256));
+    }
+
+    function _unbond(address operator, address account, uint256 shares) private returns (uint256, uint256) {
+        return abi.decode(_pools_(abi.encodeCall(StakePools.unbond, (operator, account, shares))), (uint256, uint256));
     }
 
     /// @dev Interactions of a deposit: voting units to the staker, then the OPEN pulled from it.
@@ -493,96 +507,17 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         _token.safeTransferFrom(account, address(this), amount);
     }
 
-    /// @dev Moves `shares` of `account`'s bonded position into the unbonding pool and records a request.
-    /// Returns the request id and the principal (voting units) that left.
-    function _unbond(
-        address operator,
-        address account,
-        uint256 shares
-    ) private returns (uint256 requestId, uint256 principalOut) {
-        if (shares == 0) revert StakingZeroAmount();
-        Position storage position = _positions[operator][account];
-        uint256 held = position.shares;
-        if (shares > held) revert StakingInsufficientShares(operator, account, held, shares);
-        Pool storage pool = _pools[operator];
-        uint256 amount = StakeMath.toStake(shares, pool.bondedShares, pool.bondedStake);
-        (uint64 epoch, uint256 unbondingShares) = _addToBucket(operator, amount);
-        principalOut = shares == held ? position.principal : Math.mulDiv(position.principal, shares, held);
-        position.shares = held - shares;
-        position.principal -= principalOut;
-        pool.bondedShares -= shares;
-        pool.bondedStake -= amount;
-        pool.unbondingShares += unbondingShares;
-        pool.unbondingStake += amount;
-        requestId = ++unbondingRequestCount;
-        uint64 releaseTime = uint64(block.timestamp) + unbondingPeriod;
-        _unbondingRequests[requestId] = UnbondingRequest({
-            account: account,
-            releaseTime: releaseTime,
-            operator: operator,
-            epoch: epoch,
-            shares: unbondingShares
-        });
-        emit UnbondingRequested(requestId, operator, account, shares, amount, unbondingShares, releaseTime);
-    }
-
     /// @dev Lowers a slashed position's principal (its voting units) to its value; rewards never raise it.
     function _syncVotes(address operator, address account) private returns (uint256 removed) {
         Position storage position = _positions[operator][account];
         uint256 principal = position.principal;
         if (principal == 0) return 0;
-        Pool storage pool = _pools[operator];
-        uint256 value = StakeMath.toStake(position.shares, pool.bondedShares, pool.bondedStake);
+        (, uint256 value) = _positionValue(operator, account);
         if (value >= principal) return 0;
         removed = principal - value;
         position.principal = value;
         emit PositionVotesSynced(operator, account, value);
         _stakeVotes.removeVotingUnits(account, removed);
-    }
-
-    /// @dev Puts `amount` into the operator's unbonding bucket of the current epoch; returns the epoch and the
-    /// bucket shares minted.
-    function _addToBucket(address operator, uint256 amount) private returns (uint64 epoch, uint256 shares) {
-        epoch = _currentEpoch();
-        UnbondingBucket storage bucket = _unbondingBuckets[operator][epoch];
-        shares = StakeMath.toShares(amount, bucket.shares, bucket.stake);
-        if (shares == 0) revert StakingAmountTooSmall(amount);
-        uint32 last = _lastUnbondingEpoch[operator];
-        // epochs last >= 1 s (ValidatorSetManager): epoch + 1 < 2^32 for 136 years
-        uint32 head = uint32(epoch + 1);
-        // Epochs only grow: a bucket of this epoch exists iff it is the newest one.
-        if (last != head) {
-            bucket.previous = last;
-            _lastUnbondingEpoch[operator] = head;
-        }
-        bucket.shares = SafeCast.toUint128(bucket.shares + shares);
-        bucket.stake += uint96(amount); // a bucket holds at most the OPEN supply (1e27 < 2^96)
-    }
-
-    /// @dev Takes up to `fractionWad` of each unbonding bucket of epochs >= `infractionEpoch`, newest first, never
-    /// more than `target` in total. Returns what it took (bucket stakes only; the caller updates the pool sum).
-    function _slashUnbonding(
-        address operator,
-        uint256 fractionWad,
-        uint64 infractionEpoch,
-        uint256 target
-    ) private returns (uint256 taken) {
-        mapping(uint64 => UnbondingBucket) storage buckets = _unbondingBuckets[operator];
-        // walk the list from the newest bucket back to the infraction's epoch (links hold epoch + 1)
-        for (uint32 link = _lastUnbondingEpoch[operator]; link != 0 && link > infractionEpoch && taken < target;) {
-            UnbondingBucket storage bucket = buckets[link - 1];
-            uint256 take = StakeMath.mulWad(bucket.stake, fractionWad);
-            if (take > target - taken) take = target - taken;
-            bucket.stake -= uint96(take); // take <= stake
-            taken += take;
-            link = bucket.previous;
-        }
-    }
-
-    /// @dev The epoch that numbers new unbonding buckets (0 until the validator set manager is set).
-    function _currentEpoch() private view returns (uint64) {
-        address sets = validatorSets;
-        return sets == address(0) ? 0 : uint64(IValidatorSet(sets).currentEpoch());
     }
 
     function _verifyProofOfPossession(
@@ -597,7 +532,7 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
     function _syncRanking(address operator) private {
         _ranking.update(
             operator,
-            _pools[operator].bondedStake,
+            _bondedStake(operator),
             _operators[operator].status == OperatorStatus.Active,
             maxValidators
         );
@@ -610,9 +545,91 @@ contract Staking is OperatorRegistry, AccessManaged, ReentrancyGuardTransient {
         emit OperatorStatusChanged(operator, oldStatus, newStatus);
     }
 
-    function _selfStake(address operator) private view returns (uint256) {
+    function _selfStake(address operator) private view returns (uint256 stake) {
+        (, stake) = _positionValue(operator, operator);
+    }
+
+    /// @dev The operator's bonded stake: the pool's plus its activating deposits (all in the ranking and slashable).
+    function _bondedStake(address operator) private view returns (uint256 stake) {
+        stake = _pools[operator].bondedStake;
+        for (uint64 heads = _activating[operator]; heads != 0; heads >>= 32) {
+            stake += _activations[operator][uint32(heads) - 1].value;
+        }
+    }
+
+    /// @dev The bonded pool once an operator's due deposits activate (see `_activatedPool`).
+    struct PoolNow {
+        uint256 shares;
+        uint256 stake;
+        /// OPEN of the deposits still activating
+        uint256 live;
+        /// for each due deposit epoch (entry = epoch + 1; index 0 the older): the bonded shares it becomes
+        uint64[2] due;
+        uint256[2] minted;
+    }
+
+    /// @dev The pools as `poolOf` shows them, as of the next change (due deposits activated): activating deposits
+    /// count in the bonded stake and, as the bonded shares their OPEN buys now, in the bonded shares.
+    function _poolView(address operator) private view returns (Pool memory pool) {
+        pool = _pools[operator];
+        PoolNow memory now_ = _activatedPool(operator);
+        pool.bondedStake = now_.stake + now_.live;
+        pool.bondedShares = now_.shares + StakeMath.toShares(now_.live, now_.shares, now_.stake);
+    }
+
+    /// @dev The bonded pool once the operator's due deposits activate (what its next change does first). Mirrors
+    /// StakePools._activate.
+    function _activatedPool(address operator) private view returns (PoolNow memory now_) {
         Pool storage pool = _pools[operator];
-        return StakeMath.toStake(_positions[operator][operator].shares, pool.bondedShares, pool.bondedStake);
+        now_.shares = pool.bondedShares;
+        now_.stake = pool.bondedStake;
+        address sets = validatorSets;
+        uint256 epoch = sets == address(0) ? 0 : IValidatorSet(sets).currentEpoch();
+        uint64 heads = _activating[operator];
+        for (uint256 i = 0; i < 2; ++i) {
+            uint64 entry = i == 0 ? heads >> 32 : uint32(heads);
+            if (entry == 0) continue;
+            Activation storage activation = _activations[operator][entry - 1];
+            uint256 value = activation.value;
+            if (entry < epoch) {
+                uint256 minted = activation.units == 0 ? 0 : StakeMath.toShares(value, now_.shares, now_.stake);
+                now_.shares += minted;
+                now_.stake += value;
+                now_.due[i] = entry;
+                now_.minted[i] = minted;
+            } else {
+                now_.live += value;
+            }
+        }
+    }
+
+    /// @dev An account's shares and what they are worth, as of the operator's next change (due deposits activated):
+    /// bonded shares at the pool's price; deposits still activating at their own price (their OPEN, less any slash),
+    /// counted as the bonded shares that OPEN buys now.
+    function _positionValue(address operator, address account) private view returns (uint256 shares, uint256 stake) {
+        PoolNow memory now_ = _activatedPool(operator);
+        uint256 bonded = _positions[operator][account].shares;
+        uint256 live;
+        for (uint256 pending = _pendingDeposits[operator][account]; pending != 0; pending >>= 128) {
+            uint64 entry = uint32(pending >> 96);
+            if (entry == 0) continue;
+            Activation storage activation = _activations[operator][entry - 1];
+            uint256 units = uint96(pending);
+            if (entry == now_.due[0] || entry == now_.due[1]) {
+                bonded += Math.mulDiv(units, entry == now_.due[0] ? now_.minted[0] : now_.minted[1], activation.units);
+            } else if (_isActivating(operator, entry)) {
+                live += Math.mulDiv(units, activation.value, activation.units);
+            } else {
+                bonded += Math.mulDiv(units, activation.value, activation.units); // activated: value = its shares
+            }
+        }
+        shares = bonded + StakeMath.toShares(live, now_.shares, now_.stake);
+        stake = StakeMath.toStake(bonded, now_.shares, now_.stake) + live;
+    }
+
+    function _isActivating(address operator, uint64 entry) private view returns (bool) {
+        uint64 heads = _activating[operator];
+        return entry == uint32(heads) || entry == heads >> 32;
     }
 
     /// @dev Applies a scheduled commission increase whose time has come; returns the commission in force.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-import {IStaking} from "../interfaces/IStaking.sol";
+import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
+import {IStakingErrors, IStakingEvents, IStakingParameters, IStakingTypes} from "../interfaces/IStaking.sol";
 import {ValidatorRanking} from "./lib/ValidatorRanking.sol";
 
 /// @title Storage layout of the staking contract, in one place
@@ -9,7 +10,13 @@ import {ValidatorRanking} from "./lib/ValidatorRanking.sol";
 /// The operator id is the owner's address. (All state of the staking contract lives here, by design, hence
 /// more state variables than the linter's default limit.)
 // solhint-disable-next-line max-states-count
-abstract contract StakingStorage is IStaking {
+abstract contract StakingStorage is
+    IOperatorRegistryTypes,
+    IStakingTypes,
+    IStakingParameters,
+    IStakingErrors,
+    IStakingEvents
+{
     // ---------------------------------------------------------------------------------------------------------
     // Constants
     // ---------------------------------------------------------------------------------------------------------
@@ -62,6 +69,14 @@ abstract contract StakingStorage is IStaking {
         uint32 previous;
     }
 
+    /// @dev The deposits (delegations and added self-stake) of one epoch into one operator's bonded pool. While
+    /// they activate, `value` is their OPEN (slashed like the pool) and `units` the shares they were priced at when
+    /// made (what positions hold); once activated (epoch + 2 has begun), `value` is the bonded shares they became.
+    struct Activation {
+        uint128 units;
+        uint128 value;
+    }
+
     struct Network {
         bytes peerId;
         string endpoint;
@@ -71,21 +86,21 @@ abstract contract StakingStorage is IStaking {
     // Governance parameters (restricted setters in Staking)
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint256 public minStake;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint64 public unbondingPeriod;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint64 public jailPeriod;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint64 public commissionIncreaseDelay;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint64 public maxCommissionWad;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     address public treasury;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     SlashDestination public slashDestination;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint32 public maxValidators;
     mapping(SlashReason reason => uint64 fractionWad) internal _slashFractionWad;
 
@@ -112,14 +127,22 @@ abstract contract StakingStorage is IStaking {
     mapping(uint256 requestId => UnbondingRequest) internal _unbondingRequests;
     /// @notice Number of unbonding requests ever made; ids start at 1.
     uint256 public unbondingRequestCount;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     uint256 public totalSlashLocked;
-    /// @inheritdoc IStaking
+    /// @inheritdoc IStakingParameters
     address public validatorSets;
     /// @dev operator => epoch the requests were made in => their pool (Pool.unbonding* hold the sums)
     mapping(address operator => mapping(uint64 epoch => UnbondingBucket)) internal _unbondingBuckets;
     /// @dev operator => its newest bucket's epoch + 1 (0: none yet)
     mapping(address operator => uint32) internal _lastUnbondingEpoch;
+    /// @dev operator => epoch of the deposits => their activation (see Activation)
+    mapping(address operator => mapping(uint64 epoch => Activation)) internal _activations;
+    /// @dev operator => the (at most two) epochs whose deposits are still activating, each as epoch + 1 (0: none):
+    /// the older in bits 32..63, the newer in bits 0..31
+    mapping(address operator => uint64) internal _activating;
+    /// @dev operator => account => its deposits still activating or not yet converted to shares, at most two
+    /// (the older in bits 128..255, the newer in bits 0..127), each (epoch + 1) << 96 | units
+    mapping(address operator => mapping(address account => uint256)) internal _pendingDeposits;
 
     // ---------------------------------------------------------------------------------------------------------
     // Validator ranking: Active operators by bonded stake, top `maxValidators` kept apart

@@ -17,12 +17,18 @@ contract OpenToken is ERC20, ERC20Permit, ERC20Votes, IOpenToken {
     /// @inheritdoc IOpenToken
     uint256 public constant TOTAL_SUPPLY = 1_000_000_000e18;
 
+    /// @dev Governance (the timelock): the token's admin in Chainlink's Cross-Chain Token registry.
+    address private immutable _ccipAdmin;
+
     /// @param recipients genesis recipients (vesting wallets, treasury, reserves, ...)
     /// @param amounts amount of each recipient, in wei; must add up to TOTAL_SUPPLY exactly
+    /// @param ccipAdmin governance (the timelock), returned by getCCIPAdmin (docs/bridge.md, OPEN over CCIP)
     constructor(
         address[] memory recipients,
-        uint256[] memory amounts
+        uint256[] memory amounts,
+        address ccipAdmin
     ) ERC20("Openmesh", "OPEN") ERC20Permit("Openmesh") {
+        _ccipAdmin = ccipAdmin;
         if (recipients.length != amounts.length) {
             revert OpenTokenGenesisLengthMismatch(recipients.length, amounts.length);
         }
@@ -34,6 +40,11 @@ contract OpenToken is ERC20, ERC20Permit, ERC20Votes, IOpenToken {
             minted += amounts[i];
         }
         if (minted != TOTAL_SUPPLY) revert OpenTokenGenesisSupplyMismatch(minted, TOTAL_SUPPLY);
+    }
+
+    /// @inheritdoc IOpenToken
+    function getCCIPAdmin() external view returns (address) {
+        return _ccipAdmin;
     }
 
     /// @notice The clock used for vote checkpoints: the block timestamp (EIP-6372).

@@ -28,9 +28,12 @@ import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
+import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
+import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
-import { ConsensusGossipGate } from "./bft/gossip-gate.js";
+import { voteSetProtocol } from "./bft/vote-set-sync.js";
+import { ConsensusGossipGate, STALE_PENALTY } from "./bft/gossip-gate.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -49,6 +52,9 @@ export interface KeeperInit {
   /** observers of consensus progress (demo output, benches) */
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
+  onCheckpointRelayed?: (r: RelayResult) => void;
+  /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
+  dropConsensusInbound?: () => boolean;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */
@@ -56,6 +62,8 @@ interface ConsensusParts {
   directory?: ChainOperatorDirectory;
   sender?: TxSender;
   submitter?: CheckpointSubmitter;
+  /** relays certified headers over CCIP (when the deployment has a CheckpointSender) */
+  relayer?: CheckpointRelayer;
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
@@ -256,6 +264,7 @@ export class Keeper {
       ["consensus", () => c.service?.stop()],
       ["vote relay streams", () => c.votePush?.stop()],
       ["checkpoint submitter", () => c.submitter?.stop()],
+      ["checkpoint relayer", () => c.relayer?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
@@ -274,6 +283,11 @@ export class Keeper {
     }
     this.state = "stopped";
     this.logger.info("keeper stopped");
+  }
+
+  /** The CCIP relayer, when this keeper runs as a validator of a deployment with a CheckpointSender. */
+  get relayer(): CheckpointRelayer | undefined {
+    return this.consensusParts.relayer;
   }
 
   /** The consensus host, when this keeper runs as a validator. */
@@ -319,6 +333,24 @@ export class Keeper {
         this.init.onCheckpointSubmitted?.(s);
       },
     });
+    const bridge = this.config.bridge;
+    if (bridge.enabled && chain.deployment.contracts.has("CheckpointSender")) {
+      c.relayer = new CheckpointRelayer({
+        provider: chain.provider,
+        senderAddress: chain.info("CheckpointSender").address,
+        checkpointsAddress: chain.info("CheckpointStore").address,
+        self: this.identity.signerAddress,
+        send: (request) => sender.send(request),
+        store: this.store.bridge as Bucket<RelayRecord>,
+        logger: this.logger,
+        metrics: this.metrics,
+        fallbackDelayMs: bridge.fallbackDelayMs,
+        certifiedTimeoutMs: bridge.certifiedTimeoutMs,
+        pollMs: bridge.pollMs,
+        onRelayed: (r) => this.init.onCheckpointRelayed?.(r),
+      });
+    }
+    const { submitter, relayer } = c;
     const t = cfg.timeouts;
     const votePush = (c.votePush = new PushChannel(
       {
@@ -338,7 +370,13 @@ export class Keeper {
       chainId: chain.chainId,
       decidedStore: this.store.headers,
       signingStore: this.store.signingState,
-      sink: c.submitter,
+      sink: {
+        onDecided: (decided, ctx) => {
+          submitter.onDecided(decided, ctx);
+          relayer?.onDecided(decided, ctx);
+        },
+        onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
+      },
       logger: this.logger,
       heightIntervalMs: cfg.heightIntervalMs,
       epochPollMs: cfg.epochPollMs,
@@ -363,7 +401,13 @@ export class Keeper {
         serve: (handler) =>
           votePush.handle((vote, peer) => {
             if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
-            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) return false; // replayed old votes
+            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) {
+              // dropped, not refused: a lagging keeper re-sends its own votes (rebroadcast), and a
+              // refusal would close its stream and cost it 25 points each time; a point per stale
+              // vote still adds up for a peer replaying old ones (docs/mesh.md)
+              this.p2p.penalties.add(peer, STALE_PENALTY);
+              return true;
+            }
             handler(vote, peer);
             return true;
           }),
@@ -371,6 +415,16 @@ export class Keeper {
           const record = this.p2p.directory.byOperator(operator);
           if (!record) throw new Error(`no peer id known for operator ${operator}`);
           await votePush.send(peerIdFromString(record.peerId), vote);
+        },
+      },
+      dropInbound: this.init.dropConsensusInbound,
+      voteSetSync: {
+        serve: (handler) => this.p2p.reqresp.handle(voteSetProtocol, (req, ctx) => handler(req, ctx.peer)),
+        fetch: async (operator, req) => {
+          const record = this.p2p.directory.byOperator(operator);
+          if (!record) throw new Error(`no peer id known for operator ${operator}`);
+          const reply = await this.p2p.reqresp.request(peerIdFromString(record.peerId), voteSetProtocol, req);
+          return { reply, peerId: record.peerId };
         },
       },
       catchUp: {
@@ -390,13 +444,23 @@ export class Keeper {
       return e === undefined ? null : Number(e);
     };
     this.statusSources.lastCheckpointAtMs = () => lastCheckpointAtMs;
+    this.metrics.setSecondsSinceDecisionSource(() => service.progress().secondsSinceDecision);
     await c.service.start();
   }
 
   health(): HealthStatus {
     const lastCheckpointAtMs = this.statusSources.lastCheckpointAtMs?.() ?? null;
+    const consensus = this.consensusParts.service?.progress() ?? null;
+    const up = this.state === "started" && this.store.isOpen;
+    const stalled = consensus !== null && !consensus.live;
     return {
-      ready: this.state === "started" && this.store.isOpen,
+      ready: up && !stalled,
+      consensus,
+      notReadyReason: !up
+        ? `keeper ${this.state}${this.store.isOpen ? "" : ", store closed"}`
+        : stalled
+          ? `no height decided for ${consensus.secondsSinceDecision} s; waiting at ${consensus.waitingFor}`
+          : null,
       peers: this.p2p.peerCount,
       synced: this.protocolEvents ? this.protocolEvents.synced : !this.config.chain.enabled,
       epoch: this.statusSources.epoch?.() ?? null,

@@ -16,6 +16,7 @@ import { REPO_ROOT } from "../lib/deployment-file.js";
 import type { BftResult } from "./bft.js";
 import type { CertGasRow } from "./certificate-gas.js";
 import type { CheckpointGasRow } from "./checkpoint-gas.js";
+import type { BridgeGasRow } from "./bridge-gas.js";
 import type { FloodBenchResult } from "./flood.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -35,6 +36,7 @@ const BENCHES: Bench[] = [
   { name: "staking-gas", runner: "hardhat", file: "scripts/bench/staking-gas.ts" },
   { name: "certificate-gas", runner: "hardhat", file: "scripts/bench/certificate-gas.ts" },
   { name: "checkpoint-gas", runner: "hardhat", file: "scripts/bench/checkpoint-gas.ts" },
+  { name: "bridge-gas", runner: "hardhat", file: "scripts/bench/bridge-gas.ts" },
   {
     name: "bft",
     runner: "tsx",
@@ -110,6 +112,12 @@ interface CheckpointGas {
   claimGas: number;
   finalizeGas: number;
 }
+interface BridgeGas {
+  hardfork: string;
+  rows: BridgeGasRow[];
+  duplicateReceive: number;
+  verifyResourceGas: number;
+}
 interface BftJson {
   results: BftResult[];
   failures?: Array<{ validators: number; error: string }>;
@@ -149,6 +157,7 @@ async function main(): Promise<void> {
     claimGas: NaN,
     finalizeGas: NaN,
   };
+  const bridgeGas = out["bridge-gas"] as BridgeGas | undefined;
   const bft = (out["bft"] as BftJson | undefined)?.results ?? [];
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
@@ -187,6 +196,7 @@ async function main(): Promise<void> {
     })),
     claimGas: checkpoint.claimGas,
     finalizeGas: checkpoint.finalizeGas,
+    bridgeGas: bridgeGas ?? null,
     advanceEpochGas: {
       byValidators: checkpoint.rows.map((r) => ({ validators: r.validators, gas: r.advanceEpoch })),
       byOperatorsRegistered: stakingRow("advanceEpoch (set = min(N, 100))"),
@@ -250,6 +260,20 @@ async function main(): Promise<void> {
   }
   rows.push(["reward claim gas (tx)", "100-leaf tree, into the staking pool", fmt(checkpoint.claimGas)]);
   rows.push(["task finalize gas (tx)", "64-leaf taskRoot, 1 executor", fmt(checkpoint.finalizeGas)]);
+  for (const r of bridgeGas?.rows ?? []) {
+    rows.push([
+      "CCIP checkpoint relay gas",
+      r.label,
+      `home ${fmt(r.homeSide)} · remote ccipReceive ${fmt(r.remoteReceive)} · tx ${fmt(r.relayTx)}`,
+    ]);
+  }
+  if (bridgeGas) {
+    rows.push([
+      "CCIP receiver gas",
+      "duplicate delivery · verifyResource (100-leaf porRoot)",
+      `${fmt(bridgeGas.duplicateReceive)} · ${fmt(bridgeGas.verifyResourceGas)}`,
+    ]);
+  }
   const byN = (g: Record<string, number>) =>
     Object.entries(g)
       .map(([n, v]) => `N = ${n}: ${fmt(v)}`)

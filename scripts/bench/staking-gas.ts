@@ -61,17 +61,27 @@ for (const size of SIZES) {
     size,
     await gasOf(f.staking.connect(f.accounts[1]!).delegate(weakest, 100_000n * OPEN, 0n)),
   );
-  record("undelegate", size, await gasOf(f.staking.connect(delegator).undelegate(target, 700n * OPEN)));
+  // Deposits activate at the second epoch boundary after them: this one leaves an activating deposit.
+  record("undelegate (activating deposit)", size, await gasOf(f.staking.connect(delegator).undelegate(target, 700n * OPEN)));
   await networkHelpers.time.increase(8 * 24 * 3600);
   record("withdraw", size, await gasOf(f.staking.connect(delegator).withdraw(await f.staking.unbondingRequestCount())));
   record("slash 5% (restricted)", size, await gasOf(f.staking.slash(target, 5n * 10n ** 16n, 0, 0n, 0n)));
-  record("distributeRewards (restricted)", size, await gasOf(f.staking.distributeRewards(target, 100n * OPEN)));
+  record("distributeRewards (restricted)", size, await gasOf(f.staking.distributeRewards(target, 0n, 100n * OPEN)));
 
   // advanceEpoch: the first leaves the genesis epoch; the second is a steady-state advance.
   await f.validatorSets.advanceEpoch();
   await networkHelpers.time.increase(3600);
   const setSize = (await f.staking.validatorCandidates()).length;
   record(`advanceEpoch (set = min(N, 100))`, size, await gasOf(f.validatorSets.advanceEpoch()));
+  // Epoch 2: the first touch of the pool activates the deposits of epoch 0 (a reward of epoch 1 here), and the
+  // delegator's first change converts its activated deposit into bonded shares.
+  record(
+    "distributeRewards (activates a due epoch)",
+    size,
+    await gasOf(f.staking.distributeRewards(target, 1n, 100n * OPEN)),
+  );
+  record("undelegate (bonded, converts)", size, await gasOf(f.staking.connect(delegator).undelegate(target, 100n * OPEN)));
+  record("undelegate (bonded)", size, await gasOf(f.staking.connect(delegator).undelegate(target, 100n * OPEN)));
   console.error(`N = ${size}: ${size} operators registered, set of ${setSize} frozen`);
 }
 

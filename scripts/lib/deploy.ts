@@ -36,12 +36,19 @@ import {
 import type { DeployedContract, DeploymentFile, GenesisGrantRecord } from "./deployment-file.js";
 import { planGenesis, TOTAL_SUPPLY_WEI, type GenesisConfig } from "./genesis-config.js";
 import { accessRoles } from "../../packages/contracts/src/roles.js";
+import { loadCcipConfig, type CcipConfig } from "./ccip-config.js";
+import { deployBridge, type DeployedBridge } from "./deploy-bridge.js";
 
 export interface DeployOptions {
   /** accounts of a local dev node, for "account:N" references; undefined refuses them */
   localAccounts?: string[];
   log?: (line: string) => void;
+  /** CCIP networks and lanes (default: deployments/config/ccip-networks.json); false: no bridge */
+  ccip?: CcipConfig | false;
 }
+
+/** Chains of local dev nodes: they get the CCIP simulator and the remote side of the bridge. */
+export const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
 
 export interface Deployed {
   token: OpenToken;
@@ -54,6 +61,8 @@ export interface Deployed {
   rewards: RewardsDistributor;
   evidence: EvidenceHandler;
   tasks: TaskManager;
+  /** the checkpoint bridge (always on a local chain; elsewhere when ccip-networks.json has the chain) */
+  bridge?: DeployedBridge;
   file: DeploymentFile;
 }
 
@@ -163,7 +172,7 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   }
 
   log(`deploying OpenToken: ${TOTAL_SUPPLY_WEI / OPEN} OPEN to ${recipients.length} genesis holders`);
-  const token = await new OpenToken__factory(signer).deploy(recipients, amounts);
+  const token = await new OpenToken__factory(signer).deploy(recipients, amounts, treasury);
   await token.waitForDeployment();
 
   const tokenAddress = await token.getAddress();
@@ -244,6 +253,20 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   if (st.maxValidators !== undefined) await mined(staking.setMaxValidators(st.maxValidators));
   if (p.downtime) await mined(evidence.setDowntimeRule(p.downtime.window, p.downtime.minSignedPercent));
 
+  const ccip = opts.ccip ?? loadCcipConfig();
+  const bridge = ccip
+    ? await deployBridge(signer, {
+        checkpoints: await checkpoints.getAddress(),
+        accessManager: manager,
+        timelock: treasury,
+        chainId: Number(chainId),
+        homeNetwork: cfg.network,
+        ccip,
+        local: LOCAL_CHAIN_IDS.has(Number(chainId)),
+        log,
+      })
+    : undefined;
+
   log("handing control to governance");
   await mined(timelock.grantRole(await timelock.PROPOSER_ROLE(), governorAddress));
   await mined(timelock.grantRole(await timelock.CANCELLER_ROLE(), governorAddress));
@@ -290,8 +313,10 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
         "EvidenceHandler",
       ),
       TaskManager: contractRecord(await tasks.getAddress(), "contracts/tasks/TaskManager.sol", "TaskManager"),
+      ...bridge?.contracts,
     },
     genesis,
+    ...(bridge && { ccip: bridge.record }),
   };
   return {
     token,
@@ -304,6 +329,7 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
     rewards,
     evidence,
     tasks,
+    bridge,
     file,
   };
 }

@@ -25,6 +25,19 @@ export interface GenesisGrantRecord {
   vesting?: { start: number; cliffSeconds: number; durationSeconds: number };
 }
 
+/** The checkpoint bridge's CCIP side of a deployment (docs/bridge.md). */
+export interface CcipRecord {
+  /** the ccip-networks.json entry of this chain ("simulator" locally) */
+  network: string;
+  /** this chain's CCIP selector (decimal uint64) */
+  chainSelector: string;
+  router: string;
+  link: string;
+  /** the CCIPLocalSimulator of a local deployment */
+  simulator?: string;
+  lanes: Array<{ to: string; destChainSelector: string; receiver: string; gasLimit: number; relayEvery: number }>;
+}
+
 export interface DeploymentFile {
   network: string;
   chainId: number;
@@ -33,6 +46,8 @@ export interface DeploymentFile {
   deployedAt: string;
   contracts: Record<string, DeployedContract>;
   genesis: GenesisGrantRecord[];
+  /** the checkpoint bridge, when this chain has a CCIP router (always locally) */
+  ccip?: CcipRecord;
 }
 
 export function deploymentPath(network: string): string {

@@ -33,6 +33,7 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
   it("certifies BLS checkpoints on chain and pays an epoch's rewards by Merkle proof to the operator's pool", () => {
     expect(output).to.match(/certified height 1 \(epoch 1, round \d+\): BLS certificate/);
     expect(output).to.match(/claimed [\d.]+ OPEN by Merkle proof/);
+    expect(output).to.match(/reward leaf \([\d.]+ OPEN, epoch \d+\) verifies against the bridged header: true/);
     expect(output).to.match(/delegator's 5,000 OPEN position is now worth [\d.]+ OPEN \(\+[\d.]+, by share price\)/);
   });
 
@@ -44,5 +45,7 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
   it("follows a governance change of the checkpoint interval", () => {
     expect(output).to.contain("checkpointInterval = 2");
     expect(output).to.contain("(every second height)");
+    expect(output).to.match(/pools registered: true/);
+    expect(output).to.match(/after bridging back: .*across chains 1,000,000,000 OPEN/);
   });
 });

@@ -67,6 +67,8 @@ describe("Keeper (modules wired, real chain)", function () {
         synced: true,
         epoch: null,
         lastCheckpointAgeSeconds: null,
+        consensus: null, // no consensus runs on this deployment
+        notReadyReason: null,
       });
       keeper.statusSources.epoch = () => 3;
       keeper.statusSources.lastCheckpointAtMs = () => Date.now() - 30_000;

@@ -32,6 +32,7 @@ const RUNS: Record<AnyProfile, Record<number, number>> = {
   chaos: { 4: 1500, 7: 700, 10: 400 },
   restarts: { 4: 600, 7: 300, 10: 150 },
   edge: { 4: 600, 7: 250, 10: 150 },
+  lossy: { 4: 150, 7: 80, 10: 40 },
   explore: { 4: 300, 7: 150, 10: 80 },
   "explore-edge": { 4: 300, 7: 150, 10: 80 },
   "explore-crash": { 4: 200, 7: 100, 10: 50 },
@@ -42,6 +43,9 @@ const DESCRIPTIONS: Record<AnyProfile, string> = {
     "f Byzantine (equivocating, silent, invalid proposals, vote-everything), bad network before GST, a few crashes",
   restarts: "every honest node crash-restarts from its persisted signing state, several times",
   edge: "Byzantine power exactly 1/3 with a stake-aware coordinated adversary (safety only)",
+  lossy:
+    "a random 30% of transmissions lost for good (no gossip retransmission) for 2-6 s, then delivery resumes: " +
+    "rebroadcast, vote-set sync and stall timers restore liveness",
   explore: "asynchronous adversarial scheduling, Byzantine injections (safety only)",
   "explore-edge": "asynchronous scheduling with Byzantine power exactly 1/3 (safety only)",
   "explore-crash": "asynchronous scheduling with frequent crash-restarts (safety only)",
@@ -101,17 +105,21 @@ describe("BFT simulation (seeded, deterministic)", function () {
       for (const n of [4, 7, 10]) {
         if (onlyN !== undefined && n !== onlyN) continue;
         const list = seeds(profile, n);
-        const live = profile === "chaos" || profile === "restarts";
+        const live = profile === "chaos" || profile === "restarts" || profile === "lossy";
         it(`n=${n}: ${list.length} seeded runs keep safety${live ? " and liveness after GST" : ""}`, () => {
           const started = Date.now();
           const failures: string[] = [];
           let worstCatchUp = 0;
+          let worstRecover = 0;
           let decided = 0;
           let certificateDecisions = 0;
           for (const seed of list) {
             const result = runOne(profile, n, seed);
             if ("catchUpMs" in result) {
-              if (result.violations.length === 0) worstCatchUp = Math.max(worstCatchUp, result.catchUpMs);
+              if (result.violations.length === 0) {
+                worstCatchUp = Math.max(worstCatchUp, result.catchUpMs);
+                worstRecover = Math.max(worstRecover, result.recoverMs);
+              }
               decided += result.heightsDecided;
               certificateDecisions += result.certificateDecisions;
             } else {
@@ -128,7 +136,7 @@ describe("BFT simulation (seeded, deterministic)", function () {
             (profile.startsWith("explore")
               ? `${decided} decisions`
               : `${decided} heights decided by every honest node`) +
-            (live ? `, slowest catch-up after GST ${worstCatchUp} ms` : "") +
+            (live ? `, slowest catch-up after GST ${worstCatchUp} ms (first new height ${worstRecover} ms)` : "") +
             (certificateDecisions > 0 ? `, ${certificateDecisions} decisions from certificates` : "");
           console.log(`      ${summary}`);
           if (failures.length > 0) {

@@ -12,6 +12,7 @@ import {
   type Proposal,
   type SigningState,
   type Vote,
+  type VoteSetHave,
 } from "../../keeper/src/consensus/index.js";
 import type { SimWorld } from "./sim-world.js";
 import { heightOf, type SimMessage } from "./virtual-network.js";
@@ -45,6 +46,15 @@ export abstract class EngineHost {
   protected abstract releaseVote(vote: Vote, signing: SigningState): void;
   protected abstract decided(decision: Decision): void;
   protected abstract evidence(evidence: Evidence): void;
+  /** the engine started `height` (boot or next height) */
+  protected onHeight(_height: number): void {}
+  /** a peer's vote-set request (vote-sync.ts); only honest nodes answer */
+  answerSync(_have: VoteSetHave, _asker: number): void {}
+
+  /** messages of heights beyond the next one arrived: this node is behind */
+  protected get behind(): boolean {
+    return this.later.size > 0;
+  }
 
   get running(): boolean {
     return this.engine !== undefined;
@@ -75,6 +85,7 @@ export abstract class EngineHost {
   protected boot(signingState: SigningState | undefined, height: number): void {
     this.engine = new ConsensusEngine({ self: this.id, app: this.app(), timeouts: this.world.timeouts, signingState });
     this.height = height;
+    this.onHeight(height);
     this.run(this.engine.handle({ type: "startHeight", height }));
   }
 
@@ -120,6 +131,7 @@ export abstract class EngineHost {
   private nextHeight(height: number): void {
     const engine = this.engine!;
     this.height = height;
+    this.onHeight(height);
     this.run(engine.handle({ type: "startHeight", height }));
     // what was too early before is now the engine's current or next height
     for (const h of [height, height + 1]) {

@@ -15,9 +15,15 @@ import { VirtualNetwork, type NetworkConfig, type Partition, type SimMessage } f
  * restarts: every honest node crash-restarts several times before GST;
  * edge: Byzantine power exactly 1/3, the most the strict > 2/3 quorum tolerates for safety
  * (liveness is not expected: the honest 2/3 is not a quorum on its own), a stake-aware
- * coordinated adversary, and honest crash-restarts.
+ * coordinated adversary, and honest crash-restarts;
+ * lossy: until GST a random 30% of all transmissions (consensus messages, vote-set requests and
+ * answers) are lost for good, with no gossip retransmission: only the hosts' rebroadcast, vote-set
+ * sync and the engine's stall timers bring the lost messages back.
  */
-export type Profile = "chaos" | "restarts" | "edge";
+export type Profile = "chaos" | "restarts" | "edge" | "lossy";
+
+/** the share of transmissions the lossy profile loses before GST */
+export const LOSSY_DROP = 0.3;
 
 export interface ScenarioOptions {
   readonly seed: number;
@@ -30,6 +36,10 @@ export interface ScenarioOptions {
   /** honest nodes gossip decision certificates for catch-up; default: on for even seeds, off in edge */
   readonly certificates?: boolean;
   readonly trace?: (line: string) => void;
+  /** replaces the drawn network (a test's targeted losses); the draw still runs, so seeds stay comparable */
+  readonly network?: (drawn: NetworkConfig) => NetworkConfig;
+  /** no Byzantine validator (targeted tests) */
+  readonly allHonest?: boolean;
 }
 
 export interface ScenarioResult {
@@ -37,6 +47,10 @@ export interface ScenarioResult {
   readonly description: string;
   /** virtual ms from GST until every honest validator decided the target height */
   readonly catchUpMs: number;
+  /** virtual ms from GST until every honest validator decided one more height than any had at GST */
+  readonly recoverMs: number;
+  /** virtual ms at which every honest validator had decided each height (index = height) */
+  readonly allDecidedAtMs: readonly number[];
   readonly heightsDecided: number;
   readonly events: number;
   readonly evidence: number;
@@ -100,6 +114,16 @@ function drawEdgePowers(rng: Prng, n: number): { powers: bigint[]; byzantine: Se
 }
 
 function drawNetwork(rng: Prng, n: number, profile: Profile): NetworkConfig {
+  if (profile === "lossy") {
+    const gstMs = rng.int(2000, 6000);
+    return {
+      gstMs,
+      preGst: { maxDelayMs: rng.int(20, 200), dropProbability: 0, duplicateProbability: 0.02, retryMs: [50, 400] },
+      postGst: { minDelayMs: 1, maxDelayMs: 40, duplicateProbability: 0.02 },
+      partitions: [],
+      loss: (_msg, _from, _to, now) => now < gstMs && rng.chance(LOSSY_DROP),
+    };
+  }
   const gstMs = profile === "chaos" ? rng.int(0, 6000) : rng.int(3000, 8000);
   const partitions: Partition[] = [];
   const count = gstMs < 200 ? 0 : rng.int(0, 2);
@@ -132,7 +156,8 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
       ? drawEdgePowers(rng, n)
       : (() => {
           const powers = drawPowers(rng, n);
-          return { powers, byzantine: drawByzantine(rng, powers, profile), groupA: undefined };
+          const byzantine = drawByzantine(rng, powers, profile);
+          return { powers, byzantine: options.allHonest === true ? new Set<number>() : byzantine, groupA: undefined };
         })();
   const { powers, byzantine, groupA } = drawn;
   const set: ValidatorSet = { firstHeight: 1, validators: powers.map((power, i) => ({ id: address(i), power })) };
@@ -142,8 +167,9 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   const byzantineIds = new Set([...byzantine].map((i) => address(i)));
   const signer = (msg: SimMessage) =>
     msg.kind === "vote" ? msg.vote.validator : msg.kind === "proposal" ? msg.proposal.proposer : "";
+  const drawnNetwork = drawNetwork(rng, n, profile);
   const config: NetworkConfig = {
-    ...drawNetwork(rng, n, profile),
+    ...(options.network?.(drawnNetwork) ?? drawnNetwork),
     holdRelayUntilGst: profile === "edge" ? (msg) => byzantineIds.has(signer(msg)) : undefined,
   };
   const certificates = options.certificates ?? (profile !== "edge" && seed % 2 === 0);
@@ -156,6 +182,9 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
 
   let afterGst = false;
   let target = Infinity;
+  let firstTarget = Infinity;
+  let recoveredAt = Infinity;
+  const allDecidedAtMs: number[] = Array.from({ length: set.firstHeight }, () => 0);
   const honest: HonestNode[] = [];
   const splits = new Map<string, boolean[]>();
   const byPower = powers.map((p, i) => ({ p, i })).filter(({ i }) => !byzantine.has(i));
@@ -169,6 +198,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     validators,
     timeouts: SIM_TIMEOUTS,
     invariants,
+    hosts: [],
     certificates,
     stats: { certificateDecisions: 0 },
     trace: options.trace,
@@ -190,6 +220,11 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
       return split;
     },
     onHonestDecision: () => {
+      const low = Math.min(...honest.map((node) => node.decidedHeight));
+      while (allDecidedAtMs.length <= low) allDecidedAtMs.push(clock.now);
+      if (afterGst && recoveredAt === Infinity && honest.every((node) => node.decidedHeight >= firstTarget)) {
+        recoveredAt = clock.now;
+      }
       if (afterGst && honest.every((node) => node.decidedHeight >= target)) clock.stop();
     },
   };
@@ -200,11 +235,12 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
       behaviour === undefined ? new HonestNode(world, i, v.id) : new ByzantineNode(world, i, v.id, behaviour);
     if (node instanceof HonestNode) honest.push(node);
     network.attach(i, (msg) => node.receive(msg), behaviour === undefined);
+    world.hosts.push(node);
     return node;
   });
 
   // crash-restarts of honest nodes, all back up by GST
-  if (config.gstMs > 300) {
+  if (config.gstMs > 300 && profile !== "lossy") {
     const many = profile !== "chaos";
     const crashing = many ? honest : rng.chance(0.35) ? rng.shuffle(honest).slice(0, rng.int(1, 2)) : [];
     for (const node of crashing) {
@@ -224,6 +260,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     `n=${n} powers=[${powers.join(",")}] byzantine={${[...behaviours].map(([i, b]) => `${i}:${b}`).join(",")}} ` +
     `gst=${config.gstMs}ms maxDelay=${config.preGst.maxDelayMs}ms drop=${config.preGst.dropProbability.toFixed(2)} ` +
     `dup=${config.preGst.duplicateProbability.toFixed(2)} partitions=${config.partitions.length} ` +
+    (config.loss === undefined ? "" : `loss=${profile === "lossy" ? LOSSY_DROP : "targeted"} `) +
     `certificates=${certificates ? "on" : "off"}`;
   options.trace?.(description);
 
@@ -232,6 +269,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
   afterGst = true;
   const decidedAtGst = Math.max(set.firstHeight - 1, ...honest.map((node) => node.decidedHeight));
   target = decidedAtGst + options.heightsAfterGst;
+  firstTarget = decidedAtGst + 1;
   const deadline = config.gstMs + options.livenessBoundMs;
   clock.runUntil(deadline);
 
@@ -246,6 +284,8 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     violations: invariants.violations,
     description,
     catchUpMs: clock.now - config.gstMs,
+    recoverMs: recoveredAt - config.gstMs,
+    allDecidedAtMs,
     heightsDecided: Math.min(...honest.map((node) => node.decidedHeight)),
     events: clock.events,
     evidence: invariants.evidenceSeen,

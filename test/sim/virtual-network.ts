@@ -40,6 +40,12 @@ export interface NetworkConfig {
    * only at GST, so what a Byzantine sender gave one node stays with that node until then.
    */
   readonly holdRelayUntilGst?: (msg: SimMessage) => boolean;
+  /**
+   * Lossy links: a transmission for which this returns true is lost for good, with no gossip
+   * retransmission (msg undefined: a vote-set request or its answer). The receiver may still
+   * get the message from another relay, or from the hosts' rebroadcast and vote-set sync.
+   */
+  readonly loss?: (msg: SimMessage | undefined, from: number, to: number, now: number) => boolean;
 }
 
 /** what travels: consensus messages, and decision certificates that nodes serve for catch-up */
@@ -164,8 +170,27 @@ export class VirtualNetwork {
     return fallback;
   }
 
+  /** A point-to-point exchange that is not a consensus message (vote-set sync): lossy, delayed like one. */
+  direct(from: number, to: number, run: () => void): void {
+    const now = this.clock.now;
+    if (!this.up[to] || this.config.loss?.(undefined, from, to, now) === true) return;
+    const { gstMs, postGst } = this.config;
+    const delay =
+      now >= gstMs
+        ? this.rng.int(postGst.minDelayMs, postGst.maxDelayMs)
+        : Math.min(this.preGstDelay(), gstMs + postGst.maxDelayMs - now);
+    this.clock.after(delay, () => {
+      if (this.up[to]) run();
+    });
+  }
+
   private transmit(from: number, to: number, entry: Entry, now: number): void {
     const { gstMs, preGst, postGst } = this.config;
+    if (this.config.loss?.(entry.msg, from, to, now) === true) {
+      this.drops++;
+      entry.state[to] = NOT_SENT; // lost for good: only a new send (relay, rebroadcast, sync) brings it
+      return;
+    }
     if (now >= gstMs) {
       this.deliverAt(now + this.rng.int(postGst.minDelayMs, postGst.maxDelayMs), to, entry);
       if (this.rng.chance(postGst.duplicateProbability)) {

@@ -19,6 +19,11 @@ import {
   type HeightContext,
 } from "../checkpoint/payload.js";
 import { ConsensusEngine } from "../consensus/engine.js";
+import { DEFAULT_REBROADCAST, Rebroadcaster, type RebroadcastOptions } from "../consensus/rebroadcast.js";
+import { describeHave, missingFor } from "../consensus/vote-sync.js";
+import { consensusProgress, describeWait, type ConsensusProgress } from "../consensus/progress.js";
+import { DEFAULT_TIMEOUTS } from "../consensus/timeouts.js";
+import { SKIP_LAG, skippedByLiveness, SkippingSchedule } from "../consensus/proposer-skip.js";
 import { ProposerRotation } from "../consensus/proposer.js";
 import { SigningGuard, type SigningStateStore } from "../consensus/signing-guard.js";
 import type {
@@ -48,6 +53,13 @@ import {
   type VoteMsg,
 } from "./topics.js";
 import { VoteRelay, type VoteBundle } from "./vote-relay.js";
+import {
+  VoteSetSyncer,
+  voteMsgOf,
+  type VoteSetReply,
+  type VoteSetRequest,
+  type VoteSetTransport,
+} from "./vote-set-sync.js";
 import { buildDoubleSignEvidence, type DoubleSignEvidenceStruct } from "./evidence.js";
 import { recoverVoteSigner, signVote, type VoteKeys } from "./votes.js";
 
@@ -94,6 +106,14 @@ export interface ConsensusServiceModules {
   relayVotes?: boolean;
   /** a relayed vote whose height is still undecided this long after it was sent is gossiped as well (default 1 s) */
   relayFallbackMs?: number;
+  /** own votes of the current height pushed again to every validator with this backoff (needs `voteRelay`) */
+  rebroadcast?: RebroadcastOptions;
+  /** vote-set requests to peers while this keeper's position does not move (vote-set-sync.ts) */
+  voteSetSync?: VoteSetTransport;
+  /** how often the position is checked, and a request sent if it did not move (default 1 s) */
+  voteSetSyncMs?: number;
+  /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
+  dropInbound?: () => boolean;
   /** inbound messages waiting for the engine beyond this are dropped (default 4096): never an unbounded queue */
   maxInboundQueue?: number;
   /** called for each inbound message dropped because the queue was full (a metric) */
@@ -200,6 +220,11 @@ export class ConsensusService implements ConsensusApp {
   private readonly latencies: number[] = [];
   /** rewards declared in decided epoch-start payloads, by rewarded epoch */
   private readonly rewardsByEpoch: RewardsReport = {};
+  /** this keeper's own votes of the current height, re-sent until it advances */
+  private rebroadcast?: Rebroadcaster<VoteMsg>;
+  private syncer?: VoteSetSyncer;
+  /** when a height was last decided or adopted here (or consensus first started) */
+  private lastProgressAtMs: number | null = null;
 
   constructor(private readonly m: ConsensusServiceModules) {
     this.log = m.logger.child({ module: "consensus" });
@@ -214,6 +239,11 @@ export class ConsensusService implements ConsensusApp {
     return this.engine?.snapshot().height;
   }
 
+  /** The last message this keeper signed (persisted signing state) in the current epoch. */
+  get signingState(): SigningState | undefined {
+    return this.guard?.last;
+  }
+
   /** Last decided height in this process. */
   get lastDecided(): DecidedHeight | undefined {
     let best: DecidedHeight | undefined;
@@ -225,24 +255,39 @@ export class ConsensusService implements ConsensusApp {
     this.stopped = false;
     const g = this.m.gossip;
     this.unsubscribe = [
-      g.subscribe(proposalTopic, (msg) => this.enqueueInbound(() => this.onProposal(msg))),
-      g.subscribe(voteTopic, (msg) => this.enqueueInbound(() => this.onVote(msg))),
-      g.subscribe(voteBundleTopic, (msg) => this.enqueueInbound(() => this.onVoteBundle(msg))),
-      g.subscribe(commitTopic, (msg) => this.enqueueInbound(() => this.onCommit(msg.payload, msg.sender.peerId))),
+      g.subscribe(proposalTopic, (msg) => this.inbound(() => this.onProposal(msg))),
+      g.subscribe(voteTopic, (msg) => this.inbound(() => this.onVote(msg))),
+      g.subscribe(voteBundleTopic, (msg) => this.inbound(() => this.onVoteBundle(msg))),
+      g.subscribe(commitTopic, (msg) => this.inbound(() => this.onCommit(msg.payload, msg.sender.peerId))),
     ];
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
-    await this.m.voteRelay?.serve((vote, peerId) => this.enqueueInbound(() => this.onDirectVote(vote, peerId)));
+    await this.m.voteRelay?.serve((vote, peerId) => this.inbound(() => this.onDirectVote(vote, peerId)));
+    if (this.m.voteSetSync) {
+      await this.m.voteSetSync.serve(async (req) => this.answerVoteSet(req));
+      this.syncer = new VoteSetSyncer(this.m.voteSetSync, this.syncHost(), this.log, {
+        intervalMs: this.m.voteSetSyncMs,
+      });
+      this.syncer.start();
+    }
     await this.pollEpoch();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.syncer?.stop();
+    this.rebroadcast?.stop();
     if (this.epochTimer) clearTimeout(this.epochTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     await this.queue;
+  }
+
+  /** an inbound consensus message (dropped here only by injected faults, in tests) */
+  private inbound(task: () => Promise<void> | void): void {
+    if (this.m.dropInbound?.() === true) return;
+    this.enqueueInbound(task);
   }
 
   private enqueue(task: () => Promise<void> | void): void {
@@ -320,6 +365,14 @@ export class ConsensusService implements ConsensusApp {
     this.roundZeroProposers.clear();
     this.operatorOf = new Map(start.set.validators.map((v) => [v.signer.toLowerCase(), v.operator]));
     this.guard = await SigningGuard.open(new BucketSigningStore(this.m.signingStore, `epoch/${epoch}`));
+    this.rebroadcast?.stop();
+    this.rebroadcast = this.m.voteRelay
+      ? new Rebroadcaster(
+          this.m.rebroadcast ?? DEFAULT_REBROADCAST,
+          (ms, fn) => this.laterCancellable(ms, fn),
+          (votes) => this.resendVotes(votes),
+        )
+      : undefined;
     this.engine = new ConsensusEngine({
       self: member ? this.self : undefined,
       app: this,
@@ -336,8 +389,10 @@ export class ConsensusService implements ConsensusApp {
       { epoch: String(epoch), startHeight: String(start.startHeight), resumeAt: String(first), member },
       "entering epoch",
     );
+    this.lastProgressAtMs ??= Date.now();
     this.m.onEvent?.({ type: "epoch", epoch, startHeight: start.startHeight, validators: this.set.validators.length });
     this.apply({ type: "startHeight", height: Number(first) });
+    this.resendSigned(this.engine, Number(first));
   }
 
   private lastDecidedIn(epoch: bigint): DecidedHeight | undefined {
@@ -362,6 +417,18 @@ export class ConsensusService implements ConsensusApp {
   validatorSet(height: number): ValidatorSet | undefined {
     if (!this.set || height < this.set.firstHeight) return undefined;
     return this.set;
+  }
+
+  /**
+   * Proposer skip (docs/consensus.md): validators absent from the last commits recorded in the
+   * liveness decided SKIP_LAG heights ago. Decided data only, so every keeper skips the same ones.
+   */
+  skippedProposers(height: number): ReadonlySet<string> {
+    const from = this.decided.get(BigInt(height - SKIP_LAG));
+    if (!from || from.commit.epoch !== this.epoch || !this.set || height - SKIP_LAG < this.set.firstHeight) {
+      return new Set();
+    }
+    return skippedByLiveness(from.payload.liveness);
   }
 
   private context(height: number): HeightContext {
@@ -468,6 +535,7 @@ export class ConsensusService implements ConsensusApp {
     const engine = this.engine;
     if (!engine) return;
     if (input.type === "startHeight") {
+      this.rebroadcast?.advance(input.height);
       this.heightStartedAt.set(input.height, Date.now());
       this.later(this.m.catchUpPollMs ?? 2_000, () => this.pollCommit(engine, input.height));
       // epoch-start contexts need chain reads (rewards members): prepare before the engine asks
@@ -530,6 +598,7 @@ export class ConsensusService implements ConsensusApp {
           ecdsa: parts.ecdsa,
           bls: parts.bls,
         };
+        this.rebroadcast?.signed(out.vote.height, out.vote.type, msg);
         await this.sendVote(engine, out.vote, msg);
         return;
       }
@@ -539,6 +608,8 @@ export class ConsensusService implements ConsensusApp {
         );
         return;
       case "decide":
+        // decided here: peers still at this height get its commit (catch-up), not our votes again
+        this.rebroadcast?.advance(out.decision.height + 1);
         await this.onDecide(
           epoch,
           out.decision.height,
@@ -569,6 +640,97 @@ export class ConsensusService implements ConsensusApp {
     }
   }
 
+  // ---- eventual delivery: rebroadcast, restart re-send, vote-set sync ----
+
+  private laterCancellable(ms: number, task: () => void): () => void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(task);
+    }, ms);
+    this.timers.add(t);
+    return () => {
+      clearTimeout(t);
+      this.timers.delete(t);
+    };
+  }
+
+  /** Own votes again, straight to every other validator's keeper (gossip would drop them as seen). */
+  private resendVotes(votes: VoteMsg[]): void {
+    for (const [signer, operator] of this.operatorOf) {
+      if (signer === this.self) continue;
+      for (const vote of votes) {
+        this.m
+          .voteRelay!.send(operator, vote)
+          .catch((err: unknown) =>
+            this.log.debug({ to: operator, height: vote.height, err: (err as Error).message }, "vote re-send failed"),
+          );
+      }
+    }
+  }
+
+  /**
+   * After a restart mid-height: the vote the signing state says this keeper signed may have died
+   * with the process. Re-sign it (the guard allows the same message) and send it again; the
+   * engine counts it too. A proposal cannot be rebuilt from the state (only its hash is kept).
+   */
+  private resendSigned(engine: ConsensusEngine, height: number): void {
+    const last = this.guard?.last;
+    if (last === undefined || last.height !== height || last.step === "propose") return;
+    const step = last.step;
+    this.enqueue(async () => {
+      if (engine !== this.engine || !(await this.guard!.authorize(last))) return;
+      const vote: Vote = { type: step, height, round: last.round, valueHash: last.valueHash, validator: this.self };
+      const parts = signVote(this.m.domain, this.epoch!, vote, this.m.keys);
+      this.recordVoteSig(vote, this.self, parts);
+      const msg = voteMsgOf(this.epoch!, vote, parts);
+      this.log.info({ height, round: last.round, type: step }, "re-sending the vote signed before the restart");
+      this.run(engine, { type: "vote", vote });
+      this.rebroadcast?.signed(height, step, msg);
+      await this.publish(() => this.m.gossip.publish(voteTopic, msg));
+    });
+  }
+
+  private syncHost() {
+    return {
+      position: () => {
+        const engine = this.engine;
+        if (!engine || this.epoch === undefined || !this.set) return undefined;
+        return { snapshot: engine.snapshot(), syncRound: engine.syncRound(), epoch: this.epoch };
+      },
+      have: (height: number, round: number) => describeHave(this.set!, this.engine!.knownMessages(), height, round),
+      peers: () => [...this.operatorOf].filter(([signer]) => signer !== this.self).map(([, operator]) => operator),
+      onReply: (reply: VoteSetReply, peerId: string, asked: VoteSetRequest) =>
+        this.inbound(() => this.onVoteSetReply(reply, peerId, asked)),
+    };
+  }
+
+  /** A peer's vote-set request: the signed votes it lacks at its (height, round), or "decided". */
+  private answerVoteSet(req: VoteSetRequest): VoteSetReply {
+    const none: VoteSetReply = { decided: false, votes: [] };
+    const engine = this.engine;
+    if (!engine || !this.set || !this.inEpoch(req.epoch)) return none;
+    const height = Number(req.height);
+    if (this.isDecided(height)) return { decided: true, votes: [] };
+    if (engine.snapshot().height !== height) return none;
+    const missing = missingFor(this.set, engine.knownMessages(), { ...req, height });
+    const votes: VoteMsg[] = [];
+    for (const v of missing.votes) {
+      const sig = this.voteSigs.get(votePart(v))?.get(v.validator);
+      if (sig) votes.push(voteMsgOf(this.epoch!, v, sig));
+    }
+    return { decided: false, votes };
+  }
+
+  private onVoteSetReply(reply: VoteSetReply, peerId: string, asked: VoteSetRequest): void {
+    if (!this.inEpoch(asked.epoch)) return;
+    if (reply.decided) {
+      if (!this.isDecided(Number(asked.height)) && this.m.catchUp)
+        this.askForCommit(peerId, this.epoch!, Number(asked.height));
+      return;
+    }
+    for (const v of reply.votes) if (v.epoch === asked.epoch) this.takeVote(v, peerId, undefined, peerId);
+  }
+
   // ---- vote relay (vote-relay.ts) ----
 
   private get relaying(): boolean {
@@ -580,7 +742,11 @@ export class ConsensusService implements ConsensusApp {
     if (!this.set || !this.rotation || height < this.set.firstHeight) return undefined;
     let proposer = this.roundZeroProposers.get(height);
     if (proposer === undefined) {
-      proposer = this.rotation.proposer(height, 0);
+      const skipped = this.skippedProposers(height);
+      proposer =
+        skipped.size === 0
+          ? this.rotation.proposer(height, 0)
+          : new SkippingSchedule(this.rotation, height, skipped).proposer(height, 0);
       this.roundZeroProposers.set(height, proposer);
     }
     return proposer;
@@ -779,6 +945,21 @@ export class ConsensusService implements ConsensusApp {
     };
   }
 
+  /**
+   * Whether heights are being decided (/health): not for STALL_HEIGHTS expected height times (the
+   * pause between heights plus a propose timeout) is a stall, reported with what the height waits for.
+   */
+  progress(): ConsensusProgress {
+    const engine = this.engine;
+    const waitingFor = engine && this.set ? describeWait(engine.snapshot(), this.set, engine.knownMessages()) : null;
+    return consensusProgress({
+      nowMs: Date.now(),
+      sinceMs: this.lastProgressAtMs,
+      expectedHeightMs: (this.m.heightIntervalMs ?? 1000) + (this.m.timeouts ?? DEFAULT_TIMEOUTS).propose.baseMs,
+      waitingFor,
+    });
+  }
+
   /** Reward leaves with proofs, for operators to claim (RewardsDistributor.claim). */
   rewards(): RewardsReport {
     return this.rewardsByEpoch;
@@ -810,6 +991,7 @@ export class ConsensusService implements ConsensusApp {
 
   private async storeDecided(d: DecidedHeight): Promise<void> {
     this.decided.set(d.commit.height, d);
+    this.lastProgressAtMs = Date.now();
     const stored: StoredDecided = { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) };
     await this.m.decidedStore.put(`e/${d.commit.epoch}/${d.commit.height.toString().padStart(20, "0")}`, stored);
   }
@@ -968,7 +1150,7 @@ export class ConsensusService implements ConsensusApp {
     void this.m
       .catchUp!.fetch(peerId, epoch, BigInt(height))
       .then((reply) => {
-        if (reply) this.enqueue(() => this.onCommit(reply));
+        if (reply) this.inbound(() => this.onCommit(reply));
       })
       .catch((err: unknown) => this.log.debug({ height, err: (err as Error).message }, "catch-up request failed"));
   }

@@ -127,6 +127,17 @@ export const ConsensusConfigSchema = z.strictObject({
     .default(() => ({ proposeMs: 3_000, prevoteMs: 1_000, precommitMs: 1_000, perRoundMs: 500 })),
 });
 
+/** Relaying certified headers over CCIP (docs/bridge.md); active when the deployment has a CheckpointSender. */
+const BridgeConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** A fallback relayer of rank r waits r times this after certification before relaying a missing header. */
+  fallbackDelayMs: ms("the relay fallback delay").default(5_000),
+  /** How long a decided header may take to be certified on chain before the relayer gives up on it. */
+  certifiedTimeoutMs: ms("the certification wait").default(60_000),
+  /** How often the chain is polled while waiting for certification. */
+  pollMs: ms("the certification poll interval").default(1_000),
+});
+
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
 
 export const KeeperConfigSchema = z
@@ -162,6 +173,7 @@ export const KeeperConfigSchema = z
     p2p: P2pConfigSchema.default(() => P2pConfigSchema.parse({})),
     chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
     consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
+    bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {
@@ -181,4 +193,5 @@ export type KeeperConfig = ParsedKeeperConfig & { deploymentFile: string };
 export type P2pConfig = z.infer<typeof P2pConfigSchema>;
 export type ChainConfig = z.infer<typeof ChainConfigSchema>;
 export type ConsensusConfig = z.infer<typeof ConsensusConfigSchema>;
+export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -21,9 +21,10 @@
 import { HeightMessages } from "./height-messages.js";
 import { checkVote } from "./message-checks.js";
 import { ProposerRotation } from "./proposer.js";
+import { SkippingSchedule, type ProposerSchedule } from "./proposer-skip.js";
 import { isQuorum } from "./quorum.js";
 import { canSign } from "./signing-guard.js";
-import { assertTimeouts, DEFAULT_TIMEOUTS, timeoutMs } from "./timeouts.js";
+import { assertTimeouts, DEFAULT_TIMEOUTS, stallTimeoutMs, timeoutMs } from "./timeouts.js";
 import { ValidatorIndex } from "./validator-set.js";
 import type {
   ConsensusApp,
@@ -98,6 +99,8 @@ export class ConsensusEngine {
   private validRound = -1;
   private validValue: Value | null = null;
   private flags = freshFlags();
+  /** "round/step" of the last stall timer scheduled, so each step gets one */
+  private stallFor = "";
   private current: HeightMessages | undefined;
   /** messages that arrived for height + 1 while this height runs */
   private next: HeightMessages | undefined;
@@ -134,6 +137,7 @@ export class ConsensusEngine {
         break;
     }
     this.progress();
+    this.scheduleStall();
     const out = this.out;
     this.out = [];
     return out;
@@ -159,13 +163,40 @@ export class ConsensusEngine {
     return { proposals: this.current.allProposals(), votes: this.current.votes.all() };
   }
 
+  /**
+   * The round whose messages this node lacks most, for a vote-set request (vote-sync.ts): the
+   * current one, except while a proposal of it waits for the polka of its validRound (L28),
+   * which the node may have lost: then that round.
+   */
+  syncRound(): number {
+    const messages = this.current;
+    if (messages === undefined || this.status !== "running" || this.step !== "propose") return this.round;
+    for (const p of messages.proposalsOf(this.round)) {
+      if (p.validRound >= 0 && !messages.votes.hasQuorumFor(p.validRound, "prevote", p.value.hash)) {
+        return p.validRound;
+      }
+    }
+    return this.round;
+  }
+
   // ---- heights and rounds ----
 
   private startHeight(height: number): void {
     if (!Number.isSafeInteger(height) || height < 0) throw new RangeError(`height ${height} must be >= 0`);
     if (this.status !== "idle" && height <= this.height) return;
-    const messages = this.next?.height === height ? this.next : this.newHeight(height);
+    const messages = this.next?.height === height ? this.next : this.newHeight(height, true);
     if (messages === undefined) throw new MissingValidatorSetError(`no validator set for height ${height}`);
+    // proposals that came early waited for the proposer schedule, final now (this height starts)
+    const waiting =
+      messages.rotation === undefined
+        ? messages.finalizeSchedule(this.scheduleOf(height, messages.validators.set))
+        : [];
+    for (const proposal of waiting) {
+      const result = messages.add({ kind: "proposal", proposal });
+      if ((result.status === "stored" || result.status === "dropped") && result.evidence !== undefined) {
+        this.out.push({ type: "evidence", evidence: result.evidence });
+      }
+    }
     this.current = messages;
     this.next = undefined;
     this.height = height;
@@ -212,7 +243,7 @@ export class ConsensusEngine {
     this.flags = freshFlags();
     for (const msg of messages.enterRound(round)) this.accept(messages, msg);
     if (this.status !== "running") return;
-    if (this.self !== undefined && messages.rotation.proposer(this.height, round) === this.self) {
+    if (this.self !== undefined && messages.rotation!.proposer(this.height, round) === this.self) {
       const value = this.validValue ?? this.app.getValue(this.height, round);
       const signing = this.trySign("propose", round, value.hash);
       if (signing !== undefined) {
@@ -230,15 +261,33 @@ export class ConsensusEngine {
     this.schedule("propose");
   }
 
-  private newHeight(height: number): HeightMessages | undefined {
+  /**
+   * `started`: the height starts now, so its proposer schedule is final. For the next height
+   * (messages that arrive early) a host that skips proposers decides the skips only once this
+   * height is decided: its proposals wait unchecked until then (finalizeSchedule).
+   */
+  private newHeight(height: number, started: boolean): HeightMessages | undefined {
     const set = this.app.validatorSet(height);
     if (set === undefined) return undefined;
+    const cached = this.cachedRotation(set);
+    const final = started || this.app.skippedProposers === undefined;
+    return new HeightMessages(height, cached.index, final ? this.scheduleOf(height, set) : undefined);
+  }
+
+  private cachedRotation(set: ValidatorSet): { index: ValidatorIndex; rotation: ProposerRotation } {
     let cached = this.rotations.get(set);
     if (cached === undefined) {
       cached = { index: new ValidatorIndex(set), rotation: new ProposerRotation(set) };
       this.rotations.set(set, cached);
     }
-    return new HeightMessages(height, cached.index, cached.rotation);
+    return cached;
+  }
+
+  /** the rotation, with the proposers the host skips at this height passed over (proposer-skip.ts) */
+  private scheduleOf(height: number, set: ValidatorSet): ProposerSchedule {
+    const { rotation } = this.cachedRotation(set);
+    const skipped = this.app.skippedProposers?.(height);
+    return skipped === undefined || skipped.size === 0 ? rotation : new SkippingSchedule(rotation, height, skipped);
   }
 
   // ---- messages ----
@@ -250,7 +299,7 @@ export class ConsensusEngine {
       this.accept(this.current!, msg);
     } else if (height === this.height + 1) {
       try {
-        this.next ??= this.newHeight(height);
+        this.next ??= this.newHeight(height, false);
       } catch {
         return; // a bad next-height set is the host's to report at startHeight, not a peer's to crash us with
       }
@@ -449,6 +498,25 @@ export class ConsensusEngine {
     } else if (step === "precommit") {
       this.startRound(round + 1);
     }
+  }
+
+  /**
+   * One stall timer per (round, step) for the prevote and precommit steps (the propose step
+   * always has timeoutPropose). It fires as that step's timeout unless the step was left first.
+   */
+  private scheduleStall(): void {
+    if (this.status !== "running" || this.step === "propose") return;
+    const key = `${this.height}/${this.round}/${this.step}`;
+    if (key === this.stallFor) return;
+    this.stallFor = key;
+    this.out.push({
+      type: "scheduleTimeout",
+      height: this.height,
+      round: this.round,
+      step: this.step,
+      delayMs: stallTimeoutMs(this.timeouts, this.step, this.round),
+      stall: true,
+    });
   }
 
   private schedule(step: Step): void {

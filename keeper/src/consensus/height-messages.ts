@@ -16,12 +16,15 @@
 // proposal first must still be able to decide the value the others precommitted.
 import { checkProposalShape, checkProposer, checkVote } from "./message-checks.js";
 import { isOneThirdPlus } from "./quorum.js";
-import type { ProposerRotation } from "./proposer.js";
+import type { ProposerSchedule } from "./proposer-skip.js";
 import type { ValidatorIndex } from "./validator-set.js";
 import { MAX_VOTES_PER_SLOT, VoteSet } from "./vote-set.js";
 
 /** distinct proposals kept per round (more than one only when the proposer equivocates) */
 export const MAX_PROPOSALS_PER_ROUND = 4;
+
+/** proposals of a height whose proposer schedule is not final yet, kept unchecked */
+export const MAX_PENDING_PROPOSALS = 64;
 
 /** rounds above the engine's round + 1 whose messages are stored in full */
 export const ROUNDS_STORED_AHEAD = 16;
@@ -76,9 +79,30 @@ export class HeightMessages {
   constructor(
     readonly height: number,
     readonly validators: ValidatorIndex,
-    readonly rotation: ProposerRotation,
+    rotation: ProposerSchedule | undefined,
   ) {
     this.votes = new VoteSet(height, validators);
+    this.schedule = rotation;
+  }
+
+  /** whose turn each round is; undefined while not final (proposals wait in `pending`) */
+  private schedule: ProposerSchedule | undefined;
+  /** proposals kept unchecked until the schedule is final (bounded) */
+  private pending: Proposal[] = [];
+
+  get rotation(): ProposerSchedule | undefined {
+    return this.schedule;
+  }
+
+  /**
+   * Makes the proposer schedule final (the engine, when the height starts: proposer skip depends
+   * on the previous height's decision). Returns the proposals that waited, to add again.
+   */
+  finalizeSchedule(schedule: ProposerSchedule): Proposal[] {
+    this.schedule = schedule;
+    const pending = this.pending;
+    this.pending = [];
+    return pending;
   }
 
   add(msg: ConsensusMessage): AddResult {
@@ -158,7 +182,11 @@ export class HeightMessages {
   }
 
   private addProposal(proposal: Proposal): AddResult {
-    const reason = checkProposer(this.rotation, proposal);
+    if (this.schedule === undefined) {
+      if (this.pending.length < MAX_PENDING_PROPOSALS) this.pending.push(proposal);
+      return { status: "deferred" };
+    }
+    const reason = checkProposer(this.schedule, proposal);
     if (reason !== undefined) return { status: "rejected", reason };
     this.noteRound(proposal.proposer, proposal.round);
     const round = proposal.round;

@@ -9,7 +9,7 @@ export type { AddVoteResult } from "./vote-set.js";
 export { checkProposal, checkProposalShape, checkProposer, checkVote } from "./message-checks.js";
 export { isOneThirdPlus, isQuorum } from "./quorum.js";
 export { assertValidatorSet, InvalidValidatorSetError, ValidatorIndex } from "./validator-set.js";
-export { assertTimeouts, DEFAULT_TIMEOUTS, timeoutMs } from "./timeouts.js";
+export { assertTimeouts, DEFAULT_TIMEOUTS, stallTimeoutMs, timeoutMs } from "./timeouts.js";
 export {
   canSign,
   compareSigningPosition,
@@ -19,3 +19,11 @@ export {
 } from "./signing-guard.js";
 export type { SigningStateStore } from "./signing-guard.js";
 export { CorruptSigningStateError, FileSigningStateStore } from "./file-signing-store.js";
+export { DEFAULT_REBROADCAST, Rebroadcaster } from "./rebroadcast.js";
+export type { RebroadcastOptions, ScheduleFn } from "./rebroadcast.js";
+export { describeHave, MAX_SYNC_VOTES, missingFor, parseBitmap } from "./vote-sync.js";
+export type { KnownMessages, VoteSetHave } from "./vote-sync.js";
+export { consensusProgress, describeWait, STALL_HEIGHTS } from "./progress.js";
+export type { ConsensusProgress } from "./progress.js";
+export { SKIP_AFTER_MISSED, SKIP_LAG, skippedByLiveness, SkippingSchedule } from "./proposer-skip.js";
+export type { LivenessBits, ProposerSchedule } from "./proposer-skip.js";

@@ -1,7 +1,7 @@
 // Shape checks of consensus messages against the validator set of their height. The edge runs
 // them (with the signature check) to accept or reject gossip; the engine runs them again and
 // ignores what fails, so a bad message can never change its state.
-import type { ProposerRotation } from "./proposer.js";
+import type { ProposerSchedule } from "./proposer-skip.js";
 import type { ValidatorIndex } from "./validator-set.js";
 import type { Proposal, Vote } from "./types.js";
 
@@ -40,7 +40,7 @@ export function checkProposalShape(validators: ValidatorIndex, proposal: Proposa
 }
 
 /** undefined when proposal.proposer is the proposer of its (height, round); else why not */
-export function checkProposer(rotation: ProposerRotation, proposal: Proposal): string | undefined {
+export function checkProposer(rotation: ProposerSchedule, proposal: Proposal): string | undefined {
   if (proposal.height < rotation.set.firstHeight) return `height ${proposal.height} precedes the validator set`;
   const expected = rotation.proposer(proposal.height, proposal.round);
   if (proposal.proposer !== expected) {
@@ -52,7 +52,7 @@ export function checkProposer(rotation: ProposerRotation, proposal: Proposal): s
 /** checkProposalShape, then checkProposer */
 export function checkProposal(
   validators: ValidatorIndex,
-  rotation: ProposerRotation,
+  rotation: ProposerSchedule,
   proposal: Proposal,
 ): string | undefined {
   return checkProposalShape(validators, proposal) ?? checkProposer(rotation, proposal);

@@ -17,6 +17,16 @@ export function timeoutMs(timeouts: Timeouts, step: Step, round: number): number
   return t.baseMs + round * t.perRoundMs;
 }
 
+/**
+ * The stall timer of a prevote or precommit step (engine.ts): the step's own timeout plus the
+ * round's propose timeout, i.e. longer than the wait the paper already grants a proposal to
+ * arrive. It only matters when votes were lost (the step's regular timer starts on > 2/3 of
+ * them); it grows with the round like the others, so after GST some round outlasts the delay.
+ */
+export function stallTimeoutMs(timeouts: Timeouts, step: Exclude<Step, "propose">, round: number): number {
+  return timeoutMs(timeouts, "propose", round) + timeoutMs(timeouts, step, round);
+}
+
 /** Throws RangeError unless every base and increment is a non-negative finite number and some grow. */
 export function assertTimeouts(timeouts: Timeouts): void {
   for (const step of ["propose", "prevote", "precommit"] as const) {

@@ -122,6 +122,8 @@ export type Output =
       readonly round: number;
       readonly step: Step;
       readonly delayMs: number;
+      /** a stall timer (see engine.ts), not one of the paper's timeouts; fed back the same way */
+      readonly stall?: true;
     }
   | { readonly type: "decide"; readonly decision: Decision }
   | { readonly type: "evidence"; readonly evidence: Evidence };
@@ -142,4 +144,11 @@ export interface ConsensusApp {
   validValue(height: number, value: Value): boolean;
   /** the frozen set that votes at height; asked for the current and the next height */
   validatorSet(height: number): ValidatorSet | undefined;
+  /**
+   * Validators whose proposer turns at `height` go to the next candidate (proposer-skip.ts); asked
+   * when the height starts, after the previous one is decided (early proposals of it wait
+   * unchecked until then). Must be the same on every honest node: derive it from decided data
+   * only (the keeper: the liveness decided at height - 1).
+   */
+  skippedProposers?(height: number): ReadonlySet<string>;
 }

@@ -67,8 +67,6 @@ export class KeeperIdentity {
     const signer = Wallet.createRandom();
     const secretKey = generateSecretKey();
     const bls = { secretKey, publicKey: publicKeyG2(secretKey) };
-    const libp2pKey = await generateKeyPair("Ed25519");
-    const peerId = peerIdFromPrivateKey(libp2pKey);
     writeKeyFile(keyDir, KEY_FILES.signer, {
       type: "openmesh-signer",
       version: 1,
@@ -81,12 +79,8 @@ export class KeeperIdentity {
       publicKey: bytesToHex(bls.publicKey),
       secretKey: bytesToHex(bls.secretKey),
     });
-    writeKeyFile(keyDir, KEY_FILES.libp2p, {
-      type: "openmesh-libp2p",
-      version: 1,
-      peerId: peerId.toString(),
-      privateKey: bytesToHex(privateKeyToProtobuf(libp2pKey)),
-    });
+    await writeNewLibp2pKey(keyDir, KEY_FILES.libp2p);
+    const { libp2pKey, peerId } = readLibp2pKey(keyDir, KEY_FILES.libp2p);
     return new KeeperIdentity(new Wallet(signer.privateKey), bls, libp2pKey, peerId);
   }
 
@@ -116,26 +110,42 @@ export class KeeperIdentity {
       throw new IdentityError("mismatch", `${KEY_FILES.bls}: the public key does not match the secret key`);
     }
 
-    const libp2pFile = readKeyFile(keyDir, KEY_FILES.libp2p, Libp2pKeyFileSchema);
-    let libp2pKey: PrivateKey;
-    try {
-      libp2pKey = privateKeyFromProtobuf(hexToBytes(libp2pFile.privateKey));
-    } catch {
-      throw new IdentityError("format", `${KEY_FILES.libp2p}: privateKey is not a libp2p protobuf private key`);
-    }
-    if (libp2pKey.type !== "Ed25519") {
-      throw new IdentityError("format", `${KEY_FILES.libp2p}: expected an Ed25519 key, found ${libp2pKey.type}`);
-    }
-    const peerId = peerIdFromPrivateKey(libp2pKey);
-    if (peerId.toString() !== libp2pFile.peerId) {
-      throw new IdentityError(
-        "mismatch",
-        `${KEY_FILES.libp2p}: the key's peer id is ${peerId.toString()}, not ${libp2pFile.peerId}`,
-      );
-    }
+    const { libp2pKey, peerId } = readLibp2pKey(keyDir, KEY_FILES.libp2p);
 
     const identity = new KeeperIdentity(signer, { secretKey, publicKey }, libp2pKey, peerId);
     logger?.info({ peerId: identity.public.peerId, signer: signer.address }, "identity loaded");
     return identity;
   }
+}
+
+/** Reads and checks a libp2p key file (`name` in `keyDir`): an Ed25519 key whose peer id matches the file's. */
+export function readLibp2pKey(keyDir: string, name: string): { libp2pKey: PrivateKey; peerId: PeerId } {
+  const libp2pFile = readKeyFile(keyDir, name, Libp2pKeyFileSchema);
+  let libp2pKey: PrivateKey;
+  try {
+    libp2pKey = privateKeyFromProtobuf(hexToBytes(libp2pFile.privateKey));
+  } catch {
+    throw new IdentityError("format", `${name}: privateKey is not a libp2p protobuf private key`);
+  }
+  if (libp2pKey.type !== "Ed25519") {
+    throw new IdentityError("format", `${name}: expected an Ed25519 key, found ${libp2pKey.type}`);
+  }
+  const peerId = peerIdFromPrivateKey(libp2pKey);
+  if (peerId.toString() !== libp2pFile.peerId) {
+    throw new IdentityError("mismatch", `${name}: the key's peer id is ${peerId.toString()}, not ${libp2pFile.peerId}`);
+  }
+  return { libp2pKey, peerId };
+}
+
+/** Writes a new libp2p key file `name` (never replacing one); returns its peer id. */
+export async function writeNewLibp2pKey(keyDir: string, name: string): Promise<PeerId> {
+  const libp2pKey = await generateKeyPair("Ed25519");
+  const peerId = peerIdFromPrivateKey(libp2pKey);
+  writeKeyFile(keyDir, name, {
+    type: "openmesh-libp2p",
+    version: 1,
+    peerId: peerId.toString(),
+    privateKey: bytesToHex(privateKeyToProtobuf(libp2pKey)),
+  });
+  return peerId;
 }

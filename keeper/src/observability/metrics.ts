@@ -8,6 +8,8 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
   // Process metrics (RSS, event-loop lag, GC) are global to the process: enable them once.
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "keeper_" });
   const registers = [registry];
+  /** read on each scrape: seconds since the last decided height (the consensus module sets it) */
+  let secondsSinceDecision: () => number | null = () => null;
 
   return {
     registry,
@@ -115,6 +117,19 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["round"] as const,
       registers,
     }),
+    consensusSecondsSinceDecision: new Gauge({
+      name: "keeper_consensus_seconds_since_decision",
+      help: "Seconds since this keeper last decided (or adopted) a height; since consensus started before the first",
+      registers,
+      collect() {
+        const s = secondsSinceDecision();
+        if (s !== null) this.set(s);
+      },
+    }),
+    /** where keeper_consensus_seconds_since_decision reads from */
+    setSecondsSinceDecisionSource(source: () => number | null): void {
+      secondsSinceDecision = source;
+    },
     consensusCommitSeconds: new Histogram({
       name: "keeper_consensus_commit_seconds",
       help: "Time from a height's start to its decision",
@@ -125,6 +140,26 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       name: "keeper_checkpoints_submitted_total",
       help: "Checkpoints this keeper certified on chain, by certificate kind",
       labelNames: ["kind"] as const,
+      registers,
+    }),
+
+    // bridge (CCIP)
+    bridgeRelayedTotal: new Counter({
+      name: "keeper_bridge_relayed_total",
+      help: "Certified headers this keeper relayed over CCIP, by destination chain selector",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
+    bridgeFailedTotal: new Counter({
+      name: "keeper_bridge_failed_total",
+      help: "Relays this keeper attempted that failed (not counting a lane someone else already served)",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
+    bridgeFeePaidTotal: new Counter({
+      name: "keeper_bridge_fee_paid_total",
+      help: "CCIP fees this keeper paid, in whole tokens (fee token address; 0x0 = the native coin)",
+      labelNames: ["token"] as const,
       registers,
     }),
   };

@@ -15,6 +15,10 @@ export interface HealthStatus {
   epoch: number | null;
   /** seconds since the last certified checkpoint; null before the first one */
   lastCheckpointAgeSeconds: number | null;
+  /** consensus progress (consensus/progress.ts); null on a keeper that runs no consensus */
+  consensus?: { live: boolean; secondsSinceDecision: number | null; waitingFor: string | null } | null;
+  /** why `ready` is false, when it is */
+  notReadyReason?: string | null;
 }
 
 export interface ObservabilityServerModules {

@@ -44,6 +44,8 @@ export class KeeperStore {
     readonly pendingTxs: Bucket<unknown>,
     /** event watcher cursors and other small chain-sync state */
     readonly chainState: Bucket<unknown>,
+    /** CCIP relays done or seen, by lane and height: a restart never relays twice */
+    readonly bridge: Bucket<unknown>,
     readonly wal: WriteAheadLog<unknown>,
     /** banned peers by peer id */
     readonly bans: Bucket<StoredBan>,
@@ -81,6 +83,7 @@ export class KeeperStore {
       bucket("headers", false),
       bucket("pending-txs", true),
       bucket("chain", false),
+      bucket("bridge", true),
       await WriteAheadLog.open(walBucket),
       bucket<StoredBan>("bans", false),
     );

@@ -8,6 +8,8 @@ export const accessRoles = {
   REWARDS_PAYER: 2n,
   /** the evidence handler slashes, jails and tombstones */
   SLASHER: 3n,
+  /** a CCIP token pool mints and burns RemoteOpenToken on a remote chain (docs/bridge.md) */
+  TOKEN_POOL: 4n,
   /** AccessManager's public role: anyone */
   PUBLIC: 2n ** 64n - 1n,
 } as const;

@@ -41,7 +41,7 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
   }
 
   describe("rewards", () => {
-    it("records a certified epoch's rewards within budget; a claim by proof reaches the operator's delegators", async () => {
+    it("records a certified epoch's rewards within budget; a claim by proof reaches the stake bonded in that epoch, not a delegator who joined after it", async () => {
       const { d, owners, certify, delegator } = await networkHelpers.loadFixture(fixture);
       const operator = owners[0]!.address;
       // a delegator joins operator 0 before the rewards arrive
@@ -77,9 +77,10 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       await expect(d.rewards.pushRewards(operator, 1n, 1n))
         .to.be.revertedWithCustomError(d.rewards, "RewardsNothingToPush")
         .withArgs(operator);
-      // the delegator's position is now worth more than it put in: the share price rose
+      // the delegator joined in epoch 2: epoch 1's reward is the stake's that was bonded then (the owner's)
       const position = await d.staking.positionOf(operator, delegator.address);
-      expect(position.stake).to.be.greaterThan(10_000n * OPEN);
+      expect(position.stake).to.equal(10_000n * OPEN);
+      expect((await d.staking.positionOf(operator, operator)).stake).to.be.closeTo(40_000n * OPEN + budget / 2n, 10n);
 
       await expect(d.rewards.claim(1n, 0n, operator, budget / 2n, proofOf("reward", leaves, 0)))
         .to.be.revertedWithCustomError(d.rewards, "RewardsAlreadyClaimed")
@@ -87,6 +88,28 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       await expect(
         d.rewards.claim(1n, 1n, owners[1]!.address, budget, proofOf("reward", leaves, 1)),
       ).to.be.revertedWithCustomError(d.rewards, "RewardsInvalidProof");
+    });
+
+    it("a reward pushed after the epoch following its own is over returns to the free pool (RewardsExpired): later deposits would share it", async () => {
+      const { d, owners, certify } = await networkHelpers.loadFixture(fixture);
+      const operator = owners[0]!.address;
+      const amount = (await d.rewards.nextEpochBudget()) / 2n;
+      const leaves = [[0n, operator, amount]];
+      await certify(makeHeader({ epoch: 2n, height: 1n, rewardsRoot: rootOf("reward", leaves), totalRewards: amount }));
+      await d.rewards.claim(1n, 0n, operator, amount, proofOf("reward", leaves, 0));
+      await advanceEpoch(d, networkHelpers); // epoch 3: epoch 2, the one after epoch 1, is over
+      const pool = await d.staking.poolOf(operator);
+      const free = await d.rewards.freePool();
+      await expect(d.rewards.pushRewards(operator, 1n, 1n))
+        .to.emit(d.rewards, "RewardsExpired")
+        .withArgs(operator, 1n, amount)
+        .and.not.to.emit(d.rewards, "RewardsPushed");
+      expect((await d.staking.poolOf(operator)).bondedStake).to.equal(pool.bondedStake);
+      expect(await d.rewards.freePool()).to.equal(free + amount);
+      expect(await d.rewards.credited(operator, 0n, 3n)).to.equal(0n);
+      await expect(d.rewards.pushRewards(operator, 1n, 1n))
+        .to.be.revertedWithCustomError(d.rewards, "RewardsNothingToPush")
+        .withArgs(operator);
     });
 
     it("keeps one claims word per operator and 128-epoch window: claims of two windows, a push of a range, no re-claim", async () => {
@@ -109,17 +132,24 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
         ];
         trees.set(epoch, leaves);
         await d.rewards.connect(recorder).recordEpochRewards(epoch, rootOf("reward", leaves), 1n * OPEN + amount);
-        await d.rewards.claim(epoch, 1n, operator, amount, proofOf("reward", leaves, 1));
+        const claim = d.rewards.claim(epoch, 1n, operator, amount, proofOf("reward", leaves, 1));
+        // a window holds one unpushed reward: once epoch 127 is recorded, epoch 1's can no longer reach the stake
+        // that earned it (its next epoch is over), so it returns to the free pool
+        if (epoch === 127n)
+          await expect(claim)
+            .to.emit(d.rewards, "RewardsExpired")
+            .withArgs(operator, 1n, 3n * OPEN);
+        else await claim;
       }
       await networkHelpers.stopImpersonatingAccount(store);
-      expect(await d.rewards.credited(operator, 0n, 127n)).to.equal(8n * OPEN); // window 0: epochs 1 and 127
+      expect(await d.rewards.credited(operator, 0n, 127n)).to.equal(5n * OPEN); // window 0: epoch 127
       expect(await d.rewards.credited(operator, 128n, 128n)).to.equal(7n * OPEN); // window 1
       expect(await d.rewards.isClaimed(2n, operator)).to.equal(false);
 
       // pushing window 0 only leaves window 1 credited; the claimed bits survive the push
       await expect(d.rewards.pushRewards(operator, 5n, 5n))
         .to.emit(d.rewards, "RewardsPushed")
-        .withArgs(operator, 8n * OPEN);
+        .withArgs(operator, 5n * OPEN);
       expect(await d.rewards.credited(operator, 0n, 128n)).to.equal(7n * OPEN);
       for (const epoch of [1n, 127n, 128n]) expect(await d.rewards.isClaimed(epoch, operator)).to.equal(true);
       await expect(d.rewards.claim(127n, 1n, operator, 5n * OPEN, proofOf("reward", trees.get(127n)!, 1)))

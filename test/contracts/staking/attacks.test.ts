@@ -9,7 +9,7 @@ import { VoteType, checkpointDomain, voteDigest, type Header } from "../../../ke
 import { proofOfPossession } from "../../../keeper/src/crypto/bls.js";
 import { deployLocal } from "../../helpers/protocol.js";
 import { advanceEpoch, registerOperators, OPEN } from "../../helpers/operators.js";
-import { blsCertificate, makeHeader } from "../../helpers/checkpoints.js";
+import { blsCertificate, headerHash, makeHeader } from "../../helpers/checkpoints.js";
 import type { TestValidator } from "../../helpers/validators.js";
 import type { ValidatorSetTree } from "../../../keeper/src/checkpoint/validator-set.js";
 import type { Deployed } from "../../../scripts/lib/deploy.js";
@@ -53,6 +53,107 @@ describe("Stake economics under attack (issue 15)", () => {
       proof: tree.signerProof(idx),
     };
   }
+
+  it("attack 1: a reward push cannot be sandwiched: an account never bonded in epoch e that claims, delegates, pushes and undelegates in one block gets nothing of e's reward", async () => {
+    const { d, ops, owners, fund, certifyWith, signers } = await networkHelpers.loadFixture(fixture);
+    const operator = ops[0]!.owner.address;
+    const [victim, attacker] = [signers[12]!, signers[13]!];
+    // the victim backs operator 0 before epoch 1 starts: it is bonded for all of epoch 1
+    await fund(victim, 100_000n * OPEN);
+    await d.staking.connect(victim).delegate(operator, 100_000n * OPEN, 0n);
+    await advanceEpoch(d, networkHelpers); // epoch 1: frozen with the victim's stake
+    const e2 = await advanceEpoch(d, networkHelpers); // epoch 2: epoch 1 is over
+    // the first header of epoch 2 certifies epoch 1's rewards (real BLS certificate of the frozen set)
+    const budget = await d.rewards.nextEpochBudget();
+    const reward = budget / 2n;
+    const leaves = [
+      [0n, operator, reward],
+      [1n, owners[1]!.address, budget / 4n],
+    ];
+    await certifyWith(
+      e2.tree,
+      makeHeader({
+        epoch: 2n,
+        height: 1n,
+        rewardsRoot: rootOf("reward", leaves),
+        totalRewards: reward + budget / 4n,
+      }),
+    );
+    expect((await d.rewards.epochRewards(1n)).recorded).to.equal(true);
+    const victimBefore = (await d.staking.positionOf(operator, victim.address)).stake;
+    const ownerBefore = (await d.staking.positionOf(operator, operator)).stake;
+
+    // the bundle, in one transaction (claim and push are permissionless): claim epoch 1 for operator 0, delegate
+    // 500k, push, undelegate everything (contracts/test/RewardSandwich.sol)
+    const capital = 500_000n * OPEN;
+    const sandwich = await ethers.deployContract("RewardSandwich", [], attacker);
+    await d.token.connect(owners[0]!).transfer(await sandwich.getAddress(), capital);
+    await sandwich.run(d.rewards, d.staking, 1n, 0n, operator, reward, proofOf("reward", leaves, 0), capital);
+    const requestId = await d.staking.unbondingRequestCount();
+    await networkHelpers.time.increase(await d.staking.unbondingPeriod());
+    const balanceBefore = await d.token.balanceOf(attacker.address);
+    await sandwich.withdraw(d.staking, requestId);
+    const taken = (await d.token.balanceOf(attacker.address)) - balanceBefore;
+    const victimGain = (await d.staking.positionOf(operator, victim.address)).stake - victimBefore;
+    const ownerGain = (await d.staking.positionOf(operator, operator)).stake - ownerBefore;
+    console.log(
+      `      attacker paid ${capital / OPEN} OPEN, withdrew ${taken} wei (gain ${taken - capital} wei) of a ` +
+        `${reward} wei reward; victim +${victimGain} wei, owner +${ownerGain} wei`,
+    );
+    // the attacker gets back at most its deposit (rounding in favour of the pool)
+    expect(taken).to.be.lte(capital);
+    expect(taken).to.be.gte(capital - 2n);
+    // the reward went to the stake bonded in epoch 1: the victim (100k) and the owner (40k + 10% commission)
+    const commission = reward / 10n;
+    expect(victimGain + ownerGain).to.be.gte(reward - 10n);
+    expect(victimGain).to.be.gte(((reward - commission) * 100n) / 140n - 10n ** 6n);
+  });
+
+  it("attack 1, across the boundary: a delegation made in the last moments of epoch e gets none of e's reward (it was not bonded when e began), then earns e + 1's", async () => {
+    const { d, ops, owners, fund, certifyWith, signers } = await networkHelpers.loadFixture(fixture);
+    const operator = ops[0]!.owner.address;
+    const late = signers[14]!;
+    await advanceEpoch(d, networkHelpers); // epoch 1 begins: operator 0 holds only its own 40k
+    await fund(late, 500_000n * OPEN);
+    await d.staking.connect(late).delegate(operator, 500_000n * OPEN, 0n); // just before epoch 1 ends
+    const e2 = await advanceEpoch(d, networkHelpers); // epoch 2: the late stake is in this epoch's frozen set
+    expect(e2.tree.members.find((m) => m.signer === ops[0]!.validator.signer)!.stake).to.equal(540_000n * OPEN);
+    const budget = await d.rewards.nextEpochBudget();
+    const leaves = [
+      [0n, operator, budget / 2n],
+      [1n, owners[1]!.address, budget / 4n],
+    ];
+    const h = makeHeader({
+      epoch: 2n,
+      height: 1n,
+      rewardsRoot: rootOf("reward", leaves),
+      totalRewards: (budget * 3n) / 4n,
+    });
+    await certifyWith(e2.tree, h);
+    await d.rewards.claim(1n, 0n, operator, budget / 2n, proofOf("reward", leaves, 0));
+    await d.rewards.pushRewards(operator, 1n, 1n);
+    // epoch 1's reward is the owner's (the only stake bonded when epoch 1 began)
+    expect((await d.staking.positionOf(operator, late.address)).stake).to.equal(500_000n * OPEN);
+    expect((await d.staking.positionOf(operator, operator)).stake).to.be.closeTo(40_000n * OPEN + budget / 2n, 10n);
+    // epoch 2's reward, pushed during epoch 3, is shared with the late stake: it was bonded all through epoch 2
+    const e3 = await advanceEpoch(d, networkHelpers);
+    const reward2 = (await d.rewards.nextEpochBudget()) / 2n;
+    const leaves2 = [[0n, operator, reward2]];
+    const h3 = makeHeader({
+      epoch: 3n,
+      height: 2n,
+      parentHash: headerHash(h),
+      rewardsRoot: rootOf("reward", leaves2),
+      totalRewards: reward2,
+    });
+    await certifyWith(e3.tree, h3);
+    await d.rewards.claim(2n, 0n, operator, reward2, proofOf("reward", leaves2, 0));
+    await d.rewards.pushRewards(operator, 2n, 2n);
+    const lateValue = (await d.staking.positionOf(operator, late.address)).stake;
+    const ownerStake = 40_000n * OPEN + budget / 2n;
+    const expected = 500_000n * OPEN + ((reward2 - reward2 / 10n) * 500_000n * OPEN) / (500_000n * OPEN + ownerStake);
+    expect(lateValue).to.be.closeTo(expected, 10n ** 15n);
+  });
 
   it("attack 2: a tombstoned double-signer is slashed once; evidence of the next height of the same incident slashes nothing and pays no bounty", async () => {
     const { d, ops, signers } = await networkHelpers.loadFixture(fixture);

@@ -125,7 +125,7 @@ export async function deployStaking(ethers: HardhatEthers): Promise<StakingFixtu
   const signers = await ethers.getSigners();
   const deployer = signers[0]!;
   const treasury = signers[1]!;
-  const token = await ethers.deployContract("OpenToken", [[deployer.address], [TOTAL_SUPPLY]]);
+  const token = await ethers.deployContract("OpenToken", [[deployer.address], [TOTAL_SUPPLY], deployer.address]);
   const manager = await ethers.deployContract("OpenAccessManager", [deployer.address]);
   const staking = await ethers.deployContract("Staking", [manager, token, treasury.address]);
   const validatorSets = await ethers.deployContract("ValidatorSetManager", [manager, staking, EPOCH_LENGTH]);

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import {
   COMMISSION_DELAY,
+  EPOCH_LENGTH,
   MIN_STAKE,
   OPEN,
   Status,
@@ -184,7 +185,7 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
 
     it("prices shares after rewards: a later delegator buys fewer shares for the same OPEN", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await f.staking.distributeRewards(f.op, 2_000n * OPEN); // commission 10%
+      await f.staking.distributeRewards(f.op, 0n, 2_000n * OPEN); // commission 10%
       const pool = await f.staking.poolOf(f.op);
       const expected = mulDiv(1_000n * OPEN, pool.bondedShares, pool.bondedStake);
       expect(await f.staking.previewDelegate(f.op, 1_000n * OPEN)).to.equal(expected);
@@ -214,19 +215,20 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
     it("reverts an amount worth less than one share with StakingAmountTooSmall(amount)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
       // A reward of 50x the pool lifts the price to about 46 wei of OPEN per share unit.
-      await f.staking.distributeRewards(f.op, 50n * 2n * MIN_STAKE);
+      await f.staking.distributeRewards(f.op, 0n, 50n * 2n * MIN_STAKE);
       await expect(f.staking.connect(f.delegator).delegate(f.op, 40n, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingAmountTooSmall")
         .withArgs(40n);
     });
 
-    it("undelegates shares into a request and removes voting units pro-rata to principal", async () => {
+    it("undelegates shares into a request and removes voting units pro-rata to principal; a deposit still activating leaves at its own price (it earned none of the reward)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
       await f.staking.connect(f.delegator).delegate(f.op, 1_000n * OPEN, 0n);
-      await f.staking.distributeRewards(f.op, 300n * OPEN);
-      const pool = await f.staking.poolOf(f.op);
-      const shares = 250n * OPEN; // a quarter of the delegator's shares
-      const amount = mulDiv(shares, pool.bondedStake, pool.bondedShares);
+      // epoch 0's reward reaches the stake bonded when epoch 0 began: the owner's, not this deposit
+      await f.staking.distributeRewards(f.op, 0n, 300n * OPEN);
+      // a quarter of the delegator's shares: activating deposits count as the shares their OPEN buys now
+      const shares = (await f.staking.positionOf(f.op, f.delegator.address)).shares / 4n;
+      const quarter = (x: bigint) => x <= 250n * OPEN && x >= 250n * OPEN - 10n; // rounded down, for the pool
       await expect(f.staking.connect(f.delegator).undelegate(f.op, shares))
         .to.emit(f.staking, "UnbondingRequested")
         .withArgs(
@@ -234,14 +236,14 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
           f.op,
           f.delegator.address,
           shares,
-          amount,
-          amount,
+          quarter,
+          quarter,
           (await networkHelpers.time.latest()) + 1 + Number(UNBONDING_PERIOD),
         );
-      expect(await f.stakeVotes.votingUnitsOf(f.delegator.address)).to.equal(750n * OPEN);
-      const [remaining, , principal] = await f.staking.positionOf(f.op, f.delegator.address);
-      expect(remaining).to.equal(750n * OPEN);
-      expect(principal).to.equal(750n * OPEN);
+      expect(await f.stakeVotes.votingUnitsOf(f.delegator.address)).to.be.closeTo(750n * OPEN, 10n);
+      const [, value, principal] = await f.staking.positionOf(f.op, f.delegator.address);
+      expect(value).to.be.closeTo(750n * OPEN, 10n);
+      expect(principal).to.be.closeTo(750n * OPEN, 10n);
     });
 
     it("reverts undelegation from one's own operator and beyond the position", async () => {
@@ -263,14 +265,19 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
     it("raises the share price by the reward minus commission; the commission becomes owner shares", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
       await f.staking.connect(f.delegator).delegate(f.op, 10_000n * OPEN, 0n);
+      // the deposit of epoch 0 activates when epoch 2 begins; epoch 2's reward (pushed during epoch 3) is its own
+      for (let i = 0; i < 3; i++) {
+        await networkHelpers.time.increase(EPOCH_LENGTH);
+        await f.validatorSets.advanceEpoch();
+      }
       const reward = 3_000n * OPEN;
       const commission = reward / 10n;
       const stakeBefore = 30_000n * OPEN;
       const sharesBefore = 30_000n * OPEN;
       const commissionShares = mulDiv(commission, sharesBefore, stakeBefore + reward - commission);
-      await expect(f.staking.distributeRewards(f.op, reward))
+      await expect(f.staking.distributeRewards(f.op, 2n, reward))
         .to.emit(f.staking, "RewardsDistributed")
-        .withArgs(f.op, reward, commission, commissionShares);
+        .withArgs(f.op, 2n, reward, commission, commissionShares);
       const pool = await f.staking.poolOf(f.op);
       expect(pool.bondedStake).to.equal(stakeBefore + reward);
       expect(pool.bondedShares).to.equal(sharesBefore + commissionShares);
@@ -284,23 +291,81 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
       expect(await f.token.balanceOf(f.staking)).to.equal(30_000n * OPEN + reward);
     });
 
+    it("a deposit activates when the epoch after next begins and from then on earns; until then a reward of any epoch skips it", async () => {
+      const f = await networkHelpers.loadFixture(withOperator);
+      const advance = async () => {
+        await networkHelpers.time.increase(EPOCH_LENGTH);
+        await f.validatorSets.advanceEpoch();
+      };
+      await f.staking.connect(f.delegator).delegate(f.op, 20_000n * OPEN, 0n); // epoch 0
+      await advance(); // epoch 1: the deposit was not bonded when epoch 0 began
+      await f.staking.distributeRewards(f.op, 0n, 1_000n * OPEN);
+      expect((await f.staking.positionOf(f.op, f.delegator.address)).stake).to.equal(20_000n * OPEN);
+      // in the ranking and the pool's stake at once, shares at the price it was made at
+      expect((await f.staking.poolOf(f.op)).bondedStake).to.equal(41_000n * OPEN);
+      await advance(); // epoch 2: it activates at the first touch, at today's price
+      const price = await f.staking.poolOf(f.op);
+      await expect(f.staking.distributeRewards(f.op, 1n, 4_000n * OPEN))
+        .to.emit(f.staking, "DepositsActivated")
+        .withArgs(f.op, 0n, 20_000n * OPEN, (x: bigint) => x > 0n && x < 20_000n * OPEN);
+      // it was bonded all through epoch 1: its part (20k of 41k) of the holders' 90% of epoch 1's reward
+      const after = (await f.staking.positionOf(f.op, f.delegator.address)).stake;
+      expect(after).to.be.closeTo(20_000n * OPEN + (3_600n * OPEN * 20_000n) / 41_000n, 10n);
+      expect(price.bondedStake).to.equal(41_000n * OPEN);
+      // a push once the epoch after the reward's is over is refused: nothing pulled, nothing changes
+      await advance(); // epoch 3: a reward of epoch 1 is too late now
+      const before = await f.staking.poolOf(f.op);
+      expect(await f.staking.distributeRewards.staticCall(f.op, 1n, OPEN)).to.equal(false);
+      await expect(f.staking.distributeRewards(f.op, 1n, OPEN)).not.to.emit(f.staking, "RewardsDistributed");
+      expect((await f.staking.poolOf(f.op)).bondedStake).to.equal(before.bondedStake);
+      expect(await f.staking.distributeRewards.staticCall(f.op, 2n, OPEN)).to.equal(true);
+    });
+
+    it("a delegation undone in the epoch it was made gives back exactly its deposit, whatever was pushed meanwhile", async () => {
+      const f = await networkHelpers.loadFixture(withOperator);
+      await f.staking.connect(f.delegator).delegate(f.op, 500_000n * OPEN, 0n);
+      await f.staking.distributeRewards(f.op, 0n, 9_000n * OPEN);
+      const [shares, stake] = await f.staking.positionOf(f.op, f.delegator.address);
+      expect(stake).to.equal(500_000n * OPEN);
+      await f.staking.connect(f.delegator).undelegate(f.op, shares);
+      const [request, amount] = await f.staking.unbondingRequest(await f.staking.unbondingRequestCount());
+      expect(request.account).to.equal(f.delegator.address);
+      expect(amount).to.equal(500_000n * OPEN);
+      expect((await f.staking.positionOf(f.op, f.op)).stake).to.be.closeTo(2n * MIN_STAKE + 9_000n * OPEN, 1n);
+    });
+
+    it("the pool logic (StakePools, created by Staking) runs only by delegatecall: a direct call reverts", async () => {
+      const f = await networkHelpers.loadFixture(withOperator);
+      // Staking's constructor creates StakeVotes (nonce 1), the PoP verifier (2), then StakePools (3)
+      const address = ethers.getCreateAddress({ from: await f.staking.getAddress(), nonce: 3 });
+      const pools = await ethers.getContractAt("StakePools", address);
+      await expect(pools.activate(f.op)).to.be.revertedWithCustomError(pools, "StakePoolsNotDelegated");
+      await expect(pools.deposit(f.op, f.delegator.address, OPEN)).to.be.revertedWithCustomError(
+        pools,
+        "StakePoolsNotDelegated",
+      );
+    });
+
     it("is restricted: other callers get AccessManagedUnauthorized(caller)", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.connect(f.stranger).distributeRewards(f.op, OPEN))
+      await expect(f.staking.connect(f.stranger).distributeRewards(f.op, 0n, OPEN))
         .to.be.revertedWithCustomError(f.staking, "AccessManagedUnauthorized")
         .withArgs(f.stranger.address);
     });
 
     it("rejects zero and unknown operators; gives everything to the owner when nobody holds shares", async () => {
       const f = await networkHelpers.loadFixture(withOperator);
-      await expect(f.staking.distributeRewards(f.op, 0n)).to.be.revertedWithCustomError(f.staking, "StakingZeroAmount");
-      await expect(f.staking.distributeRewards(f.stranger.address, OPEN))
+      await expect(f.staking.distributeRewards(f.op, 0n, 0n)).to.be.revertedWithCustomError(
+        f.staking,
+        "StakingZeroAmount",
+      );
+      await expect(f.staking.distributeRewards(f.stranger.address, 0n, OPEN))
         .to.be.revertedWithCustomError(f.staking, "OperatorUnknown")
         .withArgs(f.stranger.address);
       await f.staking.connect(f.owner).requestUnbonding(2n * MIN_STAKE);
-      await expect(f.staking.distributeRewards(f.op, 7n * OPEN))
+      await expect(f.staking.distributeRewards(f.op, 0n, 7n * OPEN))
         .to.emit(f.staking, "RewardsDistributed")
-        .withArgs(f.op, 7n * OPEN, 7n * OPEN, 7n * OPEN);
+        .withArgs(f.op, 0n, 7n * OPEN, 7n * OPEN, 7n * OPEN);
       expect((await f.staking.positionOf(f.op, f.op))[1]).to.equal(7n * OPEN);
     });
 
@@ -317,16 +382,16 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
         .withArgs(f.op, WAD / 5n, effective);
       expect(await f.staking.commissionOf(f.op)).to.equal(WAD / 20n);
       // A reward before the delay still pays 5%.
-      await expect(f.staking.distributeRewards(f.op, 100n * OPEN))
+      await expect(f.staking.distributeRewards(f.op, 0n, 100n * OPEN))
         .to.emit(f.staking, "RewardsDistributed")
-        .withArgs(f.op, 100n * OPEN, 5n * OPEN, (x: bigint) => x > 0n);
+        .withArgs(f.op, 0n, 100n * OPEN, 5n * OPEN, (x: bigint) => x > 0n);
       await networkHelpers.time.increaseTo(effective);
       expect(await f.staking.commissionOf(f.op)).to.equal(WAD / 5n);
-      await expect(f.staking.distributeRewards(f.op, 100n * OPEN))
+      await expect(f.staking.distributeRewards(f.op, 0n, 100n * OPEN))
         .to.emit(f.staking, "CommissionChanged")
         .withArgs(f.op, WAD / 20n, WAD / 5n)
         .and.to.emit(f.staking, "RewardsDistributed")
-        .withArgs(f.op, 100n * OPEN, 20n * OPEN, (x: bigint) => x > 0n);
+        .withArgs(f.op, 0n, 100n * OPEN, 20n * OPEN, (x: bigint) => x > 0n);
       expect((await f.staking.operatorInfo(f.op)).pendingCommissionTime).to.equal(0n);
     });
 
@@ -341,9 +406,9 @@ describe("Staking: stake, delegation, unbonding, rewards", () => {
         .withArgs(f.stranger.address);
       await f.staking.setMaxCommission(WAD / 50n); // 2%
       expect(await f.staking.commissionOf(f.op)).to.equal(WAD / 50n);
-      await expect(f.staking.distributeRewards(f.op, 100n * OPEN))
+      await expect(f.staking.distributeRewards(f.op, 0n, 100n * OPEN))
         .to.emit(f.staking, "RewardsDistributed")
-        .withArgs(f.op, 100n * OPEN, 2n * OPEN, (x: bigint) => x > 0n);
+        .withArgs(f.op, 0n, 100n * OPEN, 2n * OPEN, (x: bigint) => x > 0n);
     });
   });
 });

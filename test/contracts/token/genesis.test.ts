@@ -60,13 +60,13 @@ describe("OpenToken genesis allocation", () => {
   it("refuses a genesis that does not add up to the fixed supply", async () => {
     const [a] = await ethers.getSigners();
     const factory = await ethers.getContractFactory("OpenToken");
-    await expect(factory.deploy([a!.address], [TOTAL_SUPPLY_WEI - 1n]))
+    await expect(factory.deploy([a!.address], [TOTAL_SUPPLY_WEI - 1n], a!.address))
       .to.be.revertedWithCustomError(factory, "OpenTokenGenesisSupplyMismatch")
       .withArgs(TOTAL_SUPPLY_WEI - 1n, TOTAL_SUPPLY_WEI);
-    await expect(factory.deploy([a!.address], [1n, 2n]))
+    await expect(factory.deploy([a!.address], [1n, 2n], a!.address))
       .to.be.revertedWithCustomError(factory, "OpenTokenGenesisLengthMismatch")
       .withArgs(1, 2);
-    await expect(factory.deploy([a!.address, a!.address], [TOTAL_SUPPLY_WEI, 0n]))
+    await expect(factory.deploy([a!.address, a!.address], [TOTAL_SUPPLY_WEI, 0n], a!.address))
       .to.be.revertedWithCustomError(factory, "OpenTokenGenesisZeroAmount")
       .withArgs(1);
   });

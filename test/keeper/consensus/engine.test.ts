@@ -13,8 +13,13 @@ import {
 const v = valueOf("v");
 const w = valueOf("w");
 
+/** the paper's timeouts (stall timers apart) */
 function timeouts(outputs: readonly Output[]) {
-  return outputs.flatMap((o) => (o.type === "scheduleTimeout" ? [o] : []));
+  return outputs.flatMap((o) => (o.type === "scheduleTimeout" && o.stall !== true ? [o] : []));
+}
+
+function stallTimers(outputs: readonly Output[]) {
+  return outputs.flatMap((o) => (o.type === "scheduleTimeout" && o.stall === true ? [o] : []));
 }
 
 function decisions(outputs: readonly Output[]) {
@@ -293,6 +298,36 @@ describe("consensus engine (Tendermint rules)", () => {
         expected.push(propose.baseMs + (r + 1) * propose.perRoundMs);
       }
       expect(delays).to.deep.equal(expected);
+    });
+
+    it("runs a stall timer in a prevote step that never sees 2/3 of prevotes, and leaves the step when it fires", () => {
+      const h = harness({ powers: [1, 1, 1, 1] });
+      const [a] = others(h);
+      h.engine.handle({ type: "startHeight", height: 1 });
+      const entered = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "propose" });
+      const { propose, prevote, precommit } = TEST_TIMEOUTS;
+      expect(stallTimers(entered)).to.deep.equal([
+        {
+          type: "scheduleTimeout",
+          height: 1,
+          round: 0,
+          step: "prevote",
+          delayMs: propose.baseMs + prevote.baseMs,
+          stall: true,
+        },
+      ]);
+      // one more prevote (2 of 4: no quorum, so no timeoutPrevote) and one stall timer only
+      expect(h.votes("prevote", [a!], 1, 0, null).filter((o) => o.type === "scheduleTimeout")).to.deep.equal([]);
+      const fired = h.engine.handle({ type: "timeout", height: 1, round: 0, step: "prevote" });
+      expect(fired.flatMap((o) => (o.type === "broadcastVote" ? [[o.vote.type, o.vote.valueHash]] : []))).to.deep.equal(
+        [["precommit", null]],
+      );
+      // the precommit step gets its own; when it fires, the next round starts
+      expect(stallTimers(fired).map((t) => [t.step, t.delayMs])).to.deep.equal([
+        ["precommit", propose.baseMs + precommit.baseMs],
+      ]);
+      h.engine.handle({ type: "timeout", height: 1, round: 0, step: "precommit" });
+      expect(h.engine.snapshot().round).to.equal(1);
     });
 
     it("ignores stale timeouts of earlier rounds or heights", () => {

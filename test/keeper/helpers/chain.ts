@@ -52,7 +52,8 @@ export async function deployOpenToken(p: JsonRpcProvider, holder: string): Promi
   const artifact = JSON.parse(readFileSync(OPEN_TOKEN_ARTIFACT, "utf8")) as { abi: unknown[]; bytecode: string };
   const deployer = await p.getSigner(0);
   const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, deployer);
-  const contract = await factory.deploy([holder], [TOTAL_SUPPLY]);
+  // the CCIP admin (governance in a real deploy) does not matter to these tests: the holder
+  const contract = await factory.deploy([holder], [TOTAL_SUPPLY], holder);
   const receipt = await contract.deploymentTransaction()!.wait();
   return { address: await contract.getAddress(), deploymentBlock: receipt!.blockNumber, holder };
 }

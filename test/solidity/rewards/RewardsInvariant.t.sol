@@ -86,7 +86,7 @@ contract RewardsInvariantTest is CheatCodes {
         uint256[] memory amounts = new uint256[](1);
         holders[0] = address(this);
         amounts[0] = 1_000_000_000e18;
-        token = new OpenToken(holders, amounts);
+        token = new OpenToken(holders, amounts, address(0));
         OpenAccessManager manager = new OpenAccessManager(address(this));
         staking = new Staking(address(manager), address(token), address(0xBEEF));
         rewards = new RewardsDistributor(token, staking, address(manager), 0.01e18);

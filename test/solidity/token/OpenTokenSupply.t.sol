@@ -75,7 +75,7 @@ contract OpenTokenSupplyTest is CheatCodes {
             holders[i] = vm.addr(keys[i]);
             amounts[i] = SUPPLY / 5;
         }
-        token = new OpenToken(holders, amounts);
+        token = new OpenToken(holders, amounts, address(0));
         handler = new OpenTokenHandler(token, keys);
     }
 

@@ -49,6 +49,8 @@ export function statusCommand(program: Command, io: CliIo): void {
         io.out(`chain synced:     ${health.synced ? "yes" : "no"}`);
         io.out(`epoch:            ${health.epoch ?? "unknown"}`);
         io.out(`last checkpoint:  ${age(health.lastCheckpointAgeSeconds)}`);
+        if (health.consensus) io.out(`consensus:        ${health.consensus.waitingFor ?? "not started"}`);
+        if (health.notReadyReason) io.out(`not ready:        ${health.notReadyReason}`);
       }
       if (!health.ready) io.setExitCode(1);
     });

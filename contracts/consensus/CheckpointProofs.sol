@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
+import {CheckpointLeaves} from "./CheckpointLeaves.sol";
+
+/// @title Proofs against the roots of a checkpoint header
+/// @notice One implementation of each proof, for every contract that trusts a header: the home `CheckpointStore`
+/// (certified headers) and the remote `CheckpointReceiver` (bridged headers). Leaves: `CheckpointLeaves`.
+library CheckpointProofs {
+    /// @notice Whether `operator` proved `resources` under porRoot.
+    function resource(
+        bytes32 porRoot,
+        address operator,
+        IOperatorRegistryTypes.Resources calldata resources,
+        bytes32[] calldata proof
+    ) internal pure returns (bool) {
+        bytes32 leaf = CheckpointLeaves.resource(
+            operator,
+            resources.cpuCores,
+            resources.bandwidthMbps,
+            resources.memoryMiB,
+            resources.storageGiB
+        );
+        return MerkleProof.verifyCalldata(proof, porRoot, leaf);
+    }
+
+    /// @notice Whether a task's agreed result is under taskRoot.
+    function taskResult(
+        bytes32 taskRoot,
+        uint256 taskId,
+        bytes32 resultHash,
+        address[] calldata executors,
+        bytes32[] calldata proof
+    ) internal pure returns (bool) {
+        return MerkleProof.verifyCalldata(proof, taskRoot, CheckpointLeaves.taskResult(taskId, resultHash, executors));
+    }
+
+    /// @notice Whether a rewards leaf is under rewardsRoot.
+    function reward(
+        bytes32 rewardsRoot,
+        uint256 index,
+        address operator,
+        uint256 amount,
+        bytes32[] calldata proof
+    ) internal pure returns (bool) {
+        return MerkleProof.verifyCalldata(proof, rewardsRoot, CheckpointLeaves.reward(index, operator, amount));
+    }
+}
