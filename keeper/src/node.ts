@@ -33,7 +33,7 @@ import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
 import { voteSetProtocol } from "./bft/vote-set-sync.js";
-import { ConsensusGossipGate } from "./bft/gossip-gate.js";
+import { ConsensusGossipGate, STALE_PENALTY } from "./bft/gossip-gate.js";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
@@ -401,7 +401,13 @@ export class Keeper {
         serve: (handler) =>
           votePush.handle((vote, peer) => {
             if (!isActive(this.p2p.directory.byPeerId(peer))) return false;
-            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) return false; // replayed old votes
+            if (c.gate.isStale(BigInt(vote.epoch), Number(vote.height))) {
+              // dropped, not refused: a lagging keeper re-sends its own votes (rebroadcast), and a
+              // refusal would close its stream and cost it 25 points each time; a point per stale
+              // vote still adds up for a peer replaying old ones (docs/mesh.md)
+              this.p2p.penalties.add(peer, STALE_PENALTY);
+              return true;
+            }
             handler(vote, peer);
             return true;
           }),

@@ -17,6 +17,7 @@ import type { BftResult } from "./bft.js";
 import type { CertGasRow } from "./certificate-gas.js";
 import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
+import type { FloodBenchResult } from "./flood.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -42,6 +43,7 @@ const BENCHES: Bench[] = [
     file: "scripts/bench/bft.ts",
     env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
   },
+  { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
   const bft = (out["bft"] as BftJson | undefined)?.results ?? [];
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
+  const flood = out["flood"] as FloodBenchResult | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
 
@@ -224,6 +227,7 @@ async function main(): Promise<void> {
       heightIntervalMs: r.heightIntervalMs,
     })),
     bftFailures,
+    flood: flood ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -318,6 +322,15 @@ async function main(): Promise<void> {
     ]);
   }
   for (const f of bftFailures) rows.push(["BFT commit latency", `N = ${f.validators} keepers`, `FAILED: ${f.error}`]);
+  for (const p of flood?.phases ?? []) {
+    if (p.phase === "baseline" || p.phase === "quiet") continue;
+    const cut = p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : `${s.toFixed(1)} s`)).join(", ");
+    rows.push([
+      "flood (issue 16)",
+      `${p.phase}: 4 keepers, ${flood!.attackers} attackers, ${flood!.attackSeconds} s`,
+      `${p.heights} heights, p50 ${p.p50Ms ?? "-"} ms (${p.p50Ratio ?? "-"}x quiet, goal <= 2x), RSS +${p.rssGainOverQuietMB ?? "-"} MB over quiet (goal <= 30), ${p.logLinesPerSecond} warn lines/s, ${fmt(p.sentPerSecond)}/s sent, cut off after ${cut}`,
+    ]);
+  }
   if (mesh) {
     rows.push([
       "keeper RSS",

@@ -113,15 +113,25 @@ export async function runFlood(
   const phase = async (
     name: PhaseReport["phase"],
     seconds: number,
-    act: (untilMs: number) => Promise<{ sent: number; sentSeconds: number; disconnected: Array<number | null> }>,
+    act: (
+      untilMs: number,
+      started: () => void,
+    ) => Promise<{ sent: number; sentSeconds: number; disconnected: Array<number | null> }>,
   ) => {
-    const start = Date.now();
+    let start = Date.now();
     const rssStartMB = rssMB();
     let peakRssMB = rssStartMB;
     const sampler = setInterval(() => (peakRssMB = Math.max(peakRssMB, rssMB())), 250);
-    const lines0 = observer.lines;
+    let lines0 = observer.lines;
     const bans0 = await bansOf(cluster);
-    const { sent, sentSeconds, disconnected } = await act(start + seconds * 1000).finally(() => clearInterval(sampler));
+    // an attack's window opens when its attackers start sending (their set-up is not the attack)
+    const started = () => {
+      start = Date.now();
+      lines0 = observer.lines;
+    };
+    const { sent, sentSeconds, disconnected } = await act(start + seconds * 1000, started).finally(() =>
+      clearInterval(sampler),
+    );
     const end = Date.now();
     const inPhase = observer.decisions.filter((d) => d.atMs >= start && d.atMs <= end);
     const latencies = inPhase.map((d) => d.latencyMs);
@@ -156,17 +166,20 @@ export async function runFlood(
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const child = new ChildChannel<
-    AttackCommand | { cmd: "exit" },
-    AttackDone | { kind: "failed"; error: string } | { kind: "ready" }
-  >(proc, "the flood attacker process", opts.attackSeconds * 1000 + 60_000);
+  const child = new ChildChannel<AttackCommand | { cmd: "exit" }, AttackDone | { kind: "ready" } | { kind: "started" }>(
+    proc,
+    "the flood attacker process",
+    opts.attackSeconds * 1000 + 60_000,
+  );
   try {
     await child.next("ready");
     for (const attack of opts.attacks) {
       const service = cluster.keepers[0]!.consensus!;
-      await phase(attack, opts.attackSeconds, async () => {
-        const failed = child.next("failed");
-        failed.catch(() => undefined); // only a race partner: its own timeout is no error
+      await phase(attack, opts.attackSeconds, async (_untilMs, started) => {
+        const onStarted = (m: { kind?: string }) => {
+          if (m.kind === "started") started();
+        };
+        proc.on("message", onStarted);
         const done = child.ask(
           {
             cmd: "attack",
@@ -182,8 +195,8 @@ export async function runFlood(
           },
           "done",
         );
-        const reply = await Promise.race([done, failed]);
-        if (reply.kind === "failed") throw new Error(`flood attacker failed: ${reply.error}`);
+        const reply = await done.finally(() => proc.off("message", onStarted));
+        if (reply.error !== undefined) throw new Error(`flood attacker failed: ${reply.error}`);
         return { sent: reply.sent, sentSeconds: reply.seconds, disconnected: reply.disconnectedAfterSeconds };
       });
     }

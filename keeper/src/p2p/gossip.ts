@@ -20,7 +20,7 @@ import {
   type Envelope,
   type EnvelopeSigner,
 } from "./envelope.js";
-import { GOSSIP_PEER_LIMIT, MAX_GOSSIP_RPC_BYTES, RATE_LIMIT_PENALTY } from "./options.js";
+import { GOSSIP_PEER_LIMIT, MAX_GOSSIP_RPC_BYTES, RATE_LIMIT_PENALTY, REJECT_PENALTY } from "./options.js";
 import type { PeerGuard } from "./peer-guard.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -201,7 +201,8 @@ export class Gossip {
         peerStr,
         `gossip/${(verdict.reason ?? verdict.result).split(":")[0]!.slice(0, 48)}`,
         rejected ? "gossip message rejected" : "gossip message ignored",
-        verdict.penalty ?? 0,
+        // a reject also counts here, so a peer that keeps sending them is dropped unread at once
+        (verdict.penalty ?? 0) + (rejected ? REJECT_PENALTY : 0),
         { topic, from, reason: verdict.reason, bytes: msg.data.length },
         rejected ? "warn" : "debug",
       );

@@ -59,7 +59,7 @@ export const GOSSIP_PEER_LIMIT = { perSecond: 1_000, burst: 2_000, bytesPerSecon
 export const PUSH_PEER_LIMIT = { perSecond: 200, burst: 400, bytesPerSecond: 1024 * 1024 };
 
 /** Requests one peer makes on one request/response protocol. */
-export const REQUEST_PEER_LIMIT = { perSecond: 10, burst: 20, bytesPerSecond: 256 * 1024 };
+export const REQUEST_PEER_LIMIT = { perSecond: 5, burst: 10, bytesPerSecond: 256 * 1024 };
 
 /** Inbound streams of one push protocol on one connection (one is used; a spare for a reopened one). */
 export const PUSH_STREAMS_PER_CONNECTION = 2;
@@ -68,8 +68,15 @@ export const PUSH_STREAMS_PER_CONNECTION = 2;
 export const REQUEST_STREAMS_PER_CONNECTION = 16;
 
 /** Penalty points (penalties.ts) for input over a rate limit, and for a refused push frame. */
-export const RATE_LIMIT_PENALTY = 5;
-export const REFUSED_FRAME_PENALTY = 10;
+export const RATE_LIMIT_PENALTY = 10;
+export const REFUSED_FRAME_PENALTY = 25;
+
+/**
+ * Penalty points for a gossip message a validator rejected, on top of gossipsub's P4: gossipsub
+ * caches scores for a heartbeat (1 s), in which a flooding peer's messages would all still be
+ * parsed; with these, its fifth reject puts it at ban level and the rest is dropped unread.
+ */
+export const REJECT_PENALTY = 20;
 
 /** A peer whose gossipsub score (penalties included) falls below this is disconnected and banned. */
 export const BAN_SCORE = -100;
@@ -79,7 +86,7 @@ export const BAN_PENALTY_POINTS = 100;
 
 /** How long a ban lasts, and how often connected peers' scores are checked against BAN_SCORE. */
 export const BAN_DURATION_MS = 10 * 60 * 1000;
-export const BAN_CHECK_INTERVAL_MS = 1_000;
+export const BAN_CHECK_INTERVAL_MS = 500;
 
 /** Rejected-input log lines: the first of each kind per peer at once, then one summary per interval. */
 export const REJECT_LOG_INTERVAL_MS = 10_000;

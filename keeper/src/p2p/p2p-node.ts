@@ -22,7 +22,7 @@ import type { P2pConfig } from "../config/index.js";
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { KeeperStore } from "../store/index.js";
-import type { OperatorDirectory } from "./directory.js";
+import { isActive, type OperatorDirectory } from "./directory.js";
 import { askForPeers, servePeerExchange } from "./peer-exchange.js";
 import { Discovery, type DiscoveryOptions } from "./discovery.js";
 import type { EnvelopeSigner } from "./envelope.js";
@@ -256,9 +256,16 @@ export class P2pNode {
     for (const peer of this.libp2p.getPeers()) {
       const id = peer.toString();
       const score = pubsub.getScore(id);
-      if ((score >= BAN_SCORE && this.penalties.points(id) < BAN_PENALTY_POINTS) || this.bans.isBanned(id)) continue;
+      const points = this.penalties.points(id);
+      // An active operator's keeper is banned on this keeper's own evidence only (penalty points:
+      // rejects, refused frames, overruns): gossipsub's score also holds protocol penalties an
+      // honest keeper earns by restarting (a GRAFT during a prune backoff, P7), and banning a
+      // validator for that cut it off for 10 minutes; its low score still graylists it.
+      const registered = isActive(this.modules.directory.byPeerId(id));
+      const low = !registered && score < BAN_SCORE;
+      if ((!low && points < BAN_PENALTY_POINTS) || this.bans.isBanned(id)) continue;
       void this.bans
-        .ban(id, "score", BAN_DURATION_MS, { score: Math.round(score), penalty: Math.round(this.penalties.points(id)) })
+        .ban(id, low ? "score" : "penalty", BAN_DURATION_MS, { score: Math.round(score), penalty: Math.round(points) })
         .then(() => this.libp2p.hangUp(peer))
         .catch((err: unknown) =>
           this.modules.logger.debug({ peer: id, err: (err as Error).message }, "hang-up failed"),

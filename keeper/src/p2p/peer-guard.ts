@@ -5,6 +5,7 @@
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { PeerPenalties } from "./penalties.js";
+import { BAN_PENALTY_POINTS } from "./options.js";
 import { PeerRateLimiter, type RateLimit } from "./rate-limit.js";
 import { RejectLog } from "./reject-log.js";
 
@@ -41,6 +42,12 @@ export class PeerGuard {
    * noted (bounded log), `penalty` points, and false (the caller drops the input).
    */
   allow(peer: string, protocol: string, limit: RateLimit, bytes: number, penalty: number): boolean {
+    // a peer with ban-level points is banned at the next check (p2p-node.ts): until then, nothing
+    // it sends is parsed or verified
+    if (this.m.penalties.points(peer) >= BAN_PENALTY_POINTS) {
+      this.m.metrics.p2pRejectedInputTotal.inc({ kind: "ban-pending" });
+      return false;
+    }
     if (this.limiter.allow(peer, protocol, limit, bytes)) return true;
     this.m.metrics.p2pRateLimitedTotal.inc({ protocol });
     this.refuse(peer, `rate-limit ${protocol}`, "peer over its rate limit", penalty, { protocol });

@@ -191,13 +191,25 @@ describe("p2p gossip: signed envelopes, validation and scoring (3 real nodes)", 
       await waitFor(() => rejections("wrong-signer", fresh.peerId).length > 0, "forged payload rejected");
       await send(topicId(selfSignedTopic), { text: "garbled", sig: "0x1234" });
       await waitFor(() => rejections("bad-signature", fresh.peerId).length > 0, "malformed payload signature");
-      // a topic without signerOf still needs the envelope signature
-      await send(topicId(noteTopic), { text: "unsigned note" });
+      // a topic without signerOf still needs the envelope signature (from a peer with no rejects
+      // yet: three rejects leave a peer graylisted, its messages dropped unread)
+      const second = await freshPeerOnB();
+      await second.node.libp2p.services.pubsub.publish(
+        topicId(noteTopic),
+        new TextEncoder().encode(
+          JSON.stringify({
+            from: second.operator,
+            payload: JSON.stringify({ text: "unsigned note" }),
+            signature: "0x",
+          }),
+        ),
+      );
       // a second rejection of one kind from one peer is counted, not logged again (reject-log.ts)
       await waitFor(
         async () => (await rejectedCount(b, "gossip/bad-signature")) >= 2,
         "unsigned envelope on a signed topic rejected",
       );
+      await second.node.stop();
       expect(got).to.not.include("forged");
       expect(received.some((m) => m.payload.text === "unsigned note")).to.equal(false);
     } finally {
