@@ -94,7 +94,13 @@ export class P2pNode {
     readonly bans: PeerBans,
   ) {
     const { config, logger, metrics, directory, signer } = modules;
-    this.guard = new PeerGuard({ penalties, logger, metrics, logIntervalMs: REJECT_LOG_INTERVAL_MS });
+    this.guard = new PeerGuard({
+      penalties,
+      logger,
+      metrics,
+      logIntervalMs: REJECT_LOG_INTERVAL_MS,
+      isOperator: (peer) => isActive(directory.byPeerId(peer)),
+    });
     const topics = [heartbeatTopic as TopicSpec<unknown>, ...(modules.topics ?? [])];
     this.gossip = new Gossip({
       pubsub: libp2p.services.pubsub,

@@ -15,6 +15,8 @@ export interface PeerGuardModules {
   metrics: KeeperMetrics;
   /** interval of the rejected-input summary lines */
   logIntervalMs?: number;
+  /** whether the peer runs an active operator's keeper (its overruns are refused, not penalised) */
+  isOperator?: (peer: string) => boolean;
 }
 
 export class PeerGuard {
@@ -50,7 +52,10 @@ export class PeerGuard {
     }
     if (this.limiter.allow(peer, protocol, limit, bytes)) return true;
     this.m.metrics.p2pRateLimitedTotal.inc({ protocol });
-    this.refuse(peer, `rate-limit ${protocol}`, "peer over its rate limit", penalty, { protocol });
+    // an operator's keeper over a limit is refused the excess only: honest catch-up and sync can
+    // burst, and points would end in a ban that cuts a validator off (its rejects still count)
+    const points = this.m.isOperator?.(peer) ? 0 : penalty;
+    this.refuse(peer, `rate-limit ${protocol}`, "peer over its rate limit", points, { protocol });
     return false;
   }
 
