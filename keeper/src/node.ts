@@ -38,6 +38,8 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
 import { Staking__factory } from "../../types/ethers-contracts/index.js";
+import { CheckpointFeed } from "./studio/checkpoint-feed.js";
+import { studioHandler } from "./studio/handler.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -87,6 +89,8 @@ export class Keeper {
   readonly server: ObservabilityServer;
   private state: State = "created";
   private readonly logHandlers: Set<ProtocolLogHandler>;
+  /** the latest certified checkpoints, for /checkpoints (when the deployment has a CheckpointStore) */
+  readonly checkpointFeed?: CheckpointFeed;
 
   private constructor(
     readonly config: KeeperConfig,
@@ -106,6 +110,17 @@ export class Keeper {
     private readonly init: KeeperInit,
   ) {
     this.logHandlers = logHandlers;
+    const contracts = chain?.deployment.contracts;
+    if (chain && contracts?.has("CheckpointStore") && contracts.has("ValidatorSetManager")) {
+      const feed = new CheckpointFeed({
+        provider: chain.provider,
+        checkpointStore: chain.info("CheckpointStore").address,
+        validatorSets: chain.info("ValidatorSetManager").address,
+      });
+      this.checkpointFeed = feed;
+      logHandlers.add((logs) => feed.onLogs(logs));
+    }
+    const feed = this.checkpointFeed;
     this.server = new ObservabilityServer({
       config,
       logger: moduleLogger(logger, "observability"),
@@ -114,7 +129,23 @@ export class Keeper {
       routes: new Map<string, () => unknown>([
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
+        ["/checkpoints", async () => (feed ? { checkpoints: await feed.recent() } : undefined)],
       ]),
+      handlers: config.studio.enabled
+        ? [
+            studioHandler({
+              rpcUrl: chain ? config.rpcUrl : undefined,
+              info: () => ({
+                chainId: chain ? chain.chainId.toString() : null,
+                operator: this.operator,
+                peerId: identity.peerId.toString(),
+                contracts: Object.fromEntries([...(contracts ?? new Map())].map(([name, c]) => [name, c.address])),
+                deploymentBlock: chain?.deployment.deploymentBlock ?? 0,
+                rpc: chain !== undefined,
+              }),
+            }),
+          ]
+        : [],
     });
   }
 

@@ -138,6 +138,12 @@ const BridgeConfigSchema = z.strictObject({
   pollMs: ms("the certification poll interval").default(1_000),
 });
 
+/** Xnode Studio, the web dashboard under /studio on the metrics server (docs/studio.md). */
+const StudioConfigSchema = z.strictObject({
+  /** serve the page, /studio/config.json and the read-only JSON-RPC window /studio/rpc */
+  enabled: z.boolean().default(true),
+});
+
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
 
 export const KeeperConfigSchema = z
@@ -174,6 +180,7 @@ export const KeeperConfigSchema = z
     chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
     consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
     bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
+    studio: StudioConfigSchema.default(() => StudioConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {
