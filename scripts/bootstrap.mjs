@@ -5,7 +5,10 @@
 // project's `npm ci` under it, and every later `npm run` script finds node_modules/.bin/node
 // (Node 24) first in PATH. Install scripts run only where package.json's `allowScripts` approves
 // them (`--strict-allow-scripts`: an unreviewed one fails the install instead of a warning).
-//   node scripts/bootstrap.mjs [--build]   --build: also build contracts and bindings if stale
+//   node scripts/bootstrap.mjs [--build] [--browser]
+//     --build: also build contracts and bindings if stale
+//     --browser: make sure Debian's chromium is there for the Studio's browser tests (installed with
+//       apt-get when running as root; otherwise a note on how to enable those tests)
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -47,7 +50,32 @@ function install() {
   console.log("[setup] done");
 }
 
+/** Where the browser tests look for Chromium (test/helpers/browser.ts reads the same list). */
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+function ensureBrowser() {
+  if (process.env.CHROMIUM_PATH ? existsSync(process.env.CHROMIUM_PATH) : CHROMIUM.some((p) => existsSync(p))) return;
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!root) {
+    console.log(
+      "[setup] no Chromium found: the Studio's browser tests will skip. Enable them with " +
+        "`sudo apt-get install -y --no-install-recommends chromium` (or set CHROMIUM_PATH).",
+    );
+    return;
+  }
+  console.log("[setup] installing Debian's chromium for the Studio's browser tests (apt-get, about a minute)");
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { stdio: "inherit", env });
+  } catch (err) {
+    // not fatal here: under CI the browser tests then fail and say why
+    console.error(`[setup] could not install chromium (${err.message}); the browser tests need it`);
+  }
+}
+
 install();
+if (process.argv.includes("--browser")) ensureBrowser();
 if (process.argv.includes("--build")) {
   const { ensureBuilt } = await import("./lib/build-stamp.mjs");
   if (!ensureBuilt()) process.exit(1);

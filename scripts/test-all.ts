@@ -21,8 +21,14 @@ const stages: Stage[] = [
   },
   { name: "eslint", cmd: "eslint", args: ["--max-warnings", "0", "."], countsTests: false },
   { name: "prettier", cmd: "prettier", args: ["--check", "--log-level", "warn", "."], countsTests: false },
-  { name: "build (contracts, typechain, ABIs)", cmd: "npm", args: ["run", "--silent", "build"], countsTests: false },
+  {
+    name: "build (contracts, typechain, ABIs, studio)",
+    cmd: "npm",
+    args: ["run", "--silent", "build"],
+    countsTests: false,
+  },
   { name: "tsc", cmd: "tsc", args: ["--noEmit"], countsTests: false },
+  { name: "tsc (studio)", cmd: "tsc", args: ["--noEmit", "-p", "keeper/studio"], countsTests: false },
   { name: "contracts (solidity + mocha)", cmd: "hardhat", args: ["test"], countsTests: true },
   { name: "keeper (mocha)", cmd: "mocha", args: [], countsTests: true },
 ];

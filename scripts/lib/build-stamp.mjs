@@ -22,6 +22,9 @@ const INPUTS = [
   "packages/contracts/package.json",
   "packages/contracts/tsconfig.esm.json",
   "packages/contracts/tsconfig.cjs.json",
+  "keeper/studio/index.html",
+  "keeper/studio/build.ts",
+  "keeper/studio/src",
 ];
 /** What the build writes and later steps import. */
 const OUTPUTS = [
@@ -30,6 +33,7 @@ const OUTPUTS = [
   "abi/OpenToken.json",
   "packages/contracts/dist/esm/index.js",
   "packages/contracts/dist/cjs/index.js",
+  "keeper/studio/dist/index.html",
 ];
 
 function* files(path) {

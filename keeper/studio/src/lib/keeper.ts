@@ -1,0 +1,82 @@
+// The keeper's own JSON endpoints, as the page reads them (same origin as the page).
+
+export interface StudioInfo {
+  chainId: string | null;
+  operator: string;
+  peerId: string;
+  contracts: Record<string, string>;
+  deploymentBlock: number;
+  rpc: boolean;
+}
+
+export interface Health {
+  ready: boolean;
+  peers: number;
+  synced: boolean;
+  epoch: number | null;
+  lastCheckpointAgeSeconds: number | null;
+  consensus?: { live: boolean; secondsSinceDecision: number | null; waitingFor: string | null } | null;
+  notReadyReason?: string | null;
+}
+
+export interface CheckpointRecord {
+  epoch: string;
+  height: string;
+  headerHash: string;
+  kind: "ECDSA" | "BLS";
+  round: number;
+  signedStake: string;
+  submitter: string;
+  blockNumber: number;
+  txHash: string;
+  timestamp: number | null;
+  gasUsed: string | null;
+  signers: number | null;
+  validators: number | null;
+}
+
+export interface ConsensusStatus {
+  epoch: string | null;
+  height: number | null;
+  lastDecided: { height: string; round: number; headerHash: string; signers: number } | null;
+  commitLatencyMs: { p50: number | null; p99: number | null; count: number };
+}
+
+export interface RewardLeaf {
+  index: number;
+  operator: string;
+  amount: string;
+  proof: string[];
+}
+
+/** epoch -> its certified rewards with each operator's proof */
+export type RewardsReport = Record<string, { root: string; total: string; leaves: RewardLeaf[] }>;
+
+/** The keeper's base URL: the page lives at <keeper>/studio/. */
+export const keeperBase = new URL("..", location.href);
+
+/** GETs a keeper endpoint; null on 404 (a keeper without that module) or a network error. */
+export async function keeperJson<T>(path: string): Promise<T | null> {
+  try {
+    const r = await fetch(new URL(path.replace(/^\//, ""), keeperBase), { cache: "no-store" });
+    if (!r.ok && r.status !== 503) return null;
+    return (await r.json()) as T;
+  } catch {
+    return null;
+  }
+}
+
+export async function keeperText(path: string): Promise<string | null> {
+  try {
+    const r = await fetch(new URL(path.replace(/^\//, ""), keeperBase), { cache: "no-store" });
+    return r.ok ? await r.text() : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function loadInfo(): Promise<StudioInfo> {
+  const r = await fetch(new URL("config.json", location.href), { cache: "no-store" });
+  if (!r.ok) throw new Error(`the keeper answered ${r.status} for /studio/config.json`);
+  return (await r.json()) as StudioInfo;
+}

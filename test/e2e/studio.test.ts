@@ -1,0 +1,181 @@
+// Xnode Studio in a real browser: Debian's headless Chromium (playwright-core) opens the page a
+// real keeper serves at /studio, against a real local chain (hardhat node) where that keeper
+// certifies checkpoints. A test wallet injected as window.ethereum signs with a funded chain
+// account. One browser for every test; each test saves a screenshot of its final screen under
+// test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
+import { join } from "node:path";
+import { expect } from "chai";
+import { id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
+import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
+import { TestWallet } from "../helpers/test-wallet.js";
+
+const OPEN = 10n ** 18n;
+
+/** Polls `check` until it holds (the page's CSP forbids Playwright's string predicates). */
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain", function () {
+  this.timeout(120_000);
+  let cluster: KeeperCluster;
+  let browser: Browser;
+  let deployer: JsonRpcSigner;
+  let studioUrl: string;
+  const contexts: BrowserContext[] = [];
+  const wallets: TestWallet[] = [];
+
+  before(async function () {
+    const found = chromiumOrSkipReason();
+    if ("skip" in found) {
+      console.log(`      ${found.skip}`);
+      this.skip();
+    }
+    [cluster, browser] = await Promise.all([KeeperCluster.start({ keepers: 1 }), launchChromium(found.path)]);
+    deployer = await cluster.provider.getSigner(0);
+    studioUrl = `http://127.0.0.1:${cluster.keepers[0]!.server.port}/studio/`;
+  });
+
+  afterEach(async function () {
+    // a failed test leaves its screen too, to see what the page showed
+    if (this.currentTest?.state !== "failed") return;
+    for (const c of contexts)
+      for (const p of c.pages()) await shot(p, `failed-${contexts.indexOf(c)}`).catch(() => undefined);
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    for (const w of wallets) w.destroy();
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  /** A fresh account with ETH for gas and `open` OPEN, injected into a new browser context. */
+  async function openWithWallet(open: bigint, viewport = { width: 1280, height: 900 }) {
+    const key = Wallet.createRandom().privateKey;
+    const wallet = new TestWallet({ rpcUrl: cluster.chain.url, privateKey: key, chainId: 31337n });
+    wallets.push(wallet);
+    await (await deployer.sendTransaction({ to: wallet.address, value: parseEther("10") })).wait();
+    if (open > 0n) await (await cluster.deployed.token.connect(deployer).transfer(wallet.address, open)).wait();
+    const context = await browser.newContext({ viewport });
+    contexts.push(context);
+    await wallet.inject(context);
+    const page = await context.newPage();
+    return { wallet, page };
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: true });
+  }
+
+  it("shows the network live: operators with stake, and a new certified checkpoint appears without a reload", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(studioUrl);
+    const rows = page.locator('[data-testid="checkpoints"] tbody tr[data-height]');
+    await rows.first().waitFor({ timeout: 30_000 });
+    const first = Number(await rows.first().getAttribute("data-height"));
+    // the keeper certifies a checkpoint per height: a later one shows up by polling alone
+    await until(async () => Number(await rows.first().getAttribute("data-height")) > first, 30_000);
+    const top = rows.first();
+    const height = BigInt((await top.getAttribute("data-height"))!);
+    const cells = await top.locator("td").allInnerTexts();
+    expect(cells[2]).to.equal("BLS");
+    expect(cells[3]).to.equal("1 of 1");
+    // the gas shown is the certifying transaction's, as the chain recorded it
+    const [log] = await cluster.deployed.checkpoints.queryFilter(
+      cluster.deployed.checkpoints.filters.CheckpointCertified(undefined, height),
+    );
+    const receipt = await cluster.provider.getTransactionReceipt(log!.transactionHash);
+    expect(cells[4]).to.equal(receipt!.gasUsed.toLocaleString("en-US"));
+    const operators = await page.locator('[data-testid="operators"] tbody tr').allInnerTexts();
+    expect(operators).to.have.length(1);
+    expect(operators[0]).to.include("(this keeper)").and.include("20,000");
+    expect(await page.locator("figure.chart canvas").count()).to.equal(2);
+    await shot(page, "network");
+  });
+
+  it("delegates through an injected wallet, and a refused delegation is explained in words", async () => {
+    const { wallet, page } = await openWithWallet(5_000n * OPEN);
+    await page.goto(studioUrl + "#/stake");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    await page.getByTestId("wallet-account").waitFor();
+    const status = page.getByTestId("tx-status");
+
+    await page.getByLabel("Amount (OPEN)").fill("0");
+    await page.getByRole("button", { name: "Delegate", exact: true }).click();
+    await status.filter({ hasText: "Failed" }).waitFor({ timeout: 20_000 });
+    expect(await status.innerText()).to.include("StakingZeroAmount()");
+
+    await page.getByLabel("Amount (OPEN)").fill("1000");
+    await page.getByRole("button", { name: "Delegate", exact: true }).click();
+    await status.filter({ hasText: "Confirmed" }).waitFor({ timeout: 30_000 });
+    const operator = cluster.keepers[0]!.operator;
+    const position = await cluster.deployed.staking.positionOf(operator, wallet.address);
+    expect(position.stake).to.be.closeTo(1_000n * OPEN, OPEN / 1000n);
+    expect(wallet.calls.filter((m) => m === "eth_sendTransaction")).to.have.length(2); // approve, delegate
+    await page.locator('[data-testid="positions"] tbody tr').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="positions"]').innerText()).to.include("1,000");
+    await shot(page, "stake");
+  });
+
+  it("votes for an active proposal from the Govern page", async () => {
+    const { wallet, page } = await openWithWallet(3_000n * OPEN);
+    const { token, governor, checkpoints } = cluster.deployed;
+    // votes count once delegated, before the proposal's snapshot
+    await (await token.connect(wallet.wallet).delegate(wallet.address)).wait();
+    const target = await checkpoints.getAddress();
+    const calldata = checkpoints.interface.encodeFunctionData("setCheckpointInterval", [1n]);
+    const description = `Keep checkpointInterval at 1 (studio test ${Date.now()})`;
+    await (await governor.connect(deployer).propose([target], [0n], [calldata], description)).wait();
+    const proposalId = await governor.hashProposal([target], [0n], [calldata], id(description));
+    await cluster.provider.send("evm_increaseTime", [Number(await governor.votingDelay()) + 1]);
+    await cluster.provider.send("evm_mine", []);
+
+    await page.goto(studioUrl + "#/govern");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    const card = page.locator("li.proposal", { hasText: description });
+    await card.getByTestId("proposal-state").filter({ hasText: "Active" }).waitFor({ timeout: 20_000 });
+    await card.getByRole("button", { name: "Vote for" }).click();
+    await page.getByTestId("tx-status").filter({ hasText: "Confirmed" }).waitFor({ timeout: 30_000 });
+    expect(await governor.hasVoted(proposalId, wallet.address)).to.equal(true);
+    const votes = await governor.proposalVotes(proposalId);
+    expect(votes.forVotes).to.equal(3_000n * OPEN);
+    await card.getByText("You voted on this proposal.").waitFor({ timeout: 10_000 });
+    expect(await card.getByTestId("proposal-votes").innerText()).to.include("3,000");
+    expect(await page.locator('[data-testid="parameters"] tbody tr').count()).to.be.greaterThan(20);
+    await shot(page, "govern");
+  });
+
+  it("is usable at a phone's width: every control is labelled, nothing overflows, the keeper view reports health", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    for (const route of ["#/network", "#/stake", "#/govern", "#/keeper"]) {
+      await page.goto(studioUrl + route);
+      await page.locator("main h1").waitFor();
+      // the page's own code runs in the browser: passed as text (this file is type-checked for Node)
+      const unlabelled = await page.evaluate<string[]>(`[...document.querySelectorAll("input, select, button, a[href]")]
+        .filter((e) => !(e.id && document.querySelector('label[for="' + e.id + '"]')) && !e.getAttribute("aria-label") && !(e.textContent ?? "").trim())
+        .map((e) => e.outerHTML.slice(0, 80))`);
+      expect(unlabelled, route).to.deep.equal([]);
+      const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+      expect(overflow, `${route} is wider than the screen`).to.be.at.most(0);
+    }
+    await page.getByTestId("keeper-ready").filter({ hasText: "ready" }).waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid="metrics"] tbody tr').first().waitFor();
+    // keyboard: on a fresh load the skip link is the first stop
+    await page.reload();
+    await page.locator("main h1").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate<string>("document.activeElement?.textContent")).to.equal("Skip to content");
+    await shot(page, "keeper-phone");
+  });
+});
