@@ -95,6 +95,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     );
     const receipt = await cluster.provider.getTransactionReceipt(log!.transactionHash);
     expect(cells[4]).to.equal(receipt!.gasUsed.toLocaleString("en-US"));
+    await page.locator('[data-testid="operators"] tbody tr').first().waitFor({ timeout: 10_000 });
     const operators = await page.locator('[data-testid="operators"] tbody tr').allInnerTexts();
     expect(operators).to.have.length(1);
     expect(operators[0]).to.include("(this keeper)").and.include("20,000");

@@ -51,6 +51,19 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" };
+
+/**
+ * The page with its config in a meta tag (not a script: the CSP allows none inline), so the page
+ * needs no second round trip before it can draw; /studio/config.json stays for other readers.
+ */
+function withConfig(page: Buffer, info: StudioInfo): Buffer {
+  const json = JSON.stringify(info).replace(/[&"<>]/g, (c) => HTML_ESCAPES[c]!);
+  return Buffer.from(
+    page.toString("utf8").replace("<!--CONFIG-->", `<meta name="openmesh-studio" content="${json}" />`),
+  );
+}
+
 export function studioHandler(opts: StudioOptions): HttpHandler {
   const dist = normalize(opts.distDir ?? STUDIO_DIST);
   return async (req, res, path) => {
@@ -89,6 +102,7 @@ export function studioHandler(opts: StudioOptions): HttpHandler {
     let body: Buffer;
     try {
       body = await readFile(file);
+      if (rel === "index.html") body = withConfig(body, opts.info());
     } catch {
       if (rel === "index.html") {
         res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });

@@ -5,7 +5,7 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import "./style.css";
 import { AppContext, type AppState } from "./lib/app.js";
-import { contracts, readProvider } from "./lib/chain.js";
+import { contracts, readProvider, type Contracts } from "./lib/chain.js";
 import { short } from "./lib/format.js";
 import { loadInfo, type StudioInfo } from "./lib/keeper.js";
 import { useWallet } from "./lib/wallet.js";
@@ -51,7 +51,12 @@ function Shell({ info }: { info: StudioInfo }) {
   const [page, setPage] = useState<PageName>(currentPage());
   const wallet = useWallet(info.chainId);
   const read = useMemo(() => (info.rpc && info.chainId ? readProvider(info) : null), [info]);
-  const c = useMemo(() => (read ? contracts(info, read) : null), [info, read]);
+  // the typed contracts parse ten ABIs: built after the first paint, so the shell is usable at once
+  const [c, setC] = useState<Contracts | null>(null);
+  useEffect(() => {
+    const t = setTimeout(() => setC(read ? contracts(info, read) : null), 0);
+    return () => clearTimeout(t);
+  }, [info, read]);
   const app: AppState = { info, read, c, wallet };
 
   useEffect(() => {

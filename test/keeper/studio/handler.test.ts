@@ -15,7 +15,8 @@ const INFO: StudioInfo = {
   chainId: "31337",
   operator: "0x0000000000000000000000000000000000000001",
   peerId: "12D3KooWtest",
-  contracts: { Staking: "0x0000000000000000000000000000000000000002" },
+  // a name that would break out of the attribute if it were not escaped
+  contracts: { Staking: "0x0000000000000000000000000000000000000002", '"><script>x&': "0x03" },
   deploymentBlock: 1,
   rpc: true,
 };
@@ -37,7 +38,7 @@ describe("studio: the page, its config and the read-only RPC window on the keepe
   const root = mkdtempSync(join(tmpdir(), "studio-dist-"));
   const dist = join(root, "dist");
   mkdirSync(join(dist, "assets"), { recursive: true });
-  writeFileSync(join(dist, "index.html"), "<!doctype html><title>studio</title>");
+  writeFileSync(join(dist, "index.html"), "<!doctype html><title>studio</title><!--CONFIG-->");
   writeFileSync(join(dist, "assets", "main-ABC123.js"), "console.log(1)");
   writeFileSync(join(root, "secret.txt"), "outside the dist folder");
   // a port nothing listens on: a refused call must never get that far (it would answer 502)
@@ -87,10 +88,20 @@ describe("studio: the page, its config and the read-only RPC window on the keepe
     expect((await rawGet(server.port!, "/studio/%E0%A4%A")).status).to.equal(400);
   });
 
-  it("tells the page its chain, contracts and operator", async () => {
+  it("tells the page its chain, contracts and operator, in the page itself (escaped) and as config.json", async () => {
     const r = await fetch(url("/studio/config.json"));
     expect(r.headers.get("cache-control")).to.equal("no-store");
     expect(await r.json()).to.deep.equal(INFO);
+    const page = await (await fetch(url("/studio/"))).text();
+    const meta = /<meta name="openmesh-studio" content="([^"]*)" \/>/.exec(page);
+    expect(meta, page).to.not.equal(null);
+    const unescaped = meta![1]!
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
+    expect(JSON.parse(unescaped)).to.deep.equal(INFO);
+    expect(page).to.not.include("<!--CONFIG-->");
   });
 
   it("refuses writes, signing, bad JSON, big batches and oversize bodies without calling the chain", async () => {

@@ -76,6 +76,9 @@ export async function keeperText(path: string): Promise<string | null> {
 }
 
 export async function loadInfo(): Promise<StudioInfo> {
+  // the keeper puts it into the page (handler.ts); config.json is the fallback
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="openmesh-studio"]')?.content;
+  if (meta) return JSON.parse(meta) as StudioInfo;
   const r = await fetch(new URL("config.json", location.href), { cache: "no-store" });
   if (!r.ok) throw new Error(`the keeper answered ${r.status} for /studio/config.json`);
   return (await r.json()) as StudioInfo;

@@ -217,6 +217,7 @@ export function Govern() {
   const params = usePoll(
     async () => (c ? Promise.all(PARAMS.map((p) => p.read(c).catch(() => "unreadable"))) : []),
     10_000,
+    [c],
   );
   const proposals = usePoll(
     async () => {
@@ -259,7 +260,7 @@ export function Govern() {
       return { now, list: list.reverse() };
     },
     3000,
-    [me],
+    [me, c],
   );
 
   async function act(action: string, send: (w: Contracts) => Promise<{ hash: string }>) {

@@ -71,6 +71,7 @@ export function Network() {
   const cps = usePoll(
     async () => (await keeperJson<{ checkpoints: CheckpointRecord[] }>("/checkpoints"))?.checkpoints ?? [],
     2000,
+    [c],
   );
   const rewards = usePoll(async () => (await keeperJson<RewardsReport>("/rewards")) ?? {}, 5000);
 

@@ -45,6 +45,7 @@ export function Stake() {
   const operators = usePoll(
     async () => (c ? (await c.staking.validatorCandidates()).map((v) => v.operator) : []),
     10_000,
+    [c],
   );
   const mine = usePoll(
     async () => {
@@ -74,32 +75,36 @@ export function Stake() {
       };
     },
     3000,
-    [me],
+    [me, c],
   );
-  const rewards = usePoll(async () => {
-    if (!c) return [];
-    const report = (await keeperJson<RewardsReport>("/rewards")) ?? {};
-    const rows: RewardRow[] = [];
-    for (const [epoch, r] of Object.entries(report)) {
-      for (const leaf of r.leaves) {
-        const e = BigInt(epoch);
-        const [claimed, credited] = await Promise.all([
-          c.rewards.isClaimed(e, leaf.operator),
-          c.rewards.credited(leaf.operator, e, e),
-        ]);
-        rows.push({
-          epoch: e,
-          index: leaf.index,
-          operator: leaf.operator,
-          amount: BigInt(leaf.amount),
-          proof: leaf.proof,
-          claimed,
-          credited,
-        });
+  const rewards = usePoll(
+    async () => {
+      if (!c) return [];
+      const report = (await keeperJson<RewardsReport>("/rewards")) ?? {};
+      const rows: RewardRow[] = [];
+      for (const [epoch, r] of Object.entries(report)) {
+        for (const leaf of r.leaves) {
+          const e = BigInt(epoch);
+          const [claimed, credited] = await Promise.all([
+            c.rewards.isClaimed(e, leaf.operator),
+            c.rewards.credited(leaf.operator, e, e),
+          ]);
+          rows.push({
+            epoch: e,
+            index: leaf.index,
+            operator: leaf.operator,
+            amount: BigInt(leaf.amount),
+            proof: leaf.proof,
+            claimed,
+            credited,
+          });
+        }
       }
-    }
-    return rows.sort((a, b) => Number(b.epoch - a.epoch));
-  }, 5000);
+      return rows.sort((a, b) => Number(b.epoch - a.epoch));
+    },
+    5000,
+    [c],
+  );
 
   async function act(action: string, steps: (w: ReturnType<typeof contracts>) => Promise<TxStep[]>) {
     if (!read) return;
