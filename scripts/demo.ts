@@ -457,7 +457,9 @@ try {
   if (values["keep-running"]) {
     step("keep running (Ctrl-C to stop)");
     for (const k of keepers)
-      info(`keeper ${k.opts.index}: ${k.apiUrl}/metrics  ${k.apiUrl}/health  ${k.apiUrl}/consensus`);
+      info(
+        `keeper ${k.opts.index}: ${k.apiUrl}/studio/  ${k.apiUrl}/metrics  ${k.apiUrl}/health  ${k.apiUrl}/consensus`,
+      );
     info(`chain: ${chain.url}`);
     await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   }

@@ -18,6 +18,7 @@ import type { CertGasRow } from "./certificate-gas.js";
 import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
 import type { FloodBenchResult } from "./flood.js";
+import type { StudioBenchResult } from "./studio.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -44,6 +45,7 @@ const BENCHES: Bench[] = [
     env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
   },
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
+  { name: "studio", runner: "tsx", file: "scripts/bench/studio.ts" },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -343,6 +345,14 @@ async function main(): Promise<void> {
       "keeper RSS",
       `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
       `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
+    ]);
+  }
+  const studio = out["studio"] as StudioBenchResult | undefined;
+  if (studio) {
+    rows.push([
+      "Xnode Studio page load",
+      `loopback, headless Chromium, median of ${studio.loads}, cold · warm cache`,
+      `interactive ${studio.cold.interactiveMs} · ${studio.warm.interactiveMs} ms (goal < 1,000), first checkpoint shown ${studio.cold.firstCheckpointMs} · ${studio.warm.firstCheckpointMs} ms, ${studio.transferKiB} KiB`,
     ]);
   }
   for (const f of failed) rows.push(["FAILED", f.bench, f.error]);

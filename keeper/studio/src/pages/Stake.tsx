@@ -118,9 +118,12 @@ export function Stake() {
     rewards.refresh();
   }
 
+  // the first operator until the user picks one (a select bound to "" would show no option)
+  const selected = operator || operators.value?.[0] || "";
+
   function delegate(e: Event) {
     e.preventDefault();
-    const target = operator || operators.value?.[0];
+    const target = selected;
     if (!target || !c) return;
     let wei: bigint;
     try {
@@ -186,7 +189,7 @@ npx openmesh-keeper start --config keeper.json`}</code>
           <label for="delegate-operator">Operator</label>
           <select
             id="delegate-operator"
-            value={operator}
+            value={selected}
             onChange={(e) => setOperator((e.target as HTMLSelectElement).value)}
           >
             {(operators.value ?? []).map((o) => (
