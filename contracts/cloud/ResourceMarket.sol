@@ -215,7 +215,8 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         address provider = a.provider;
         _requireActive(provider);
         IDvmAccessTypes.Lease memory nft = dvm.lease(tokenId);
-        if (_providers[provider].lastFaultAt > nft.start) revert MarketProviderNotActive(provider, 0);
+        uint64 faultAt = _providers[provider].lastFaultAt;
+        if (faultAt > nft.start) revert MarketProviderFaulted(provider, faultAt);
         uint64 end = a.end + uint64(hoursAdded) * 1 hours;
         if (end - nft.start > MAX_LEASE_SECONDS) revert MarketLeaseTooLong(end, nft.start + MAX_LEASE_SECONDS);
         uint256 amount = uint256(a.pricePerHour) * hoursAdded;

@@ -63,6 +63,8 @@ interface IResourceMarketErrors {
 
     /// @notice The operator is not Active (unregistered, inactive, jailed or tombstoned).
     error MarketProviderNotActive(address operator, uint8 status);
+    /// @notice The provider was recorded not Active (jailed, slashed, gone) during the lease.
+    error MarketProviderFaulted(address operator, uint64 faultAt);
     /// @notice No offer has this id.
     error MarketUnknownOffer(uint256 offerId);
     /// @notice The offer was delisted.

@@ -3,11 +3,13 @@ import type { ContractRunner } from "ethers";
 import type { ChainDeployment } from "./addresses.js";
 import {
   CheckpointStore__factory,
+  DvmAccess__factory,
   EvidenceHandler__factory,
   OpenAccessManager__factory,
   OpenGovernor__factory,
   OpenTimelock__factory,
   OpenToken__factory,
+  ResourceMarket__factory,
   RewardsDistributor__factory,
   StakeVotes__factory,
   Staking__factory,
@@ -28,6 +30,8 @@ export const deployedFactories = {
   RewardsDistributor: RewardsDistributor__factory,
   EvidenceHandler: EvidenceHandler__factory,
   TaskManager: TaskManager__factory,
+  DvmAccess: DvmAccess__factory,
+  ResourceMarket: ResourceMarket__factory,
 } as const;
 
 export type DeployedContractName = keyof typeof deployedFactories;
