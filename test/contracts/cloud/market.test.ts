@@ -143,7 +143,7 @@ describe("ResourceMarket and DvmAccess", () => {
         BigInt(State.Active),
       ]);
       const account = await d.market.leaseAccount(1n);
-      expect([account.escrow, account.pricePerHour, account.settledUntil]).to.deep.equal([escrow, PRICE, start]);
+      expect([account.escrow, account.offerId, account.settledUntil]).to.deep.equal([escrow, 1n, start]);
       expect(await d.dvm.canAccess(1n, renter.address)).to.equal(true);
       expect(await d.dvm.canAccess(1n, provider.address)).to.equal(false);
 
