@@ -186,8 +186,14 @@ describe("ResourceMarket and DvmAccess", () => {
       await r.rent(1n, 1);
       await r.rent(1n, 1);
       await expect(r.rent(1n, 1)).to.be.revertedWithCustomError(d.market, "MarketOfferFull").withArgs(1n, 2);
+      await expect(r.delistOffer(1n))
+        .to.be.revertedWithCustomError(d.market, "MarketNotProvider")
+        .withArgs(1n, renters[0]!.address);
       await d.market.connect(provider).delistOffer(1n);
       await expect(r.rent(1n, 1)).to.be.revertedWithCustomError(d.market, "MarketOfferClosed").withArgs(1n);
+      await expect(d.dvm.lease(9n)).to.be.revertedWithCustomError(d.dvm, "DvmUnknownLease").withArgs(9n);
+      await expect(d.dvm.tokenURI(9n)).to.be.revertedWithCustomError(d.dvm, "ERC721NonexistentToken").withArgs(9n);
+      expect(await d.dvm.canAccess(9n, renters[0]!.address)).to.equal(false);
       const lease = { provider: provider.address, offerId: 1n, start: 1n, end: 2n, cpuCores: 1n, memoryMiB: 1n };
       await expect(d.dvm.connect(renters[0]!).mint(renters[0]!.address, { ...lease, storageGiB: 1n, state: 1 }))
         .to.be.revertedWithCustomError(d.dvm, "AccessManagedUnauthorized")
