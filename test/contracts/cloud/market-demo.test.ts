@@ -2,11 +2,12 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { deployMarket, proven } from "../../helpers/market.js";
 import { runMarketDemo } from "../../../scripts/lib/market-demo.js";
+import { certifiedHeaderAt, porLeafOf } from "../../../scripts/lib/por-leaf.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 describe("market demo step (scripts/lib/market-demo.ts)", () => {
-  it("lists from proven capacity, rents with a permit, shows the NFT and pays the provider for one attested epoch", async () => {
+  it("lists from proven capacity (a leaf of a header read back from the chain), rents with a permit, shows the NFT and pays the provider for one attested epoch", async () => {
     const { d, provider, renters, por } = await deployMarket(ethers, networkHelpers);
     const lines: string[] = [];
     const result = await runMarketDemo(
@@ -19,8 +20,15 @@ describe("market demo step (scripts/lib/market-demo.ts)", () => {
         renter: renters[0]!,
         porLeaf: async (operator, epoch) => {
           while ((await por.currentEpoch()) < epoch) await por.advance();
-          const [leaf] = await por.certify([{ operator, resources: proven({ uptimeBps: 9_500n }) }]);
-          return leaf!;
+          // a porRoot with other machines too; the header is read back from the chain, as the demo does
+          const leaves = [
+            { operator: ethers.Wallet.createRandom().address, resources: proven({ cpuCores: 2n }) },
+            { operator, resources: proven({ uptimeBps: 9_500n }) },
+            { operator: ethers.Wallet.createRandom().address, resources: proven({ cpuCores: 64n }) },
+          ];
+          const [certified] = await por.certify(leaves);
+          const header = await certifiedHeaderAt(d.checkpoints, certified!.header.height);
+          return porLeafOf(header, leaves, operator);
         },
         untilEpoch: async (epoch) => {
           while ((await por.currentEpoch()) < epoch) await por.advance();
