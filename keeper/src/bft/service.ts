@@ -15,7 +15,8 @@ import {
   type CommitSignature,
   type HeightContext,
 } from "../checkpoint/payload.js";
-import { PartUnavailable, type CheckpointPart, type PartHost, type PayloadView } from "../checkpoint/part.js";
+import { PartUnavailable, type CheckpointPart, type PayloadView } from "../checkpoint/part.js";
+import { PartRunner } from "./part-runner.js";
 import { checkpointParts, livenessOf, RewardsPart, type RewardsReport } from "../checkpoint/parts/index.js";
 import { ConsensusEngine } from "../consensus/engine.js";
 import { DEFAULT_REBROADCAST, Rebroadcaster, type RebroadcastOptions } from "../consensus/rebroadcast.js";
@@ -225,11 +226,13 @@ export class ConsensusService implements ConsensusApp {
 
   /** what each header certifies besides its chain fields (checkpoint/part.ts) */
   readonly parts: readonly CheckpointPart[];
+  private readonly partRunner: PartRunner;
 
   constructor(private readonly m: ConsensusServiceModules) {
     this.log = m.logger.child({ module: "consensus" });
     this.self = m.keys.signer.address.toLowerCase();
     this.parts = m.parts ?? checkpointParts();
+    this.partRunner = new PartRunner(this.parts, { ...m, self: this.self, logger: this.log });
   }
 
   get currentEpoch(): bigint | undefined {
@@ -261,8 +264,7 @@ export class ConsensusService implements ConsensusApp {
       g.subscribe(voteBundleTopic, (msg) => this.inbound(() => this.onVoteBundle(msg))),
       g.subscribe(commitTopic, (msg) => this.inbound(() => this.onCommit(msg.payload, msg.sender.peerId))),
     ];
-    const host = this.partHost();
-    for (const part of this.parts) await part.start?.(host);
+    await this.partRunner.start();
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
     await this.m.voteRelay?.serve((vote, peerId) => this.inbound(() => this.onDirectVote(vote, peerId)));
     if (this.m.voteSetSync) {
@@ -285,34 +287,7 @@ export class ConsensusService implements ConsensusApp {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     await this.queue;
-    for (const part of [...this.parts].reverse()) await part.stop?.();
-  }
-
-  /** The mesh as a part sees it: its own topics only (the node registered them). */
-  private partHost(): PartHost {
-    const g = this.m.gossip;
-    return {
-      self: this.self,
-      logger: this.log,
-      subscribe: (topic, handler) => {
-        const off = g.subscribe(topic, handler);
-        this.unsubscribe.push(off);
-        return off;
-      },
-      publish: (topic, payload) => this.publish(() => g.publish(topic, payload)),
-    };
-  }
-
-  /** FinalizeBlock: every part applies its decided slice. */
-  private partsDecided(d: DecidedHeight): void {
-    for (const part of this.parts) {
-      if (!part.onDecided || !(part.name in d.payload.slices)) continue;
-      try {
-        part.onDecided({ header: d.payload.header, commit: d.commit }, d.payload.slices[part.name]);
-      } catch (err) {
-        this.log.error({ part: part.name, err: (err as Error).message }, "part failed on a decided height");
-      }
-    }
+    await this.partRunner.stop();
   }
 
   /** an inbound consensus message (dropped here only by injected faults, in tests) */
@@ -439,7 +414,7 @@ export class ConsensusService implements ConsensusApp {
       const v = value as StoredDecided;
       const d = { payload: payloadFromJson(this.parts, v.payload), commit: commitFromJson(v.commit) };
       this.decided.set(d.commit.height, d);
-      this.partsDecided(d);
+      this.partRunner.decided(d.payload, d.commit);
     }
   }
 
@@ -1005,7 +980,7 @@ export class ConsensusService implements ConsensusApp {
   private async storeDecided(d: DecidedHeight): Promise<void> {
     this.decided.set(d.commit.height, d);
     this.lastProgressAtMs = Date.now();
-    this.partsDecided(d);
+    this.partRunner.decided(d.payload, d.commit);
     const stored: StoredDecided = { payload: payloadToJson(this.parts, d.payload), commit: commitToJson(d.commit) };
     await this.m.decidedStore.put(`e/${d.commit.epoch}/${d.commit.height.toString().padStart(20, "0")}`, stored);
   }
@@ -1067,27 +1042,9 @@ export class ConsensusService implements ConsensusApp {
         proposer: msg.sender.signer.toLowerCase(),
       },
     };
-    const fetching = this.prefetch(payload, msg.from);
+    const fetching = this.partRunner.prefetch(payload, msg.from);
     if (fetching === undefined) this.run(engine, input);
     else void fetching.then(() => this.enqueueInbound(() => this.run(engine, input)));
-  }
-
-  /**
-   * Parts fetch inputs a proposal names by hash, off the consensus queue and for at most
-   * `prefetchMs`; undefined when no part needs to (then the proposal goes straight on).
-   */
-  private prefetch(payload: CheckpointPayload, from: string): Promise<void> | undefined {
-    const fetching = this.parts
-      .filter((part) => part.prefetch && part.name in payload.slices)
-      .map((part) =>
-        part.prefetch!({ epoch: payload.header.epoch, height: payload.header.height, from }, payload.slices[part.name]),
-      );
-    if (fetching.length === 0) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.m.prefetchMs ?? 1_000)));
-    return Promise.race([Promise.allSettled(fetching).then(() => undefined), deadline]).finally(() =>
-      clearTimeout(timer),
-    );
   }
 
   private onVote(msg: GossipMessage<VoteMsg>): void {
