@@ -5,6 +5,7 @@ import {
   CheckpointReceiver__factory,
   CheckpointSender__factory,
   CheckpointStore__factory,
+  DvmAccess__factory,
   EvidenceHandler__factory,
   GovernanceSender__factory,
   OpenAccessManager__factory,
@@ -12,6 +13,7 @@ import {
   OpenTimelock__factory,
   OpenToken__factory,
   RemoteExecutor__factory,
+  ResourceMarket__factory,
   RewardsDistributor__factory,
   StakeVotes__factory,
   Staking__factory,
@@ -32,6 +34,8 @@ export const deployedFactories = {
   RewardsDistributor: RewardsDistributor__factory,
   EvidenceHandler: EvidenceHandler__factory,
   TaskManager: TaskManager__factory,
+  DvmAccess: DvmAccess__factory,
+  ResourceMarket: ResourceMarket__factory,
 } as const;
 
 export type DeployedContractName = keyof typeof deployedFactories;
