@@ -5,11 +5,15 @@
 // test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
 import { join } from "node:path";
 import { expect } from "chai";
-import { id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
+import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { epochSetFromEventArgs, treeOfEpoch } from "../../keeper/src/checkpoint/epoch.js";
+import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
+import { blsCertificate, makeHeader } from "../helpers/checkpoints.js";
 import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
 import { TestWallet } from "../helpers/test-wallet.js";
+import type { TestValidator } from "../helpers/validators.js";
 
 const OPEN = 10n ** 18n;
 
@@ -159,7 +163,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     contexts.push(context);
     const page = await context.newPage();
-    for (const route of ["#/network", "#/stake", "#/govern", "#/keeper"]) {
+    for (const route of ["#/network", "#/stake", "#/govern", "#/rent", "#/keeper"]) {
       await page.goto(studioUrl + route);
       await page.locator("main h1").waitFor();
       // the page's own code runs in the browser: passed as text (this file is type-checked for Node)
@@ -178,5 +182,90 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await page.keyboard.press("Tab");
     expect(await page.evaluate<string>("document.activeElement?.textContent")).to.equal("Skip to content");
     await shot(page, "keeper-phone");
+  });
+
+  // Last: it stops the keeper's consensus (its server keeps serving the page) so that the test can certify a
+  // header with a porRoot itself, with the keeper's own validator keys, as the PoR part will once merged.
+  it("rents a DVM with a permit (one signature, one transaction), shows the lease and lends it with setUser", async () => {
+    const keeper = cluster.keepers[0]!;
+    const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
+    await keeper.consensus?.stop();
+    let latest = await checkpoints.latestHeight();
+    for (let settled = 0; settled < 3;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await checkpoints.latestHeight();
+      settled = now === latest ? settled + 1 : 0;
+      latest = now;
+    }
+    const operator = keeper.operator;
+    const resources = {
+      cpuCores: 8n,
+      bandwidthMbps: 1000n,
+      memoryMiB: 16_384n,
+      storageGiB: 500n,
+      latencyUs: 900n,
+      uptimeBps: 10_000n,
+    };
+    const epoch = await validatorSets.currentEpoch();
+    const [epochLog] = await validatorSets.queryFilter(validatorSets.filters.EpochAdvanced(epoch));
+    const tree = treeOfEpoch(epochSetFromEventArgs(epochLog!.args, epochLog!.blockNumber));
+    const validator: TestValidator = {
+      ...tree.member(0),
+      wallet: keeper.identity.signer,
+      blsSecret: keeper.identity.bls.secretKey,
+    };
+    expect(validator.signer).to.equal(keeper.identity.signerAddress);
+    const values = [resourceLeaf(operator, resources)];
+    const header = makeHeader({
+      epoch,
+      height: latest + 1n,
+      parentHash: await checkpoints.checkpointHash(latest),
+      porRoot: rootOf("resource", values),
+    });
+    const cert = await blsCertificate(cluster.deployed, tree, new Map([[validator.signer, validator]]), header, [0]);
+    await (await checkpoints.connect(deployer).submitCheckpointBls(header, cert)).wait();
+    const provider = await cluster.provider.getSigner(operator);
+    await (
+      await market.connect(provider).proveResources(header, operator, resources, proofOf("resource", values, 0))
+    ).wait();
+    const spec = { cpuCores: 2n, bandwidthMbps: 250n, memoryMiB: 4096n, storageGiB: 100n };
+    await (await market.connect(provider).listOffer(spec, encodeBytes32String("local"), 3n * OPEN, 2)).wait();
+
+    const { wallet, page } = await openWithWallet(100n * OPEN);
+    await page.goto(studioUrl + "#/rent");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    await page.getByTestId("wallet-account").waitFor();
+    const offer = page.locator('[data-testid="offers"] tbody tr[data-offer]');
+    await offer.first().waitFor({ timeout: 20_000 });
+    expect(await offer.first().innerText())
+      .to.include("2 cores")
+      .and.include("(this keeper)")
+      .and.include("0 of 2");
+    const offerId = BigInt((await offer.first().getAttribute("data-offer"))!);
+    await page.getByLabel("Hours to rent").fill("2");
+    await page.getByRole("button", { name: `Rent offer #${offerId}` }).click();
+    const status = page.getByTestId("tx-status");
+    await status.filter({ hasText: "Confirmed" }).waitFor({ timeout: 30_000 });
+    // a permit, not an approve: one typed-data signature and one transaction
+    expect(wallet.calls.filter((m) => m === "eth_signTypedData_v4")).to.have.length(1);
+    expect(wallet.calls.filter((m) => m === "eth_sendTransaction")).to.have.length(1);
+    const [rented] = await market.queryFilter(market.filters.LeaseRented(undefined, offerId, wallet.address));
+    const tokenId = rented!.args.tokenId;
+    expect(rented!.args.escrow).to.equal(6n * OPEN);
+    expect(await dvm.ownerOf(tokenId)).to.equal(wallet.address);
+    const row = page.locator(`[data-testid="leases"] tbody tr[data-lease="${tokenId}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.innerText())
+      .to.include("Active")
+      .and.include("owner");
+
+    const borrower = Wallet.createRandom().address;
+    await page.getByLabel("Borrower's address").fill(borrower);
+    await page.getByRole("button", { name: "Lend", exact: true }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Lend" }).waitFor({ timeout: 30_000 });
+    expect(await dvm.userOf(tokenId)).to.equal(borrower);
+    expect(await dvm.userExpires(tokenId)).to.equal((await dvm.lease(tokenId)).end);
+    await row.filter({ hasText: borrower.slice(0, 6) }).waitFor({ timeout: 20_000 });
+    await shot(page, "rent");
   });
 });

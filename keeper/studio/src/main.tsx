@@ -1,5 +1,5 @@
 // Xnode Studio: the web dashboard each keeper serves at /studio. Hash routes (#/network, #/stake,
-// #/govern, #/keeper) so the keeper serves one page; the shell is interactive as soon as the
+// #/govern, #/rent, #/keeper) so the keeper serves one page; the shell is interactive as soon as the
 // keeper's config.json has arrived (performance mark "studio-interactive", used by the bench).
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
@@ -12,12 +12,14 @@ import { useWallet } from "./lib/wallet.js";
 import { Govern } from "./pages/Govern.js";
 import { Keeper } from "./pages/Keeper.js";
 import { Network } from "./pages/Network.js";
+import { Rent } from "./pages/Rent.js";
 import { Stake } from "./pages/Stake.js";
 
 const PAGES = {
   network: { title: "Network", view: Network },
   stake: { title: "Stake", view: Stake },
   govern: { title: "Govern", view: Govern },
+  rent: { title: "Rent", view: Rent },
   keeper: { title: "Keeper", view: Keeper },
 } as const;
 type PageName = keyof typeof PAGES;

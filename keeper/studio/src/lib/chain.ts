@@ -3,10 +3,12 @@
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
 import {
   CheckpointStore__factory,
+  DvmAccess__factory,
   EvidenceHandler__factory,
   OpenGovernor__factory,
   OpenTimelock__factory,
   OpenToken__factory,
+  ResourceMarket__factory,
   RewardsDistributor__factory,
   StakeVotes__factory,
   Staking__factory,
@@ -45,6 +47,11 @@ export function contracts(info: StudioInfo, runner: ContractRunner) {
     tasks: TaskManager__factory.connect(address(info, "TaskManager"), runner),
     governor: OpenGovernor__factory.connect(address(info, "OpenGovernor"), runner),
     timelock: OpenTimelock__factory.connect(address(info, "OpenTimelock"), runner),
+    // the cloud market: absent from deployments made before it (the Rent page says so)
+    market: info.contracts.ResourceMarket
+      ? ResourceMarket__factory.connect(info.contracts.ResourceMarket, runner)
+      : null,
+    dvm: info.contracts.DvmAccess ? DvmAccess__factory.connect(info.contracts.DvmAccess, runner) : null,
   };
 }
 

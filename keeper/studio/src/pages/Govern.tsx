@@ -138,6 +138,13 @@ const PARAMS: Param[] = [
     read: (c) => c.tasks.finalizeGracePeriod(),
   },
   {
+    name: "Market protocol fee",
+    contract: "ResourceMarket",
+    setter: "setProtocolFee",
+    unit: "bps",
+    read: (c) => (c.market ? c.market.protocolFeeBps() : Promise.resolve("not deployed")),
+  },
+  {
     name: "Voting delay",
     contract: "OpenGovernor",
     setter: "setVotingDelay",
