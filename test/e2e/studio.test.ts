@@ -186,7 +186,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
 
   // Last: it stops the keeper's consensus (its server keeps serving the page) so that the test can certify a
   // header with a porRoot itself, with the keeper's own validator keys, as the PoR part will once merged.
-  it("rents a DVM with a permit (one signature, one transaction), shows the lease and lends it with setUser", async () => {
+  it("rents a DVM with a permit (one signature, one transaction), shows the lease, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
     await keeper.consensus?.stop();
@@ -267,5 +267,12 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     expect(await dvm.userExpires(tokenId)).to.equal((await dvm.lease(tokenId)).end);
     await row.filter({ hasText: borrower.slice(0, 6) }).waitFor({ timeout: 20_000 });
     await shot(page, "rent");
+    // the network page shows what the operator proved, and the uptime attested with it
+    await page.goto(studioUrl + "#/network");
+    await page.locator('[data-testid="operators"] tbody tr', { hasText: "8 cores" }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('[data-testid="operators"] tbody tr').first().innerText())
+      .to.include("16,384 MiB")
+      .and.include(`(epoch ${epoch})`)
+      .and.include("100.0%");
   });
 });

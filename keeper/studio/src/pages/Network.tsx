@@ -1,9 +1,11 @@
-// The network, live: epoch and rewards, operators with stake, the latest certified checkpoints
+// The network, live: epoch and rewards, operators with stake and the resources and uptime they
+// proved to the market, the latest certified checkpoints
 // (certificate kind, signers, gas) with charts that redraw as checkpoints arrive.
 import { useMemo } from "preact/hooks";
 import { OperatorStatusNames, type OperatorStatus } from "@openmesh/contracts";
 import { Chart } from "../components/Chart.js";
 import { useApp } from "../lib/app.js";
+import type { Contracts } from "../lib/chain.js";
 import { duration, int, open, percent, short } from "../lib/format.js";
 import { keeperJson, type CheckpointRecord, type RewardsReport } from "../lib/keeper.js";
 import { usePoll } from "../lib/poll.js";
@@ -13,6 +15,18 @@ interface Operator {
   stake: bigint;
   status: string;
   commissionWad: bigint;
+  /** capacity last proven to the market (a porRoot leaf of a certified header), with that epoch's uptime */
+  proven: { cpuCores: bigint; memoryMiB: bigint; storageGiB: bigint; epoch: bigint; uptimeBps: bigint } | null;
+}
+
+/** What an operator proved to the ResourceMarket (null when nothing, or no market in this deployment). */
+async function provenOf(c: Contracts, operator: string): Promise<Operator["proven"]> {
+  if (!c.market) return null;
+  const p = await c.market.provenCapacity(operator);
+  if (p.epoch === 0n) return null;
+  const [uptimeBps] = await c.market.attestedUptime(operator, p.epoch);
+  const { cpuCores, memoryMiB, storageGiB } = p.capacity;
+  return { cpuCores, memoryMiB, storageGiB, epoch: p.epoch, uptimeBps };
 }
 
 interface NetworkState {
@@ -45,7 +59,9 @@ export function Network() {
         c.staking.validatorCandidates(),
       ]);
     const details = await Promise.all(
-      candidates.map((v) => Promise.all([c.staking.statusOf(v.operator), c.staking.commissionOf(v.operator)])),
+      candidates.map((v) =>
+        Promise.all([c.staking.statusOf(v.operator), c.staking.commissionOf(v.operator), provenOf(c, v.operator)]),
+      ),
     );
     const operators = candidates
       .map((v, i) => ({
@@ -53,6 +69,7 @@ export function Network() {
         stake: v.stake,
         status: OperatorStatusNames[Number(details[i]![0]) as OperatorStatus] ?? "unknown",
         commissionWad: details[i]![1],
+        proven: details[i]![2],
       }))
       .sort((a, b) => (b.stake > a.stake ? 1 : b.stake < a.stake ? -1 : 0));
     return {
@@ -189,6 +206,8 @@ export function Network() {
               <th scope="col">Stake (OPEN)</th>
               <th scope="col">Share</th>
               <th scope="col">Commission</th>
+              <th scope="col">Proven resources</th>
+              <th scope="col">Uptime</th>
             </tr>
           </thead>
           <tbody>
@@ -207,6 +226,12 @@ export function Network() {
                   {percent(o.stake, n!.totalStake)}
                 </td>
                 <td>{percent(o.commissionWad, 10n ** 18n)}</td>
+                <td>
+                  {o.proven
+                    ? `${int(o.proven.cpuCores)} cores · ${int(o.proven.memoryMiB)} MiB · ${int(o.proven.storageGiB)} GiB (epoch ${o.proven.epoch})`
+                    : "not proven"}
+                </td>
+                <td>{o.proven ? percent(o.proven.uptimeBps, 10_000n) : "–"}</td>
               </tr>
             ))}
           </tbody>
