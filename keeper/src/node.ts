@@ -6,6 +6,7 @@ import type { KeeperConfig } from "./config/index.js";
 import { KeeperIdentity } from "./identity/index.js";
 import {
   createLogger,
+  LogSummary,
   createMetrics,
   moduleLogger,
   ObservabilityServer,
@@ -47,6 +48,8 @@ import { studioHandler } from "./studio/handler.js";
 export interface KeeperInit {
   config: KeeperConfig;
   logger?: Logger;
+  /** what `logger` wrote, for /logs (the summary createLogger filled); made here when no logger is given */
+  logSummary?: LogSummary;
   metrics?: KeeperMetrics;
   /** who counts on the mesh; default: the operators file (if any) plus this keeper */
   directory?: OperatorDirectory;
@@ -139,6 +142,7 @@ export class Keeper {
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
         ["/checkpoints", async () => (feed ? { checkpoints: await feed.recent() } : undefined)],
+        ["/logs", () => init.logSummary?.toJSON()],
       ]),
       handlers: config.studio.enabled
         ? [
@@ -160,7 +164,9 @@ export class Keeper {
 
   static async init(init: KeeperInit): Promise<Keeper> {
     const { config } = init;
-    const logger = init.logger ?? createLogger({ level: config.logLevel });
+    // a logger of its own counts its lines for /logs; a given one does so when given its summary too
+    const logSummary = init.logSummary ?? (init.logger ? undefined : new LogSummary());
+    const logger = init.logger ?? createLogger({ level: config.logLevel, summary: logSummary });
     const metrics = init.metrics ?? createMetrics();
     const identity = await KeeperIdentity.init({ config, logger: moduleLogger(logger, "identity") });
     let operator = config.operator ?? identity.signerAddress;
@@ -246,7 +252,7 @@ export class Keeper {
         operator,
         logHandlers,
         consensusParts,
-        init,
+        { ...init, logSummary },
       );
     } catch (err) {
       await chain?.stop();

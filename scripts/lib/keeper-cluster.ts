@@ -11,7 +11,7 @@ import { runCli } from "../../keeper/src/cli/main.js";
 import { KeeperConfigSchema, type KeeperConfig } from "../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
-import { createLogger, type Logger } from "../../keeper/src/observability/index.js";
+import { createLogger, type Logger, type LogSummary } from "../../keeper/src/observability/index.js";
 import { deployProtocol, type Deployed } from "./deploy.js";
 import { REPO_ROOT, writeDeployment } from "./deployment-file.js";
 import { loadGenesisConfig } from "./genesis-config.js";
@@ -25,6 +25,8 @@ export interface ClusterOptions {
   keepers: number;
   /** each keeper's logger (default: silent) */
   logger?: (index: number) => Logger;
+  /** the summary that keeper's logger fills (createLogger's `summary`), served at /logs */
+  logSummary?: (index: number) => LogSummary | undefined;
   onConsensusEvent?: (index: number, e: ConsensusEvent) => void;
   /** Tendermint's timeout_commit (default 200 ms) */
   heightIntervalMs?: number;
@@ -134,6 +136,7 @@ export class KeeperCluster {
     const k = await Keeper.init({
       config: this.config(i),
       logger: this.opts.logger?.(i) ?? createLogger({ level: "silent" }),
+      logSummary: this.opts.logSummary?.(i),
       discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
       onConsensusEvent: (e) => this.opts.onConsensusEvent?.(i, e),
     });

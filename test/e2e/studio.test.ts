@@ -4,11 +4,13 @@
 // account. One browser for every test; each test saves a screenshot of its final screen under
 // test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { expect } from "chai";
 import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { epochSetFromEventArgs, treeOfEpoch } from "../../keeper/src/checkpoint/epoch.js";
 import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
+import { createLogger, LogSummary } from "../../keeper/src/observability/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { blsCertificate, makeHeader } from "../helpers/checkpoints.js";
 import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
@@ -34,6 +36,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
   let studioUrl: string;
   const contexts: BrowserContext[] = [];
   const wallets: TestWallet[] = [];
+  const logSummary = new LogSummary();
 
   before(async function () {
     const found = chromiumOrSkipReason();
@@ -41,7 +44,13 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       console.log(`      ${found.skip}`);
       this.skip();
     }
-    [cluster, browser] = await Promise.all([KeeperCluster.start({ keepers: 1 }), launchChromium(found.path)]);
+    // the keeper logs at info into a sink; its summary (/logs) is what the keeper view shows
+    const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+    const logger = createLogger({ level: "info", summary: logSummary, destination: sink });
+    [cluster, browser] = await Promise.all([
+      KeeperCluster.start({ keepers: 1, logger: () => logger, logSummary: () => logSummary }),
+      launchChromium(found.path),
+    ]);
     deployer = await cluster.provider.getSigner(0);
     studioUrl = `http://127.0.0.1:${cluster.keepers[0]!.server.port}/studio/`;
   });
@@ -159,7 +168,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await shot(page, "govern");
   });
 
-  it("is usable at a phone's width: every control is labelled, nothing overflows, the keeper view reports health", async () => {
+  it("is usable at a phone's width: every control is labelled, nothing overflows, the keeper view reports health and its log summary", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     contexts.push(context);
     const page = await context.newPage();
@@ -176,6 +185,10 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     }
     await page.getByTestId("keeper-ready").filter({ hasText: "ready" }).waitFor({ timeout: 20_000 });
     await page.locator('[data-testid="metrics"] tbody tr').first().waitFor();
+    // the log summary: the lines the keeper logged at info, as counted in the keeper
+    const counts = page.getByTestId("log-counts");
+    await counts.filter({ hasText: " info" }).waitFor({ timeout: 10_000 });
+    expect(logSummary.toJSON().counts.info).to.be.greaterThan(0);
     // keyboard: on a fresh load the skip link is the first stop
     await page.reload();
     await page.locator("main h1").waitFor();

@@ -2,6 +2,7 @@
 // fields instead of string concatenation.
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "../config/index.js";
+import { messageOf, type LogSummary } from "./log-summary.js";
 
 export type { Logger };
 
@@ -11,15 +12,26 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** fields on every line, e.g. {keeper: "k1"} when several keepers share one process */
   base?: Record<string, unknown>;
+  /** counts every line written (levels below `level` are never written) for /logs */
+  summary?: LogSummary;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  const summary = opts.summary;
   return pino(
     {
       level: opts.level ?? "info",
       base: opts.base ?? null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      hooks: summary
+        ? {
+            logMethod(args, method, level) {
+              summary.record(level, (this.bindings() as { module?: string }).module, messageOf(args));
+              method.apply(this, args);
+            },
+          }
+        : {},
     },
     opts.destination ?? pino.destination({ dest: 1, sync: false }),
   );

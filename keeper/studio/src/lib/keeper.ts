@@ -42,6 +42,14 @@ export interface ConsensusStatus {
   commitLatencyMs: { p50: number | null; p99: number | null; count: number };
 }
 
+/** /logs (keeper/src/observability/log-summary.ts) */
+export interface LogSummary {
+  since: string;
+  counts: Record<string, number>;
+  modules: Array<{ module: string; warn: number; error: number }>;
+  recent: Array<{ time: string; level: string; module: string; msg: string; repeats: number }>;
+}
+
 export interface RewardLeaf {
   index: number;
   operator: string;

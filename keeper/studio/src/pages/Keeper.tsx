@@ -1,9 +1,59 @@
-// This keeper: health, consensus progress and a summary of its Prometheus metrics.
+// This keeper: health, consensus progress, what it logged (lines per level, the last warnings and
+// errors) and a summary of its Prometheus metrics.
 import { useApp } from "../lib/app.js";
-import { keeperJson, keeperText, type ConsensusStatus, type Health } from "../lib/keeper.js";
+import { keeperJson, keeperText, type ConsensusStatus, type Health, type LogSummary } from "../lib/keeper.js";
 import { usePoll } from "../lib/poll.js";
 
 /** Process and runtime metrics worth a glance; the other keeper_process_* / keeper_nodejs_* stay on /metrics. */
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+function Logs({ logs }: { logs: LogSummary | null | undefined }) {
+  if (logs === undefined) return <p>…</p>;
+  if (logs === null) return <p>This keeper runs with its embedder's logger: no summary here.</p>;
+  const counted = LEVELS.filter((l) => logs.counts[l] !== undefined);
+  return (
+    <>
+      <p data-testid="log-counts">
+        Since {logs.since.replace("T", " ").slice(0, 19)} UTC:{" "}
+        {counted.length === 0
+          ? "nothing logged at its log level"
+          : counted.map((l) => `${fmt(logs.counts[l]!)} ${l}`).join(", ")}
+        .
+      </p>
+      {logs.recent.length === 0 ? (
+        <p>No warnings or errors.</p>
+      ) : (
+        <div class="table-wrap" tabIndex={0} aria-label="recent warnings and errors (scrolls)">
+          <table data-testid="log-recent">
+            <caption>The last warnings and errors, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time (UTC)</th>
+                <th scope="col">Level</th>
+                <th scope="col">Module</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {logs.recent.map((r, i) => (
+                <tr key={`${r.time}-${i}`}>
+                  <td>{r.time.slice(11, 19)}</td>
+                  <td class={r.level === "warn" ? "" : "bad"}>{r.level}</td>
+                  <td class="mono">{r.module}</td>
+                  <td>
+                    {r.msg}
+                    {r.repeats > 1 ? ` (×${r.repeats})` : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
 const RUNTIME_SHOWN = new Set([
   "keeper_process_resident_memory_bytes",
   "keeper_process_cpu_seconds_total",
@@ -47,6 +97,7 @@ export function Keeper() {
   const health = usePoll(() => keeperJson<Health>("/health"), 2000);
   const consensus = usePoll(() => keeperJson<ConsensusStatus>("/consensus"), 2000);
   const metrics = usePoll(async () => summarize((await keeperText("/metrics")) ?? ""), 5000);
+  const logs = usePoll(() => keeperJson<LogSummary>("/logs"), 5000);
   const h = health.value;
   const cs = consensus.value;
   return (
@@ -85,8 +136,11 @@ export function Keeper() {
       <p>
         Operator <span class="mono break">{info.operator}</span>, peer <span class="mono break">{info.peerId}</span>.
         Raw data: <a href="../health">/health</a>, <a href="../consensus">/consensus</a>,{" "}
-        <a href="../checkpoints">/checkpoints</a>, <a href="../rewards">/rewards</a>, <a href="../metrics">/metrics</a>.
+        <a href="../checkpoints">/checkpoints</a>, <a href="../rewards">/rewards</a>, <a href="../logs">/logs</a>,{" "}
+        <a href="../metrics">/metrics</a>.
       </p>
+      <h2>Logs</h2>
+      <Logs logs={logs.value} />
       <h2>Metrics</h2>
       <div class="table-wrap" tabIndex={0} aria-label="metrics table (scrolls)">
         <table data-testid="metrics">
