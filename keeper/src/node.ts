@@ -180,7 +180,8 @@ export class Keeper {
         logger: moduleLogger(logger, "mesh"),
         detector: { threshold: config.p2p.phiThreshold },
       });
-      consensusParts.parts = checkpointParts({ mesh });
+      // the monitor needs the final operator; parts registered above (if any) stay after these
+      consensusParts.parts.unshift(...checkpointParts({ mesh }));
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,
