@@ -61,6 +61,8 @@ export interface MeshView {
   latencyMs: Record<string, Record<string, number>>;
   /** last Proof-of-Resource result per operator (filled by the PoR module when it runs) */
   por: Record<string, unknown>;
+  /** the latest certified uptime (uptime checkpoint part): epoch and basis points per operator */
+  uptime: { epoch: string; bps: Record<string, number> } | null;
 }
 
 /** Receipts of one epoch: heartbeats received per operator since the epoch began here. */
@@ -75,6 +77,7 @@ export class MeshMonitor {
   readonly detector: FailureDetector;
   private readonly stats = new Map<string, PeerStats>();
   private readonly por = new Map<string, unknown>();
+  private certifiedUptime: MeshView["uptime"] = null;
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
   private access?: MeshAccess;
@@ -145,6 +148,12 @@ export class MeshMonitor {
     this.por.set(operator.toLowerCase(), result);
   }
 
+  /** The uptime part records each newly certified epoch here (shown in /mesh). */
+  setCertifiedUptime(epoch: bigint, bps: ReadonlyMap<string, number>): void {
+    if (this.certifiedUptime && BigInt(this.certifiedUptime.epoch) >= epoch) return;
+    this.certifiedUptime = { epoch: epoch.toString(), bps: Object.fromEntries(bps) };
+  }
+
   // ---- uptime receipts ----
 
   /** The consensus epoch `epoch` began (seen here now): closes the previous epoch's receipts. */
@@ -210,6 +219,7 @@ export class MeshMonitor {
       medianRttMs: median(p50s),
       latencyMs,
       por: Object.fromEntries(this.por),
+      uptime: this.certifiedUptime,
     };
   }
 

@@ -69,6 +69,10 @@ describe("mesh monitor: heartbeats, suspicion and uptime receipts (virtual clock
       [ops[2], true],
     ]);
     expect(view.peers[2]!.phi).to.be.at.least(view.phiThreshold);
+    expect(view.uptime).to.equal(null);
+    mesh.setCertifiedUptime(1n, new Map([[ops[0]!, 9_000]]));
+    mesh.setCertifiedUptime(0n, new Map([[ops[0]!, 1]])); // an older epoch never replaces a newer one
+    expect(mesh.view().uptime).to.deep.equal({ epoch: "1", bps: { [ops[0]!]: 9_000 } });
   });
 });
 

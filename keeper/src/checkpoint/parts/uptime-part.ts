@@ -148,7 +148,11 @@ export class UptimePart implements CheckpointPart<UptimeSlice | null, z.infer<ty
   }
 
   onDecided(decided: { slices: Readonly<Record<string, unknown>>; header: { epoch: bigint } }, s: UptimeSlice | null) {
-    if (s) this.certified.set(s.epoch, medianUptime(s.reports));
+    if (s) {
+      const table = medianUptime(s.reports);
+      this.certified.set(s.epoch, table);
+      this.mesh?.setCertifiedUptime(s.epoch, table);
+    }
     const closing = (decided.slices.rewards as RewardsSlice | undefined)?.closing;
     if (closing) {
       this.signed.set(
