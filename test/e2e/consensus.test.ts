@@ -410,6 +410,17 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(expired.map((e) => e.args.epoch)).to.deep.equal([]);
     const pushed = await deployed.rewards.queryFilter(deployed.rewards.filters.RewardsPushed());
     expect(pushed.length).to.be.greaterThanOrEqual(3 * operators.length);
+    // each closed epoch's uptime (heartbeats answered, median of the validators' signed reports) is
+    // certified in the next one, the same at every keeper; every running operator was heard
+    const current = await admin.currentEpoch();
+    for (const epoch of [current - 3n, current - 2n]) {
+      const seen = keepers.map((k) => operators.map((op) => k!.uptime!.uptimeBps(op, epoch)));
+      expect(
+        seen[0]!.every((bps) => bps !== undefined && bps > 0 && bps <= 10_000),
+        `epoch ${epoch}`,
+      ).to.equal(true);
+      expect(seen.every((row) => JSON.stringify(row) === JSON.stringify(seen[0]))).to.equal(true);
+    }
   });
 
   it("a stopped keeper's reward is claimed and pushed by the keeper after it in set order", async () => {
