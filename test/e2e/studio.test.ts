@@ -1,8 +1,8 @@
 // Xnode Studio in a real browser: Debian's headless Chromium (playwright-core) opens the page a
-// real keeper serves at /studio, against a real local chain (hardhat node) where that keeper
-// certifies checkpoints. A test wallet injected as window.ethereum signs with a funded chain
-// account. One browser for every test; each test saves a screenshot of its final screen under
-// test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
+// real keeper serves at /studio, against a real local chain (hardhat node) where it and a second
+// keeper certify checkpoints over a real libp2p mesh. A test wallet injected as window.ethereum
+// signs with a funded chain account. One browser for every test; each test saves a screenshot of
+// its final screen under test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { expect } from "chai";
@@ -48,7 +48,12 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     const sink = new Writable({ write: (_chunk, _enc, done) => done() });
     const logger = createLogger({ level: "info", summary: logSummary, destination: sink });
     [cluster, browser] = await Promise.all([
-      KeeperCluster.start({ keepers: 1, logger: () => logger, logSummary: () => logSummary }),
+      // two keepers: a mesh to draw, certificates of two signers
+      KeeperCluster.start({
+        keepers: 2,
+        logger: (i) => (i === 0 ? logger : createLogger({ level: "silent" })),
+        logSummary: (i) => (i === 0 ? logSummary : undefined),
+      }),
       launchChromium(found.path),
     ]);
     deployer = await cluster.provider.getSigner(0);
@@ -101,7 +106,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     const height = BigInt((await top.getAttribute("data-height"))!);
     const cells = await top.locator("td").allInnerTexts();
     expect(cells[2]).to.equal("BLS");
-    expect(cells[3]).to.equal("1 of 1");
+    expect(cells[3]).to.equal("2 of 2");
     // the gas shown is the certifying transaction's, as the chain recorded it
     const [log] = await cluster.deployed.checkpoints.queryFilter(
       cluster.deployed.checkpoints.filters.CheckpointCertified(undefined, height),
@@ -110,8 +115,18 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     expect(cells[4]).to.equal(receipt!.gasUsed.toLocaleString("en-US"));
     await page.locator('[data-testid="operators"] tbody tr').first().waitFor({ timeout: 10_000 });
     const operators = await page.locator('[data-testid="operators"] tbody tr').allInnerTexts();
-    expect(operators).to.have.length(1);
-    expect(operators[0]).to.include("(this keeper)").and.include("20,000");
+    expect(operators).to.have.length(2);
+    // by stake: keeper 1 staked 21,000, keeper 0 (this one) 20,000
+    expect(operators[0]).to.include("21,000").and.not.include("(this keeper)");
+    expect(operators[1]).to.include("(this keeper)").and.include("20,000");
+    // the mesh, drawn: both operators, and the link between them once a round trip is measured
+    const [self, other] = [cluster.keepers[0]!.operator.toLowerCase(), cluster.keepers[1]!.operator.toLowerCase()];
+    const mesh = page.getByTestId("mesh");
+    await mesh.locator(`[data-node="${self}"] circle.mesh-self`).waitFor({ timeout: 10_000 });
+    await mesh.locator(`[data-node="${other}"] circle`).waitFor({ timeout: 10_000 });
+    await mesh.locator(`[data-edge="${[self, other].sort().join("|")}"]`).waitFor({ timeout: 20_000 });
+    const peer = await mesh.locator(`[data-peer="${other}"]`).innerText();
+    expect(peer).to.match(/\d+\.\d \/ \d+\.\d ms/);
     expect(await page.locator("figure.chart canvas").count()).to.equal(2);
     await shot(page, "network");
   });
@@ -122,6 +137,8 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await page.getByRole("button", { name: "Connect wallet" }).click();
     await page.getByTestId("wallet-account").waitFor();
     const status = page.getByTestId("tx-status");
+    const operator = cluster.keepers[0]!.operator;
+    await page.getByLabel("Operator").selectOption(operator);
 
     await page.getByLabel("Amount (OPEN)").fill("0");
     await page.getByRole("button", { name: "Delegate", exact: true }).click();
@@ -131,7 +148,6 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await page.getByLabel("Amount (OPEN)").fill("1000");
     await page.getByRole("button", { name: "Delegate", exact: true }).click();
     await status.filter({ hasText: "Confirmed" }).waitFor({ timeout: 30_000 });
-    const operator = cluster.keepers[0]!.operator;
     const position = await cluster.deployed.staking.positionOf(operator, wallet.address);
     expect(position.stake).to.be.closeTo(1_000n * OPEN, OPEN / 1000n);
     expect(wallet.calls.filter((m) => m === "eth_sendTransaction")).to.have.length(2); // approve, delegate
@@ -197,12 +213,12 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await shot(page, "keeper-phone");
   });
 
-  // Last: it stops the keeper's consensus (its server keeps serving the page) so that the test can certify a
-  // header with a porRoot itself, with the keeper's own validator keys, as the PoR part will once merged.
+  // Last: it stops the keepers' consensus (their servers keep serving the page) so that the test can certify a
+  // header with a porRoot itself, with the keepers' own validator keys, as the PoR part will once merged.
   it("rents a DVM with a permit (one signature, one transaction), shows the lease, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
-    await keeper.consensus?.stop();
+    for (const k of cluster.keepers) await k.consensus?.stop();
     let latest = await checkpoints.latestHeight();
     for (let settled = 0; settled < 3;) {
       await new Promise((r) => setTimeout(r, 500));
@@ -222,12 +238,15 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     const epoch = await validatorSets.currentEpoch();
     const [epochLog] = await validatorSets.queryFilter(validatorSets.filters.EpochAdvanced(epoch));
     const tree = treeOfEpoch(epochSetFromEventArgs(epochLog!.args, epochLog!.blockNumber));
-    const validator: TestValidator = {
-      ...tree.member(0),
-      wallet: keeper.identity.signer,
-      blsSecret: keeper.identity.bls.secretKey,
-    };
-    expect(validator.signer).to.equal(keeper.identity.signerAddress);
+    const bySigner = new Map<string, TestValidator>();
+    for (const k of cluster.keepers) {
+      const index = tree.members.findIndex((m) => m.signer === k.identity.signerAddress);
+      bySigner.set(k.identity.signerAddress, {
+        ...tree.member(index),
+        wallet: k.identity.signer,
+        blsSecret: k.identity.bls.secretKey,
+      });
+    }
     const values = [resourceLeaf(operator, resources)];
     const header = makeHeader({
       epoch,
@@ -235,7 +254,8 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       parentHash: await checkpoints.checkpointHash(latest),
       porRoot: rootOf("resource", values),
     });
-    const cert = await blsCertificate(cluster.deployed, tree, new Map([[validator.signer, validator]]), header, [0]);
+    const all = tree.members.map((m) => m.index);
+    const cert = await blsCertificate(cluster.deployed, tree, bySigner, header, all);
     await (await checkpoints.connect(deployer).submitCheckpointBls(header, cert)).wait();
     const provider = await cluster.provider.getSigner(operator);
     await (
@@ -282,9 +302,11 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await shot(page, "rent");
     // the network page shows what the operator proved, and the uptime attested with it
     await page.goto(studioUrl + "#/network");
-    await page.locator('[data-testid="operators"] tbody tr', { hasText: "8 cores" }).waitFor({ timeout: 20_000 });
-    expect(await page.locator('[data-testid="operators"] tbody tr').first().innerText())
-      .to.include("16,384 MiB")
+    const provenRow = page.locator('[data-testid="operators"] tbody tr', { hasText: "8 cores" });
+    await provenRow.waitFor({ timeout: 20_000 });
+    expect(await provenRow.innerText())
+      .to.include("(this keeper)")
+      .and.include("16,384 MiB")
       .and.include(`(epoch ${epoch})`)
       .and.include("100.0%");
   });

@@ -42,6 +42,24 @@ export interface ConsensusStatus {
   commitLatencyMs: { p50: number | null; p99: number | null; count: number };
 }
 
+/** /mesh (keeper/src/observability/mesh-monitor.ts) */
+export interface MeshView {
+  self: string;
+  heartbeatIntervalMs: number;
+  phiThreshold: number;
+  peers: Array<{
+    operator: string;
+    phi: number;
+    suspected: boolean;
+    lastHeardMsAgo: number | null;
+    rttMs: { p50: number | null; p99: number | null; samples: number };
+  }>;
+  medianRttMs: number | null;
+  /** from -> to -> median RTT (ms) */
+  latencyMs: Record<string, Record<string, number>>;
+  uptime: { epoch: string; bps: Record<string, number> } | null;
+}
+
 /** /logs (keeper/src/observability/log-summary.ts) */
 export interface LogSummary {
   since: string;

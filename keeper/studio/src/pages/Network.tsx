@@ -1,13 +1,14 @@
-// The network, live: epoch and rewards, operators with stake and the resources and uptime they
+// The network, live: epoch and rewards, the mesh (drawn), operators with stake and the resources and uptime they
 // proved to the market, the latest certified checkpoints
 // (certificate kind, signers, gas) with charts that redraw as checkpoints arrive.
 import { useMemo } from "preact/hooks";
 import { OperatorStatusNames, type OperatorStatus } from "@openmesh/contracts";
 import { Chart } from "../components/Chart.js";
+import { Mesh } from "../components/Mesh.js";
 import { useApp } from "../lib/app.js";
 import type { Contracts } from "../lib/chain.js";
 import { duration, int, open, percent, short } from "../lib/format.js";
-import { keeperJson, type CheckpointRecord, type RewardsReport } from "../lib/keeper.js";
+import { keeperJson, type CheckpointRecord, type MeshView, type RewardsReport } from "../lib/keeper.js";
 import { usePoll } from "../lib/poll.js";
 
 interface Operator {
@@ -85,6 +86,7 @@ export function Network() {
       totalStake: operators.reduce((s, o) => s + o.stake, 0n),
     };
   }, 3000);
+  const mesh = usePoll(() => keeperJson<MeshView>("/mesh"), 2000);
   const cps = usePoll(
     async () => (await keeperJson<{ checkpoints: CheckpointRecord[] }>("/checkpoints"))?.checkpoints ?? [],
     2000,
@@ -149,6 +151,16 @@ export function Network() {
           {n && <dd class="sub">free pool {open(n.freePool, 0)} OPEN</dd>}
         </div>
       </dl>
+
+      <h2>Mesh</h2>
+      {mesh.value ? (
+        <Mesh
+          view={mesh.value}
+          names={(o) => `${short(o)}${o.toLowerCase() === info.operator.toLowerCase() ? " (this keeper)" : ""}`}
+        />
+      ) : (
+        <p>{mesh.value === null ? "This keeper serves no mesh view." : "…"}</p>
+      )}
 
       <h2>Latest certified checkpoints</h2>
       <div class="charts">
