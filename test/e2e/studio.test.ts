@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { epochSetFromEventArgs, treeOfEpoch } from "../../keeper/src/checkpoint/epoch.js";
+import type { Header } from "../../keeper/src/checkpoint/header.js";
 import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { createLogger, LogSummary } from "../../keeper/src/observability/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
@@ -131,7 +132,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await shot(page, "network");
   });
 
-  it("delegates through an injected wallet, and a refused delegation is explained in words", async () => {
+  it("delegates through an injected wallet (a refused delegation explained in words), undelegates and withdraws after unbonding", async () => {
     const { wallet, page } = await openWithWallet(5_000n * OPEN);
     await page.goto(studioUrl + "#/stake");
     await page.getByRole("button", { name: "Connect wallet" }).click();
@@ -154,6 +155,20 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await page.locator('[data-testid="positions"] tbody tr').first().waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid="positions"]').innerText()).to.include("1,000");
     await shot(page, "stake");
+
+    // undelegate, then withdraw once the unbonding period is over (the chain's clock moved on)
+    await page.getByRole("button", { name: "Undelegate all" }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Undelegate" }).waitFor({ timeout: 30_000 });
+    const request = page.locator('[data-testid="unbonding"] tbody tr').first();
+    await request.waitFor({ timeout: 10_000 });
+    expect(await request.getByRole("button", { name: "Withdraw" }).isDisabled()).to.equal(true);
+    await cluster.provider.send("evm_increaseTime", [Number(await cluster.deployed.staking.unbondingPeriod()) + 1]);
+    await cluster.provider.send("evm_mine", []);
+    await request.filter({ hasText: "now" }).waitFor({ timeout: 20_000 });
+    await request.getByRole("button", { name: "Withdraw" }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Withdraw" }).waitFor({ timeout: 30_000 });
+    expect(await cluster.deployed.token.balanceOf(wallet.address)).to.be.closeTo(5_000n * OPEN, OPEN / 1000n);
+    await page.getByText("Nothing unbonding.").waitFor({ timeout: 10_000 });
   });
 
   it("votes for an active proposal from the Govern page", async () => {
@@ -248,15 +263,26 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       });
     }
     const values = [resourceLeaf(operator, resources)];
-    const header = makeHeader({
-      epoch,
-      height: latest + 1n,
-      parentHash: await checkpoints.checkpointHash(latest),
-      porRoot: rootOf("resource", values),
-    });
     const all = tree.members.map((m) => m.index);
-    const cert = await blsCertificate(cluster.deployed, tree, bySigner, header, all);
-    await (await checkpoints.connect(deployer).submitCheckpointBls(header, cert)).wait();
+    // a submission the keepers had in flight may still land: certify on top of the latest, again if beaten to it
+    let header: Header | undefined;
+    for (let attempt = 1; !header; attempt++) {
+      const top = await checkpoints.latestHeight();
+      const next = makeHeader({
+        epoch,
+        height: top + 1n,
+        parentHash: await checkpoints.checkpointHash(top),
+        porRoot: rootOf("resource", values),
+      });
+      const cert = await blsCertificate(cluster.deployed, tree, bySigner, next, all);
+      try {
+        await (await checkpoints.connect(deployer).submitCheckpointBls(next, cert)).wait();
+        header = next;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     const provider = await cluster.provider.getSigner(operator);
     await (
       await market.connect(provider).proveResources(header, operator, resources, proofOf("resource", values, 0))
