@@ -3,6 +3,7 @@
 // dev flags.
 import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
+import { PorConfigSchema } from "./por.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -174,6 +175,7 @@ export const KeeperConfigSchema = z
     chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
     consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
     bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
+    por: PorConfigSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {

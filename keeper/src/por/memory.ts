@@ -50,12 +50,13 @@ export interface WalkAnswer {
 }
 
 export interface MemoryVerdict {
-  provenMiB: number;
+  provenBytes: number;
   failure?: string;
 }
 
-export function memoryChallenge(seed: Bytes, claimedMiB: number, p: MemoryParams): MemoryChallenge {
-  return { seed: hex(seed), blocks: Math.floor((claimedMiB * 1024 * 1024) / p.blockBytes), blockBytes: p.blockBytes };
+/** A challenge to fill `bytes` (the claim, or a fraction of it in local configs). */
+export function memoryChallenge(seed: Bytes, bytes: number, p: MemoryParams): MemoryChallenge {
+  return { seed: hex(seed), blocks: Math.floor(bytes / p.blockBytes), blockBytes: p.blockBytes };
 }
 
 /** Index of block i's earlier parent, from block i-1's first bytes (data-dependent, like Argon2d). */
@@ -73,16 +74,35 @@ function nextBlock(ch: MemoryChallenge, prev: Bytes, ref: Bytes, i: number): Buf
   return shake(ch.blockBytes, unhex(ch.seed), prev, ref, u32(i));
 }
 
-/** The whole fill, one buffer of blocks x blockBytes. */
-export function fillMemory(ch: MemoryChallenge): Buffer {
-  if (ch.blocks < 2) throw new Error("a memory challenge needs 2 blocks at least");
+/** Fills blocks [from, to) of `buf`. */
+function fillRange(ch: MemoryChallenge, buf: Buffer, from: number, to: number): void {
   const n = ch.blockBytes;
-  const buf = Buffer.allocUnsafe(ch.blocks * n);
-  firstBlock(ch).copy(buf, 0);
-  for (let i = 1; i < ch.blocks; i++) {
+  if (from === 0) firstBlock(ch).copy(buf, 0);
+  for (let i = Math.max(1, from); i < to; i++) {
     const prev = buf.subarray((i - 1) * n, i * n);
     const j = refIndex(prev, i);
     nextBlock(ch, prev, buf.subarray(j * n, (j + 1) * n), i).copy(buf, i * n);
+  }
+}
+
+function allocate(ch: MemoryChallenge): Buffer {
+  if (ch.blocks < 2) throw new Error("a memory challenge needs 2 blocks at least");
+  return Buffer.allocUnsafe(ch.blocks * ch.blockBytes);
+}
+
+/** The whole fill, one buffer of blocks x blockBytes. */
+export function fillMemory(ch: MemoryChallenge): Buffer {
+  const buf = allocate(ch);
+  fillRange(ch, buf, 0, ch.blocks);
+  return buf;
+}
+
+/** The same fill in slices, yielding to the event loop between them (a keeper's timers keep running). */
+export async function fillMemoryAsync(ch: MemoryChallenge, slice = 512): Promise<Buffer> {
+  const buf = allocate(ch);
+  for (let from = 0; from < ch.blocks; from += slice) {
+    fillRange(ch, buf, from, Math.min(ch.blocks, from + slice));
+    await new Promise((r) => setImmediate(r));
   }
   return buf;
 }
@@ -106,6 +126,10 @@ export class MemoryProver {
 
   static fill(ch: MemoryChallenge): MemoryProver {
     return new MemoryProver(ch, fillMemory(ch));
+  }
+
+  static async fillAsync(ch: MemoryChallenge): Promise<MemoryProver> {
+    return new MemoryProver(ch, await fillMemoryAsync(ch));
   }
 
   commitment(): MemoryCommitment {
@@ -146,7 +170,7 @@ export function verifyMemory(
   times: { fillMs: number; walkMs: number },
   p: MemoryParams,
 ): MemoryVerdict {
-  const fail = (failure: string): MemoryVerdict => ({ provenMiB: 0, failure });
+  const fail = (failure: string): MemoryVerdict => ({ provenBytes: 0, failure });
   if (times.fillMs > p.fillDeadlineMs) return fail(`fill took ${times.fillMs} ms > ${p.fillDeadlineMs}`);
   if (times.walkMs > p.walkDeadlineMs) return fail(`walk took ${times.walkMs} ms > ${p.walkDeadlineMs}`);
   if (answer.steps.length !== walk.lookups) return fail(`${answer.steps.length} steps, expected ${walk.lookups}`);
@@ -169,5 +193,5 @@ export function verifyMemory(
     if (!nextBlock(ch, prev, ref, i).equals(block)) return fail(`block ${i} is not the fill of its parents`);
     last = block;
   }
-  return { provenMiB: Math.floor((ch.blocks * ch.blockBytes) / (1024 * 1024)) };
+  return { provenBytes: ch.blocks * ch.blockBytes };
 }

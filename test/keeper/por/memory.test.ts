@@ -12,21 +12,22 @@ import {
   type WalkAnswer,
 } from "../../../keeper/src/por/memory.js";
 
+const MiB = 1024 * 1024;
 const params: MemoryParams = { blockBytes: 1024, lookups: 16, fillDeadlineMs: 60_000, walkDeadlineMs: 60_000 };
 
 describe("PoR memory: data-dependent fill, Merkle commitment, dependent walk", function () {
   this.timeout(30_000);
 
   it("an honest prover holding the whole fill proves the claimed MiB", () => {
-    const ch = memoryChallenge(randomBytes(32), 1, params);
+    const ch = memoryChallenge(randomBytes(32), 1 * MiB, params);
     const prover = MemoryProver.fill(ch);
     const walk = walkRequest(params);
     const v = verifyMemory(ch, prover.commitment(), walk, prover.walk(walk), { fillMs: 1, walkMs: 1 }, params);
-    expect(v).to.deep.equal({ provenMiB: 1 });
+    expect(v).to.deep.equal({ provenBytes: MiB });
   });
 
   it("a prover with less memory that rebuilds blocks on demand misses the walk deadline", () => {
-    const ch = memoryChallenge(randomBytes(32), 2, params);
+    const ch = memoryChallenge(randomBytes(32), 2 * MiB, params);
     const honest = MemoryProver.fill(ch);
     const commitment = honest.commitment(); // it filled once to commit, then freed the buffer
     // the deadline: 20x what the honest walk takes here and now (the cheat below costs ~700x)
@@ -44,12 +45,12 @@ describe("PoR memory: data-dependent fill, Merkle commitment, dependent walk", f
       if (performance.now() - t > tight.walkDeadlineMs) break;
     }
     const v = verifyMemory(ch, commitment, walk, answer, { fillMs: 1, walkMs: performance.now() - t }, tight);
-    expect(v.provenMiB).to.equal(0);
+    expect(v.provenBytes).to.equal(0);
     expect(v.failure).to.match(/walk took/);
   });
 
   it("a prover that commits to a cheap buffer (blocks from the seed alone, no parents) fails the fill check", () => {
-    const ch = memoryChallenge(randomBytes(32), 2, params);
+    const ch = memoryChallenge(randomBytes(32), 2 * MiB, params);
     const honest = MemoryProver.fill(ch);
     const walk = walkRequest(params);
     // same shape, but every block is H(seed, i) expanded: nothing to hold, any block made on demand
@@ -64,15 +65,15 @@ describe("PoR memory: data-dependent fill, Merkle commitment, dependent walk", f
     };
     const root = { root: "0x" + Buffer.from(tree.root).toString("hex") };
     const v = verifyMemory(ch, root, walk, answer, { fillMs: 1, walkMs: 1 }, params);
-    expect(v.provenMiB).to.equal(0);
+    expect(v.provenBytes).to.equal(0);
     expect(v.failure).to.match(/walk says|fill of its parents|does not open|seed's block/);
   });
 
   it("a fill made for another seed (ahead of time, or shared with another identity) fails", () => {
-    const ch = memoryChallenge(randomBytes(32), 2, params);
-    const other = MemoryProver.fill(memoryChallenge(randomBytes(32), 2, params));
+    const ch = memoryChallenge(randomBytes(32), 2 * MiB, params);
+    const other = MemoryProver.fill(memoryChallenge(randomBytes(32), 2 * MiB, params));
     const walk = walkRequest(params);
     const v = verifyMemory(ch, other.commitment(), walk, other.walk(walk), { fillMs: 1, walkMs: 1 }, params);
-    expect(v.provenMiB).to.equal(0);
+    expect(v.provenBytes).to.equal(0);
   });
 });
