@@ -66,7 +66,8 @@ describe("PoR challenge protocol over libp2p (/openmesh/por/1)", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "por-protocol-"));
-    [verifier, honest, liar, stranger] = await Promise.all([0, 1, 2, 3].map(() => createTestPeer({ directory })));
+    const peers = await Promise.all([0, 1, 2, 3].map(() => createTestPeer({ directory })));
+    [verifier, honest, liar, stranger] = peers as [TestPeer, TestPeer, TestPeer, TestPeer];
     await Promise.all([verifier, honest, liar, stranger].map((p) => p.node.start()));
     await startProver(honest, 4, () => [verifier.peerId]);
     await startProver(liar, 1, () => [verifier.peerId]);
