@@ -40,6 +40,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
 import { Staking__factory } from "../../types/ethers-contracts/index.js";
+import { PorService } from "./por/service.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -73,6 +74,8 @@ interface ConsensusParts {
   gate: ConsensusGossipGate;
   /** what each header certifies (checkpoint/parts/index.ts); their topics join the mesh's */
   parts: CheckpointPart[];
+  /** Proof-of-Resource: challenges, reports and the porRoot part (docs/por.md) */
+  por?: PorService;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -118,6 +121,7 @@ export class Keeper {
       routes: new Map<string, () => unknown>([
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
+        ["/por", () => this.consensusParts.por?.status()],
       ]),
     });
   }
@@ -163,6 +167,10 @@ export class Keeper {
         );
         await consensusParts.directory.refresh();
       }
+      if (runConsensus && chain) {
+        consensusParts.por = porService(chain, config, identity, operator, logger);
+        consensusParts.parts.push(consensusParts.por.part);
+      }
       const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
       const p2p = await P2pNode.init({
         config: config.p2p,
@@ -189,6 +197,7 @@ export class Keeper {
             : init.topics,
         discovery: init.discovery,
       });
+      consensusParts.por?.attach({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory });
       const heartbeats = new HeartbeatService({
         gossip: p2p.gossip,
         peerId: identity.peerId.toString(),
@@ -474,6 +483,50 @@ export class Keeper {
         lastCheckpointAtMs === null ? null : Math.max(0, Math.round((Date.now() - lastCheckpointAtMs) / 1000)),
     };
   }
+}
+
+/** PoR reads epochs from the ValidatorSetManager and claims from Staking at each epoch's start block. */
+function porService(
+  chain: ChainClient,
+  config: KeeperConfig,
+  identity: KeeperIdentity,
+  operator: string,
+  logger: Logger,
+): PorService {
+  const view = new ChainView(
+    chain.provider,
+    {
+      validatorSets: chain.info("ValidatorSetManager").address,
+      checkpoints: chain.info("CheckpointStore").address,
+      rewards: chain.info("RewardsDistributor").address,
+      evidence: chain.info("EvidenceHandler").address,
+    },
+    chain.deployment.deploymentBlock,
+  );
+  const staking = chain.typed("Staking", Staking__factory);
+  const claims = async (op: string, blockTag?: number) => {
+    const r = await staking.resourcesOf(op, { blockTag });
+    return {
+      cpuCores: Number(r.cpuCores),
+      memoryMiB: Number(r.memoryMiB),
+      storageGiB: Number(r.storageGiB),
+      bandwidthMbps: Number(r.bandwidthMbps),
+    };
+  };
+  return new PorService({
+    config: config.por,
+    operator,
+    signerKey: identity.signer.privateKey,
+    domain: checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+    chain: {
+      currentEpoch: () => view.currentEpoch(),
+      epochStart: (e) => view.epochStart(e),
+      claimsAt: (op, block) => claims(op, block),
+    },
+    ownClaims: () => claims(operator).catch(() => undefined),
+    dataDir: config.dataDir,
+    logger: moduleLogger(logger, "por"),
+  });
 }
 
 function defaultDirectory(config: KeeperConfig, identity: KeeperIdentity, operator: string): OperatorDirectory {

@@ -15,7 +15,8 @@ export interface PorEpoch {
   signers: Map<string, string>;
 }
 
-export type AddResult = { ok: true; id: string; fresh: boolean } | { ok: false; reason: string; equivocation?: boolean };
+export type AddResult =
+  { ok: true; id: string; fresh: boolean } | { ok: false; reason: string; equivocation?: boolean };
 
 export class ReportPool {
   private readonly byEpoch = new Map<number, Map<string, SignedPorReport>>();
