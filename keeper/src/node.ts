@@ -305,6 +305,11 @@ export class Keeper {
   }
 
   /** The consensus host, when this keeper runs as a validator. */
+  /** Proof-of-Resource, when this keeper runs as a validator. */
+  get por(): PorService | undefined {
+    return this.consensusParts.por;
+  }
+
   get consensus(): ConsensusService | undefined {
     return this.consensusParts.service;
   }

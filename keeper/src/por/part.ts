@@ -52,6 +52,8 @@ interface HeaderState {
 export interface DecidedPor {
   epoch: number;
   height: bigint;
+  /** the decided header (set once decided): what a proof against porRoot needs */
+  header?: Header;
   porRoot: string;
   leaves: ResourceLeaf[];
   reports: PorReportBody[];
@@ -181,7 +183,7 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     }
     const result = this.validated.get(`${epoch}/${h.height}/${h.porRoot}`);
     if (result) {
-      this.decided.set(epoch, result);
+      this.decided.set(epoch, { ...result, header: h });
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);
     }
   }

@@ -197,12 +197,21 @@ export class PorService {
     const record = net.directory.byOperator(target);
     const claims = info.claims.get(target);
     if (!record || !claims) return;
-    const outcome = await challenge(
-      { libp2p: net.libp2p, reqresp: net.reqresp, params: this.params },
-      { peerId: peerIdFromString(record.peerId), operator: target, claims },
-      { epoch: info.epoch, seed: info.seed, verifier: this.me },
-      this.abort.signal,
-    );
+    const run = () =>
+      challenge(
+        { libp2p: net.libp2p, reqresp: net.reqresp, params: this.params },
+        { peerId: peerIdFromString(record.peerId), operator: target, claims },
+        { epoch: info.epoch, seed: info.seed, verifier: this.me },
+        this.abort.signal,
+      );
+    let outcome = await run();
+    // a measure missed (no answer: the prover starting, busy, a dropped connection) is asked
+    // again a few times within the epoch; a wrong answer is final
+    for (let retry = 0; retry < this.m.config.retries && outcome.body.missed !== 0 && !this.stopped; retry++) {
+      await new Promise((r) => setTimeout(r, this.m.config.staggerMs));
+      if (this.stopped || this.epoch !== info.epoch) break;
+      outcome = await run();
+    }
     if (this.stopped) return;
     const signed = signReport(this.m.domain, outcome.body, this.m.signerKey);
     const added = await this.pool.add(signed);
