@@ -18,6 +18,7 @@ import type { CertGasRow } from "./certificate-gas.js";
 import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
 import type { FloodBenchResult } from "./flood.js";
+import type { PorBenchResult } from "./por.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -44,6 +45,7 @@ const BENCHES: Bench[] = [
     env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
   },
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
+  { name: "por", runner: "tsx", file: "scripts/bench/por.ts" },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -228,6 +230,7 @@ async function main(): Promise<void> {
     })),
     bftFailures,
     flood: flood ?? null,
+    por: (out["por"] as PorBenchResult | undefined) ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -336,6 +339,15 @@ async function main(): Promise<void> {
       "keeper RSS",
       `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
       `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
+    ]);
+  }
+  const por = out["por"] as PorBenchResult | undefined;
+  if (por) {
+    const e = por.perEpoch;
+    rows.push([
+      "Proof-of-Resource (per node, 3,600 s epoch)",
+      "8 cores, 16 GiB, 1 TiB, 1 Gbit/s; k = 3 (CPU time of unit costs here)",
+      `CPU ${e.cpuSharePct}% of cores (goal <= 2%), bandwidth ${e.bandwidthSharePct}% (goal <= 1%), payload ${e.payloadBytesPerNode} B, reports ${e.reportGossipBytesPerNode} B, extra gas ${e.extraGasPerNode}`,
     ]);
   }
   for (const f of failed) rows.push(["FAILED", f.bench, f.error]);

@@ -109,6 +109,7 @@ const cpuShare = coreSeconds / (NODE.cores * EPOCH_S);
 const bandwidthSeconds = 2 * K * MAINNET.bandwidth.seconds;
 const bandwidthShare = bandwidthSeconds / EPOCH_S;
 const reportBytes = 620;
+export type PorBenchResult = typeof result;
 const result = {
   machine: { loadavg: loadavg().map((l) => Number(l.toFixed(1))) },
   unit: {

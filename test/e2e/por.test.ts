@@ -9,12 +9,15 @@ import type { DecidedPor } from "../../keeper/src/por/part.js";
 import { leafOf } from "../../keeper/src/por/part.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
+import { createLogger } from "../../keeper/src/observability/index.js";
 
 const LIAR = 3;
 /** small sizes: four keepers prove each other on one shared 2-core machine */
 const POR = {
   enabled: true,
   staggerMs: 1_000,
+  retries: 6,
+  retryMs: 3_000,
   cpu: { chainLength: 2_000, deadlineMs: 30_000 },
   memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
   storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
@@ -32,6 +35,7 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
     cluster = await KeeperCluster.start({
       keepers: 4,
       registerArgs: () => CLAIMS,
+      ...(process.env.POR_DEBUG ? { logger: (i: number) => createLogger({ level: "info" }).child({ keeper: i }) } : {}),
       por: (i) => (i === LIAR ? { ...POR, storage: { ...POR.storage, keepGiB: 1 } } : POR),
     });
     // every operator proven by a quorum of its verifiers, in a header certified on chain

@@ -14,8 +14,9 @@ export const PorConfigSchema = z.strictObject({
   quorum: z.int().min(1).max(16).default(2),
   /** challenges start at a per-(operator, verifier) offset in [0, staggerMs) after the epoch starts */
   staggerMs: ms.default(20_000),
-  /** a challenge with a missed measure is run again this many times, staggerMs apart */
+  /** a challenge with a missed measure is run again this many times, retryMs apart */
   retries: z.int().min(0).max(10).default(3),
+  retryMs: ms.default(5_000),
   cpu: z
     .strictObject({
       chainLength: z.int().min(16).default(20_000),

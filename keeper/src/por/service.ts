@@ -208,7 +208,7 @@ export class PorService {
     // a measure missed (no answer: the prover starting, busy, a dropped connection) is asked
     // again a few times within the epoch; a wrong answer is final
     for (let retry = 0; retry < this.m.config.retries && outcome.body.missed !== 0 && !this.stopped; retry++) {
-      await new Promise((r) => setTimeout(r, this.m.config.staggerMs));
+      await new Promise((r) => setTimeout(r, this.m.config.retryMs));
       if (this.stopped || this.epoch !== info.epoch) break;
       outcome = await run();
     }
