@@ -17,6 +17,7 @@ import type { BftResult } from "./bft.js";
 import type { CertGasRow } from "./certificate-gas.js";
 import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
+import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
 import type { PorBenchResult } from "./por.js";
 
@@ -38,6 +39,7 @@ const BENCHES: Bench[] = [
   { name: "certificate-gas", runner: "hardhat", file: "scripts/bench/certificate-gas.ts" },
   { name: "checkpoint-gas", runner: "hardhat", file: "scripts/bench/checkpoint-gas.ts" },
   { name: "bridge-gas", runner: "hardhat", file: "scripts/bench/bridge-gas.ts" },
+  { name: "market-gas", runner: "hardhat", file: "scripts/bench/market-gas.ts" },
   {
     name: "bft",
     runner: "tsx",
@@ -119,6 +121,7 @@ interface BridgeGas {
   rows: BridgeGasRow[];
   duplicateReceive: number;
   verifyResourceGas: number;
+  governance: { sendTx: number; homeSide: number; remoteExecute: number };
 }
 interface BftJson {
   results: BftResult[];
@@ -160,6 +163,7 @@ async function main(): Promise<void> {
     finalizeGas: NaN,
   };
   const bridgeGas = out["bridge-gas"] as BridgeGas | undefined;
+  const marketGas = out["market-gas"] as { hardfork: string; rows: MarketGasRow[] } | undefined;
   const bft = (out["bft"] as BftJson | undefined)?.results ?? [];
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
@@ -199,6 +203,7 @@ async function main(): Promise<void> {
     claimGas: checkpoint.claimGas,
     finalizeGas: checkpoint.finalizeGas,
     bridgeGas: bridgeGas ?? null,
+    marketGas: marketGas?.rows ?? null,
     advanceEpochGas: {
       byValidators: checkpoint.rows.map((r) => ({ validators: r.validators, gas: r.advanceEpoch })),
       byOperatorsRegistered: stakingRow("advanceEpoch (set = min(N, 100))"),
@@ -276,7 +281,14 @@ async function main(): Promise<void> {
       "duplicate delivery · verifyResource (100-leaf porRoot)",
       `${fmt(bridgeGas.duplicateReceive)} · ${fmt(bridgeGas.verifyResourceGas)}`,
     ]);
+    const g = bridgeGas.governance;
+    rows.push([
+      "CCIP governance message gas",
+      "GovernanceSender.sendActions, one action",
+      `home ${fmt(g.homeSide)} · remote RemoteExecutor ${fmt(g.remoteExecute)} · tx ${fmt(g.sendTx)}`,
+    ]);
   }
+  for (const r of marketGas?.rows ?? []) rows.push(["market gas (tx)", r.label, fmt(r.gas)]);
   const byN = (g: Record<string, number>) =>
     Object.entries(g)
       .map(([n, v]) => `N = ${n}: ${fmt(v)}`)
@@ -328,6 +340,14 @@ async function main(): Promise<void> {
   for (const p of flood?.phases ?? []) {
     if (p.phase === "baseline" || p.phase === "quiet") continue;
     const cut = p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : `${s.toFixed(1)} s`)).join(", ");
+    if (p.phase === "halt") {
+      rows.push([
+        "flood (issue 16)",
+        `halt: 3 of 4 keepers (no spare stake), replay + frames at once, ${flood!.attackSeconds} s`,
+        `${p.heights} heights during the floods, p50 ${p.p50Ms ?? "-"} ms; every keeper decided again ${p.recoverySeconds ?? "NOT within 60"} s after they ended; cut off after ${cut}`,
+      ]);
+      continue;
+    }
     rows.push([
       "flood (issue 16)",
       `${p.phase}: 4 keepers, ${flood!.attackers} attackers, ${flood!.attackSeconds} s`,

@@ -10,14 +10,23 @@ export class PartRunner {
 
   constructor(
     readonly parts: readonly CheckpointPart[],
-    private readonly m: { gossip: Gossip; logger: Logger; self: string; prefetchMs?: number },
+    private readonly m: {
+      gossip: Gossip;
+      logger: Logger;
+      self: string;
+      chainId: bigint;
+      keys: { signer: { signingKey: { sign(digest: string): { serialized: string } } } };
+      prefetchMs?: number;
+    },
   ) {}
 
   async start(): Promise<void> {
     const g = this.m.gossip;
     const host: PartHost = {
       self: this.m.self,
+      chainId: this.m.chainId,
       logger: this.m.logger,
+      sign: (digest) => this.m.keys.signer.signingKey.sign(digest).serialized,
       subscribe: (topic, handler) => {
         const off = g.subscribe(topic, handler);
         this.unsubscribe.push(off);

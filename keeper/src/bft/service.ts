@@ -210,6 +210,8 @@ export class ConsensusService implements ConsensusApp {
   private operatorOf = new Map<string, string>();
   /** the decided payload the chain certified last before this epoch */
   private closing?: PayloadView;
+  /** signers of the previous epoch's set (read once per epoch), for parts that certify a closed epoch */
+  private previousEpochMembers?: string[];
   /** messages of the next epoch that arrived before this keeper saw it start (replayed then) */
   private early: Array<() => void> = [];
   /** signatures of votes seen, by vote position, then signer */
@@ -365,6 +367,10 @@ export class ConsensusService implements ConsensusApp {
       firstHeight: Number(start.startHeight),
       validators: start.set.validators.map((v) => ({ id: v.signer.toLowerCase(), power: v.stake })),
     };
+    this.previousEpochMembers = await this.m.chain
+      .epochStart(epoch - 1n)
+      .then((prev) => prev.set.validators.map((v) => v.signer.toLowerCase()))
+      .catch(() => undefined);
     const member = this.stake.has(this.self);
     this.relay = new VoteRelay(this.stake);
     this.rotation = new ProposerRotation(this.set);
@@ -452,6 +458,7 @@ export class ConsensusService implements ConsensusApp {
       parent: prev?.payload,
       previousMembers: members,
       previousStake: this.stake,
+      previousEpochMembers: this.previousEpochMembers,
       members,
       livenessWindow: start.livenessWindow,
       closingHeaderHash: isStart && start.parentHash !== ZERO_HASH ? start.parentHash : undefined,

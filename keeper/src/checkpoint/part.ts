@@ -37,6 +37,8 @@ export interface PartContext {
   members: readonly string[];
   /** validator set of height - 1, lowercase signers (same epoch: same set) */
   previousMembers?: readonly string[];
+  /** lowercase signers of the previous epoch's validator set, when the chain had one */
+  previousEpochMembers?: readonly string[];
   /** the decided payload of height - 1 in this epoch; undefined at an epoch start or when not held locally */
   parent?: PayloadView;
   /**
@@ -70,7 +72,10 @@ export interface SliceCodec<S, J> {
 export interface PartHost {
   /** this keeper's validator signer, lowercase */
   self: string;
+  chainId: bigint;
   logger: Logger;
+  /** ECDSA signature (65 bytes, hex) of a 32-byte digest by this keeper's signer: for signed inputs */
+  sign(digest: string): string;
   subscribe<T>(topic: TopicSpec<T>, handler: GossipHandler<T>): () => void;
   publish<T>(topic: TopicSpec<T>, payload: T): Promise<void>;
 }

@@ -52,6 +52,8 @@ export interface HeightContext {
   parent?: PayloadView;
   /** lowercase signers of height - 1's validator set (to check lastCommit) */
   previousMembers?: string[];
+  /** lowercase signers of the previous epoch's validator set */
+  previousEpochMembers?: readonly string[];
   /** stake of each previous member, for the lastCommit quorum */
   previousStake?: ReadonlyMap<string, bigint>;
   /** signers of this height's validator set, lowercase */
@@ -94,6 +96,7 @@ function partContext(ctx: HeightContext, lastCommit: Commit | null, closing?: Pa
     parentHash: ctx.parentHash,
     members: ctx.members,
     previousMembers: ctx.previousMembers,
+    previousEpochMembers: ctx.previousEpochMembers,
     parent: ctx.parent,
     lastCommit,
     closingHeaderHash: ctx.closingHeaderHash,

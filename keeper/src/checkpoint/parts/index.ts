@@ -13,6 +13,7 @@ export function checkpointParts(_deps: PartDeps = {}): CheckpointPart[] {
 
 export { livenessPart, livenessOf, LIVENESS_PART } from "./liveness-part.js";
 export {
+  rewardLeavesOf,
   rewardsPart,
   RewardsPart,
   REWARDS_PART,

@@ -7,7 +7,7 @@ import { headerHash, type Header } from "../header.js";
 import { buildTree, rootOf } from "../leaves.js";
 import { livenessLeaves, type LivenessEntry } from "../liveness.js";
 import { PayloadError } from "../payload.js";
-import type { CheckpointPart, PartContext } from "../part.js";
+import type { CheckpointPart, PartContext, PayloadView } from "../part.js";
 import { computeRewards, rewardLeafValues, type RewardLeaf } from "../rewards.js";
 import { LivenessJson, livenessFromJson, livenessOf, livenessToJson } from "./liveness-part.js";
 import { HeaderJson, headerFromJson, headerToJson } from "../header-json.js";
@@ -45,6 +45,11 @@ function expectedRewards(ctx: PartContext, closing: ClosingState | null): { leav
   if (!ctx.isEpochStart || !closing || closing.header.epoch !== ctx.epoch - 1n) return { leaves: [], total: 0n };
   const signed = new Map(livenessLeaves(closing.liveness).map(([s, signedHeights]) => [s, Number(signedHeights)]));
   return computeRewards(ctx.rewardsBudget ?? 0n, ctx.rewardMembers ?? [], signed);
+}
+
+/** The reward leaves a payload declares ([] outside an epoch's first height). */
+export function rewardLeavesOf(p: PayloadView): RewardLeaf[] {
+  return (p.slices[REWARDS_PART] as RewardsSlice | undefined)?.leaves ?? [];
 }
 
 const big = (_k: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v);
