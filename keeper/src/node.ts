@@ -266,10 +266,8 @@ export class Keeper {
           if (!record) throw new Error(`no peer id known for operator ${operator}`);
           return this.p2p.ping(record.peerId, AbortSignal.timeout(this.config.p2p.heartbeatIntervalMs * 5));
         },
-        peers: () =>
-          (this.p2p.directory.activePeerIds?.() ?? [])
-            .map((peerId) => this.p2p.directory.byPeerId(peerId)?.operator.toLowerCase())
-            .filter((op): op is string => op !== undefined),
+        peers: () => this.operatorsOf(this.p2p.directory.activePeerIds?.() ?? []),
+        connected: () => this.operatorsOf(this.p2p.libp2p.getPeers().map((p) => p.toString())),
       });
       await this.server.start();
       await this.protocolEvents?.start();
@@ -332,6 +330,14 @@ export class Keeper {
   /** The consensus host, when this keeper runs as a validator. */
   get consensus(): ConsensusService | undefined {
     return this.consensusParts.service;
+  }
+
+  /** Active operators of the given peer ids, lowercase (unknown or inactive peers left out). */
+  private operatorsOf(peerIds: readonly string[]): string[] {
+    return peerIds
+      .map((peerId) => this.p2p.directory.byPeerId(peerId))
+      .filter((r) => r !== undefined && r.status === "active")
+      .map((r) => r!.operator.toLowerCase());
   }
 
   /** The uptime part: certified uptime per operator and epoch (heartbeats answered, heights signed). */

@@ -25,6 +25,8 @@ export interface MeshAccess {
   ping(operator: string): Promise<number>;
   /** operators this keeper should watch (active ones with a known peer), lowercase */
   peers(): string[];
+  /** the watched operators connected now: only those are pinged (a ping never opens a connection) */
+  connected?(): string[];
 }
 
 interface PeerStats {
@@ -244,8 +246,9 @@ export class MeshMonitor {
       if (phi >= this.detector.threshold) suspected++;
     }
     m?.meshSuspectedPeers.set(suspected);
-    const peers = (this.access?.peers() ?? []).filter((p) => p !== this.self);
-    if (peers.length === 0 || !this.access) return;
+    if (!this.access) return;
+    const peers = (this.access.connected ?? this.access.peers)().filter((p) => p !== this.self);
+    if (peers.length === 0) return;
     const peer = peers[this.turn++ % peers.length]!;
     this.access.ping(peer).then(
       (ms) => {
