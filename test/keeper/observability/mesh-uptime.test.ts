@@ -70,6 +70,12 @@ describe("mesh monitor: heartbeats, suspicion and uptime receipts (virtual clock
       [ops[2], true],
     ]);
     expect(view.peers[2]!.phi).to.be.at.least(view.phiThreshold);
+    expect(view.events.map((e) => [e.operator, e.event])).to.deep.equal([[ops[2], "suspect"]]);
+    mesh.onHeartbeat(ops[2]!);
+    expect(mesh.view().events.map((e) => [e.operator, e.event])).to.deep.equal([
+      [ops[2], "suspect"],
+      [ops[2], "recover"],
+    ]);
     expect(view.uptime).to.equal(null);
     mesh.setCertifiedUptime(1n, new Map([[ops[0]!, 9_000]]));
     mesh.setCertifiedUptime(0n, new Map([[ops[0]!, 1]])); // an older epoch never replaces a newer one
