@@ -26,7 +26,7 @@ import {
 import { KeeperStore } from "./store/index.js";
 import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
-import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
+import { ConsensusService, type ConsensusEvent, type InboundKind } from "./bft/service.js";
 import type { CheckpointPart } from "./checkpoint/part.js";
 import { checkpointParts, UptimePart } from "./checkpoint/parts/index.js";
 import { MeshMonitor } from "./observability/mesh-monitor.js";
@@ -60,7 +60,7 @@ export interface KeeperInit {
   /** called for each reward leaf the pusher settled or found settled */
   onRewardPushed?: (r: PushResult) => void;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
-  dropConsensusInbound?: () => boolean;
+  dropConsensusInbound?: (kind: InboundKind) => boolean;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */

@@ -341,6 +341,14 @@ async function main(): Promise<void> {
   for (const p of flood?.phases ?? []) {
     if (p.phase === "baseline" || p.phase === "quiet") continue;
     const cut = p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : `${s.toFixed(1)} s`)).join(", ");
+    if (p.phase === "halt") {
+      rows.push([
+        "flood (issue 16)",
+        `halt: 3 of 4 keepers (no spare stake), replay + frames at once, ${flood!.attackSeconds} s`,
+        `${p.heights} heights during the floods, p50 ${p.p50Ms ?? "-"} ms; every keeper decided again ${p.recoverySeconds ?? "NOT within 60"} s after they ended; cut off after ${cut}`,
+      ]);
+      continue;
+    }
     rows.push([
       "flood (issue 16)",
       `${p.phase}: 4 keepers, ${flood!.attackers} attackers, ${flood!.attackSeconds} s`,

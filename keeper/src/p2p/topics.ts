@@ -2,6 +2,7 @@
 // size limit, and an optional async validator returning accept / ignore / reject.
 import { z } from "zod";
 import type { OperatorRecord } from "./directory.js";
+import type { Envelope } from "./envelope.js";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -28,6 +29,8 @@ export interface GossipMessage<T> {
   /** the message id: a hash of the topic, the author and the payload (envelope.ts contentId) */
   contentId: string;
   payload: T;
+  /** the signed envelope as received (what a keeper hands on outside gossip, e.g. a proposal) */
+  envelope: Envelope;
 }
 
 export interface TopicSpec<T> {
