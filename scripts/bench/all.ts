@@ -132,6 +132,10 @@ interface MeshJson {
   idleSeconds: number;
   latencyMs: { p50: number; p99: number };
   rssMBAfterIdle: number[];
+  /** share of one core per keeper while idle (heartbeats, mesh monitor, DHT, gossipsub); older runs lack it */
+  idleCpuPercent?: number[];
+  meshRttMsMedian?: number | null;
+  suspectedAtEnd?: number;
 }
 
 const fmt = (x: number) => x.toLocaleString("en-US");
@@ -360,6 +364,13 @@ async function main(): Promise<void> {
       `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
       `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
     ]);
+    if (mesh.idleCpuPercent) {
+      rows.push([
+        "observability (idle mesh)",
+        `${mesh.keepers} keepers: 1 s heartbeats, 1 ping/s, phi-accrual, DHT + gossipsub upkeep`,
+        `CPU ${mesh.idleCpuPercent.join(" · ")} % of a core per keeper; RTT p50 ${mesh.meshRttMsMedian ?? "-"} ms; ${mesh.suspectedAtEnd ?? "-"} peers suspected at the end`,
+      ]);
+    }
   }
   const por = out["por"] as PorBenchResult | undefined;
   if (por) {
