@@ -12,6 +12,8 @@ export const PorConfigSchema = z.strictObject({
   /** verifiers per operator per epoch, and the reports a leaf needs */
   verifiers: z.int().min(1).max(16).default(3),
   quorum: z.int().min(1).max(16).default(2),
+  /** a measure proven below claim x (1 - this / 100) two epochs in a row is a fault (faultsRoot) */
+  faultTolerancePct: z.int().min(0).max(100).default(20),
   /** challenges start at a per-(operator, verifier) offset in [0, staggerMs) after the epoch starts */
   staggerMs: ms.default(20_000),
   /** a challenge with a missed measure is run again this many times, retryMs apart */

@@ -2,7 +2,8 @@
 // slice names only the report ids added since the previous height of the epoch, so each report
 // is carried once per epoch (~66 bytes). Every validator re-derives the epoch's report set from the
 // decided slices, aggregates it per operator (median per measure, a quorum of reports) and yields
-// the root of the leaves: the last header of an epoch certifies everything proven in it.
+// the root of the leaves: the last header of an epoch certifies everything proven in it. The same
+// reports and leaves (with the previous epoch's final leaves) yield the faultsRoot (faults.ts).
 import { z } from "zod";
 import { livenessOf } from "../checkpoint/parts/liveness-part.js";
 import { rootOf, type LeafValues } from "../checkpoint/leaves.js";
@@ -11,6 +12,7 @@ import { PartUnavailable, type CheckpointPart, type PartContext, type PartHost }
 import { PayloadError } from "../checkpoint/payload.js";
 import { headerHash, type Header } from "../checkpoint/header.js";
 import { aggregateLeaf, type ResourceLeaf } from "./aggregate.js";
+import { belowClaimMask, detectFaults, type PorFault } from "./faults.js";
 import type { EpochBook, PorEpochInfo } from "./epochs.js";
 import type { ReportPool } from "./pool.js";
 import type { PorReportBody, SignedPorReport } from "./report.js";
@@ -34,6 +36,8 @@ export interface PorPartDeps {
   pool: ReportPool;
   book: EpochBook;
   quorum: number;
+  /** a measure proven below claim x (1 - tolerancePct / 100) two epochs in a row is a fault */
+  tolerancePct: number;
   /** the report topic (registered on the mesh by the node) */
   topic: TopicSpec<SignedPorReport>;
   /** fetches reports by id from the author of a proposal (peer of operator `from`) into the pool */
@@ -57,13 +61,16 @@ export interface DecidedPor {
   porRoot: string;
   leaves: ResourceLeaf[];
   reports: PorReportBody[];
+  faultsRoot: string;
+  /** with the signer each faultsRoot leaf names */
+  faults: Array<PorFault & { signer: string }>;
 }
 
 const KEEP_HEADERS = 4096;
 
 export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   readonly name = POR_PART;
-  readonly roots = ["porRoot"] as const;
+  readonly roots = ["porRoot", "faultsRoot"] as const;
   readonly codec = {
     schema: PorSliceJson,
     toJson: (s: PorSlice): PorSliceJsonT => s,
@@ -118,9 +125,9 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
 
   validate(ctx: PartContext, slice: PorSlice) {
     const result = this.compute(ctx, slice);
-    this.validated.set(`${result.epoch}/${result.height}/${result.porRoot}`, result);
+    this.validated.set(`${result.epoch}/${result.height}/${result.porRoot}/${result.faultsRoot}`, result);
     if (this.validated.size > 64) this.validated.delete(this.validated.keys().next().value!);
-    return { porRoot: result.porRoot };
+    return { porRoot: result.porRoot, faultsRoot: result.faultsRoot };
   }
 
   private compute(ctx: PartContext, slice: PorSlice): DecidedPor {
@@ -141,7 +148,47 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     const info = this.d.book.get(slice.epoch);
     if (!info && reports.length > 0) throw new PartUnavailable(`PoR epoch ${slice.epoch} not loaded`);
     const leaves = info ? this.leaves(ctx, info, reports) : [];
-    return { epoch: slice.epoch, height: ctx.height, porRoot: rootOf("resource", leaves.map(leafOf)), leaves, reports };
+    const faults = info ? this.faults(ctx, info, reports, leaves) : [];
+    return {
+      epoch: slice.epoch,
+      height: ctx.height,
+      porRoot: rootOf("resource", leaves.map(leafOf)),
+      leaves,
+      reports,
+      faultsRoot: rootOf(
+        "fault",
+        faults.map((f) => [f.signer, f.kind, f.detailsHash]),
+      ),
+      faults,
+    };
+  }
+
+  /**
+   * Faults from the epoch's reports and leaves so far. Below-claim needs the previous epoch's final
+   * leaves (this keeper's decided state): a keeper that lacks them (restarted, or adopted that
+   * epoch's commits unchecked) cannot check a proposal that may carry one, unless no leaf is below
+   * claim now; the first epoch has no previous one.
+   */
+  private faults(ctx: PartContext, info: PorEpochInfo, reports: PorReportBody[], leaves: ResourceLeaf[]) {
+    const previous = this.decided.get(info.epoch - 1);
+    const byOperator = new Map(leaves.map((l) => [l.operator, l]));
+    if (!previous && info.epoch > 1) {
+      const below = leaves.some((l) => {
+        const c = info.claims.get(l.operator);
+        return c !== undefined && belowClaimMask(l, c, this.d.tolerancePct) !== 0;
+      });
+      if (below) throw new PartUnavailable(`PoR leaves of epoch ${info.epoch - 1} not held (below-claim check)`);
+    }
+    const faults = detectFaults({
+      epoch: Number(ctx.epoch),
+      quorum: this.d.quorum,
+      tolerancePct: this.d.tolerancePct,
+      claims: info.claims,
+      reports,
+      leaves: byOperator,
+      previousLeaves: new Map((previous?.leaves ?? []).map((l) => [l.operator, l])),
+    });
+    return faults.map((f) => ({ ...f, signer: info.signers.get(f.operator) ?? "" })).filter((f) => f.signer !== "");
   }
 
   private leaves(ctx: PartContext, info: PorEpochInfo, reports: PorReportBody[]): ResourceLeaf[] {
@@ -181,7 +228,7 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       this.byHeader.set(headerHash(h), { epoch, ids });
       if (this.byHeader.size > KEEP_HEADERS) this.byHeader.delete(this.byHeader.keys().next().value!);
     }
-    const result = this.validated.get(`${epoch}/${h.height}/${h.porRoot}`);
+    const result = this.validated.get(`${epoch}/${h.height}/${h.porRoot}/${h.faultsRoot}`);
     if (result) {
       this.decided.set(epoch, { ...result, header: h });
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);

@@ -70,6 +70,7 @@ export class PorService {
       pool: this.pool,
       book: this.book,
       quorum: m.config.quorum,
+      tolerancePct: m.config.faultTolerancePct,
       topic,
       fetch: (from, ids) => this.fetch(from, ids),
       start: (host) => this.start(host),

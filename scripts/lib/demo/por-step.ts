@@ -23,7 +23,7 @@ export const DEMO_POR = {
 } as const;
 
 /** What each demo operator claims on chain (`openmesh-keeper register` flags), sized to share one machine. */
-export const DEMO_CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "10"];
+export const DEMO_CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
 
 interface PorStatus {
   decided: Array<{ epoch: number; height: string; porRoot: string; leaves: ResourceLeaf[] }>;
