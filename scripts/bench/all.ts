@@ -20,6 +20,7 @@ import type { BridgeGasRow } from "./bridge-gas.js";
 import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
 import type { StudioBenchResult } from "./studio.js";
+import type { PorBenchResult } from "./por.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -48,6 +49,7 @@ const BENCHES: Bench[] = [
   },
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
   { name: "studio", runner: "tsx", file: "scripts/bench/studio.ts" },
+  { name: "por", runner: "tsx", file: "scripts/bench/por.ts" },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -239,6 +241,7 @@ async function main(): Promise<void> {
     })),
     bftFailures,
     flood: flood ?? null,
+    por: (out["por"] as PorBenchResult | undefined) ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -377,6 +380,15 @@ async function main(): Promise<void> {
       "Xnode Studio page load",
       `loopback, headless Chromium, median of ${studio.loads}, cold · warm cache`,
       `interactive ${studio.cold.interactiveMs} · ${studio.warm.interactiveMs} ms (goal < 1,000), first checkpoint shown ${studio.cold.firstCheckpointMs} · ${studio.warm.firstCheckpointMs} ms, ${studio.transferKiB} KiB`,
+    ]);
+  }
+  const por = out["por"] as PorBenchResult | undefined;
+  if (por) {
+    const e = por.perEpoch;
+    rows.push([
+      "Proof-of-Resource (per node, 3,600 s epoch)",
+      "8 cores, 16 GiB, 1 TiB, 1 Gbit/s; k = 3 (CPU time of unit costs here)",
+      `CPU ${e.cpuSharePct}% of cores (goal <= 2%), bandwidth ${e.bandwidthSharePct}% (goal <= 1%), payload ${e.payloadBytesPerNode} B, reports ${e.reportGossipBytesPerNode} B, extra gas ${e.extraGasPerNode}`,
     ]);
   }
   for (const f of failed) rows.push(["FAILED", f.bench, f.error]);

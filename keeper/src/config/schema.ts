@@ -3,6 +3,7 @@
 // dev flags.
 import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
+import { PorConfigSchema } from "./por.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -195,6 +196,7 @@ export const KeeperConfigSchema = z
     bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
     studio: StudioConfigSchema.default(() => StudioConfigSchema.parse({})),
     rewards: RewardsConfigSchema.default(() => RewardsConfigSchema.parse({})),
+    por: PorConfigSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {
