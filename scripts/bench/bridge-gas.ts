@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import type { ContractTransactionReceipt } from "ethers";
-import { rootOf, proofOf } from "../../keeper/src/checkpoint/leaves.js";
+import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { encodeBridgePayload } from "../../keeper/src/bridge/payload.js";
 import { deployLocal } from "../../test/helpers/protocol.js";
 import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../test/helpers/operators.js";
@@ -39,7 +39,17 @@ const selector = BigInt(bridge.record.chainSelector);
 const router = MockCCIPRouter__factory.connect(bridge.record.router, signers[0]!);
 
 const operator = owners[0]!.address;
-const porLeaves = Array.from({ length: 100 }, (_, i) => [i === 0 ? operator : ethers.Wallet.createRandom().address, 8n, 1000n, 16384n, 500n]);
+const resources = {
+  cpuCores: 8n,
+  bandwidthMbps: 1000n,
+  memoryMiB: 16384n,
+  storageGiB: 500n,
+  latencyUs: 600n,
+  uptimeBps: 9_900n,
+};
+const porLeaves = Array.from({ length: 100 }, (_, i) =>
+  resourceLeaf(i === 0 ? operator : ethers.Wallet.createRandom().address, resources),
+);
 let parent = "0x" + "00".repeat(32);
 let height = 0n;
 async function certified(): Promise<Header> {
@@ -100,7 +110,6 @@ const duplicateReceive = (await measure(await dup.wait())).receive;
 // proof views on the receiver (eth_estimateGas of the view as a transaction: what a contract calling it pays)
 const h = await certified();
 await (await sender.relay(headerTuple(h), selector)).wait();
-const resources = { cpuCores: 8n, bandwidthMbps: 1000n, memoryMiB: 16384n, storageGiB: 500n };
 const verifyResourceGas = Number(
   await receiver.verifyResource.estimateGas(headerTuple(h), operator, resources, proofOf("resource", porLeaves, 0)),
 );
