@@ -2,7 +2,7 @@
 // Every decision is taken at the chain's latest block: the head is read per request (concurrent
 // requests share one read) and per-block answers are cached, so a transfer, setUser or expiry
 // takes effect on the first request after the block that carries it.
-import { Contract, getAddress, type Provider } from "ethers";
+import { Contract, getAddress, type JsonRpcApiProvider } from "ethers";
 import { ApiError } from "./errors.js";
 
 /** IDvmAccess.LeaseState */
@@ -52,7 +52,8 @@ interface Head {
 }
 
 export interface LeaseAccessOptions {
-  provider: Provider;
+  /** JSON-RPC: the head is read with a raw eth_getBlockByNumber (ethers caches getBlock for 250 ms) */
+  provider: JsonRpcApiProvider;
   /** DvmAccess address */
   dvmAccess: string;
   /** the operator whose workspaces this keeper serves: leases of other providers are refused */
@@ -75,11 +76,15 @@ export class ChainLeaseAccess {
   /** The chain's latest block; concurrent callers share one request. */
   head(): Promise<Head> {
     if (!this.headInFlight) {
-      this.headInFlight = this.opts.provider
-        .getBlock("latest")
+      this.headInFlight = (
+        this.opts.provider.send("eth_getBlockByNumber", ["latest", false]) as Promise<{
+          number: string;
+          timestamp: string;
+        } | null>
+      )
         .then((b) => {
           if (!b) throw new Error("no latest block");
-          return { number: b.number, timestamp: b.timestamp };
+          return { number: Number(b.number), timestamp: Number(b.timestamp) };
         })
         .finally(() => {
           this.headInFlight = undefined;
