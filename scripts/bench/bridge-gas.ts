@@ -114,6 +114,25 @@ const verifyResourceGas = Number(
   await receiver.verifyResource.estimateGas(headerTuple(h), operator, resources, proofOf("resource", porLeaves, 0)),
 );
 
+// a governance message: the timelock sends one action (the remote receiver's allowlisted source) to the executor
+await (await router.setFee(0n)).wait();
+const action = {
+  target: await receiver.getAddress(),
+  value: 0n,
+  data: receiver.interface.encodeFunctionData("setSource", [
+    selector,
+    { sender: await sender.getAddress(), homeChainId: (await ethers.provider.getNetwork()).chainId },
+  ]),
+};
+const governanceMessage = await asTimelock(d, ethers, networkHelpers, async (t) =>
+  measure(await (await bridge.governanceSender.connect(t).sendActions(selector, [action])).wait()),
+);
+const governance = {
+  sendTx: governanceMessage.total,
+  homeSide: governanceMessage.total - governanceMessage.receive,
+  remoteExecute: governanceMessage.receive,
+};
+
 console.log(`\nCheckpoint bridge over CCIP, gas per relayed checkpoint (hardfork: ${hardfork}; CCIPLocalSimulator)\n`);
 console.log("| relay | relay tx (home + delivery) | home side | remote ccipReceive |");
 console.log("|---|---:|---:|---:|");
@@ -121,6 +140,13 @@ const f = (x: number) => x.toLocaleString("en-US");
 for (const r of rows) console.log(`| ${r.label} | ${f(r.relayTx)} | ${f(r.homeSide)} | ${f(r.remoteReceive)} |`);
 console.log(`\nduplicate delivery (header already stored), remote ccipReceive: ${f(duplicateReceive)} gas`);
 console.log(`\nreceiver.verifyResource (100-leaf porRoot, as a transaction): ${f(verifyResourceGas)} gas`);
+console.log(
+  `\ngovernance message (one action: the receiver's source), GovernanceSender.sendActions: ${f(governance.sendTx)} gas ` +
+    `(home side ${f(governance.homeSide)}, remote RemoteExecutor ccipReceive ${f(governance.remoteExecute)})`,
+);
 if (process.env.BENCH_JSON) {
-  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows, duplicateReceive, verifyResourceGas }, null, 2));
+  writeFileSync(
+    process.env.BENCH_JSON,
+    JSON.stringify({ hardfork, rows, duplicateReceive, verifyResourceGas, governance }, null, 2),
+  );
 }
