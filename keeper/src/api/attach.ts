@@ -20,6 +20,7 @@ export interface WorkspaceDeps {
       graceSeconds: number;
       storageUnitBytes: number;
       sweepIntervalMs: number;
+      headMaxAgeMs: number;
     };
   };
   chain: { provider: JsonRpcApiProvider; chainId: bigint; dvmAccess: string | undefined } | undefined;
@@ -37,6 +38,7 @@ export async function workspaceApiFor(deps: WorkspaceDeps): Promise<WorkspaceApi
     dvmAccess: deps.chain.dvmAccess,
     operator: deps.operator,
     graceSeconds: cfg.graceSeconds,
+    headMaxAgeMs: cfg.headMaxAgeMs,
   });
   const host = deps.config.metricsHost;
   return WorkspaceApi.init({

@@ -60,13 +60,21 @@ export interface LeaseAccessOptions {
   operator?: string;
   /** read-only period after a lease ends, seconds */
   graceSeconds: number;
+  /**
+   * Requests within this many ms share one head read (0: every request reads the head). A change
+   * on chain then takes effect at most this much later; per-block answers are cached either way.
+   */
+  headMaxAgeMs?: number;
 }
 
 export class ChainLeaseAccess {
   private readonly contract: Contract;
   private headInFlight?: Promise<Head>;
-  /** `${block}:${leaseId}` -> lease at that block (one block's worth of cache) */
+  private lastHead?: { head: Head; atMs: number };
+  /** leaseId -> lease at the cached block (one block's worth of cache) */
   private leases = new Map<string, Promise<Lease | undefined>>();
+  /** `${leaseId}:${account}:${method}` -> answer at the cached block */
+  private answers = new Map<string, Promise<unknown>>();
   private cacheBlock = -1;
 
   constructor(private readonly opts: LeaseAccessOptions) {
@@ -75,7 +83,12 @@ export class ChainLeaseAccess {
 
   /** The chain's latest block; concurrent callers share one request. */
   head(): Promise<Head> {
+    const maxAge = this.opts.headMaxAgeMs ?? 0;
+    if (maxAge > 0 && this.lastHead && performance.now() - this.lastHead.atMs < maxAge) {
+      return Promise.resolve(this.lastHead.head);
+    }
     if (!this.headInFlight) {
+      const askedAt = performance.now();
       this.headInFlight = (
         this.opts.provider.send("eth_getBlockByNumber", ["latest", false]) as Promise<{
           number: string;
@@ -84,7 +97,9 @@ export class ChainLeaseAccess {
       )
         .then((b) => {
           if (!b) throw new Error("no latest block");
-          return { number: Number(b.number), timestamp: Number(b.timestamp) };
+          const head = { number: Number(b.number), timestamp: Number(b.timestamp) };
+          this.lastHead = { head, atMs: askedAt };
+          return head;
         })
         .finally(() => {
           this.headInFlight = undefined;
@@ -98,10 +113,7 @@ export class ChainLeaseAccess {
   /** The lease at the latest block, or undefined when no such lease exists. */
   async lease(leaseId: bigint, head?: Head): Promise<{ lease: Lease | undefined; head: Head }> {
     const h = head ?? (await this.head());
-    if (h.number !== this.cacheBlock) {
-      this.cacheBlock = h.number;
-      this.leases = new Map();
-    }
+    this.atBlock(h.number);
     const key = String(leaseId);
     let p = this.leases.get(key);
     if (!p) {
@@ -114,6 +126,35 @@ export class ChainLeaseAccess {
     } catch (err) {
       throw new ApiError(503, "chain_unavailable", `cannot read lease ${leaseId}: ${(err as Error).message}`);
     }
+  }
+
+  /** Drops the per-block caches when the head moved. */
+  private atBlock(block: number): void {
+    if (block === this.cacheBlock) return;
+    this.cacheBlock = block;
+    this.leases = new Map();
+    this.answers = new Map();
+  }
+
+  /** A view call at `block`, answered once per block for the same arguments. */
+  private call<T>(method: "canAccess" | "ownerOf", args: unknown[], block: number): Promise<T> {
+    this.atBlock(block);
+    const key = `${method}:${args.map(String).join(":")}`;
+    let p = this.answers.get(key);
+    if (!p) {
+      p = (this.contract.getFunction(method)(...args, { blockTag: block }) as Promise<unknown>).catch(
+        (err: unknown) => {
+          throw new ApiError(
+            503,
+            "chain_unavailable",
+            `cannot read ${method} from the chain: ${(err as Error).message}`,
+          );
+        },
+      );
+      this.answers.set(key, p);
+      p.catch(() => this.answers.delete(key));
+    }
+    return p as Promise<T>;
   }
 
   /**
@@ -132,10 +173,9 @@ export class ChainLeaseAccess {
     }
     const deleteAfter = lease.end + this.opts.graceSeconds;
     const base = { lease, blockNumber: head.number, blockTimestamp: head.timestamp, deleteAfter };
-    const blockTag = head.number;
     const live = lease.state === LeaseState.Active && head.timestamp < lease.end;
     if (live) {
-      const ok = (await this.contract.getFunction("canAccess")(leaseId, account, { blockTag })) as boolean;
+      const ok = await this.call<boolean>("canAccess", [leaseId, account], head.number);
       if (!ok) throw notHolder(leaseId, account, head.number);
       return { ...base, mode: "read-write" };
     }
@@ -147,7 +187,7 @@ export class ChainLeaseAccess {
         `lease ${leaseId} ended at ${iso(lease.end)}; its data was deleted after the grace period`,
       );
     }
-    const owner = (await this.contract.getFunction("ownerOf")(leaseId, { blockTag })) as string;
+    const owner = await this.call<string>("ownerOf", [leaseId], head.number);
     if (getAddress(owner) !== getAddress(account)) throw notHolder(leaseId, account, head.number);
     if (write) {
       throw new ApiError(

@@ -172,6 +172,11 @@ export const WorkspaceConfigSchema = z.strictObject({
     .default(2 ** 30),
   /** how often ended leases are checked for deletion */
   sweepIntervalMs: ms("the grace sweep interval").default(600_000),
+  /**
+   * Requests within this many ms share one read of the chain head (0: each request reads it, so a
+   * transfer takes effect on the very next request); answers are cached per block either way.
+   */
+  headMaxAgeMs: z.int().min(0).default(0),
 });
 
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
