@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDvmAccess} from "../interfaces/IDvmAccess.sol";
 import {IERC4907} from "../interfaces/IERC4907.sol";
 import {LeaseMetadata} from "./LeaseMetadata.sol";
@@ -21,8 +22,20 @@ contract DvmAccess is IDvmAccess, ERC721, AccessManaged {
         uint64 expires;
     }
 
+    /// @dev A lease in two slots (the ABI's `Lease` takes three): times as uint40 (good until the year 36812).
+    struct StoredLease {
+        address provider;
+        uint40 start;
+        uint40 end;
+        LeaseState state;
+        uint64 offerId;
+        uint32 cpuCores;
+        uint64 memoryMiB;
+        uint64 storageGiB;
+    }
+
     uint256 private _lastId;
-    mapping(uint256 tokenId => Lease) private _leases;
+    mapping(uint256 tokenId => StoredLease) private _leases;
     mapping(uint256 tokenId => UserInfo) private _users;
 
     /// @param authority the AccessManager
@@ -31,27 +44,28 @@ contract DvmAccess is IDvmAccess, ERC721, AccessManaged {
     /// @inheritdoc IDvmAccess
     function mint(address renter, Lease calldata lease_) external restricted returns (uint256 tokenId) {
         tokenId = ++_lastId;
-        Lease storage record = _leases[tokenId];
-        record.provider = lease_.provider;
-        record.offerId = lease_.offerId;
-        record.start = lease_.start;
-        record.end = lease_.end;
-        record.cpuCores = lease_.cpuCores;
-        record.memoryMiB = lease_.memoryMiB;
-        record.storageGiB = lease_.storageGiB;
-        record.state = LeaseState.Active;
+        _leases[tokenId] = StoredLease({
+            provider: lease_.provider,
+            start: SafeCast.toUint40(lease_.start),
+            end: SafeCast.toUint40(lease_.end),
+            state: LeaseState.Active,
+            offerId: lease_.offerId,
+            cpuCores: lease_.cpuCores,
+            memoryMiB: lease_.memoryMiB,
+            storageGiB: lease_.storageGiB
+        });
         emit LeaseMinted(tokenId, lease_.provider, renter, lease_.offerId, lease_.start, lease_.end);
         _safeMint(renter, tokenId);
     }
 
     /// @inheritdoc IDvmAccess
     function updateLease(uint256 tokenId, uint64 end, LeaseState state) external restricted {
-        Lease storage record = _requireLease(tokenId);
+        StoredLease storage record = _requireLease(tokenId);
         if (record.state != LeaseState.Active) revert DvmLeaseNotActive(tokenId);
         if (end < record.start || state == LeaseState.None || state == LeaseState.Expired) {
             revert DvmInvalidLeaseUpdate(tokenId, end, state);
         }
-        record.end = end;
+        record.end = SafeCast.toUint40(end);
         record.state = state;
         emit LeaseUpdated(tokenId, end, state);
     }
@@ -78,7 +92,17 @@ contract DvmAccess is IDvmAccess, ERC721, AccessManaged {
 
     /// @inheritdoc IDvmAccess
     function lease(uint256 tokenId) public view returns (Lease memory record) {
-        record = _requireLease(tokenId);
+        StoredLease memory stored = _requireLease(tokenId);
+        record = Lease({
+            provider: stored.provider,
+            offerId: stored.offerId,
+            start: stored.start,
+            end: stored.end,
+            cpuCores: stored.cpuCores,
+            memoryMiB: stored.memoryMiB,
+            storageGiB: stored.storageGiB,
+            state: stored.state
+        });
         if (record.state == LeaseState.Active && block.timestamp >= record.end) record.state = LeaseState.Expired;
     }
 
@@ -117,12 +141,12 @@ contract DvmAccess is IDvmAccess, ERC721, AccessManaged {
         }
     }
 
-    function _requireLease(uint256 tokenId) private view returns (Lease storage record) {
+    function _requireLease(uint256 tokenId) private view returns (StoredLease storage record) {
         record = _leases[tokenId];
         if (record.state == LeaseState.None) revert DvmUnknownLease(tokenId);
     }
 
-    function _isLive(Lease storage record) private view returns (bool) {
+    function _isLive(StoredLease storage record) private view returns (bool) {
         return record.state == LeaseState.Active && block.timestamp < record.end;
     }
 }

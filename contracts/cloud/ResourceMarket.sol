@@ -212,13 +212,15 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         address owner = dvm.ownerOf(tokenId);
         if (msg.sender != owner && msg.sender != dvm.userOf(tokenId)) revert MarketNotOwnerNorUser(tokenId, msg.sender);
         if (hoursAdded == 0) revert MarketZeroHours();
-        address provider = a.provider;
+        Offer storage o = _offers[a.offerId];
+        address provider = o.provider;
         _requireActive(provider);
         IDvmAccessTypes.Lease memory nft = dvm.lease(tokenId);
-        if (_providers[provider].lastFaultAt > nft.start) revert MarketProviderNotActive(provider, 0);
+        uint64 faultAt = _providers[provider].lastFaultAt;
+        if (faultAt > nft.start) revert MarketProviderFaulted(provider, faultAt);
         uint64 end = a.end + uint64(hoursAdded) * 1 hours;
         if (end - nft.start > MAX_LEASE_SECONDS) revert MarketLeaseTooLong(end, nft.start + MAX_LEASE_SECONDS);
-        uint256 amount = uint256(a.pricePerHour) * hoursAdded;
+        uint256 amount = uint256(o.pricePerHour) * hoursAdded;
         a.end = end;
         a.escrow += uint128(amount); // escrow <= price x a year's hours, far below 2^128
         emit LeaseExtended(tokenId, msg.sender, hoursAdded, amount, end);
@@ -254,9 +256,8 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
 
     /// @inheritdoc IResourceMarket
     function claimFaultRefund(uint256 tokenId) external nonReentrant {
-        LeaseAccount storage a = _accounts[tokenId];
-        address provider = a.provider;
-        if (provider == address(0)) revert MarketUnknownLease(tokenId);
+        LeaseAccount storage a = _requireLease(tokenId);
+        address provider = _offers[a.offerId].provider;
         IDvmAccessTypes.Lease memory nft = dvm.lease(tokenId);
         if (nft.state == IDvmAccessTypes.LeaseState.Terminated || nft.state == IDvmAccessTypes.LeaseState.Faulted) {
             revert MarketLeaseEnded(tokenId, a.end);
@@ -276,9 +277,8 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
 
     /// @inheritdoc IResourceMarket
     function settle(uint256 tokenId, uint256 maxEpochs) external nonReentrant {
-        LeaseAccount storage a = _accounts[tokenId];
-        address provider = a.provider;
-        if (provider == address(0)) revert MarketUnknownLease(tokenId);
+        LeaseAccount storage a = _requireLease(tokenId);
+        address provider = _offers[a.offerId].provider;
         bool released = a.released;
         if (!released && block.timestamp >= a.end) _release(tokenId, a);
         Settlement memory s = _settleEpochs(tokenId, a, maxEpochs);
@@ -360,10 +360,8 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         uint256 escrow = uint256(o.pricePerHour) * hoursRented;
         tokenId = dvm.totalLeases() + 1;
         _accounts[tokenId] = LeaseAccount({
-            provider: o.provider,
+            escrow: uint128(escrow), // the transfer below bounds it by the token supply (< 2^90)
             end: end,
-            escrow: uint128(escrow), // price < 2^128 and at most 8,784 hours: the transfer bounds it far lower
-            pricePerHour: o.pricePerHour,
             settledUntil: start,
             nextEpoch: uint64(validatorSets.currentEpoch()),
             offerId: uint64(offerId),
@@ -410,6 +408,7 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         uint256 maxEpochs
     ) private returns (Settlement memory s) {
         uint256 current = validatorSets.currentEpoch();
+        address provider = _offers[a.offerId].provider;
         uint64 e = a.nextEpoch;
         uint64 from = a.settledUntil;
         uint64 end = a.end;
@@ -421,7 +420,7 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
                 // the remaining escrow's share of [from, to) in [from, end): the last step takes all that is left
                 uint256 amount = (escrow * (to - from)) / (end - from);
                 escrow -= amount;
-                _split(tokenId, a.provider, e, amount, s);
+                _split(tokenId, provider, e, amount, s);
                 from = to;
             }
             ++e;
@@ -450,7 +449,7 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         if (a.released) return;
         a.released = true;
         Offer storage o = _offers[a.offerId];
-        ProviderState storage p = _providers[a.provider];
+        ProviderState storage p = _providers[o.provider];
         p.leased = _sub(p.leased, o.spec, 1);
         o.liveLeases -= 1;
         if (o.open) p.listed = _add(p.listed, o.spec, 1);
@@ -502,10 +501,14 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         if (o.provider == address(0)) revert MarketUnknownOffer(offerId);
     }
 
+    function _requireLease(uint256 tokenId) private view returns (LeaseAccount storage a) {
+        a = _accounts[tokenId];
+        if (a.offerId == 0) revert MarketUnknownLease(tokenId);
+    }
+
     /// @dev The account of a lease that is neither over nor ended early.
     function _requireLive(uint256 tokenId) private view returns (LeaseAccount storage a) {
-        a = _accounts[tokenId];
-        if (a.provider == address(0)) revert MarketUnknownLease(tokenId);
+        a = _requireLease(tokenId);
         if (block.timestamp >= a.end || a.released) revert MarketLeaseEnded(tokenId, a.end);
     }
 

@@ -32,19 +32,18 @@ interface IResourceMarketTypes {
         uint64 height;
     }
 
-    /// @notice The money side of a lease (the NFT holds its spec and dates).
+    /// @notice The money side of a lease (the NFT holds its spec and dates; the offer its provider and price).
+    /// @dev Two storage slots.
     struct LeaseAccount {
-        address provider;
-        /// @dev the lease's end, mirrored from the NFT
-        uint64 end;
         /// @dev OPEN wei escrowed and not yet settled (paid, refunded or taken as fee)
         uint128 escrow;
-        /// @dev OPEN wei per hour, fixed at rent time (extensions pay the same)
-        uint128 pricePerHour;
+        /// @dev the lease's end, mirrored from the NFT
+        uint64 end;
         /// @dev time up to which the escrow was settled
         uint64 settledUntil;
         /// @dev the first epoch not settled yet
         uint64 nextEpoch;
+        /// @dev the offer it was rented from (its provider and price per hour; extensions pay the same price)
         uint64 offerId;
         /// @dev its resources no longer count against the provider's capacity (ended and released)
         bool released;
@@ -63,6 +62,8 @@ interface IResourceMarketErrors {
 
     /// @notice The operator is not Active (unregistered, inactive, jailed or tombstoned).
     error MarketProviderNotActive(address operator, uint8 status);
+    /// @notice The provider was recorded not Active (jailed, slashed, gone) during the lease.
+    error MarketProviderFaulted(address operator, uint64 faultAt);
     /// @notice No offer has this id.
     error MarketUnknownOffer(uint256 offerId);
     /// @notice The offer was delisted.
