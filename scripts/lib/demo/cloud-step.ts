@@ -2,7 +2,7 @@
 // the renter's workspace on the provider's keeper (scripts/lib/workspace-client.ts): sign in with the wallet, S3
 // keys for the lease, a file stored and read back through the AWS SDK. PoR leaves come from a keeper's /por (the
 // leaves of each epoch's latest decided header), proven against the header as certified on chain.
-import { formatUnits, type Signer, type Wallet } from "ethers";
+import type { Signer, Wallet } from "ethers";
 import type { Deployed } from "../deploy.js";
 import { runMarketDemo, type PorLeafProof } from "../market-demo.js";
 import { certifiedHeaderAt, porLeafOf } from "../por-leaf.js";
@@ -107,8 +107,4 @@ export async function runCloudStep(ctx: CloudStepContext): Promise<void> {
       `back: ${ws.matches ? "identical" : "DIFFERENT"}; ${storage?.usedBytes} of ${storage?.quotaBytes} bytes used`,
   );
   if (!ws.matches) throw new Error("the object read back differs from the one stored");
-  info(
-    `provider paid ${formatUnits(market.paidToProviderWei)} OPEN for epoch ${market.settledEpoch} at ` +
-      `${Number(market.uptimeBps) / 100}% attested uptime`,
-  );
 }

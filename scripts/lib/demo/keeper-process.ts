@@ -91,11 +91,26 @@ export class KeeperProcess {
     if (!this.peerId || !this.signer) throw new Error(`keeper ${this.opts.index}: unexpected init output:\n${stdout}`);
   }
 
-  /** `openmesh-keeper register` from the operator (owner) account. */
+  /**
+   * `openmesh-keeper register` from the operator (owner) account. A 4 GiB storage claim: PoR sizes each keeper's
+   * storage data set from it, and a small one is built before the demo's first challenges (the market lists storage
+   * only once some is proven).
+   */
   async register(ownerKey: string, stakeOpen: number): Promise<string> {
     const { stdout } = await run(
       process.execPath,
-      [KEEPER_BIN, "register", "--config", this.configFile, "--stake", String(stakeOpen), "--commission", "10"],
+      [
+        KEEPER_BIN,
+        "register",
+        "--config",
+        this.configFile,
+        "--stake",
+        String(stakeOpen),
+        "--commission",
+        "10",
+        "--storage-gib",
+        "4",
+      ],
       { cwd: this.dir, env: { ...process.env, OPENMESH_OWNER_KEY: ownerKey } },
     );
     return stdout;

@@ -1,6 +1,6 @@
 // The workspace API on the keeper's real HTTP server (ObservabilityServer), for tests: a SIWE
 // login helper signing with real ethers wallets, and an S3 client from the unmodified AWS SDK.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -72,6 +72,8 @@ export async function startApi(o: HarnessOptions = {}): Promise<ApiHarness> {
     stop: async () => {
       api.stop();
       await s.stop();
+      // a directory the caller passed may be reused (restart tests): only ours is removed
+      if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

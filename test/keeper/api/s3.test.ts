@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { expect } from "chai";
 import {
@@ -76,9 +79,7 @@ describe("api: the rented workspace's S3 endpoint (AWS SDK client, real chain, r
     owner = await lc.wallet();
     provider = await lc.wallet();
     leaseId = await lc.mint(owner.address, provider.address, 2, 24 * 3600);
-    dir = (await import("node:fs")).mkdtempSync(
-      (await import("node:path")).join((await import("node:os")).tmpdir(), "om-s3-"),
-    );
+    dir = mkdtempSync(join(tmpdir(), "om-s3-"));
     h = await startServer();
     const issued = await issueKey(owner);
     expect(issued.status).to.equal(201);
@@ -88,6 +89,7 @@ describe("api: the rented workspace's S3 endpoint (AWS SDK client, real chain, r
   after(async () => {
     await h?.stop();
     await lc?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("issues keys only to the lease's holder; anyone else gets 403 with the reason", async () => {
