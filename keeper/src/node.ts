@@ -227,6 +227,8 @@ export class Keeper {
           provider: chain.provider,
           chainId: chain.chainId,
           dvmAccess: chain.deployment.contracts.get("DvmAccess")?.address,
+          market: chain.deployment.contracts.get("ResourceMarket")?.address,
+          validatorSets: chain.deployment.contracts.get("ValidatorSetManager")?.address,
         },
         operator,
         port: () => keeper.server.port,

@@ -4,7 +4,9 @@
 import { join } from "node:path";
 import type { JsonRpcApiProvider } from "ethers";
 import type { Logger } from "../observability/index.js";
+import { ResourceMarket__factory, ValidatorSetManager__factory } from "../../../types/ethers-contracts/index.js";
 import { ChainLeaseAccess } from "./lease-access.js";
+import { leaseUptimeReader } from "./lease-uptime.js";
 import { WorkspaceApi } from "./workspace-api.js";
 
 export interface WorkspaceDeps {
@@ -23,7 +25,16 @@ export interface WorkspaceDeps {
       headMaxAgeMs: number;
     };
   };
-  chain: { provider: JsonRpcApiProvider; chainId: bigint; dvmAccess: string | undefined } | undefined;
+  chain:
+    | {
+        provider: JsonRpcApiProvider;
+        chainId: bigint;
+        dvmAccess: string | undefined;
+        /** with both, lease status shows attested uptime per epoch */
+        market?: string;
+        validatorSets?: string;
+      }
+    | undefined;
   operator: string;
   /** the HTTP server's bound port, once it listens */
   port: () => number | undefined;
@@ -58,5 +69,12 @@ export async function workspaceApiFor(deps: WorkspaceDeps): Promise<WorkspaceApi
     storageUnitBytes: cfg.storageUnitBytes,
     sweepIntervalMs: cfg.sweepIntervalMs,
     logger: deps.logger,
+    uptime:
+      deps.chain.market && deps.chain.validatorSets
+        ? leaseUptimeReader(
+            ResourceMarket__factory.connect(deps.chain.market, deps.chain.provider),
+            ValidatorSetManager__factory.connect(deps.chain.validatorSets, deps.chain.provider),
+          )
+        : undefined,
   });
 }

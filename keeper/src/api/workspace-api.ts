@@ -9,7 +9,7 @@ import type { Logger } from "../observability/index.js";
 import { AccessKeys } from "./access-keys.js";
 import { ApiError } from "./errors.js";
 import { applyCors, readJson, sendError, sendJson } from "./http.js";
-import type { LeaseAccess } from "./lease-access.js";
+import type { Lease, LeaseAccess } from "./lease-access.js";
 import { writeFileDurable } from "./s3/durable.js";
 import { S3Handler, type LeaseGate } from "./s3/handler.js";
 import { SessionTokens, type Session } from "./sessions.js";
@@ -34,7 +34,7 @@ export interface WorkspaceApiOptions {
   sweepIntervalMs: number;
   logger: Logger;
   /** lease facts from other modules (attested uptime per epoch), when they exist */
-  uptime?: (leaseId: bigint) => Promise<unknown> | unknown;
+  uptime?: (lease: Lease) => Promise<unknown>;
   now?: () => number;
 }
 
@@ -232,7 +232,11 @@ export class WorkspaceApi {
         buckets: store.listBuckets().length,
       },
       deleteAfter: new Date(access.deleteAfter * 1000).toISOString(),
-      attestedUptime: (await this.opts.uptime?.(leaseId)) ?? null,
+      attestedUptime:
+        (await this.opts.uptime?.(l).catch((err: unknown) => {
+          this.opts.logger.warn({ leaseId: leaseId.toString(), err: String(err) }, "attested uptime read failed");
+          return null;
+        })) ?? null,
     };
   }
 

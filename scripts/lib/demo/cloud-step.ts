@@ -7,6 +7,7 @@ import type { Deployed } from "../deploy.js";
 import { runMarketDemo, type PorLeafProof } from "../market-demo.js";
 import { certifiedHeaderAt, porLeafOf } from "../por-leaf.js";
 import { storeAndReadBack } from "../workspace-client.js";
+import type { LeaseUptime } from "../../../keeper/src/api/lease-uptime.js";
 
 /** The part of a keeper's /por answer this step reads (keeper/src/por/service.ts status()). */
 interface PorStatusJson {
@@ -107,4 +108,7 @@ export async function runCloudStep(ctx: CloudStepContext): Promise<void> {
       `back: ${ws.matches ? "identical" : "DIFFERENT"}; ${storage?.usedBytes} of ${storage?.quotaBytes} bytes used`,
   );
   if (!ws.matches) throw new Error("the object read back differs from the one stored");
+  const uptime = ws.status.attestedUptime as LeaseUptime | null;
+  const shown = uptime?.epochs.map((x) => `epoch ${x.epoch} ${x.uptimeBps === null ? "-" : `${x.uptimeBps / 100}%`}`);
+  info(`lease status from the keeper: attested uptime ${shown?.join(", ") ?? "not available"}`);
 }
