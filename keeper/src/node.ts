@@ -26,9 +26,10 @@ import {
 import { KeeperStore } from "./store/index.js";
 import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
-import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
+import { ConsensusService, type ConsensusEvent, type InboundKind } from "./bft/service.js";
 import type { CheckpointPart } from "./checkpoint/part.js";
-import { checkpointParts } from "./checkpoint/parts/index.js";
+import { checkpointParts, UptimePart } from "./checkpoint/parts/index.js";
+import { MeshMonitor } from "./observability/mesh-monitor.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
 import { RewardPusher, type PushResult } from "./rewards/pusher.js";
@@ -61,7 +62,7 @@ export interface KeeperInit {
   /** called for each reward leaf the pusher settled or found settled */
   onRewardPushed?: (r: PushResult) => void;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
-  dropConsensusInbound?: () => boolean;
+  dropConsensusInbound?: (kind: InboundKind) => boolean;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */
@@ -110,6 +111,8 @@ export class Keeper {
     readonly chain: ChainClient | undefined,
     readonly p2p: P2pNode,
     readonly heartbeats: HeartbeatService,
+    /** heartbeats, failure detection, latencies and uptime receipts of the mesh (/mesh) */
+    readonly mesh: MeshMonitor,
     /** confirmed logs of every deployed contract, from the deployment block */
     readonly protocolEvents: EventWatcher | undefined,
     /** the operator address this keeper signs for */
@@ -127,6 +130,7 @@ export class Keeper {
       routes: new Map<string, () => unknown>([
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
+        ["/mesh", () => this.mesh.view()],
       ]),
     });
   }
@@ -147,7 +151,7 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate(), parts: checkpointParts() };
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate(), parts: [] };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -173,6 +177,15 @@ export class Keeper {
         await consensusParts.directory.refresh();
       }
       const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
+      const mesh = new MeshMonitor({
+        self: operator,
+        intervalMs: config.p2p.heartbeatIntervalMs,
+        metrics,
+        logger: moduleLogger(logger, "mesh"),
+        detector: { threshold: config.p2p.phiThreshold },
+      });
+      // the monitor needs the final operator; parts registered above (if any) stay after these
+      consensusParts.parts.unshift(...checkpointParts({ mesh }));
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,
@@ -203,6 +216,8 @@ export class Keeper {
         peerId: identity.peerId.toString(),
         intervalMs: config.p2p.heartbeatIntervalMs,
         logger: moduleLogger(logger, "heartbeat"),
+        onHeartbeat: (from, hb) => mesh.onHeartbeat(from, hb.rttMs),
+        rttRow: () => mesh.rttRow(),
       });
       const logHandlers = new Set<ProtocolLogHandler>();
       const protocolEvents = chain && protocolWatcher(chain, config, logger, metrics, store, logHandlers);
@@ -215,6 +230,7 @@ export class Keeper {
         chain,
         p2p,
         heartbeats,
+        mesh,
         protocolEvents,
         operator,
         logHandlers,
@@ -263,6 +279,17 @@ export class Keeper {
     try {
       await this.p2p.start();
       this.heartbeats.start();
+      this.mesh.start({
+        ping: async (operator) => {
+          const record = this.p2p.directory.byOperator(operator);
+          if (!record) throw new Error(`no peer id known for operator ${operator}`);
+          return this.p2p.ping(record.peerId, AbortSignal.timeout(this.config.p2p.heartbeatIntervalMs * 5));
+        },
+        peers: () =>
+          (this.p2p.directory.activePeerIds?.() ?? [])
+            .map((peerId) => this.p2p.directory.byPeerId(peerId)?.operator.toLowerCase())
+            .filter((op): op is string => op !== undefined),
+      });
       await this.server.start();
       this.workspace?.start();
       await this.protocolEvents?.start();
@@ -301,6 +328,7 @@ export class Keeper {
       ["workspace sweeper", () => this.workspace?.stop()],
       ["observability server", () => this.server.stop()],
       ["protocol event watcher", () => this.protocolEvents?.stop()],
+      ["mesh monitor", () => this.mesh.stop()],
       ["heartbeats", () => this.heartbeats.stop()],
       ["p2p", () => this.p2p.stop()],
       ["chain client", () => this.chain?.stop()],
@@ -325,6 +353,11 @@ export class Keeper {
   /** The consensus host, when this keeper runs as a validator. */
   get consensus(): ConsensusService | undefined {
     return this.consensusParts.service;
+  }
+
+  /** The uptime part: certified uptime per operator and epoch (heartbeats answered, heights signed). */
+  get uptime(): UptimePart | undefined {
+    return this.consensusParts.parts.find((p): p is UptimePart => p instanceof UptimePart);
   }
 
   private async startConsensus(chain: ChainClient): Promise<void> {

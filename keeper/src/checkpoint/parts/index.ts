@@ -1,14 +1,19 @@
 // The checkpoint parts every keeper runs, in the order their slices are built and checked. A new
 // part (PoR, faults, tasks) is one line here plus its module; docs/checkpoints.md says how.
 import type { CheckpointPart } from "../part.js";
+import type { MeshMonitor } from "../../observability/mesh-monitor.js";
 import { livenessPart } from "./liveness-part.js";
 import { rewardsPart } from "./rewards-part.js";
+import { uptimePart } from "./uptime-part.js";
 
-/** What parts need from the keeper beyond the PartHost they get at start (none yet for liveness and rewards). */
-export type PartDeps = Record<string, never>;
+/** What parts need from the keeper beyond the PartHost they get at start. */
+export interface PartDeps {
+  /** the keeper's mesh monitor (heartbeat receipts, failure detector); absent in unit tests */
+  mesh?: MeshMonitor;
+}
 
-export function checkpointParts(_deps: PartDeps = {}): CheckpointPart[] {
-  return [livenessPart(), rewardsPart()] as CheckpointPart[];
+export function checkpointParts(deps: PartDeps = {}): CheckpointPart[] {
+  return [livenessPart(), rewardsPart(), uptimePart(deps.mesh)] as CheckpointPart[];
 }
 
 export { livenessPart, livenessOf, LIVENESS_PART } from "./liveness-part.js";
@@ -21,3 +26,4 @@ export {
   type RewardsReport,
   type RewardsSlice,
 } from "./rewards-part.js";
+export { uptimePart, UptimePart, UPTIME_PART, medianUptime, reportDigest, type UptimeReport } from "./uptime-part.js";
