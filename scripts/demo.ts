@@ -10,6 +10,7 @@ import {
   formatUnits,
   HDNodeWallet,
   id,
+  Wallet,
   JsonRpcProvider,
   JsonRpcSigner,
   Network,
@@ -23,7 +24,9 @@ import { loadGenesisConfig } from "./lib/genesis-config.js";
 import { freePort, LocalChain } from "./lib/local-chain.js";
 import { KeeperProcess } from "./lib/demo/keeper-process.js";
 import { DEMO_CLAIMS, DEMO_POR, runPorStep } from "./lib/demo/por-step.js";
+import { keeperProvesResources, runCloudStep } from "./lib/demo/cloud-step.js";
 import { deployTokenBridge } from "./lib/deploy-token-bridge.js";
+import { describeRevert } from "./lib/describe-revert.js";
 import { bridgeBack, bridgeOut, SIMULATOR_ON_RAMP, supplies } from "./lib/token-bridge-ramps.js";
 import { MockCCIPRouter__factory } from "../types/ethers-contracts/index.js";
 import type { ConsensusStatus, RewardsReport } from "../keeper/src/bft/service.js";
@@ -445,6 +448,24 @@ try {
   info(`and back: ${fmtOpen(await d.token.balanceOf(traveller.address))} OPEN at home`);
   await showSupply("after bridging back");
 
+  step("cloud: a user rents a DVM with a permit, signs in with its wallet, stores and reads back a file over S3");
+  if (await keeperProvesResources(keepers[0]!)) {
+    const renter = new Wallet(accountKey(19), provider);
+    await (await d.token.connect(deployer).transfer(renter.address, 100n * OPEN)).wait();
+    await runCloudStep({
+      d,
+      keeper: keepers[0]!,
+      providerOwner: await provider.getSigner(1),
+      renter,
+      untilEpoch: async (e) => {
+        while ((await d.validatorSets.currentEpoch()) < e) await advanceEpoch(d);
+      },
+      info,
+    });
+  } else {
+    info("skipped: the keepers run no Proof-of-Resource (/por off), so no capacity is proven for the market");
+  }
+
   step("summary");
   const gas = certified.map((c) => Number(c.gas)).sort((a, b) => a - b);
   const latency = status0?.commitLatencyMs;
@@ -476,7 +497,7 @@ try {
   }
 } catch (err) {
   exitCode = 1;
-  console.error(`\ndemo failed: ${(err as Error).message}`);
+  console.error(`\ndemo failed: ${describeRevert(err)}`);
   console.error(`keeper logs: ${root}/keeper-*/keeper.log`);
 } finally {
   await shutdown();

@@ -46,6 +46,8 @@ import { Staking__factory } from "../../types/ethers-contracts/index.js";
 import { CheckpointFeed } from "./studio/checkpoint-feed.js";
 import { studioHandler } from "./studio/handler.js";
 import { PorService } from "./por/service.js";
+import { workspaceApiFor } from "./api/attach.js";
+import type { WorkspaceApi } from "./api/workspace-api.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -101,6 +103,8 @@ type State = "created" | "starting" | "started" | "stopping" | "stopped";
 
 export class Keeper {
   readonly statusSources: StatusSources = {};
+  /** the renters' API (SIWE, lease keys, S3) under /api and /s3, when the deployment has DvmAccess */
+  workspace?: WorkspaceApi;
   /** /metrics and /health */
   readonly server: ObservabilityServer;
   private state: State = "created";
@@ -263,7 +267,7 @@ export class Keeper {
       });
       const logHandlers = new Set<ProtocolLogHandler>();
       const protocolEvents = chain && protocolWatcher(chain, config, logger, metrics, store, logHandlers);
-      return new Keeper(
+      const keeper = new Keeper(
         config,
         logger,
         metrics,
@@ -279,6 +283,21 @@ export class Keeper {
         consensusParts,
         { ...init, logSummary },
       );
+      keeper.workspace = await workspaceApiFor({
+        config,
+        chain: chain && {
+          provider: chain.provider,
+          chainId: chain.chainId,
+          dvmAccess: chain.deployment.contracts.get("DvmAccess")?.address,
+          market: chain.deployment.contracts.get("ResourceMarket")?.address,
+          validatorSets: chain.deployment.contracts.get("ValidatorSetManager")?.address,
+        },
+        operator,
+        port: () => keeper.server.port,
+        logger: moduleLogger(logger, "workspace"),
+      });
+      if (keeper.workspace) keeper.server.addHandler(keeper.workspace.handler);
+      return keeper;
     } catch (err) {
       await chain?.stop();
       await store.stop();
@@ -316,6 +335,7 @@ export class Keeper {
         connected: () => this.operatorsOf(this.p2p.libp2p.getPeers().map((p) => p.toString())),
       });
       await this.server.start();
+      this.workspace?.start();
       await this.protocolEvents?.start();
       if (this.chain && this.config.consensus.enabled && this.chain.deployment.contracts.has("Staking")) {
         await this.startConsensus(this.chain);
@@ -349,6 +369,7 @@ export class Keeper {
       ["reward pusher", () => c.pusher?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
+      ["workspace sweeper", () => this.workspace?.stop()],
       ["observability server", () => this.server.stop()],
       ["protocol event watcher", () => this.protocolEvents?.stop()],
       ["mesh monitor", () => this.mesh.stop()],

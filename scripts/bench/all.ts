@@ -21,6 +21,7 @@ import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
 import type { StudioBenchResult } from "./studio.js";
 import type { PorBenchResult } from "./por.js";
+import type { S3BenchResult } from "./s3.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -50,6 +51,7 @@ const BENCHES: Bench[] = [
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
   { name: "studio", runner: "tsx", file: "scripts/bench/studio.ts" },
   { name: "por", runner: "tsx", file: "scripts/bench/por.ts" },
+  { name: "s3", runner: "tsx", file: "scripts/bench/s3.ts" },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
   const flood = out["flood"] as FloodBenchResult | undefined;
+  const s3 = out["s3"] as S3BenchResult | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
 
@@ -242,6 +245,7 @@ async function main(): Promise<void> {
     bftFailures,
     flood: flood ?? null,
     por: (out["por"] as PorBenchResult | undefined) ?? null,
+    s3: s3 ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -343,6 +347,13 @@ async function main(): Promise<void> {
     ]);
   }
   for (const f of bftFailures) rows.push(["BFT commit latency", `N = ${f.validators} keepers`, `FAILED: ${f.error}`]);
+  for (const r of s3?.rows ?? []) {
+    rows.push([
+      "workspace S3 (issue 19)",
+      `${r.op === "put" ? "PutObject" : "GetObject"} ${r.size}, AWS SDK vs plain HTTP + fsync`,
+      `${r.s3} vs ${r.plain} ${r.unit} (${r.ratio}x, goal >= 0.5)`,
+    ]);
+  }
   for (const p of flood?.phases ?? []) {
     if (p.phase === "baseline" || p.phase === "quiet") continue;
     const cut = p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : `${s.toFixed(1)} s`)).join(", ");

@@ -45,6 +45,11 @@ export class ObservabilityServer {
     return (this.server?.address() as AddressInfo | null)?.port;
   }
 
+  /** Mounts a handler after construction (for modules that need I/O to exist, e.g. the workspace API). */
+  addHandler(handler: HttpHandler): void {
+    (this.modules.handlers ??= []).push(handler);
+  }
+
   async start(): Promise<void> {
     const { config, logger } = this.modules;
     const server = createServer((req, res) => {
