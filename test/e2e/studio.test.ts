@@ -4,6 +4,7 @@
 // signs with a funded chain account. One browser for every test; each test saves a screenshot of
 // its final screen under test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
 import { join } from "node:path";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
@@ -13,6 +14,7 @@ import type { Header } from "../../keeper/src/checkpoint/header.js";
 import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { createLogger, LogSummary } from "../../keeper/src/observability/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
+import { workspaceS3 } from "../../scripts/lib/workspace-client.js";
 import { blsCertificate, makeHeader } from "../helpers/checkpoints.js";
 import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
 import { TestWallet } from "../helpers/test-wallet.js";
@@ -230,7 +232,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
 
   // Last: it stops the keepers' consensus (their servers keep serving the page) so that the test can certify a
   // header with a porRoot itself, with the keepers' own validator keys, as the PoR part will once merged.
-  it("rents a DVM with a permit (one signature, one transaction), shows the lease, lends it with setUser; the operator's proven resources show", async () => {
+  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace and gets working S3 keys, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
     for (const k of cluster.keepers) await k.consensus?.stop();
@@ -317,6 +319,31 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     expect(await row.innerText())
       .to.include("Active")
       .and.include("owner");
+
+    // the workspace: sign in with the wallet (EIP-4361), open the lease, get S3 keys that the AWS SDK can use
+    const ws = page.getByTestId("workspace");
+    await ws.getByRole("button", { name: "Sign in with Ethereum" }).click();
+    await ws.getByTestId("session").waitFor({ timeout: 20_000 });
+    expect(wallet.calls.filter((m) => m === "personal_sign")).to.have.length(1);
+    const openWorkspace = ws.getByRole("button", { name: `Open workspace of lease #${tokenId}` });
+    await openWorkspace.click();
+    const workspace = ws.getByTestId("workspace-lease");
+    await workspace.filter({ hasText: "read-write" }).waitFor({ timeout: 20_000 });
+    await workspace.getByRole("button", { name: "Issue S3 keys" }).click();
+    await ws.getByTestId("s3-key-id").waitFor({ timeout: 20_000 });
+    const s3 = workspaceS3(`http://127.0.0.1:${keeper.server.port}`, {
+      accessKeyId: (await ws.getByTestId("s3-key-id").innerText()).trim(),
+      secretAccessKey: (await ws.getByTestId("s3-secret").innerText()).trim(),
+      expiresAt: "",
+    });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: "studio" }));
+      await s3.send(new PutObjectCommand({ Bucket: "studio", Key: "hello.txt", Body: "hello from the Studio test" }));
+    } finally {
+      s3.destroy();
+    }
+    await openWorkspace.click();
+    await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
 
     const borrower = Wallet.createRandom().address;
     await page.getByLabel("Borrower's address").fill(borrower);

@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import { decodeBytes32String, getAddress, isAddress, Signature } from "ethers";
 import { ConnectFirst } from "../components/ConnectFirst.js";
 import { TxStatusView } from "../components/TxStatus.js";
+import { Workspace } from "../components/Workspace.js";
 import { useApp } from "../lib/app.js";
 import { contracts } from "../lib/chain.js";
 import { int, open, short } from "../lib/format.js";
@@ -347,6 +348,13 @@ export function Rent() {
             </div>
           )}
         </section>
+        {(leases.value ?? []).some((l) => l.provider.toLowerCase() === info.operator.toLowerCase()) && (
+          <Workspace
+            leaseIds={(leases.value ?? [])
+              .filter((l) => l.provider.toLowerCase() === info.operator.toLowerCase())
+              .map((l) => l.tokenId)}
+          />
+        )}
         {ownedActive.length > 0 && (
           <form class="card form" onSubmit={lend} aria-labelledby="lend-title">
             <h2 id="lend-title">Lend a lease</h2>
