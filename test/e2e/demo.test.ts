@@ -62,5 +62,6 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
     expect(output).to.match(
       /signed in to http:\/\/127\.0\.0\.1:\d+ with its wallet \(SIWE\), got S3 key \w+ for lease #\d+/,
     );
+    expect(output).to.match(/put s3:\/\/\S+ \(\d+ bytes, ETag "[0-9a-f]+"\) and read it back: identical/);
   });
 });
