@@ -211,6 +211,9 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   }
 
   async prefetch(ctx: { epoch: bigint; height: bigint; from: string }, slice: PorSlice): Promise<void> {
+    // nothing to aggregate (PoR off, or no report yet): no chain reads on the consensus path; the
+    // roots are zero with or without the epoch's info
+    if (slice.added.length === 0 && this.d.pool.forEpoch(slice.epoch).length === 0) return;
     await this.d.book.load(slice.epoch);
     const missing = slice.added.filter((id) => !this.d.pool.get(id));
     if (missing.length > 0) await this.d.fetch(ctx.from, missing);
