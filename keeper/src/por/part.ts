@@ -5,7 +5,8 @@
 // the root of the leaves: the last header of an epoch certifies everything proven in it. The same
 // reports and leaves (with the previous epoch's final leaves) yield the faultsRoot (faults.ts).
 import { z } from "zod";
-import { livenessOf } from "../checkpoint/parts/liveness-part.js";
+import { LIVENESS_PART, livenessOf } from "../checkpoint/parts/liveness-part.js";
+import type { LivenessEntry } from "../checkpoint/liveness.js";
 import { rootOf, type LeafValues } from "../checkpoint/leaves.js";
 import { resourceLeaf } from "../checkpoint/leaves.js";
 import { PartUnavailable, type CheckpointPart, type PartContext, type PartHost } from "../checkpoint/part.js";
@@ -80,6 +81,8 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   /** by decided header hash */
   private readonly byHeader = new Map<string, HeaderState>();
   private readonly startHeights = new Map<number, bigint>();
+  /** each epoch's certified ids at its latest decided height (what a restarted keeper fetches) */
+  private readonly latestIds = new Map<number, string[]>();
   /** validate's results, by epoch/height/porRoot, for onDecided */
   private readonly validated = new Map<string, DecidedPor>();
   /** the latest decided result of each recent epoch (/por, faults, the demo) */
@@ -211,21 +214,30 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   }
 
   async prefetch(ctx: { epoch: bigint; height: bigint; from: string }, slice: PorSlice): Promise<void> {
+    // nothing to aggregate (PoR off, or no report yet): no chain reads on the consensus path; the
+    // roots are zero with or without the epoch's info
+    const certified = this.latestIds.get(slice.epoch) ?? [];
+    if (slice.added.length === 0 && certified.length === 0) return;
     await this.d.book.load(slice.epoch);
-    const missing = slice.added.filter((id) => !this.d.pool.get(id));
-    if (missing.length > 0) await this.d.fetch(ctx.from, missing);
+    // a restarted keeper holds the epoch's decided ids (replayed from its store) but not the reports
+    const missing = [...certified, ...slice.added].filter((id) => !this.d.pool.get(id));
+    for (let i = 0; i < missing.length; i += MAX_ADDED_PER_HEIGHT) {
+      await this.d.fetch(ctx.from, missing.slice(i, i + MAX_ADDED_PER_HEIGHT));
+    }
   }
 
-  onDecided(decided: { header: Header }, slice: PorSlice): void {
+  onDecided(decided: { header: Header; slices?: Readonly<Record<string, unknown>> }, slice: PorSlice): void {
     const h = decided.header;
     const epoch = Number(h.epoch);
     const parent = this.byHeader.get(h.parentHash);
     let base: string[] | undefined;
     if (parent && parent.epoch === epoch) base = parent.ids;
-    else if (this.startHeights.get(epoch) === h.height) base = [];
+    else if (this.startHeights.get(epoch) === h.height || isEpochStart(decided.slices)) base = [];
     if (base !== undefined) {
       const ids = slice.added.length > 0 ? [...base, ...slice.added] : base;
       this.byHeader.set(headerHash(h), { epoch, ids });
+      this.latestIds.set(epoch, ids);
+      for (const e of this.latestIds.keys()) if (e < epoch - 1) this.latestIds.delete(e);
       if (this.byHeader.size > KEEP_HEADERS) this.byHeader.delete(this.byHeader.keys().next().value!);
     }
     const result = this.validated.get(`${epoch}/${h.height}/${h.porRoot}/${h.faultsRoot}`);
@@ -234,6 +246,17 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);
     }
   }
+}
+
+/**
+ * Whether a decided payload is its epoch's first height, from its certified liveness slice (every
+ * epoch counter restarts at 0 there): lets a restarted keeper replaying its store rebuild the
+ * epoch's report ids without having proposed or validated that height itself.
+ */
+function isEpochStart(slices: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (!slices) return false;
+  const entries = (slices[LIVENESS_PART] as LivenessEntry[] | undefined) ?? [];
+  return entries.length > 0 && entries.every((e) => e.epochHeights === 0);
 }
 
 export function leafOf(l: ResourceLeaf): LeafValues {

@@ -5,8 +5,11 @@ import { MeshMonitor } from "../../../keeper/src/observability/mesh-monitor.js";
 import {
   medianUptime,
   reportDigest,
+  sliceFromJson,
+  sliceToJson,
   UptimePart,
   type UptimeReport,
+  type UptimeSlice,
 } from "../../../keeper/src/checkpoint/parts/uptime-part.js";
 import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
 import { encodeEnvelope, heartbeatTopic, topicId } from "../../../keeper/src/p2p/index.js";
@@ -132,9 +135,13 @@ describe("uptime part: certified median of validators' signed heartbeat reports"
     ];
     const reports = [report(0, 1n, honest), report(1, 1n, honest), report(2, 1n, liar)];
     const proposer = partWith(reports);
-    const slice = proposer.propose(ctx(2n));
-    expect(slice?.reports).to.have.length(3);
+    const proposed = proposer.propose(ctx(2n));
+    expect(proposed?.reports).to.have.length(3);
+    // what validators get: the compact wire form, through JSON and the part's schema
     const validator = new UptimePart();
+    const wire = JSON.parse(JSON.stringify(validator.codec.toJson(proposed))) as unknown;
+    const slice = validator.codec.fromJson(validator.codec.schema.parse(wire));
+    expect(slice).to.deep.equal(proposed);
     expect(validator.validate(ctx(2n), slice)).to.deep.equal({});
     validator.onDecided({ header: { epoch: 2n }, slices: { uptime: slice } }, slice);
     expect(validator.uptimeBps(ops[0]!, 1n)).to.equal(10_000);
@@ -202,9 +209,38 @@ describe("uptime part: certified median of validators' signed heartbeat reports"
     expect(run((deliver) => Array.from({ length: 2_000 }, (_, i) => deliver(junk(i + 1, 1n))))).to.deep.equal(expected);
   });
 
+  it("the compact wire form rebuilds every report exactly (property) and is smaller than the reports' JSON", () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), (seed >>> 16) % n);
+    const operators = Array.from({ length: 100 }, (_, i) => `0x${(i * 7919).toString(16).padStart(40, "0")}`).sort();
+    for (let run = 0; run < 20; run++) {
+      const reports = [0, 1, 2, 3].map((v) =>
+        report(
+          v,
+          5n,
+          operators.filter(() => rand(4) > 0).map((op): [string, number] => [op, rand(10_001)]),
+        ),
+      );
+      const slice: UptimeSlice = { epoch: 5n, reports: bySigner(reports) };
+      const wire = JSON.parse(JSON.stringify(sliceToJson(slice))) as Parameters<typeof sliceFromJson>[0];
+      expect(sliceFromJson(wire)).to.deep.equal(slice);
+      expect(new UptimePart().validate(ctx(6n), sliceFromJson(wire))).to.deep.equal({});
+      if (run === 0) {
+        const compact = JSON.stringify(sliceToJson(slice)).length;
+        expect(compact * 2).to.be.below(JSON.stringify(slice.reports).length); // 4 reports; ~8x at 64
+      }
+    }
+    expect(() => sliceToJson({ epoch: 5n, reports: [report(0, 4n, honest)] })).to.throw("epochs");
+    const one = sliceToJson({ epoch: 1n, reports: [report(0, 1n, honest)] })!;
+    expect(new UptimePart().codec.schema.safeParse({ ...one, epoch: "01" }).success).to.equal(false);
+    expect(
+      new UptimePart().codec.schema.safeParse({ ...one, operators: [...one.operators].reverse() }).success,
+    ).to.equal(false);
+  });
+
   it("median per operator: an operator a report omits counts as 0 there (property: within the reports' range)", () => {
     let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed);
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed >>> 16);
     for (let run = 0; run < 200; run++) {
       const n = 3 + (rand() % 5);
       const rs = Array.from({ length: n }, (_, i) => ({

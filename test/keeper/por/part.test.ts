@@ -1,0 +1,153 @@
+// The PoR checkpoint part on its own: two validators derive the same porRoot and faultsRoot from a
+// proposal (one fetching the reports it lacks), malformed slices are invalid, and the below-claim
+// fault needs the previous epoch's leaves. Chain reads come from an in-memory PorChain (the e2e
+// test runs the part on a real chain); reports are really signed and checked by the pool.
+import { expect } from "chai";
+import { Wallet } from "ethers";
+import { ZERO_HASH, checkpointDomain, type Header } from "../../../keeper/src/checkpoint/header.js";
+import { rootOf } from "../../../keeper/src/checkpoint/leaves.js";
+import { PartUnavailable, type PartContext } from "../../../keeper/src/checkpoint/part.js";
+import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
+import { verifiersOf } from "../../../keeper/src/por/assignment.js";
+import { EpochBook, type PorChain } from "../../../keeper/src/por/epochs.js";
+import { POR_FAULT } from "../../../keeper/src/por/faults.js";
+import type { Claims } from "../../../keeper/src/por/params.js";
+import { PorPart } from "../../../keeper/src/por/part.js";
+import { ReportPool } from "../../../keeper/src/por/pool.js";
+import { signReport, type PorReportBody } from "../../../keeper/src/por/report.js";
+import { porReportTopic } from "../../../keeper/src/por/topics.js";
+
+const domain = checkpointDomain(31337n, "0x" + "cc".repeat(20));
+const signers = Array.from({ length: 4 }, () => Wallet.createRandom());
+const operators = signers.map(() => Wallet.createRandom().address.toLowerCase());
+const LIAR = operators[3]!;
+const claims: Claims = { cpuCores: 2, memoryMiB: 64, storageGiB: 4, bandwidthMbps: 10 };
+const seedOf = (epoch: number) => "0x" + String(epoch).padStart(2, "0").repeat(32);
+
+const chain: PorChain = {
+  currentEpoch: async () => 2n,
+  epochStart: async (epoch) => ({
+    parentHash: seedOf(Number(epoch)),
+    set: {
+      validators: operators.map((operator, i) => ({ operator, signer: signers[i]!.address })),
+      blockNumber: Number(epoch),
+    },
+  }),
+  claimsAt: async () => claims,
+};
+
+/** Every assigned verifier's signed report on every operator; the liar keeps a quarter of its storage. */
+function reportsOf(epoch: number) {
+  return operators.flatMap((operator) =>
+    verifiersOf(seedOf(epoch), operator, operators, 3).map((verifier) => {
+      const body: PorReportBody = {
+        epoch,
+        operator,
+        verifier,
+        seed: seedOf(epoch),
+        ...claims,
+        storageGiB: operator === LIAR ? 1 : claims.storageGiB,
+        latencyUs: 800,
+        failed: 0,
+        missed: 0,
+      };
+      return signReport(domain, body, signers[operators.indexOf(verifier)]!.privateKey);
+    }),
+  );
+}
+
+function keeper(fetchFrom?: () => ReportPool) {
+  const book = new EpochBook(chain);
+  const pool = new ReportPool(domain, 3, (e) => book.load(e));
+  const part = new PorPart({
+    pool,
+    book,
+    quorum: 2,
+    tolerancePct: 20,
+    topic: porReportTopic(domain, {}),
+    fetch: async (_from, ids) => {
+      for (const id of ids) await pool.add(fetchFrom!().get(id)!);
+    },
+  });
+  return { book, pool, part };
+}
+
+const ctxOf = (epoch: number, height: bigint): PartContext => ({
+  chainId: 31337n,
+  epoch: BigInt(epoch),
+  height,
+  epochStartHeight: height,
+  isEpochStart: true,
+  parentHash: ZERO_HASH,
+  members: signers.map((s) => s.address.toLowerCase()),
+  lastCommit: null,
+  livenessWindow: 64,
+});
+
+const headerOf = (ctx: PartContext, roots: { porRoot?: string; faultsRoot?: string }): Header => ({
+  chainId: ctx.chainId,
+  epoch: ctx.epoch,
+  height: ctx.height,
+  parentHash: ctx.parentHash,
+  porRoot: roots.porRoot ?? ZERO_HASH,
+  taskRoot: ZERO_HASH,
+  livenessRoot: ZERO_HASH,
+  rewardsRoot: ZERO_HASH,
+  totalRewards: 0n,
+  faultsRoot: roots.faultsRoot ?? ZERO_HASH,
+});
+
+describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed reports)", () => {
+  it("two validators derive the same roots from a proposal; the one lacking the reports fetches them by id", async () => {
+    const a = keeper();
+    const b = keeper(() => a.pool);
+    for (const r of reportsOf(1)) expect((await a.pool.add(r)).ok).to.equal(true);
+    const ctx = ctxOf(1, 1n);
+    const slice = a.part.propose(ctx);
+    expect(slice.added).to.have.length(12);
+    expect(() => b.part.validate(ctx, slice)).to.throw(PartUnavailable);
+    await b.part.prefetch({ epoch: 1n, height: 1n, from: operators[0]! }, slice);
+    await a.book.load(1);
+    const roots = a.part.validate(ctx, slice);
+    expect(b.part.validate(ctx, slice)).to.deep.equal(roots);
+    expect(roots.porRoot).to.not.equal(ZERO_HASH);
+    expect(roots.faultsRoot).to.equal(ZERO_HASH); // below claim in the first epoch only: no fault
+  });
+
+  it("a slice with ids out of order, added twice, or of another epoch is invalid", async () => {
+    const a = keeper();
+    for (const r of reportsOf(1)) await a.pool.add(r);
+    await a.book.load(1);
+    const ctx = ctxOf(1, 1n);
+    const { added } = a.part.propose(ctx);
+    expect(() => a.part.validate(ctx, { epoch: 1, added: [...added].reverse() })).to.throw(PayloadError);
+    expect(() => a.part.validate(ctx, { epoch: 1, added: [added[0]!, added[0]!] })).to.throw(PayloadError);
+    expect(() => a.part.validate(ctx, { epoch: 2, added })).to.throw(PayloadError);
+  });
+
+  it("below claim two epochs in a row: the liar's storage fault is in faultsRoot; without epoch 1's leaves a keeper cannot check it", async () => {
+    const a = keeper();
+    for (const r of [...reportsOf(1), ...reportsOf(2)]) await a.pool.add(r);
+    await a.book.load(1);
+    await a.book.load(2);
+    const ctx1 = ctxOf(1, 1n);
+    const slice1 = a.part.propose(ctx1);
+    a.part.onDecided({ header: headerOf(ctx1, a.part.validate(ctx1, slice1)) }, slice1);
+
+    const ctx2 = ctxOf(2, 2n);
+    const slice2 = a.part.propose(ctx2);
+    const roots = a.part.validate(ctx2, slice2);
+    a.part.onDecided({ header: headerOf(ctx2, roots) }, slice2);
+    const decided = a.part.decided.get(2)!;
+    expect(decided.faults.map((f) => [f.operator, f.kind, f.mask])).to.deep.equal([[LIAR, POR_FAULT.belowClaim, 4]]);
+    expect(decided.faults[0]!.signer).to.equal(signers[3]!.address.toLowerCase());
+    const leaves = decided.faults.map((f) => [f.signer, f.kind, f.detailsHash]);
+    expect(roots.faultsRoot).to.equal(rootOf("fault", leaves));
+
+    // a keeper that starts in epoch 2 (no decided epoch 1) cannot tell whether the fault is due
+    const fresh = keeper();
+    for (const r of reportsOf(2)) await fresh.pool.add(r);
+    await fresh.book.load(2);
+    expect(() => fresh.part.validate(ctx2, slice2)).to.throw(PartUnavailable, /below-claim check/);
+  });
+});
