@@ -10,6 +10,7 @@ import {
   formatUnits,
   HDNodeWallet,
   id,
+  Wallet,
   JsonRpcProvider,
   JsonRpcSigner,
   Network,
@@ -22,6 +23,8 @@ import { deploymentPath, REPO_ROOT, writeDeployment } from "./lib/deployment-fil
 import { loadGenesisConfig } from "./lib/genesis-config.js";
 import { freePort, LocalChain } from "./lib/local-chain.js";
 import { KeeperProcess } from "./lib/demo/keeper-process.js";
+import { DEMO_CLAIMS, DEMO_POR, runPorStep } from "./lib/demo/por-step.js";
+import { keeperProvesResources, runCloudStep } from "./lib/demo/cloud-step.js";
 import { deployTokenBridge } from "./lib/deploy-token-bridge.js";
 import { bridgeBack, bridgeOut, SIMULATOR_ON_RAMP, supplies } from "./lib/token-bridge-ramps.js";
 import { MockCCIPRouter__factory } from "../types/ethers-contracts/index.js";
@@ -182,6 +185,7 @@ try {
         metricsPort: ports[2 * i + 1]!,
         bootstrap: [],
         certificate: values.ecdsa ? "ecdsa" : "bls",
+        por: DEMO_POR,
       }),
     );
   }
@@ -193,7 +197,7 @@ try {
     }
     await (await deployer.sendTransaction({ to: k.signer, value: parseEther("10") })).wait(); // gas for submissions
     const stake = 20_000 + 1_000 * i;
-    await k.register(accountKey(i + 1), stake);
+    await k.register(accountKey(i + 1), stake, DEMO_CLAIMS);
     info(`keeper ${i}: operator ${owner}, signer ${k.signer}, peer ${k.peerId.slice(0, 16)}…, stake ${stake} OPEN`);
   }
   const holder = await provider.getSigner(18);
@@ -226,6 +230,15 @@ try {
 
   step(`keepers run BFT heights and certify checkpoints on chain (${values.ecdsa ? "ECDSA" : "BLS"} certificates)`);
   await untilCertified(d, 4, "4 certified checkpoints");
+
+  step("Proof-of-Resource: each operator is challenged by 3 others; the certified porRoot shows what it proved");
+  await runPorStep({
+    checkpoints: d.checkpoints,
+    keepers,
+    operators: accounts.slice(1, N + 1),
+    timeoutMs: 90_000,
+    log: info,
+  });
 
   step("rewards: the next epoch's first checkpoint carries the finished epoch's rewards; the keepers push them");
   const epoch2 = await advanceEpoch(d);
@@ -433,6 +446,24 @@ try {
   await bridgeBack(ramps, traveller, 4_000n * OPEN);
   info(`and back: ${fmtOpen(await d.token.balanceOf(traveller.address))} OPEN at home`);
   await showSupply("after bridging back");
+
+  step("cloud: a user rents a DVM with a permit, signs in with its wallet, stores and reads back a file over S3");
+  if (await keeperProvesResources(keepers[0]!)) {
+    const renter = new Wallet(accountKey(19), provider);
+    await (await d.token.connect(deployer).transfer(renter.address, 100n * OPEN)).wait();
+    await runCloudStep({
+      d,
+      keeper: keepers[0]!,
+      providerOwner: await provider.getSigner(1),
+      renter,
+      untilEpoch: async (e) => {
+        while ((await d.validatorSets.currentEpoch()) < e) await advanceEpoch(d);
+      },
+      info,
+    });
+  } else {
+    info("skipped: the keepers run no Proof-of-Resource (/por off), so no capacity is proven for the market");
+  }
 
   step("summary");
   const gas = certified.map((c) => Number(c.gas)).sort((a, b) => a - b);

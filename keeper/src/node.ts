@@ -42,6 +42,9 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
 import { Staking__factory } from "../../types/ethers-contracts/index.js";
+import { PorService } from "./por/service.js";
+import { workspaceApiFor } from "./api/attach.js";
+import type { WorkspaceApi } from "./api/workspace-api.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -79,6 +82,8 @@ interface ConsensusParts {
   gate: ConsensusGossipGate;
   /** what each header certifies (checkpoint/parts/index.ts); their topics join the mesh's */
   parts: CheckpointPart[];
+  /** Proof-of-Resource: challenges, reports and the porRoot part (docs/por.md) */
+  por?: PorService;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -93,6 +98,8 @@ type State = "created" | "starting" | "started" | "stopping" | "stopped";
 
 export class Keeper {
   readonly statusSources: StatusSources = {};
+  /** the renters' API (SIWE, lease keys, S3) under /api and /s3, when the deployment has DvmAccess */
+  workspace?: WorkspaceApi;
   /** /metrics and /health */
   readonly server: ObservabilityServer;
   private state: State = "created";
@@ -126,6 +133,7 @@ export class Keeper {
       routes: new Map<string, () => unknown>([
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
+        ["/por", () => this.consensusParts.por?.status()],
         ["/mesh", () => this.mesh.view()],
       ]),
     });
@@ -172,6 +180,10 @@ export class Keeper {
         );
         await consensusParts.directory.refresh();
       }
+      if (runConsensus && chain) {
+        consensusParts.por = porService(chain, config, identity, operator, logger);
+        consensusParts.parts.push(consensusParts.por.part);
+      }
       const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
       const mesh = new MeshMonitor({
         self: operator,
@@ -207,6 +219,7 @@ export class Keeper {
             : init.topics,
         discovery: init.discovery,
       });
+      consensusParts.por?.attach({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory });
       const heartbeats = new HeartbeatService({
         gossip: p2p.gossip,
         peerId: identity.peerId.toString(),
@@ -217,7 +230,7 @@ export class Keeper {
       });
       const logHandlers = new Set<ProtocolLogHandler>();
       const protocolEvents = chain && protocolWatcher(chain, config, logger, metrics, store, logHandlers);
-      return new Keeper(
+      const keeper = new Keeper(
         config,
         logger,
         metrics,
@@ -233,6 +246,21 @@ export class Keeper {
         consensusParts,
         init,
       );
+      keeper.workspace = await workspaceApiFor({
+        config,
+        chain: chain && {
+          provider: chain.provider,
+          chainId: chain.chainId,
+          dvmAccess: chain.deployment.contracts.get("DvmAccess")?.address,
+          market: chain.deployment.contracts.get("ResourceMarket")?.address,
+          validatorSets: chain.deployment.contracts.get("ValidatorSetManager")?.address,
+        },
+        operator,
+        port: () => keeper.server.port,
+        logger: moduleLogger(logger, "workspace"),
+      });
+      if (keeper.workspace) keeper.server.addHandler(keeper.workspace.handler);
+      return keeper;
     } catch (err) {
       await chain?.stop();
       await store.stop();
@@ -270,6 +298,7 @@ export class Keeper {
         connected: () => this.operatorsOf(this.p2p.libp2p.getPeers().map((p) => p.toString())),
       });
       await this.server.start();
+      this.workspace?.start();
       await this.protocolEvents?.start();
       if (this.chain && this.config.consensus.enabled && this.chain.deployment.contracts.has("Staking")) {
         await this.startConsensus(this.chain);
@@ -303,6 +332,7 @@ export class Keeper {
       ["reward pusher", () => c.pusher?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
+      ["workspace sweeper", () => this.workspace?.stop()],
       ["observability server", () => this.server.stop()],
       ["protocol event watcher", () => this.protocolEvents?.stop()],
       ["mesh monitor", () => this.mesh.stop()],
@@ -328,6 +358,11 @@ export class Keeper {
   }
 
   /** The consensus host, when this keeper runs as a validator. */
+  /** Proof-of-Resource, when this keeper runs as a validator. */
+  get por(): PorService | undefined {
+    return this.consensusParts.por;
+  }
+
   get consensus(): ConsensusService | undefined {
     return this.consensusParts.service;
   }
@@ -535,6 +570,50 @@ export class Keeper {
         lastCheckpointAtMs === null ? null : Math.max(0, Math.round((Date.now() - lastCheckpointAtMs) / 1000)),
     };
   }
+}
+
+/** PoR reads epochs from the ValidatorSetManager and claims from Staking at each epoch's start block. */
+function porService(
+  chain: ChainClient,
+  config: KeeperConfig,
+  identity: KeeperIdentity,
+  operator: string,
+  logger: Logger,
+): PorService {
+  const view = new ChainView(
+    chain.provider,
+    {
+      validatorSets: chain.info("ValidatorSetManager").address,
+      checkpoints: chain.info("CheckpointStore").address,
+      rewards: chain.info("RewardsDistributor").address,
+      evidence: chain.info("EvidenceHandler").address,
+    },
+    chain.deployment.deploymentBlock,
+  );
+  const staking = chain.typed("Staking", Staking__factory);
+  const claims = async (op: string, blockTag?: number) => {
+    const r = await staking.resourcesOf(op, { blockTag });
+    return {
+      cpuCores: Number(r.cpuCores),
+      memoryMiB: Number(r.memoryMiB),
+      storageGiB: Number(r.storageGiB),
+      bandwidthMbps: Number(r.bandwidthMbps),
+    };
+  };
+  return new PorService({
+    config: config.por,
+    operator,
+    signerKey: identity.signer.privateKey,
+    domain: checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+    chain: {
+      currentEpoch: () => view.currentEpoch(),
+      epochStart: (e) => view.epochStart(e),
+      claimsAt: (op, block) => claims(op, block),
+    },
+    ownClaims: () => claims(operator).catch(() => undefined),
+    dataDir: config.dataDir,
+    logger: moduleLogger(logger, "por"),
+  });
 }
 
 function defaultDirectory(config: KeeperConfig, identity: KeeperIdentity, operator: string): OperatorDirectory {

@@ -19,6 +19,8 @@ import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
 import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
+import type { PorBenchResult } from "./por.js";
+import type { S3BenchResult } from "./s3.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -46,6 +48,8 @@ const BENCHES: Bench[] = [
     env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
   },
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
+  { name: "por", runner: "tsx", file: "scripts/bench/por.ts" },
+  { name: "s3", runner: "tsx", file: "scripts/bench/s3.ts" },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
   const flood = out["flood"] as FloodBenchResult | undefined;
+  const s3 = out["s3"] as S3BenchResult | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
 
@@ -237,6 +242,8 @@ async function main(): Promise<void> {
     })),
     bftFailures,
     flood: flood ?? null,
+    por: (out["por"] as PorBenchResult | undefined) ?? null,
+    s3: s3 ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -338,6 +345,13 @@ async function main(): Promise<void> {
     ]);
   }
   for (const f of bftFailures) rows.push(["BFT commit latency", `N = ${f.validators} keepers`, `FAILED: ${f.error}`]);
+  for (const r of s3?.rows ?? []) {
+    rows.push([
+      "workspace S3 (issue 19)",
+      `${r.op === "put" ? "PutObject" : "GetObject"} ${r.size}, AWS SDK vs plain HTTP + fsync`,
+      `${r.s3} vs ${r.plain} ${r.unit} (${r.ratio}x, goal >= 0.5)`,
+    ]);
+  }
   for (const p of flood?.phases ?? []) {
     if (p.phase === "baseline" || p.phase === "quiet") continue;
     const cut = p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : `${s.toFixed(1)} s`)).join(", ");
@@ -368,6 +382,15 @@ async function main(): Promise<void> {
         `CPU ${mesh.idleCpuPercent.join(" · ")} % of a core per keeper; RTT p50 ${mesh.meshRttMsMedian ?? "-"} ms; ${mesh.suspectedAtEnd ?? "-"} peers suspected at the end`,
       ]);
     }
+  }
+  const por = out["por"] as PorBenchResult | undefined;
+  if (por) {
+    const e = por.perEpoch;
+    rows.push([
+      "Proof-of-Resource (per node, 3,600 s epoch)",
+      "8 cores, 16 GiB, 1 TiB, 1 Gbit/s; k = 3 (CPU time of unit costs here)",
+      `CPU ${e.cpuSharePct}% of cores (goal <= 2%), bandwidth ${e.bandwidthSharePct}% (goal <= 1%), payload ${e.payloadBytesPerNode} B, reports ${e.reportGossipBytesPerNode} B, extra gas ${e.extraGasPerNode}`,
+    ]);
   }
   for (const f of failed) rows.push(["FAILED", f.bench, f.error]);
 

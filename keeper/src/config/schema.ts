@@ -3,6 +3,7 @@
 // dev flags.
 import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
+import { PorConfigSchema } from "./por.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -151,6 +152,36 @@ const RewardsConfigSchema = z.strictObject({
   pollMs: ms("the certification poll interval").default(1_000),
 });
 
+/** The renters' workspace (docs/workspace.md): SIWE, lease keys, S3; on when the deployment has DvmAccess. */
+export const WorkspaceConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** SIWE domains (host[:port]) users sign in to, besides the server's bound address (e.g. a public name) */
+  domains: z.array(z.string().min(1)).default([]),
+  /** browser origins allowed by CORS besides the server's own (a Studio served elsewhere); "*" for any */
+  corsOrigins: z.array(z.string().min(1)).default([]),
+  /** lifetime of a session (and of the S3 keys issued to it) */
+  sessionTtlMs: ms("the session lifetime").default(3_600_000),
+  /** how long a sign-in nonce stays usable */
+  nonceTtlMs: ms("the nonce lifetime").default(300_000),
+  /** after a lease ends its data is readable (not writable) by its owner this long, then deleted */
+  graceSeconds: z
+    .int()
+    .min(0)
+    .default(7 * 24 * 3600),
+  /** bytes per GiB of lease storage: DEV ONLY below 2^30 (tests and demos shrink quotas with it) */
+  storageUnitBytes: z
+    .int()
+    .positive()
+    .default(2 ** 30),
+  /** how often ended leases are checked for deletion */
+  sweepIntervalMs: ms("the grace sweep interval").default(600_000),
+  /**
+   * Requests within this many ms share one read of the chain head (0: each request reads it, so a
+   * transfer takes effect on the very next request); answers are cached per block either way.
+   */
+  headMaxAgeMs: z.int().min(0).default(0),
+});
+
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
 
 export const KeeperConfigSchema = z
@@ -188,6 +219,8 @@ export const KeeperConfigSchema = z
     consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
     bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
     rewards: RewardsConfigSchema.default(() => RewardsConfigSchema.parse({})),
+    por: PorConfigSchema.prefault({}),
+    workspace: WorkspaceConfigSchema.default(() => WorkspaceConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {

@@ -27,8 +27,13 @@ export interface ObservabilityServerModules {
   metrics: KeeperMetrics;
   health: () => HealthStatus;
   /** extra read-only JSON routes (e.g. /consensus, /rewards), answered with 404 when they return undefined */
-  routes?: Map<string, () => unknown>;
+  routes?: Map<string, () => unknown | Promise<unknown>>;
+  /** handlers tried first, in order (e.g. the Studio under /studio); each resolves true when it answered */
+  handlers?: HttpHandler[];
 }
+
+/** Answers a request it owns (resolves true) or leaves it to the next handler (false). */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
 
 export class ObservabilityServer {
   private server?: Server;
@@ -38,6 +43,11 @@ export class ObservabilityServer {
   /** The bound port (useful with metricsPort 0). */
   get port(): number | undefined {
     return (this.server?.address() as AddressInfo | null)?.port;
+  }
+
+  /** Mounts a handler after construction (for modules that need I/O to exist, e.g. the workspace API). */
+  addHandler(handler: HttpHandler): void {
+    (this.modules.handlers ??= []).push(handler);
   }
 
   async start(): Promise<void> {
@@ -71,7 +81,8 @@ export class ObservabilityServer {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    for (const handler of this.modules.handlers ?? []) if (await handler(req, res, path)) return;
     if (req.method !== "GET") {
       res.writeHead(405, { allow: "GET" }).end();
       return;
@@ -87,8 +98,8 @@ export class ObservabilityServer {
       res.writeHead(status.ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(status));
       return;
     }
-    const route = path === undefined ? undefined : this.modules.routes?.get(path);
-    const body = route?.();
+    const route = this.modules.routes?.get(path);
+    const body: unknown = await route?.();
     if (body !== undefined) {
       const json = JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
       res.writeHead(200, { "content-type": "application/json" }).end(json);

@@ -18,6 +18,8 @@ export interface KeeperProcessOptions {
   metricsPort: number;
   bootstrap: string[];
   certificate: "bls" | "ecdsa";
+  /** the keeper config's `por` section (Proof-of-Resource; off when absent) */
+  por?: object;
 }
 
 export class KeeperProcess {
@@ -73,6 +75,7 @@ export class KeeperProcess {
             heartbeatIntervalMs: 1_000,
             discoveryIntervalMs: 2_000,
           },
+          ...(o.por ? { por: o.por } : {}),
         },
         null,
         2,
@@ -92,10 +95,20 @@ export class KeeperProcess {
   }
 
   /** `openmesh-keeper register` from the operator (owner) account. */
-  async register(ownerKey: string, stakeOpen: number): Promise<string> {
+  async register(ownerKey: string, stakeOpen: number, extraArgs: string[] = []): Promise<string> {
     const { stdout } = await run(
       process.execPath,
-      [KEEPER_BIN, "register", "--config", this.configFile, "--stake", String(stakeOpen), "--commission", "10"],
+      [
+        KEEPER_BIN,
+        "register",
+        "--config",
+        this.configFile,
+        "--stake",
+        String(stakeOpen),
+        "--commission",
+        "10",
+        ...extraArgs,
+      ],
       { cwd: this.dir, env: { ...process.env, OPENMESH_OWNER_KEY: ownerKey } },
     );
     return stdout;
