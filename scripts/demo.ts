@@ -26,6 +26,7 @@ import { KeeperProcess } from "./lib/demo/keeper-process.js";
 import { DEMO_CLAIMS, DEMO_POR, runPorStep } from "./lib/demo/por-step.js";
 import { keeperProvesResources, runCloudStep } from "./lib/demo/cloud-step.js";
 import { deployTokenBridge } from "./lib/deploy-token-bridge.js";
+import { describeRevert } from "./lib/describe-revert.js";
 import { bridgeBack, bridgeOut, SIMULATOR_ON_RAMP, supplies } from "./lib/token-bridge-ramps.js";
 import { MockCCIPRouter__factory } from "../types/ethers-contracts/index.js";
 import type { ConsensusStatus, RewardsReport } from "../keeper/src/bft/service.js";
@@ -494,7 +495,7 @@ try {
   }
 } catch (err) {
   exitCode = 1;
-  console.error(`\ndemo failed: ${(err as Error).message}`);
+  console.error(`\ndemo failed: ${describeRevert(err)}`);
   console.error(`keeper logs: ${root}/keeper-*/keeper.log`);
 } finally {
   await shutdown();
