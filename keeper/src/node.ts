@@ -30,7 +30,7 @@ import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent, type InboundKind } from "./bft/service.js";
 import type { CheckpointPart } from "./checkpoint/part.js";
 import { checkpointParts, UptimePart } from "./checkpoint/parts/index.js";
-import { MeshMonitor } from "./observability/mesh-monitor.js";
+import { MeshMonitor, type MeshView } from "./observability/mesh-monitor.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
 import { RewardPusher, type PushResult } from "./rewards/pusher.js";
@@ -154,7 +154,7 @@ export class Keeper {
         ["/checkpoints", async () => (feed ? { checkpoints: await feed.recent() } : undefined)],
         ["/logs", () => init.logSummary?.toJSON()],
         ["/por", () => this.consensusParts.por?.status()],
-        ["/mesh", () => this.mesh.view()],
+        ["/mesh", () => this.meshView()],
       ]),
       handlers: config.studio.enabled
         ? [
@@ -410,6 +410,16 @@ export class Keeper {
       .map((peerId) => this.p2p.directory.byPeerId(peerId))
       .filter((r) => r !== undefined && r.status === "active")
       .map((r) => r!.operator.toLowerCase());
+  }
+
+  /** /mesh: the monitor's view, with each operator's latest certified PoR leaf when PoR runs here. */
+  private meshView(): MeshView {
+    const view = this.mesh.view();
+    const decided = this.consensusParts.por?.part.decided;
+    if (!decided || decided.size === 0) return view;
+    const latest = decided.get(Math.max(...decided.keys()))!;
+    const por = Object.fromEntries(latest.leaves.map((l) => [l.operator, { epoch: latest.epoch, ...l }]));
+    return { ...view, por: { ...view.por, ...por } };
   }
 
   /** The uptime part: certified uptime per operator and epoch (heartbeats answered, heights signed). */

@@ -8,6 +8,7 @@ import { proofOf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { POR_FAULT } from "../../keeper/src/por/faults.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import type { DecidedPor } from "../../keeper/src/por/part.js";
+import type { MeshView } from "../../keeper/src/observability/mesh-monitor.js";
 import { leafOf } from "../../keeper/src/por/part.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
@@ -101,6 +102,14 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
     const liar = leafOfKeeper(LIAR);
     expect(liar.storageGiB).to.be.lessThan(3); // 4 x (1 - 20% tolerance) = 3.2
     expect(liar.cpuCores).to.equal(1);
+  });
+
+  it("/mesh shows each operator's latest certified PoR leaf, the liar's with what it really has", async () => {
+    const view = (await (await fetch(`http://127.0.0.1:${cluster.keepers[0]!.server.port}/mesh`)).json()) as MeshView;
+    const shown = view.por[cluster.keepers[LIAR]!.operator.toLowerCase()] as { epoch: number; storageGiB: number };
+    expect(shown.epoch).to.be.at.least(1);
+    expect(shown.storageGiB).to.be.lessThan(3);
+    expect(Object.keys(view.por)).to.have.length(4);
   });
 
   it("CheckpointStore.verifyResource proves the liar's leaf on chain against the certified header", async () => {
