@@ -88,7 +88,13 @@ async function porLeafFromKeeper(ctx: CloudStepContext, operator: string, epoch:
       }));
       return porLeafOf(header, leaves, operator);
     }
-    if (Date.now() > deadline) throw new Error(`no certified porRoot leaf of ${operator} in epoch ${epoch}`);
+    if (Date.now() > deadline) {
+      const seen = decided?.leaves.map((l) => `${l.operator} (${l.storageGiB} GiB)`).join(", ") || "none";
+      throw new Error(
+        `PoR certified no porRoot leaf of ${operator} in epoch ${epoch} within ${(ctx.timeoutMs ?? 180_000) / 1000} s ` +
+          `(leaves of the epoch's latest decided header: ${seen}); the market lists only proven capacity`,
+      );
+    }
     await sleep(300);
   }
 }
