@@ -23,8 +23,10 @@ import { deploymentPath, REPO_ROOT, writeDeployment } from "./lib/deployment-fil
 import { loadGenesisConfig } from "./lib/genesis-config.js";
 import { freePort, LocalChain } from "./lib/local-chain.js";
 import { KeeperProcess } from "./lib/demo/keeper-process.js";
+import { DEMO_CLAIMS, DEMO_POR, runPorStep } from "./lib/demo/por-step.js";
 import { keeperProvesResources, runCloudStep } from "./lib/demo/cloud-step.js";
 import { deployTokenBridge } from "./lib/deploy-token-bridge.js";
+import { describeRevert } from "./lib/describe-revert.js";
 import { bridgeBack, bridgeOut, SIMULATOR_ON_RAMP, supplies } from "./lib/token-bridge-ramps.js";
 import { MockCCIPRouter__factory } from "../types/ethers-contracts/index.js";
 import type { ConsensusStatus, RewardsReport } from "../keeper/src/bft/service.js";
@@ -184,6 +186,7 @@ try {
         metricsPort: ports[2 * i + 1]!,
         bootstrap: [],
         certificate: values.ecdsa ? "ecdsa" : "bls",
+        por: DEMO_POR,
       }),
     );
   }
@@ -195,7 +198,7 @@ try {
     }
     await (await deployer.sendTransaction({ to: k.signer, value: parseEther("10") })).wait(); // gas for submissions
     const stake = 20_000 + 1_000 * i;
-    await k.register(accountKey(i + 1), stake);
+    await k.register(accountKey(i + 1), stake, DEMO_CLAIMS);
     info(`keeper ${i}: operator ${owner}, signer ${k.signer}, peer ${k.peerId.slice(0, 16)}…, stake ${stake} OPEN`);
   }
   const holder = await provider.getSigner(18);
@@ -228,6 +231,15 @@ try {
 
   step(`keepers run BFT heights and certify checkpoints on chain (${values.ecdsa ? "ECDSA" : "BLS"} certificates)`);
   await untilCertified(d, 4, "4 certified checkpoints");
+
+  step("Proof-of-Resource: each operator is challenged by 3 others; the certified porRoot shows what it proved");
+  await runPorStep({
+    checkpoints: d.checkpoints,
+    keepers,
+    operators: accounts.slice(1, N + 1),
+    timeoutMs: 90_000,
+    log: info,
+  });
 
   step("rewards: the next epoch's first checkpoint carries the finished epoch's rewards; the keepers push them");
   const epoch2 = await advanceEpoch(d);
@@ -483,7 +495,7 @@ try {
   }
 } catch (err) {
   exitCode = 1;
-  console.error(`\ndemo failed: ${(err as Error).message}`);
+  console.error(`\ndemo failed: ${describeRevert(err)}`);
   console.error(`keeper logs: ${root}/keeper-*/keeper.log`);
 } finally {
   await shutdown();

@@ -42,6 +42,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
 import { Staking__factory } from "../../types/ethers-contracts/index.js";
+import { PorService } from "./por/service.js";
 import { workspaceApiFor } from "./api/attach.js";
 import type { WorkspaceApi } from "./api/workspace-api.js";
 
@@ -81,6 +82,8 @@ interface ConsensusParts {
   gate: ConsensusGossipGate;
   /** what each header certifies (checkpoint/parts/index.ts); their topics join the mesh's */
   parts: CheckpointPart[];
+  /** Proof-of-Resource: challenges, reports and the porRoot part (docs/por.md) */
+  por?: PorService;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -130,6 +133,7 @@ export class Keeper {
       routes: new Map<string, () => unknown>([
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
+        ["/por", () => this.consensusParts.por?.status()],
         ["/mesh", () => this.mesh.view()],
       ]),
     });
@@ -176,6 +180,10 @@ export class Keeper {
         );
         await consensusParts.directory.refresh();
       }
+      if (runConsensus && chain) {
+        consensusParts.por = porService(chain, config, identity, operator, logger);
+        consensusParts.parts.push(consensusParts.por.part);
+      }
       const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
       const mesh = new MeshMonitor({
         self: operator,
@@ -211,6 +219,7 @@ export class Keeper {
             : init.topics,
         discovery: init.discovery,
       });
+      consensusParts.por?.attach({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory });
       const heartbeats = new HeartbeatService({
         gossip: p2p.gossip,
         peerId: identity.peerId.toString(),
@@ -285,10 +294,8 @@ export class Keeper {
           if (!record) throw new Error(`no peer id known for operator ${operator}`);
           return this.p2p.ping(record.peerId, AbortSignal.timeout(this.config.p2p.heartbeatIntervalMs * 5));
         },
-        peers: () =>
-          (this.p2p.directory.activePeerIds?.() ?? [])
-            .map((peerId) => this.p2p.directory.byPeerId(peerId)?.operator.toLowerCase())
-            .filter((op): op is string => op !== undefined),
+        peers: () => this.operatorsOf(this.p2p.directory.activePeerIds?.() ?? []),
+        connected: () => this.operatorsOf(this.p2p.libp2p.getPeers().map((p) => p.toString())),
       });
       await this.server.start();
       this.workspace?.start();
@@ -351,8 +358,21 @@ export class Keeper {
   }
 
   /** The consensus host, when this keeper runs as a validator. */
+  /** Proof-of-Resource, when this keeper runs as a validator. */
+  get por(): PorService | undefined {
+    return this.consensusParts.por;
+  }
+
   get consensus(): ConsensusService | undefined {
     return this.consensusParts.service;
+  }
+
+  /** Active operators of the given peer ids, lowercase (unknown or inactive peers left out). */
+  private operatorsOf(peerIds: readonly string[]): string[] {
+    return peerIds
+      .map((peerId) => this.p2p.directory.byPeerId(peerId))
+      .filter((r) => r !== undefined && r.status === "active")
+      .map((r) => r!.operator.toLowerCase());
   }
 
   /** The uptime part: certified uptime per operator and epoch (heartbeats answered, heights signed). */
@@ -550,6 +570,50 @@ export class Keeper {
         lastCheckpointAtMs === null ? null : Math.max(0, Math.round((Date.now() - lastCheckpointAtMs) / 1000)),
     };
   }
+}
+
+/** PoR reads epochs from the ValidatorSetManager and claims from Staking at each epoch's start block. */
+function porService(
+  chain: ChainClient,
+  config: KeeperConfig,
+  identity: KeeperIdentity,
+  operator: string,
+  logger: Logger,
+): PorService {
+  const view = new ChainView(
+    chain.provider,
+    {
+      validatorSets: chain.info("ValidatorSetManager").address,
+      checkpoints: chain.info("CheckpointStore").address,
+      rewards: chain.info("RewardsDistributor").address,
+      evidence: chain.info("EvidenceHandler").address,
+    },
+    chain.deployment.deploymentBlock,
+  );
+  const staking = chain.typed("Staking", Staking__factory);
+  const claims = async (op: string, blockTag?: number) => {
+    const r = await staking.resourcesOf(op, { blockTag });
+    return {
+      cpuCores: Number(r.cpuCores),
+      memoryMiB: Number(r.memoryMiB),
+      storageGiB: Number(r.storageGiB),
+      bandwidthMbps: Number(r.bandwidthMbps),
+    };
+  };
+  return new PorService({
+    config: config.por,
+    operator,
+    signerKey: identity.signer.privateKey,
+    domain: checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
+    chain: {
+      currentEpoch: () => view.currentEpoch(),
+      epochStart: (e) => view.epochStart(e),
+      claimsAt: (op, block) => claims(op, block),
+    },
+    ownClaims: () => claims(operator).catch(() => undefined),
+    dataDir: config.dataDir,
+    logger: moduleLogger(logger, "por"),
+  });
 }
 
 function defaultDirectory(config: KeeperConfig, identity: KeeperIdentity, operator: string): OperatorDirectory {

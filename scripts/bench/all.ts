@@ -19,6 +19,7 @@ import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
 import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
+import type { PorBenchResult } from "./por.js";
 import type { S3BenchResult } from "./s3.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -47,6 +48,7 @@ const BENCHES: Bench[] = [
     env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
   },
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
+  { name: "por", runner: "tsx", file: "scripts/bench/por.ts" },
   { name: "s3", runner: "tsx", file: "scripts/bench/s3.ts" },
   {
     name: "keeper-mesh",
@@ -240,6 +242,7 @@ async function main(): Promise<void> {
     })),
     bftFailures,
     flood: flood ?? null,
+    por: (out["por"] as PorBenchResult | undefined) ?? null,
     s3: s3 ?? null,
     keeperRss: mesh
       ? {
@@ -379,6 +382,15 @@ async function main(): Promise<void> {
         `CPU ${mesh.idleCpuPercent.join(" · ")} % of a core per keeper; RTT p50 ${mesh.meshRttMsMedian ?? "-"} ms; ${mesh.suspectedAtEnd ?? "-"} peers suspected at the end`,
       ]);
     }
+  }
+  const por = out["por"] as PorBenchResult | undefined;
+  if (por) {
+    const e = por.perEpoch;
+    rows.push([
+      "Proof-of-Resource (per node, 3,600 s epoch)",
+      "8 cores, 16 GiB, 1 TiB, 1 Gbit/s; k = 3 (CPU time of unit costs here)",
+      `CPU ${e.cpuSharePct}% of cores (goal <= 2%), bandwidth ${e.bandwidthSharePct}% (goal <= 1%), payload ${e.payloadBytesPerNode} B, reports ${e.reportGossipBytesPerNode} B, extra gas ${e.extraGasPerNode}`,
+    ]);
   }
   for (const f of failed) rows.push(["FAILED", f.bench, f.error]);
 

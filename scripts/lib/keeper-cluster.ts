@@ -28,6 +28,10 @@ export interface ClusterOptions {
   onConsensusEvent?: (index: number, e: ConsensusEvent) => void;
   /** Tendermint's timeout_commit (default 200 ms) */
   heightIntervalMs?: number;
+  /** extra `register` arguments of keeper i (claimed resources) */
+  registerArgs?: (index: number) => string[];
+  /** the `por` config section of keeper i (default: PoR off) */
+  por?: (index: number) => Record<string, unknown>;
 }
 
 export class KeeperCluster {
@@ -87,7 +91,16 @@ export class KeeperCluster {
     );
     const out: string[] = [];
     const code = await runCli(
-      ["node", "openmesh-keeper", "register", "--config", cfgFile, "--stake", String(20_000 + 1_000 * i)],
+      [
+        "node",
+        "openmesh-keeper",
+        "register",
+        "--config",
+        cfgFile,
+        "--stake",
+        String(20_000 + 1_000 * i),
+        ...(this.opts.registerArgs?.(i) ?? []),
+      ],
       {
         out: (s) => out.push(s),
         err: (s) => out.push(s),
@@ -125,6 +138,7 @@ export class KeeperCluster {
           inboundConnectionThreshold: 100,
           heartbeatIntervalMs: 500,
         },
+        por: this.opts.por?.(i) ?? {},
       }),
       deploymentFile: this.deploymentFile,
     };

@@ -83,7 +83,8 @@ export async function runMarketDemo(ctx: MarketDemoContext, opts: MarketDemoOpti
       `${proven.bandwidthMbps} Mbps (header ${leaf.header.height}, epoch ${leaf.header.epoch})`,
   );
 
-  // 2. an offer from it: two leases of a quarter of the machine each
+  // 2. an offer from it: up to two leases of a quarter of the machine each (fewer when a resource is proven
+  // in single units, e.g. one core: listing more than proven reverts MarketOverCapacity)
   const quarter = (x: bigint) => (x / 4n > 0n ? x / 4n : 1n);
   const spec = {
     cpuCores: quarter(proven.cpuCores),
@@ -91,8 +92,16 @@ export async function runMarketDemo(ctx: MarketDemoContext, opts: MarketDemoOpti
     memoryMiB: quarter(proven.memoryMiB),
     storageGiB: quarter(proven.storageGiB),
   };
+  const fits = (p: bigint, s: bigint) => p / s;
+  const maxLeases = [
+    2n,
+    fits(proven.cpuCores, spec.cpuCores),
+    fits(proven.bandwidthMbps, spec.bandwidthMbps),
+    fits(proven.memoryMiB, spec.memoryMiB),
+    fits(proven.storageGiB, spec.storageGiB),
+  ].reduce((a, b) => (b < a ? b : a));
   const listReceipt = await (
-    await market.connect(ctx.provider).listOffer(spec, encodeBytes32String("local"), price, 2)
+    await market.connect(ctx.provider).listOffer(spec, encodeBytes32String("local"), price, maxLeases)
   ).wait();
   const listed = listReceipt!.logs.map((l) => market.interface.parseLog(l)).find((e) => e?.name === "OfferListed");
   const offerId = listed!.args.offerId as bigint;

@@ -37,6 +37,12 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
     expect(output).to.match(/delegator's 5,000 OPEN position is now worth [\d.]+ OPEN \(\+[\d.]+, by share price\)/);
   });
 
+  it("certifies every operator's proven resources in a porRoot, and one leaf verifies on chain", () => {
+    expect(output.match(/^ {6}0x[0-9a-f]{40}: 1 cores, 64 MiB, 4 GiB, \d+ Mbit\/s, latency/gm) ?? []).to.have.length(4);
+    expect(output).to.match(/verifyResource on chain, operator 0x[0-9a-fA-F]{40}'s leaf \(\d+ proof nodes\): true/);
+    expect(output).to.contain("the same leaf with twice the storage: refused");
+  });
+
   it("survives a SIGKILLed keeper that restarts, catches up and never double-signs", () => {
     expect(output).to.match(/keeper 3 caught up; liveness window: signed \d+, missed [1-9]\d* heights/);
     expect(output).to.contain("double-sign evidence on chain: none");

@@ -9,3 +9,4 @@ export {
   type P2pConfig,
   type ParsedKeeperConfig,
 } from "./schema.js";
+export { PorConfigSchema, type PorConfig } from "./por.js";

@@ -3,6 +3,7 @@
 // dev flags.
 import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
+import { PorConfigSchema } from "./por.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -219,6 +220,7 @@ export const KeeperConfigSchema = z
     consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
     bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
     rewards: RewardsConfigSchema.default(() => RewardsConfigSchema.parse({})),
+    por: PorConfigSchema.prefault({}),
     workspace: WorkspaceConfigSchema.default(() => WorkspaceConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {

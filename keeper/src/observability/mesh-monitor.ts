@@ -25,6 +25,8 @@ export interface MeshAccess {
   ping(operator: string): Promise<number>;
   /** operators this keeper should watch (active ones with a known peer), lowercase */
   peers(): string[];
+  /** the watched operators connected now: only those are pinged (a ping never opens a connection) */
+  connected?(): string[];
 }
 
 interface PeerStats {
@@ -35,6 +37,18 @@ interface PeerStats {
   heartbeats: number;
   /** the peer's own median RTT to others, from its last heartbeat */
   row: Map<string, number>;
+  lastWarnMs: number;
+}
+
+const WARN_EVERY_MS = 60_000;
+const MAX_EVENTS = 64;
+
+/** A suspect / recover transition, as /mesh lists the latest ones. */
+export interface MeshEvent {
+  atMs: number;
+  operator: string;
+  event: "suspect" | "recover";
+  phi: number;
 }
 
 export interface MeshPeerView {
@@ -61,6 +75,8 @@ export interface MeshView {
   latencyMs: Record<string, Record<string, number>>;
   /** last Proof-of-Resource result per operator (filled by the PoR module when it runs) */
   por: Record<string, unknown>;
+  /** the latest suspect / recover transitions, oldest first (at most 64) */
+  events: MeshEvent[];
   /** the latest certified uptime (uptime checkpoint part): epoch and basis points per operator */
   uptime: { epoch: string; bps: Record<string, number> } | null;
 }
@@ -78,6 +94,7 @@ export class MeshMonitor {
   private readonly stats = new Map<string, PeerStats>();
   private readonly por = new Map<string, unknown>();
   private certifiedUptime: MeshView["uptime"] = null;
+  private readonly events: MeshEvent[] = [];
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
   private access?: MeshAccess;
@@ -89,11 +106,24 @@ export class MeshMonitor {
     this.now = o.now ?? Date.now;
     this.detector = new FailureDetector({ ...o.detector, firstIntervalMs: o.intervalMs, now: this.now });
     this.detector.on("suspect", (peer, phi) => {
-      this.peer(peer).suspicions++;
+      const s = this.peer(peer);
+      s.suspicions++;
       o.metrics?.meshSuspicionsTotal.inc({ peer });
-      o.logger?.warn({ peer, phi: Number(phi.toFixed(1)) }, "peer suspected (phi over threshold)");
+      this.record(peer, "suspect", phi);
+      // a flapping peer logs one warning a minute; every transition is counted and kept in /mesh
+      const at = this.now();
+      if (at - s.lastWarnMs >= WARN_EVERY_MS) {
+        s.lastWarnMs = at;
+        o.logger?.warn(
+          { peer, phi: Number(phi.toFixed(1)), suspicions: s.suspicions },
+          "peer suspected (phi over threshold)",
+        );
+      }
     });
-    this.detector.on("recover", (peer) => o.logger?.info({ peer }, "suspected peer heard again"));
+    this.detector.on("recover", (peer, phi) => {
+      this.record(peer, "recover", phi);
+      o.logger?.debug({ peer }, "suspected peer heard again");
+    });
   }
 
   get self(): string {
@@ -219,6 +249,7 @@ export class MeshMonitor {
       medianRttMs: median(p50s),
       latencyMs,
       por: Object.fromEntries(this.por),
+      events: [...this.events],
       uptime: this.certifiedUptime,
     };
   }
@@ -228,10 +259,23 @@ export class MeshMonitor {
   private peer(operator: string): PeerStats {
     let s = this.stats.get(operator);
     if (!s) {
-      s = { latency: new LatencyWindow(), pingsOk: 0, pingsFailed: 0, suspicions: 0, heartbeats: 0, row: new Map() };
+      s = {
+        latency: new LatencyWindow(),
+        pingsOk: 0,
+        pingsFailed: 0,
+        suspicions: 0,
+        heartbeats: 0,
+        row: new Map(),
+        lastWarnMs: -Infinity,
+      };
       this.stats.set(operator, s);
     }
     return s;
+  }
+
+  private record(operator: string, event: MeshEvent["event"], phi: number): void {
+    this.events.push({ atMs: this.now(), operator, event, phi: Number.isFinite(phi) ? Number(phi.toFixed(3)) : 1e9 });
+    if (this.events.length > MAX_EVENTS) this.events.shift();
   }
 
   private tick(): void {
@@ -244,8 +288,9 @@ export class MeshMonitor {
       if (phi >= this.detector.threshold) suspected++;
     }
     m?.meshSuspectedPeers.set(suspected);
-    const peers = (this.access?.peers() ?? []).filter((p) => p !== this.self);
-    if (peers.length === 0 || !this.access) return;
+    if (!this.access) return;
+    const peers = (this.access.connected ?? this.access.peers)().filter((p) => p !== this.self);
+    if (peers.length === 0) return;
     const peer = peers[this.turn++ % peers.length]!;
     this.access.ping(peer).then(
       (ms) => {

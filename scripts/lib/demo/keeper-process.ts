@@ -18,6 +18,8 @@ export interface KeeperProcessOptions {
   metricsPort: number;
   bootstrap: string[];
   certificate: "bls" | "ecdsa";
+  /** the keeper config's `por` section (Proof-of-Resource; off when absent) */
+  por?: object;
 }
 
 export class KeeperProcess {
@@ -73,6 +75,7 @@ export class KeeperProcess {
             heartbeatIntervalMs: 1_000,
             discoveryIntervalMs: 2_000,
           },
+          ...(o.por ? { por: o.por } : {}),
         },
         null,
         2,
@@ -91,12 +94,8 @@ export class KeeperProcess {
     if (!this.peerId || !this.signer) throw new Error(`keeper ${this.opts.index}: unexpected init output:\n${stdout}`);
   }
 
-  /**
-   * `openmesh-keeper register` from the operator (owner) account. A 4 GiB storage claim: PoR sizes each keeper's
-   * storage data set from it, and a small one is built before the demo's first challenges (the market lists storage
-   * only once some is proven).
-   */
-  async register(ownerKey: string, stakeOpen: number): Promise<string> {
+  /** `openmesh-keeper register` from the operator (owner) account. */
+  async register(ownerKey: string, stakeOpen: number, extraArgs: string[] = []): Promise<string> {
     const { stdout } = await run(
       process.execPath,
       [
@@ -108,8 +107,7 @@ export class KeeperProcess {
         String(stakeOpen),
         "--commission",
         "10",
-        "--storage-gib",
-        "4",
+        ...extraArgs,
       ],
       { cwd: this.dir, env: { ...process.env, OPENMESH_OWNER_KEY: ownerKey } },
     );

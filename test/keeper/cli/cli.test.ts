@@ -123,6 +123,7 @@ describe("openmesh-keeper CLI", function () {
     expect(status.out).to.match(/^peers: +0$/m);
     expect(status.out).to.match(/^chain synced: +yes$/m);
     expect(status.out).to.match(/^last checkpoint: +none yet$/m);
+    expect(status.out).to.match(/^mesh: +0 operators watched, 0 suspected, no RTT yet$/m);
     expect(JSON.parse((await cli(["status", "--url", url, "--json"])).out)).to.include({ ready: true, peers: 0 });
 
     child.kill("SIGTERM");

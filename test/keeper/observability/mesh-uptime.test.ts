@@ -9,6 +9,7 @@ import {
   type UptimeReport,
 } from "../../../keeper/src/checkpoint/parts/uptime-part.js";
 import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
+import { encodeEnvelope, heartbeatTopic, topicId } from "../../../keeper/src/p2p/index.js";
 import type { PartContext, PartHost } from "../../../keeper/src/checkpoint/part.js";
 
 const ops = ["0x" + "a".repeat(40), "0x" + "b".repeat(40), "0x" + "c".repeat(40)];
@@ -69,10 +70,31 @@ describe("mesh monitor: heartbeats, suspicion and uptime receipts (virtual clock
       [ops[2], true],
     ]);
     expect(view.peers[2]!.phi).to.be.at.least(view.phiThreshold);
+    expect(view.events.map((e) => [e.operator, e.event])).to.deep.equal([[ops[2], "suspect"]]);
+    mesh.onHeartbeat(ops[2]!);
+    expect(mesh.view().events.map((e) => [e.operator, e.event])).to.deep.equal([
+      [ops[2], "suspect"],
+      [ops[2], "recover"],
+    ]);
     expect(view.uptime).to.equal(null);
     mesh.setCertifiedUptime(1n, new Map([[ops[0]!, 9_000]]));
     mesh.setCertifiedUptime(0n, new Map([[ops[0]!, 1]])); // an older epoch never replaces a newer one
     expect(mesh.view().uptime).to.deep.equal({ epoch: "1", bps: { [ops[0]!]: 9_000 } });
+  });
+});
+
+describe("heartbeat with the sender's RTT row", () => {
+  it("the largest row the schema allows (64 peers, 600 s each) fits the heartbeat topic's size limit; 65 do not pass the schema", () => {
+    const w = new Wallet(keccak256(toUtf8Bytes("hb")));
+    const row = (n: number) =>
+      Array.from({ length: n }, (_, i) => [`0x${"A".repeat(38)}${i.toString(16).padStart(2, "0")}`, 600_000]);
+    const heartbeat = (n: number) => ({ peerId: "1".repeat(128), seq: 2 ** 52, sentAtMs: 2 ** 52, rttMs: row(n) });
+    const signer = { operator: w.address, signingKey: w.signingKey, chainId: 2n ** 64n };
+    const bytes = encodeEnvelope(signer, topicId(heartbeatTopic), heartbeat(64), heartbeatTopic.maxBytes!, {
+      schema: heartbeatTopic.schema,
+    });
+    expect(bytes.length).to.be.below(heartbeatTopic.maxBytes!);
+    expect(heartbeatTopic.schema.safeParse(heartbeat(65)).success).to.equal(false);
   });
 });
 

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ConfigError } from "../../config/index.js";
 import type { HealthStatus } from "../../observability/index.js";
+import type { MeshView } from "../../observability/mesh-monitor.js";
 import { loadOfflineConfig } from "../config.js";
 import { CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -24,6 +25,20 @@ function age(seconds: number | null): string {
   if (seconds === null) return "none yet";
   if (seconds < 120) return `${seconds} s ago`;
   return `${Math.round(seconds / 60)} min ago`;
+}
+
+/** One line from /mesh, or null when the keeper has none (older keeper) or it cannot be read. */
+async function meshLine(healthUrl: string): Promise<string | null> {
+  try {
+    const res = await fetch(new URL("/mesh", healthUrl), { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return null;
+    const view = (await res.json()) as MeshView;
+    const suspected = view.peers.filter((p) => p.suspected).map((p) => p.operator);
+    const rtt = view.medianRttMs === null ? "no RTT yet" : `median RTT ${view.medianRttMs} ms`;
+    return `${view.peers.length} operators watched, ${suspected.length} suspected${suspected.length ? ` (${suspected.join(", ")})` : ""}, ${rtt}`;
+  } catch {
+    return null;
+  }
 }
 
 export function statusCommand(program: Command, io: CliIo): void {
@@ -50,6 +65,8 @@ export function statusCommand(program: Command, io: CliIo): void {
         io.out(`epoch:            ${health.epoch ?? "unknown"}`);
         io.out(`last checkpoint:  ${age(health.lastCheckpointAgeSeconds)}`);
         if (health.consensus) io.out(`consensus:        ${health.consensus.waitingFor ?? "not started"}`);
+        const mesh = await meshLine(url);
+        if (mesh) io.out(`mesh:             ${mesh}`);
         if (health.notReadyReason) io.out(`not ready:        ${health.notReadyReason}`);
       }
       if (!health.ready) io.setExitCode(1);

@@ -1,0 +1,248 @@
+// The PoR checkpoint part (porRoot). Reports travel on their own (gossip, fetch by id); a height's
+// slice names only the report ids added since the previous height of the epoch, so each report
+// is carried once per epoch (~66 bytes). Every validator re-derives the epoch's report set from the
+// decided slices, aggregates it per operator (median per measure, a quorum of reports) and yields
+// the root of the leaves: the last header of an epoch certifies everything proven in it. The same
+// reports and leaves (with the previous epoch's final leaves) yield the faultsRoot (faults.ts).
+import { z } from "zod";
+import { livenessOf } from "../checkpoint/parts/liveness-part.js";
+import { rootOf, type LeafValues } from "../checkpoint/leaves.js";
+import { resourceLeaf } from "../checkpoint/leaves.js";
+import { PartUnavailable, type CheckpointPart, type PartContext, type PartHost } from "../checkpoint/part.js";
+import { PayloadError } from "../checkpoint/payload.js";
+import { headerHash, type Header } from "../checkpoint/header.js";
+import { aggregateLeaf, type ResourceLeaf } from "./aggregate.js";
+import { belowClaimMask, detectFaults, type PorFault } from "./faults.js";
+import type { EpochBook, PorEpochInfo } from "./epochs.js";
+import type { ReportPool } from "./pool.js";
+import type { PorReportBody, SignedPorReport } from "./report.js";
+import type { TopicSpec } from "../p2p/topics.js";
+
+export const POR_PART = "por";
+/** report ids one height may add (a full set of 85 operators x 3 verifiers fits in one height) */
+export const MAX_ADDED_PER_HEIGHT = 256;
+
+export interface PorSlice {
+  epoch: number;
+  added: string[];
+}
+const PorSliceJson = z.strictObject({
+  epoch: z.int().min(0),
+  added: z.array(z.string().regex(/^0x[0-9a-f]{64}$/)).max(MAX_ADDED_PER_HEIGHT),
+});
+type PorSliceJsonT = z.infer<typeof PorSliceJson>;
+
+export interface PorPartDeps {
+  pool: ReportPool;
+  book: EpochBook;
+  quorum: number;
+  /** a measure proven below claim x (1 - tolerancePct / 100) two epochs in a row is a fault */
+  tolerancePct: number;
+  /** the report topic (registered on the mesh by the node) */
+  topic: TopicSpec<SignedPorReport>;
+  /** fetches reports by id from the author of a proposal (peer of operator `from`) into the pool */
+  fetch: (from: string, ids: string[]) => Promise<void>;
+  /** every keeper's gossip and challenges start here (the service) */
+  start?: (host: PartHost) => Promise<void> | void;
+  stop?: () => Promise<void> | void;
+}
+
+/** The epoch's certified report ids after a decided header (arrays shared while nothing is added). */
+interface HeaderState {
+  epoch: number;
+  ids: string[];
+}
+
+export interface DecidedPor {
+  epoch: number;
+  height: bigint;
+  /** the decided header (set once decided): what a proof against porRoot needs */
+  header?: Header;
+  porRoot: string;
+  leaves: ResourceLeaf[];
+  reports: PorReportBody[];
+  faultsRoot: string;
+  /** with the signer each faultsRoot leaf names */
+  faults: Array<PorFault & { signer: string }>;
+}
+
+const KEEP_HEADERS = 4096;
+
+export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
+  readonly name = POR_PART;
+  readonly roots = ["porRoot", "faultsRoot"] as const;
+  readonly codec = {
+    schema: PorSliceJson,
+    toJson: (s: PorSlice): PorSliceJsonT => s,
+    fromJson: (j: PorSliceJsonT): PorSlice => j,
+  };
+  readonly topics: ReadonlyArray<TopicSpec<unknown>>;
+  /** by decided header hash */
+  private readonly byHeader = new Map<string, HeaderState>();
+  private readonly startHeights = new Map<number, bigint>();
+  /** validate's results, by epoch/height/porRoot, for onDecided */
+  private readonly validated = new Map<string, DecidedPor>();
+  /** the latest decided result of each recent epoch (/por, faults, the demo) */
+  readonly decided = new Map<number, DecidedPor>();
+
+  constructor(private readonly d: PorPartDeps) {
+    this.topics = [d.topic as TopicSpec<unknown>];
+  }
+
+  start(host: PartHost): Promise<void> | void {
+    return this.d.start?.(host);
+  }
+
+  stop(): Promise<void> | void {
+    return this.d.stop?.();
+  }
+
+  /** Ids certified in `ctx.epoch` before `ctx.height`; throws PartUnavailable if this keeper lacks them. */
+  private base(ctx: PartContext): string[] {
+    this.startHeights.set(Number(ctx.epoch), ctx.epochStartHeight);
+    if (ctx.isEpochStart) return [];
+    const s = this.byHeader.get(ctx.parentHash);
+    if (s && s.epoch === Number(ctx.epoch)) return s.ids;
+    throw new PartUnavailable(`PoR state of epoch ${ctx.epoch} at height ${ctx.height - 1n} not held`);
+  }
+
+  propose(ctx: PartContext): PorSlice {
+    const epoch = Number(ctx.epoch);
+    let base: string[];
+    try {
+      base = this.base(ctx);
+    } catch {
+      return { epoch, added: [] }; // cannot extend what it does not hold: add nothing
+    }
+    const have = new Set(base);
+    const added = this.d.pool
+      .forEpoch(epoch)
+      .map((r) => r.id)
+      .filter((id) => !have.has(id))
+      .slice(0, MAX_ADDED_PER_HEIGHT);
+    return { epoch, added };
+  }
+
+  validate(ctx: PartContext, slice: PorSlice) {
+    const result = this.compute(ctx, slice);
+    this.validated.set(`${result.epoch}/${result.height}/${result.porRoot}/${result.faultsRoot}`, result);
+    if (this.validated.size > 64) this.validated.delete(this.validated.keys().next().value!);
+    return { porRoot: result.porRoot, faultsRoot: result.faultsRoot };
+  }
+
+  private compute(ctx: PartContext, slice: PorSlice): DecidedPor {
+    if (BigInt(slice.epoch) !== ctx.epoch) throw new PayloadError("PoR slice of another epoch");
+    for (let i = 1; i < slice.added.length; i++) {
+      if (!(slice.added[i - 1]! < slice.added[i]!)) throw new PayloadError("PoR report ids not strictly ascending");
+    }
+    const base = this.base(ctx);
+    const have = new Set(base);
+    for (const id of slice.added) if (have.has(id)) throw new PayloadError("PoR report added twice");
+    const reports: PorReportBody[] = [];
+    for (const id of [...base, ...slice.added]) {
+      const r = this.d.pool.get(id);
+      if (!r) throw new PartUnavailable(`PoR report ${id} not held`);
+      if (r.report.epoch !== slice.epoch) throw new PayloadError("PoR report of another epoch");
+      reports.push(r.report);
+    }
+    const info = this.d.book.get(slice.epoch);
+    if (!info && reports.length > 0) throw new PartUnavailable(`PoR epoch ${slice.epoch} not loaded`);
+    const leaves = info ? this.leaves(ctx, info, reports) : [];
+    const faults = info ? this.faults(ctx, info, reports, leaves) : [];
+    return {
+      epoch: slice.epoch,
+      height: ctx.height,
+      porRoot: rootOf("resource", leaves.map(leafOf)),
+      leaves,
+      reports,
+      faultsRoot: rootOf(
+        "fault",
+        faults.map((f) => [f.signer, f.kind, f.detailsHash]),
+      ),
+      faults,
+    };
+  }
+
+  /**
+   * Faults from the epoch's reports and leaves so far. Below-claim needs the previous epoch's final
+   * leaves (this keeper's decided state): a keeper that lacks them (restarted, or adopted that
+   * epoch's commits unchecked) cannot check a proposal that may carry one, unless no leaf is below
+   * claim now; the first epoch has no previous one.
+   */
+  private faults(ctx: PartContext, info: PorEpochInfo, reports: PorReportBody[], leaves: ResourceLeaf[]) {
+    const previous = this.decided.get(info.epoch - 1);
+    const byOperator = new Map(leaves.map((l) => [l.operator, l]));
+    if (!previous && info.epoch > 1) {
+      const below = leaves.some((l) => {
+        const c = info.claims.get(l.operator);
+        return c !== undefined && belowClaimMask(l, c, this.d.tolerancePct) !== 0;
+      });
+      if (below) throw new PartUnavailable(`PoR leaves of epoch ${info.epoch - 1} not held (below-claim check)`);
+    }
+    const faults = detectFaults({
+      epoch: Number(ctx.epoch),
+      quorum: this.d.quorum,
+      tolerancePct: this.d.tolerancePct,
+      claims: info.claims,
+      reports,
+      leaves: byOperator,
+      previousLeaves: new Map((previous?.leaves ?? []).map((l) => [l.operator, l])),
+    });
+    return faults.map((f) => ({ ...f, signer: info.signers.get(f.operator) ?? "" })).filter((f) => f.signer !== "");
+  }
+
+  private leaves(ctx: PartContext, info: PorEpochInfo, reports: PorReportBody[]): ResourceLeaf[] {
+    const byOperator = new Map<string, PorReportBody[]>();
+    for (const r of reports) byOperator.set(r.operator, [...(byOperator.get(r.operator) ?? []), r]);
+    // uptime: heights signed in this epoch so far (the liveness part's state at the parent height)
+    const liveness = new Map(livenessOf(ctx.parent).map((l) => [l.signer, l]));
+    const out: ResourceLeaf[] = [];
+    for (const [operator, rs] of [...byOperator].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const l = liveness.get(info.signers.get(operator) ?? "");
+      const uptimeBps = l && l.epochHeights > 0 ? Math.floor((l.epochSigned * 10_000) / l.epochHeights) : 0;
+      try {
+        const leaf = aggregateLeaf({ operator, reports: rs, quorum: this.d.quorum, uptimeBps });
+        if (leaf) out.push(leaf);
+      } catch (err) {
+        throw new PayloadError((err as Error).message);
+      }
+    }
+    return out;
+  }
+
+  async prefetch(ctx: { epoch: bigint; height: bigint; from: string }, slice: PorSlice): Promise<void> {
+    await this.d.book.load(slice.epoch);
+    const missing = slice.added.filter((id) => !this.d.pool.get(id));
+    if (missing.length > 0) await this.d.fetch(ctx.from, missing);
+  }
+
+  onDecided(decided: { header: Header }, slice: PorSlice): void {
+    const h = decided.header;
+    const epoch = Number(h.epoch);
+    const parent = this.byHeader.get(h.parentHash);
+    let base: string[] | undefined;
+    if (parent && parent.epoch === epoch) base = parent.ids;
+    else if (this.startHeights.get(epoch) === h.height) base = [];
+    if (base !== undefined) {
+      const ids = slice.added.length > 0 ? [...base, ...slice.added] : base;
+      this.byHeader.set(headerHash(h), { epoch, ids });
+      if (this.byHeader.size > KEEP_HEADERS) this.byHeader.delete(this.byHeader.keys().next().value!);
+    }
+    const result = this.validated.get(`${epoch}/${h.height}/${h.porRoot}/${h.faultsRoot}`);
+    if (result) {
+      this.decided.set(epoch, { ...result, header: h });
+      for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);
+    }
+  }
+}
+
+export function leafOf(l: ResourceLeaf): LeafValues {
+  return resourceLeaf(l.operator, {
+    cpuCores: BigInt(l.cpuCores),
+    bandwidthMbps: BigInt(l.bandwidthMbps),
+    memoryMiB: BigInt(l.memoryMiB),
+    storageGiB: BigInt(l.storageGiB),
+    latencyUs: BigInt(l.latencyUs),
+    uptimeBps: BigInt(l.uptimeBps),
+  });
+}

@@ -1,0 +1,151 @@
+// Proof-of-Resource end to end: four keepers on a real chain challenge each other (real libp2p
+// sockets, staggered), gossip signed reports, and certify a porRoot; one keeper registered 4 GiB
+// of storage but keeps 1 GiB's worth. Its certified leaf shows what it really has, and
+// CheckpointStore.verifyResource proves that leaf on chain against the certified header. In the
+// next epoch it is below its claim again: a faultsRoot leaf that EvidenceHandler punishes.
+import { expect } from "chai";
+import { proofOf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
+import { POR_FAULT } from "../../keeper/src/por/faults.js";
+import { headerHash } from "../../keeper/src/checkpoint/header.js";
+import type { DecidedPor } from "../../keeper/src/por/part.js";
+import { leafOf } from "../../keeper/src/por/part.js";
+import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
+import { waitFor } from "../keeper/helpers/p2p.js";
+import { createLogger } from "../../keeper/src/observability/index.js";
+
+const LIAR = 3;
+/** small sizes: four keepers prove each other on one shared 2-core machine */
+const POR = {
+  enabled: true,
+  staggerMs: 1_000,
+  retries: 6,
+  retryMs: 3_000,
+  cpu: { chainLength: 2_000, deadlineMs: 30_000 },
+  memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
+  storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
+  bandwidth: { seconds: 0.1, deadlineMs: 30_000 },
+  latency: { samples: 3 },
+};
+// 1 Mbit/s: the transfer is the 64 KiB minimum, so a loaded machine's stalls do not bring it below the claim
+const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
+
+describe("e2e PoR: challenges, signed reports and a certified porRoot on a real chain", function () {
+  this.timeout(180_000);
+  let cluster: KeeperCluster;
+  let result: DecidedPor;
+
+  before(async () => {
+    cluster = await KeeperCluster.start({
+      keepers: 4,
+      registerArgs: () => CLAIMS,
+      ...(process.env.POR_DEBUG ? { logger: (i: number) => createLogger({ level: "info" }).child({ keeper: i }) } : {}),
+      por: (i) => (i === LIAR ? { ...POR, storage: { ...POR.storage, keepGiB: 1 } } : POR),
+    });
+    result = await certifiedWithAll(1);
+  });
+  /** a certified header of `epoch` whose porRoot proves every operator (and `also` holds) */
+  const certifiedWithAll = async (epoch: number, also: (d: DecidedPor) => boolean = () => true) => {
+    let result: DecidedPor | undefined;
+    const waited = waitFor(
+      async () => {
+        const por = cluster.keepers[0]!.consensus?.parts.find((p) => p.name === "por") as
+          { decided: Map<number, DecidedPor> } | undefined;
+        const latest = por?.decided.get(epoch);
+        if (!latest?.header || latest.leaves.length < 4 || !also(latest)) return false;
+        const onChain = await cluster.deployed.checkpoints.checkpointHash(latest.header.height);
+        if (onChain !== headerHash(latest.header)) return false;
+        result = latest;
+        return true;
+      },
+      `a certified porRoot of epoch ${epoch} with a leaf for each of the 4 operators`,
+      120_000,
+    );
+    await waited.catch((err: unknown) => {
+      for (const k of cluster.keepers) console.log(JSON.stringify(k.por?.status()));
+      throw err;
+    });
+    return result!;
+  };
+  after(() => cluster?.stop());
+  afterEach(function () {
+    if (this.currentTest?.state !== "failed") return;
+    console.log(JSON.stringify(result?.reports));
+    for (const k of cluster.keepers) console.log(JSON.stringify(k.por?.status()));
+  });
+
+  const leafOfKeeper = (i: number) =>
+    result.leaves.find((l) => l.operator === cluster.keepers[i]!.operator.toLowerCase())!;
+
+  it("honest keepers' leaves show their claims, proven by at least 2 of their 3 verifiers", () => {
+    for (const i of [0, 1, 2]) {
+      expect(leafOfKeeper(i), `keeper ${i}`).to.include({
+        cpuCores: 1,
+        memoryMiB: 64,
+        storageGiB: 4,
+        bandwidthMbps: 1,
+      });
+      expect(leafOfKeeper(i).latencyUs).to.be.greaterThan(0);
+    }
+    const perOperator = new Map<string, number>();
+    for (const r of result.reports) perOperator.set(r.operator, (perOperator.get(r.operator) ?? 0) + 1);
+    for (const n of perOperator.values()) expect(n).to.be.within(2, 3);
+  });
+
+  it("the keeper that claims 4 GiB of storage but keeps 1 GiB's worth is certified with what it really has", () => {
+    const liar = leafOfKeeper(LIAR);
+    expect(liar.storageGiB).to.be.lessThan(3); // 4 x (1 - 20% tolerance) = 3.2
+    expect(liar.cpuCores).to.equal(1);
+  });
+
+  it("CheckpointStore.verifyResource proves the liar's leaf on chain against the certified header", async () => {
+    const leaves = result.leaves.map(leafOf);
+    const position = result.leaves.findIndex((l) => l.operator === cluster.keepers[LIAR]!.operator.toLowerCase());
+    const proof = proofOf("resource", leaves, position);
+    const l = result.leaves[position]!;
+    const resources = {
+      cpuCores: l.cpuCores,
+      bandwidthMbps: l.bandwidthMbps,
+      memoryMiB: l.memoryMiB,
+      storageGiB: l.storageGiB,
+      latencyUs: l.latencyUs,
+      uptimeBps: l.uptimeBps,
+    };
+    const store = cluster.deployed.checkpoints;
+    expect(await store.verifyResource(result.header!, l.operator, resources, proof)).to.equal(true);
+    // the claim it registered does not verify
+    expect(await store.verifyResource(result.header!, l.operator, { ...resources, storageGiB: 4 }, proof)).to.equal(
+      false,
+    );
+  });
+
+  it("below its claim again in the next epoch, the liar gets a faultsRoot leaf that EvidenceHandler punishes on chain", async () => {
+    const { provider, deployed } = cluster;
+    await provider.send("evm_increaseTime", [60]);
+    await (await deployed.validatorSets.connect(await provider.getSigner(0)).advanceEpoch()).wait();
+    const liar = cluster.keepers[LIAR]!.operator.toLowerCase();
+    const second = await certifiedWithAll(2, (d) => d.faults.some((f) => f.operator === liar));
+    // one fault: the liar's storage (mask 4) below claim two epochs in a row; honest keepers have none
+    expect(second.faults.map((f) => [f.operator, f.kind, f.mask])).to.deep.equal([[liar, POR_FAULT.belowClaim, 4]]);
+    const fault = second.faults[0]!;
+    expect(fault.signer).to.equal(cluster.keepers[LIAR]!.identity.signerAddress.toLowerCase());
+    const leaves = second.faults.map((f) => [f.signer, f.kind, f.detailsHash]);
+    expect(rootOf("fault", leaves)).to.equal(second.header!.faultsRoot);
+
+    const stakeBefore = (await deployed.staking.operatorInfo(liar)).selfStake;
+    const leaf = { signer: fault.signer, kind: fault.kind, detailsHash: fault.detailsHash };
+    const receipt = await (
+      await deployed.evidence.proveFault(second.header!, leaf, proofOf("fault", leaves, 0))
+    ).wait();
+    const punished = receipt!.logs
+      .map((l) => deployed.evidence.interface.parseLog(l))
+      .find((e) => e?.name === "FaultPunished");
+    expect(punished?.args.operator.toLowerCase()).to.equal(liar);
+    expect((await deployed.staking.operatorInfo(liar)).selfStake).to.be.lessThan(stakeBefore);
+    // one slash per (signer, kind, epoch): the same fault again is refused
+    const again = await deployed.evidence.proveFault
+      .staticCall(second.header!, leaf, proofOf("fault", leaves, 0))
+      .then(() => "accepted")
+      .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
+    expect(again).to.equal("EvidenceAlreadyUsed");
+  });
+});
