@@ -33,6 +33,9 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
     uint32 public constant BPS = 10_000;
     /// @notice A lease lasts at most a year from its start, extensions included.
     uint64 public constant MAX_LEASE_SECONDS = 366 days;
+    /// @notice the data grace period at deployment, and its governed bound
+    uint32 public constant DEFAULT_DATA_GRACE = 7 days;
+    uint32 public constant MAX_DATA_GRACE = 90 days;
 
     IERC20 public immutable token;
     IStaking public immutable staking;
@@ -41,10 +44,11 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
     IRewardsDistributor public immutable rewards;
     IDvmAccess public immutable dvm;
 
-    /// @dev one slot: fee setting and unflushed fees (below the token supply < 2^128)
+    /// @dev one slot: fee setting, unflushed fees (below the token supply < 2^128) and the data grace period
     struct FeeState {
         uint16 feeBps;
         uint128 accrued;
+        uint32 dataGrace;
     }
 
     struct Uptime {
@@ -100,6 +104,7 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         rewards = rewards_;
         dvm = dvm_;
         _setProtocolFee(feeBps);
+        _setDataGrace(DEFAULT_DATA_GRACE);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -306,6 +311,11 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         _setProtocolFee(feeBps);
     }
 
+    /// @inheritdoc IResourceMarket
+    function setDataGrace(uint32 graceSeconds) external restricted {
+        _setDataGrace(graceSeconds);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------------------
@@ -345,6 +355,11 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
     /// @inheritdoc IResourceMarket
     function protocolFeeBps() external view returns (uint16) {
         return _fees.feeBps;
+    }
+
+    /// @inheritdoc IResourceMarket
+    function dataGraceSeconds() external view returns (uint32) {
+        return _fees.dataGrace;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -516,6 +531,12 @@ contract ResourceMarket is IResourceMarket, AccessManaged, ReentrancyGuard {
         if (feeBps > MAX_FEE_BPS) revert MarketFeeTooHigh(feeBps, MAX_FEE_BPS);
         _fees.feeBps = feeBps;
         emit ProtocolFeeSet(feeBps);
+    }
+
+    function _setDataGrace(uint32 graceSeconds) private {
+        if (graceSeconds > MAX_DATA_GRACE) revert MarketGraceTooLong(graceSeconds, MAX_DATA_GRACE);
+        _fees.dataGrace = graceSeconds;
+        emit DataGraceSet(graceSeconds);
     }
 
     /// @dev a + b x n per resource; sums fit: each is bounded by a proven uint32/uint64 capacity when stored

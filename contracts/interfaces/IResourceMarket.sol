@@ -98,6 +98,8 @@ interface IResourceMarketErrors {
     error MarketNothingToSettle(uint256 tokenId);
     /// @notice A protocol fee above MAX_FEE_BPS.
     error MarketFeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
+    /// @notice A data grace period above MAX_DATA_GRACE.
+    error MarketGraceTooLong(uint32 graceSeconds, uint32 maxGraceSeconds);
 }
 
 /// @title Events of the resource market
@@ -153,6 +155,8 @@ interface IResourceMarketEvents {
     event LeaseReleased(uint256 indexed tokenId);
     /// @notice Governance set the protocol fee on providers' pay.
     event ProtocolFeeSet(uint16 feeBps);
+    /// @notice Governance set how long an ended lease's data stays readable before providers delete it.
+    event DataGraceSet(uint32 graceSeconds);
     /// @notice Accrued protocol fees went to the rewards pool (they raise the next epoch's budget).
     event FeesFlushed(uint256 amount);
 }
@@ -253,6 +257,11 @@ interface IResourceMarket is IResourceMarketTypes, IResourceMarketErrors, IResou
     /// @param feeBps basis points, at most MAX_FEE_BPS
     function setProtocolFee(uint16 feeBps) external;
 
+    /// @notice Sets how long an ended lease's workspace data stays readable (not writable) by its owner before the
+    /// provider deletes it (governance). Providers' keepers read it at request time.
+    /// @param graceSeconds seconds after the lease's end, at most MAX_DATA_GRACE
+    function setDataGrace(uint32 graceSeconds) external;
+
     /// @notice An offer.
     /// @param offerId the offer
     /// @return the offer
@@ -288,4 +297,8 @@ interface IResourceMarket is IResourceMarketTypes, IResourceMarketErrors, IResou
     /// @notice The protocol fee on providers' pay.
     /// @return basis points
     function protocolFeeBps() external view returns (uint16);
+
+    /// @notice How long an ended lease's data stays readable before it is deleted (default 7 days).
+    /// @return seconds after the lease's end
+    function dataGraceSeconds() external view returns (uint32);
 }

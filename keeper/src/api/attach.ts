@@ -49,6 +49,7 @@ export async function workspaceApiFor(deps: WorkspaceDeps): Promise<WorkspaceApi
     dvmAccess: deps.chain.dvmAccess,
     operator: deps.operator,
     graceSeconds: cfg.graceSeconds,
+    market: deps.chain.market,
     headMaxAgeMs: cfg.headMaxAgeMs,
   });
   const host = deps.config.metricsHost;

@@ -45,6 +45,7 @@ const DVM_ACCESS_ABI = [
   "function canAccess(uint256 tokenId, address account) view returns (bool)",
   "function ownerOf(uint256 tokenId) view returns (address)",
 ];
+const MARKET_ABI = ["function dataGraceSeconds() view returns (uint32)"];
 
 interface Head {
   number: number;
@@ -58,8 +59,10 @@ export interface LeaseAccessOptions {
   dvmAccess: string;
   /** the operator whose workspaces this keeper serves: leases of other providers are refused */
   operator?: string;
-  /** read-only period after a lease ends, seconds */
+  /** read-only period after a lease ends, seconds (used when there is no market to read it from) */
   graceSeconds: number;
+  /** ResourceMarket address: its governed dataGraceSeconds, read at the request's block, is the grace period */
+  market?: string;
   /**
    * Requests within this many ms share one head read (0: every request reads the head). A change
    * on chain then takes effect at most this much later; per-block answers are cached either way.
@@ -69,6 +72,7 @@ export interface LeaseAccessOptions {
 
 export class ChainLeaseAccess {
   private readonly contract: Contract;
+  private readonly market?: Contract;
   private headInFlight?: Promise<Head>;
   private lastHead?: { head: Head; atMs: number };
   /** leaseId -> lease at the cached block (one block's worth of cache) */
@@ -79,6 +83,13 @@ export class ChainLeaseAccess {
 
   constructor(private readonly opts: LeaseAccessOptions) {
     this.contract = new Contract(opts.dvmAccess, DVM_ACCESS_ABI, opts.provider);
+    if (opts.market) this.market = new Contract(opts.market, MARKET_ABI, opts.provider);
+  }
+
+  /** The grace period at `block`: governance's (the market's) when there is a market, else the configured one. */
+  async graceSeconds(block: number): Promise<number> {
+    if (!this.market) return this.opts.graceSeconds;
+    return Number(await this.call<bigint>("dataGraceSeconds", [], block));
   }
 
   /** The chain's latest block; concurrent callers share one request. */
@@ -137,20 +148,15 @@ export class ChainLeaseAccess {
   }
 
   /** A view call at `block`, answered once per block for the same arguments. */
-  private call<T>(method: "canAccess" | "ownerOf", args: unknown[], block: number): Promise<T> {
+  private call<T>(method: "canAccess" | "ownerOf" | "dataGraceSeconds", args: unknown[], block: number): Promise<T> {
     this.atBlock(block);
     const key = `${method}:${args.map(String).join(":")}`;
     let p = this.answers.get(key);
     if (!p) {
-      p = (this.contract.getFunction(method)(...args, { blockTag: block }) as Promise<unknown>).catch(
-        (err: unknown) => {
-          throw new ApiError(
-            503,
-            "chain_unavailable",
-            `cannot read ${method} from the chain: ${(err as Error).message}`,
-          );
-        },
-      );
+      const target = method === "dataGraceSeconds" ? this.market! : this.contract;
+      p = (target.getFunction(method)(...args, { blockTag: block }) as Promise<unknown>).catch((err: unknown) => {
+        throw new ApiError(503, "chain_unavailable", `cannot read ${method} from the chain: ${(err as Error).message}`);
+      });
       this.answers.set(key, p);
       p.catch(() => this.answers.delete(key));
     }
@@ -171,7 +177,7 @@ export class ChainLeaseAccess {
         `lease ${leaseId} is served by provider ${lease.provider}, not this keeper`,
       );
     }
-    const deleteAfter = lease.end + this.opts.graceSeconds;
+    const deleteAfter = lease.end + (await this.graceSeconds(head.number));
     const base = { lease, blockNumber: head.number, blockTimestamp: head.timestamp, deleteAfter };
     const live = lease.state === LeaseState.Active && head.timestamp < lease.end;
     if (live) {

@@ -21,7 +21,11 @@ export interface WorkspaceApiOptions {
   dir: string;
   chainId: number;
   /** the chain's word on leases; also reports the chain's clock for the grace sweep */
-  gate: LeaseGate & { lease(leaseId: bigint): Promise<{ lease: unknown; head: { timestamp: number } }> };
+  gate: LeaseGate & {
+    lease(leaseId: bigint): Promise<{ lease: unknown; head: { number: number; timestamp: number } }>;
+    /** the grace period at a block (governed on chain); `graceSeconds` when absent */
+    graceSeconds?(block: number): Promise<number>;
+  };
   graceSeconds: number;
   /** SIWE domains (host[:port]) this keeper answers to */
   domains: () => readonly string[];
@@ -93,7 +97,9 @@ export class WorkspaceApi {
       async (leaseId) => {
         const { lease, head } = await this.opts.gate.lease(leaseId);
         const end = (lease as { end?: number } | undefined)?.end;
-        return end === undefined ? undefined : { deleteAfter: end + this.opts.graceSeconds, now: head.timestamp };
+        if (end === undefined) return undefined;
+        const grace = (await this.opts.gate.graceSeconds?.(head.number)) ?? this.opts.graceSeconds;
+        return { deleteAfter: end + grace, now: head.timestamp };
       },
       async (leaseId) => {
         await this.keys.revoke((k) => k.leaseId === leaseId.toString());

@@ -169,7 +169,8 @@ export const WorkspaceConfigSchema = z.strictObject({
   sessionTtlMs: ms("the session lifetime").default(3_600_000),
   /** how long a sign-in nonce stays usable */
   nonceTtlMs: ms("the nonce lifetime").default(300_000),
-  /** after a lease ends its data is readable (not writable) by its owner this long, then deleted */
+  /** after a lease ends its data is readable (not writable) this long, then deleted; only without a ResourceMarket
+   * in the deployment (governance's ResourceMarket.dataGraceSeconds otherwise) */
   graceSeconds: z
     .int()
     .min(0)

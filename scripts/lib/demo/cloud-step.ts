@@ -43,9 +43,24 @@ export interface CloudStepContext {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** false when the keeper runs no PoR (no /por, or PoR off in its config): the market has nothing to list from. */
+/**
+ * false when the keeper runs no PoR (no /por route, or PoR off in its config): the market has nothing to list from.
+ * A busy keeper (PoR challenges on a loaded machine) may answer slowly: only a clear answer decides.
+ */
 export async function keeperProvesResources(keeper: CloudStepContext["keeper"]): Promise<boolean> {
-  return (await keeper.get<PorStatusJson>("/por"))?.enabled === true;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${keeper.apiUrl}/por`, { signal: AbortSignal.timeout(5_000) });
+      if (res.status === 404) return false;
+      if (res.ok) return ((await res.json()) as PorStatusJson).enabled === true;
+    } catch (err) {
+      if (attempt >= 4) {
+        throw new Error(`keeper ${keeper.apiUrl} did not answer /por: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    if (attempt >= 4) throw new Error(`keeper ${keeper.apiUrl} did not answer /por`);
+    await sleep(1_000);
+  }
 }
 
 /** `operator`'s leaf in a certified header of `epoch`, from the keeper's /por and the chain. */
@@ -73,7 +88,13 @@ async function porLeafFromKeeper(ctx: CloudStepContext, operator: string, epoch:
       }));
       return porLeafOf(header, leaves, operator);
     }
-    if (Date.now() > deadline) throw new Error(`no certified porRoot leaf of ${operator} in epoch ${epoch}`);
+    if (Date.now() > deadline) {
+      const seen = decided?.leaves.map((l) => `${l.operator} (${l.storageGiB} GiB)`).join(", ") || "none";
+      throw new Error(
+        `PoR certified no porRoot leaf of ${operator} in epoch ${epoch} within ${(ctx.timeoutMs ?? 180_000) / 1000} s ` +
+          `(leaves of the epoch's latest decided header: ${seen}); the market lists only proven capacity`,
+      );
+    }
     await sleep(300);
   }
 }

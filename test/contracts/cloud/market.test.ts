@@ -421,5 +421,21 @@ describe("ResourceMarket and DvmAccess", () => {
       });
       expect(await d.market.protocolFeeBps()).to.equal(100n);
     });
+
+    it("the workspace data grace period is 7 days at deployment; only the timelock changes it, at most 90 days", async () => {
+      const { d, renters } = await networkHelpers.loadFixture(fixture);
+      expect(await d.market.dataGraceSeconds()).to.equal(7n * 24n * 3600n);
+      await expect(d.market.connect(renters[0]!).setDataGrace(60))
+        .to.be.revertedWithCustomError(d.market, "AccessManagedUnauthorized")
+        .withArgs(renters[0]!.address);
+      const max = 90 * 24 * 3600;
+      await asTimelock(d, ethers, networkHelpers, async (timelock) => {
+        await expect(d.market.connect(timelock).setDataGrace(max + 1))
+          .to.be.revertedWithCustomError(d.market, "MarketGraceTooLong")
+          .withArgs(max + 1, max);
+        await expect(d.market.connect(timelock).setDataGrace(3600)).to.emit(d.market, "DataGraceSet").withArgs(3600);
+      });
+      expect(await d.market.dataGraceSeconds()).to.equal(3600n);
+    });
   });
 });
