@@ -227,7 +227,7 @@ try {
   step(`keepers run BFT heights and certify checkpoints on chain (${values.ecdsa ? "ECDSA" : "BLS"} certificates)`);
   await untilCertified(d, 4, "4 certified checkpoints");
 
-  step("rewards: the next epoch's first checkpoint carries the finished epoch's rewards; an operator claims");
+  step("rewards: the next epoch's first checkpoint carries the finished epoch's rewards; the keepers push them");
   const epoch2 = await advanceEpoch(d);
   info(`epoch ${epoch2} started`);
   const recorded = await waitFor(`rewards of epoch ${epoch1} recorded on chain`, 90_000, async () => {
@@ -242,15 +242,19 @@ try {
   });
   const leaf = report.leaves.find((l) => l.operator.toLowerCase() === operator0.toLowerCase());
   if (!leaf) throw new Error(`operator ${operator0} has no reward leaf in epoch ${epoch1}`);
-  const owner0 = await provider.getSigner(1);
-  const claim = await (
-    await d.rewards.connect(owner0).claim(epoch1, leaf.index, leaf.operator, leaf.amount, leaf.proof)
-  ).wait();
-  const push = await (await d.rewards.connect(owner0).pushRewards(leaf.operator, epoch1, epoch1)).wait();
+  // nobody claims by hand: keeper 0 claims its operator's leaf by Merkle proof and pushes it into the pool
+  const [claimLog] = await waitFor(`keeper 0 to claim and push operator ${operator0}'s reward`, 60_000, async () => {
+    const logs = await d.rewards.queryFilter(d.rewards.filters.RewardClaimed(epoch1, operator0));
+    const credited = await d.rewards.credited(operator0, epoch1, epoch1);
+    return logs.length > 0 && credited === 0n ? logs : undefined;
+  });
+  const claim = await provider.getTransactionReceipt(claimLog!.transactionHash);
+  const pushLog = (await d.rewards.queryFilter(d.rewards.filters.RewardsPushed(operator0))).at(-1);
+  const push = pushLog ? await provider.getTransactionReceipt(pushLog.transactionHash) : null;
   const delegatedAfter = (await d.staking.positionOf(operator0, holder.address)).stake;
   info(
-    `operator ${operator0} claimed ${formatUnits(leaf.amount, 18)} OPEN by Merkle proof (${claim!.gasUsed} gas) ` +
-      `and pushed it into its staking pool (${push!.gasUsed} gas)`,
+    `keeper 0 claimed operator ${operator0}'s ${formatUnits(leaf.amount, 18)} OPEN by Merkle proof (${claim!.gasUsed} gas) ` +
+      `and pushed it into its staking pool (${push?.gasUsed ?? "?"} gas), within epoch ${epoch2} as the contract requires`,
   );
   info(
     `its delegator's 5,000 OPEN position is now worth ${formatUnits(delegatedAfter, 18)} OPEN ` +

@@ -5,7 +5,6 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {CCIPReceiver} from "@chainlink/contracts-ccip/contracts/applications/CCIPReceiver.sol";
 import {Client} from "@chainlink/contracts-ccip/contracts/libraries/Client.sol";
 import {ICheckpointReceiver} from "../interfaces/ICheckpointReceiver.sol";
-import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
 import {CertificateVerifier} from "../consensus/CertificateVerifier.sol";
 import {CheckpointProofs} from "../consensus/CheckpointProofs.sol";
 import {BridgePayload} from "./BridgePayload.sol";
@@ -63,7 +62,7 @@ contract CheckpointReceiver is ICheckpointReceiver, CCIPReceiver, AccessManaged 
     function verifyResource(
         Header calldata header,
         address operator,
-        IOperatorRegistryTypes.Resources calldata resources,
+        ProvenResources calldata resources,
         bytes32[] calldata proof
     ) external view returns (bool valid) {
         _requireBridged(header);

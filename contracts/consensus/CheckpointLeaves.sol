@@ -1,20 +1,33 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {ICheckpointTypes} from "../interfaces/ICheckpointTypes.sol";
+
 /// @title Leaf encodings of the roots in a checkpoint header
 /// @notice Every root is an OpenZeppelin StandardMerkleTree: leaf = keccak256(bytes.concat(keccak256(abi.encode(
 /// values)))). The keeper builds the same trees (`keeper/src/checkpoint/leaves.ts`); docs/checkpoints.md lists
 /// the encodings.
 library CheckpointLeaves {
-    /// @notice porRoot leaf: resources an operator proved (address, uint32, uint32, uint64, uint64).
-    function resource(
-        address operator,
-        uint32 cpuCores,
-        uint32 bandwidthMbps,
-        uint64 memoryMiB,
-        uint64 storageGiB
-    ) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(operator, cpuCores, bandwidthMbps, memoryMiB, storageGiB))));
+    /// @notice porRoot leaf: resources an operator proved, its latency and its uptime
+    /// (address operator, uint32 cpuCores, uint32 bandwidthMbps, uint64 memoryMiB, uint64 storageGiB, uint32 latencyUs,
+    /// uint32 uptimeBps).
+    function resource(address operator, ICheckpointTypes.ProvenResources calldata r) internal pure returns (bytes32) {
+        return
+            keccak256(
+                bytes.concat(
+                    keccak256(
+                        abi.encode(
+                            operator,
+                            r.cpuCores,
+                            r.bandwidthMbps,
+                            r.memoryMiB,
+                            r.storageGiB,
+                            r.latencyUs,
+                            r.uptimeBps
+                        )
+                    )
+                )
+            );
     }
 
     /// @notice livenessRoot leaf: a validator's signed and missed heights over the sliding window

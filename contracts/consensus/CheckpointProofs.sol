@@ -2,7 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
+import {ICheckpointTypes} from "../interfaces/ICheckpointTypes.sol";
 import {CheckpointLeaves} from "./CheckpointLeaves.sol";
 
 /// @title Proofs against the roots of a checkpoint header
@@ -13,17 +13,10 @@ library CheckpointProofs {
     function resource(
         bytes32 porRoot,
         address operator,
-        IOperatorRegistryTypes.Resources calldata resources,
+        ICheckpointTypes.ProvenResources calldata resources,
         bytes32[] calldata proof
     ) internal pure returns (bool) {
-        bytes32 leaf = CheckpointLeaves.resource(
-            operator,
-            resources.cpuCores,
-            resources.bandwidthMbps,
-            resources.memoryMiB,
-            resources.storageGiB
-        );
-        return MerkleProof.verifyCalldata(proof, porRoot, leaf);
+        return MerkleProof.verifyCalldata(proof, porRoot, CheckpointLeaves.resource(operator, resources));
     }
 
     /// @notice Whether a task round's agreed result is under taskRoot.

@@ -7,7 +7,6 @@ import {IBLS12381Errors} from "../interfaces/IBLS12381Errors.sol";
 import {ICertificateErrors} from "../interfaces/ICertificateErrors.sol";
 import {ICheckpointStore} from "../interfaces/ICheckpointStore.sol";
 import {IValidatorSet} from "../interfaces/IValidatorSet.sol";
-import {IOperatorRegistryTypes} from "../interfaces/IOperatorRegistry.sol";
 import {CheckpointProofs} from "./CheckpointProofs.sol";
 import {IRewardsLedger} from "../interfaces/IRewardsLedger.sol";
 import {CertificateVerifier} from "./CertificateVerifier.sol";
@@ -83,7 +82,7 @@ contract CheckpointStore is ICheckpointStore, ICertificateErrors, IBLS12381Error
     function verifyResource(
         Header calldata header,
         address operator,
-        IOperatorRegistryTypes.Resources calldata resources,
+        ProvenResources calldata resources,
         bytes32[] calldata proof
     ) external view returns (bool valid) {
         _requireCertified(header);

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.30;
 
 import {ICheckpointTypes} from "./ICheckpointTypes.sol";
-import {IOperatorRegistryTypes} from "./IOperatorRegistry.sol";
 
 /// @title Certified checkpoints bridged in over Chainlink CCIP (remote chain side)
 /// @notice Stores the headers an allowlisted `CheckpointSender` sent, by (epoch, height), and verifies proofs
@@ -93,7 +92,7 @@ interface ICheckpointReceiver is ICheckpointTypes {
     function verifyResource(
         Header calldata header,
         address operator,
-        IOperatorRegistryTypes.Resources calldata resources,
+        ProvenResources calldata resources,
         bytes32[] calldata proof
     ) external view returns (bool valid);
 

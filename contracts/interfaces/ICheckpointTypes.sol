@@ -18,6 +18,22 @@ interface ICheckpointTypes {
         bytes32 faultsRoot;
     }
 
+    /// @notice What an operator proved in an epoch (a porRoot leaf): the per-measure median of its verifiers' signed
+    /// reports (docs/por.md), with the round-trip latency to its verifiers and its uptime in the epoch.
+    /// @dev Only ever passed in calldata: packing is moot.
+    // solhint-disable-next-line gas-struct-packing
+    struct ProvenResources {
+        uint32 cpuCores;
+        uint32 bandwidthMbps;
+        uint64 memoryMiB;
+        uint64 storageGiB;
+        /// @dev median round-trip time to the verifiers, in microseconds
+        uint32 latencyUs;
+        /// @dev share of the epoch the operator was up, in basis points (0..10,000): heights signed for validators,
+        /// heartbeats answered for every operator
+        uint32 uptimeBps;
+    }
+
     /// @notice A member of an epoch's validator set, as committed in its signers tree.
     struct ValidatorLeaf {
         uint256 index;

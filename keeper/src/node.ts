@@ -29,6 +29,7 @@ import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
+import { RewardPusher, type PushResult } from "./rewards/pusher.js";
 import type { Bucket } from "./store/index.js";
 import { commitRequestProtocol, consensusTopics, voteRelayPush, type VoteMsg } from "./bft/topics.js";
 import { PushChannel } from "./p2p/push.js";
@@ -53,6 +54,8 @@ export interface KeeperInit {
   onConsensusEvent?: (e: ConsensusEvent) => void;
   onCheckpointSubmitted?: (s: SubmittedCheckpoint) => void;
   onCheckpointRelayed?: (r: RelayResult) => void;
+  /** called for each reward leaf the pusher settled or found settled */
+  onRewardPushed?: (r: PushResult) => void;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: () => boolean;
 }
@@ -64,6 +67,8 @@ interface ConsensusParts {
   submitter?: CheckpointSubmitter;
   /** relays certified headers over CCIP (when the deployment has a CheckpointSender) */
   relayer?: CheckpointRelayer;
+  /** claims and pushes each epoch's rewards into the operators' pools */
+  pusher?: RewardPusher;
   service?: ConsensusService;
   /** votes pushed to a round's proposer */
   votePush?: PushChannel<VoteMsg>;
@@ -265,6 +270,7 @@ export class Keeper {
       ["vote relay streams", () => c.votePush?.stop()],
       ["checkpoint submitter", () => c.submitter?.stop()],
       ["checkpoint relayer", () => c.relayer?.stop()],
+      ["reward pusher", () => c.pusher?.stop()],
       ["transaction sender", () => c.sender?.stop()],
       ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
@@ -350,7 +356,22 @@ export class Keeper {
         onRelayed: (r) => this.init.onCheckpointRelayed?.(r),
       });
     }
-    const { submitter, relayer } = c;
+    const rewardsCfg = this.config.rewards;
+    if (rewardsCfg.autoPush) {
+      c.pusher = new RewardPusher({
+        provider: chain.provider,
+        rewardsAddress: chain.info("RewardsDistributor").address,
+        checkpointsAddress: chain.info("CheckpointStore").address,
+        send: (request) => sender.send(request),
+        logger: this.logger,
+        metrics: this.metrics,
+        fallbackDelayMs: rewardsCfg.fallbackDelayMs,
+        certifiedTimeoutMs: rewardsCfg.certifiedTimeoutMs,
+        pollMs: rewardsCfg.pollMs,
+        onPushed: (r) => this.init.onRewardPushed?.(r),
+      });
+    }
+    const { submitter, relayer, pusher } = c;
     const t = cfg.timeouts;
     const votePush = (c.votePush = new PushChannel(
       {
@@ -374,6 +395,7 @@ export class Keeper {
         onDecided: (decided, ctx) => {
           submitter.onDecided(decided, ctx);
           relayer?.onDecided(decided, ctx);
+          pusher?.onDecided(decided, ctx);
         },
         onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
       },

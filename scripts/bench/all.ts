@@ -117,6 +117,7 @@ interface BridgeGas {
   rows: BridgeGasRow[];
   duplicateReceive: number;
   verifyResourceGas: number;
+  governance: { sendTx: number; homeSide: number; remoteExecute: number };
 }
 interface BftJson {
   results: BftResult[];
@@ -272,6 +273,12 @@ async function main(): Promise<void> {
       "CCIP receiver gas",
       "duplicate delivery · verifyResource (100-leaf porRoot)",
       `${fmt(bridgeGas.duplicateReceive)} · ${fmt(bridgeGas.verifyResourceGas)}`,
+    ]);
+    const g = bridgeGas.governance;
+    rows.push([
+      "CCIP governance message gas",
+      "GovernanceSender.sendActions, one action",
+      `home ${fmt(g.homeSide)} · remote RemoteExecutor ${fmt(g.remoteExecute)} · tx ${fmt(g.sendTx)}`,
     ]);
   }
   const byN = (g: Record<string, number>) =>

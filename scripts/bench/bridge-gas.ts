@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import type { ContractTransactionReceipt } from "ethers";
-import { rootOf, proofOf } from "../../keeper/src/checkpoint/leaves.js";
+import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { encodeBridgePayload } from "../../keeper/src/bridge/payload.js";
 import { deployLocal } from "../../test/helpers/protocol.js";
 import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../test/helpers/operators.js";
@@ -39,7 +39,17 @@ const selector = BigInt(bridge.record.chainSelector);
 const router = MockCCIPRouter__factory.connect(bridge.record.router, signers[0]!);
 
 const operator = owners[0]!.address;
-const porLeaves = Array.from({ length: 100 }, (_, i) => [i === 0 ? operator : ethers.Wallet.createRandom().address, 8n, 1000n, 16384n, 500n]);
+const resources = {
+  cpuCores: 8n,
+  bandwidthMbps: 1000n,
+  memoryMiB: 16384n,
+  storageGiB: 500n,
+  latencyUs: 600n,
+  uptimeBps: 9_900n,
+};
+const porLeaves = Array.from({ length: 100 }, (_, i) =>
+  resourceLeaf(i === 0 ? operator : ethers.Wallet.createRandom().address, resources),
+);
 let parent = "0x" + "00".repeat(32);
 let height = 0n;
 async function certified(): Promise<Header> {
@@ -100,10 +110,28 @@ const duplicateReceive = (await measure(await dup.wait())).receive;
 // proof views on the receiver (eth_estimateGas of the view as a transaction: what a contract calling it pays)
 const h = await certified();
 await (await sender.relay(headerTuple(h), selector)).wait();
-const resources = { cpuCores: 8n, bandwidthMbps: 1000n, memoryMiB: 16384n, storageGiB: 500n };
 const verifyResourceGas = Number(
   await receiver.verifyResource.estimateGas(headerTuple(h), operator, resources, proofOf("resource", porLeaves, 0)),
 );
+
+// a governance message: the timelock sends one action (the remote receiver's allowlisted source) to the executor
+await (await router.setFee(0n)).wait();
+const action = {
+  target: await receiver.getAddress(),
+  value: 0n,
+  data: receiver.interface.encodeFunctionData("setSource", [
+    selector,
+    { sender: await sender.getAddress(), homeChainId: (await ethers.provider.getNetwork()).chainId },
+  ]),
+};
+const governanceMessage = await asTimelock(d, ethers, networkHelpers, async (t) =>
+  measure(await (await bridge.governanceSender.connect(t).sendActions(selector, [action])).wait()),
+);
+const governance = {
+  sendTx: governanceMessage.total,
+  homeSide: governanceMessage.total - governanceMessage.receive,
+  remoteExecute: governanceMessage.receive,
+};
 
 console.log(`\nCheckpoint bridge over CCIP, gas per relayed checkpoint (hardfork: ${hardfork}; CCIPLocalSimulator)\n`);
 console.log("| relay | relay tx (home + delivery) | home side | remote ccipReceive |");
@@ -112,6 +140,13 @@ const f = (x: number) => x.toLocaleString("en-US");
 for (const r of rows) console.log(`| ${r.label} | ${f(r.relayTx)} | ${f(r.homeSide)} | ${f(r.remoteReceive)} |`);
 console.log(`\nduplicate delivery (header already stored), remote ccipReceive: ${f(duplicateReceive)} gas`);
 console.log(`\nreceiver.verifyResource (100-leaf porRoot, as a transaction): ${f(verifyResourceGas)} gas`);
+console.log(
+  `\ngovernance message (one action: the receiver's source), GovernanceSender.sendActions: ${f(governance.sendTx)} gas ` +
+    `(home side ${f(governance.homeSide)}, remote RemoteExecutor ccipReceive ${f(governance.remoteExecute)})`,
+);
 if (process.env.BENCH_JSON) {
-  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ hardfork, rows, duplicateReceive, verifyResourceGas }, null, 2));
+  writeFileSync(
+    process.env.BENCH_JSON,
+    JSON.stringify({ hardfork, rows, duplicateReceive, verifyResourceGas, governance }, null, 2),
+  );
 }

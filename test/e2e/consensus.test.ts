@@ -96,6 +96,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
         },
         // every local deploy has a CCIP lane (simulator) with relayEvery 1: every certified header is relayed
         bridge: { fallbackDelayMs: 1_500, pollMs: 200, certifiedTimeoutMs: 20_000 },
+        rewards: { fallbackDelayMs: 1_000, pollMs: 200, certifiedTimeoutMs: 30_000 },
         p2p: {
           listen: ["/ip4/127.0.0.1/tcp/0"],
           bootstrap,
@@ -304,8 +305,23 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(unknown).to.equal(null);
   });
 
-  it("follows three epoch switches in a row: every epoch gets certified checkpoints, heights keep increasing", async () => {
+  /** Waits until every leaf of `epoch`'s rewards is claimed and none is left credited (pushed into its pool). */
+  async function untilRewardsPushed(epoch: bigint, operators: string[]): Promise<void> {
+    await waitFor(
+      async () => {
+        const r = await deployed.rewards.epochRewards(epoch);
+        if (!r.recorded || r.paid !== r.total) return false;
+        for (const op of operators) if ((await deployed.rewards.credited(op, epoch, epoch)) !== 0n) return false;
+        return true;
+      },
+      `epoch ${epoch}'s rewards claimed and pushed by the keepers`,
+      60_000,
+    );
+  }
+
+  it("follows three epoch switches in a row: every epoch gets certified checkpoints, heights keep increasing, and the keepers push every epoch's rewards into the pools in time", async () => {
     const admin = deployed.validatorSets.connect(await provider.getSigner(0));
+    const operators = keepers.map((k) => k!.operator);
     const certified = async () =>
       (await deployed.checkpoints.queryFilter(deployed.checkpoints.filters.CheckpointCertified())).map((l) => l.args);
     for (let i = 0; i < 3; i++) {
@@ -317,6 +333,8 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
         `two certified checkpoints in epoch ${epoch}`,
         60_000,
       );
+      // nobody claims by hand: the keepers settle the finished epoch's rewards during this epoch
+      await untilRewardsPushed(epoch - 1n, operators);
     }
     // on chain, heights only increase and each header links to the previous one (the store checks
     // parentHash), so certified heights in event order never go back, across every switch
@@ -326,6 +344,32 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       expect(all[i]!.epoch >= all[i - 1]!.epoch).to.equal(true);
     }
     expect(new Set(all.map((c) => c.epoch)).size).to.be.greaterThanOrEqual(4);
+    // every reward reached a pool: pushed during the next epoch, none returned to the free pool
+    const expired = await deployed.rewards.queryFilter(deployed.rewards.filters.RewardsExpired());
+    expect(expired.map((e) => e.args.epoch)).to.deep.equal([]);
+    const pushed = await deployed.rewards.queryFilter(deployed.rewards.filters.RewardsPushed());
+    expect(pushed.length).to.be.greaterThanOrEqual(3 * operators.length);
+  });
+
+  it("a stopped keeper's reward is claimed and pushed by the keeper after it in set order", async () => {
+    const admin = deployed.validatorSets.connect(await provider.getSigner(0));
+    const victim = keepers[3]!;
+    const victimSigner = victim.identity.signerAddress.toLowerCase();
+    await victim.stop();
+    keepers[3] = undefined;
+    try {
+      await provider.send("evm_increaseTime", [60]);
+      await (await admin.advanceEpoch()).wait();
+      const epoch = (await admin.currentEpoch()) - 1n;
+      const operators = [...keepers.slice(0, 3).map((k) => k!.operator), victim.operator];
+      await untilRewardsPushed(epoch, operators);
+      const claims = await deployed.rewards.queryFilter(deployed.rewards.filters.RewardClaimed(epoch, victim.operator));
+      expect(claims).to.have.length(1);
+      const tx = await provider.getTransaction(claims[0]!.transactionHash);
+      expect(tx!.from.toLowerCase()).to.not.equal(victimSigner);
+    } finally {
+      await startKeeper(3);
+    }
   });
 
   it("a keeper that misses every commit message and falls behind catches up by asking peers", async () => {

@@ -32,7 +32,7 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
 
   it("certifies BLS checkpoints on chain and pays an epoch's rewards by Merkle proof to the operator's pool", () => {
     expect(output).to.match(/certified height 1 \(epoch 1, round \d+\): BLS certificate/);
-    expect(output).to.match(/claimed [\d.]+ OPEN by Merkle proof/);
+    expect(output).to.match(/keeper 0 claimed operator 0x[0-9a-fA-F]{40}'s [\d.]+ OPEN by Merkle proof/);
     expect(output).to.match(/reward leaf \([\d.]+ OPEN, epoch \d+\) verifies against the bridged header: true/);
     expect(output).to.match(/delegator's 5,000 OPEN position is now worth [\d.]+ OPEN \(\+[\d.]+, by share price\)/);
   });

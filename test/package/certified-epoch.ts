@@ -5,7 +5,7 @@
 import { JsonRpcProvider, hexlify, toUtf8Bytes } from "ethers";
 import { treeOfEpoch, epochSetFromEventArgs } from "../../keeper/src/checkpoint/epoch.js";
 import type { Header } from "../../keeper/src/checkpoint/header.js";
-import { proofOf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
+import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import type { RewardsReport } from "../../keeper/src/bft/service.js";
 import { proofOfPossession } from "../../keeper/src/crypto/bls.js";
 import type { Deployed } from "../../scripts/lib/deploy.js";
@@ -70,7 +70,15 @@ export async function certifyAnEpoch(
   const budget = await d.rewards.nextEpochBudget();
   const share = budget / BigInt(owners.length + 1);
   const rewardLeaves = owners.map((op, i) => [BigInt(i), op, share]);
-  const resourceLeaves = owners.map((op) => [op, 16n, 900n, 65536n, 4000n]);
+  const proven = {
+    cpuCores: 16n,
+    bandwidthMbps: 900n,
+    memoryMiB: 65536n,
+    storageGiB: 4000n,
+    latencyUs: 700n,
+    uptimeBps: 10_000n,
+  };
+  const resourceLeaves = owners.map((op) => resourceLeaf(op, proven));
   const header: Header = makeHeader({
     epoch: 2n,
     height: 1n,
@@ -97,7 +105,7 @@ export async function certifyAnEpoch(
     },
     resources: owners.map((operator, i) => ({
       operator,
-      resources: { cpuCores: "16", bandwidthMbps: "900", memoryMiB: "65536", storageGiB: "4000" },
+      resources: Object.fromEntries(Object.entries(proven).map(([k, v]) => [k, v.toString()])),
       proof: proofOf("resource", resourceLeaves, i),
     })),
     header: Object.fromEntries(Object.entries(header).map(([k, v]) => [k, String(v)])),

@@ -8,6 +8,7 @@ import { Contract, Interface, MaxUint256, formatUnits, type Provider, type Trans
 import type { Logger } from "pino";
 import { headerHash, headerTuple, ZERO_HASH, type Header } from "../checkpoint/header.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
+import { waitCertified } from "../chain/wait-certified.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { numericKey, type Bucket } from "../store/index.js";
 import {
@@ -133,24 +134,16 @@ export class CheckpointRelayer implements DecisionSink {
     for (const lane of due) await this.relayOnLane(header, lane);
   }
 
-  /** Polls until the header is certified; false if it was not within certifiedTimeoutMs (or another won). */
   private async waitCertified(header: Header): Promise<boolean> {
-    const hash = headerHash(header);
-    const deadline = Date.now() + this.m.certifiedTimeoutMs;
-    while (!this.stopped) {
-      const onChain = await this.checkpoints.checkpointHash(header.height);
-      if (onChain === hash) return true;
-      if (onChain !== ZERO_HASH) return false; // another header at this height (never for an honest set)
-      // a later header was certified first: this height never will be
-      if ((await this.checkpoints.latestHeight()) > header.height) return false;
-      if (Date.now() >= deadline) {
-        // a skipped interval height is never certified: nothing to relay
-        this.log.debug({ height: String(header.height) }, "decided header not certified: not relayed");
-        return false;
-      }
-      await this.sleep(this.m.pollMs);
-    }
-    return false;
+    const certified = await waitCertified(this.checkpoints, header, {
+      timeoutMs: this.m.certifiedTimeoutMs,
+      pollMs: this.m.pollMs,
+      stopped: () => this.stopped,
+      sleep: (ms) => this.sleep(ms),
+    });
+    // a skipped interval height is never certified: nothing to relay
+    if (!certified) this.log.debug({ height: String(header.height) }, "decided header not certified: not relayed");
+    return certified;
   }
 
   private async relayOnLane(header: Header, lane: bigint): Promise<RelayResult> {

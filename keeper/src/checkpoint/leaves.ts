@@ -6,7 +6,7 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { ZERO_HASH } from "./header.js";
 
 export const LEAF_ENCODINGS = {
-  resource: ["address", "uint32", "uint32", "uint64", "uint64"],
+  resource: ["address", "uint32", "uint32", "uint64", "uint64", "uint32", "uint32"],
   liveness: ["address", "uint64", "uint64"],
   fault: ["address", "uint8", "bytes32"],
   reward: ["uint256", "address", "uint256"],
@@ -19,6 +19,23 @@ export type LeafKind = keyof typeof LEAF_ENCODINGS;
 // A leaf is a tuple of ABI values; the library types it as any[].
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- StandardMerkleTree's own value type
 export type LeafValues = any[];
+
+/** A porRoot leaf's values (contracts: `ICheckpointTypes.ProvenResources`). */
+export interface ProvenResources {
+  cpuCores: bigint;
+  bandwidthMbps: bigint;
+  memoryMiB: bigint;
+  storageGiB: bigint;
+  /** median round-trip time to the verifiers, microseconds */
+  latencyUs: bigint;
+  /** share of the epoch the operator was up, basis points (0..10,000) */
+  uptimeBps: bigint;
+}
+
+/** The porRoot leaf of `operator`, in LEAF_ENCODINGS.resource order. */
+export function resourceLeaf(operator: string, r: ProvenResources): LeafValues {
+  return [operator, r.cpuCores, r.bandwidthMbps, r.memoryMiB, r.storageGiB, r.latencyUs, r.uptimeBps];
+}
 
 export function buildTree(kind: LeafKind, leaves: LeafValues[]): StandardMerkleTree<LeafValues> | undefined {
   if (leaves.length === 0) return undefined;

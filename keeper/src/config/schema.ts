@@ -138,6 +138,17 @@ const BridgeConfigSchema = z.strictObject({
   pollMs: ms("the certification poll interval").default(1_000),
 });
 
+/** Claiming and pushing each epoch's rewards into the operators' pools (docs/checkpoints.md, "Rewards"). */
+const RewardsConfigSchema = z.strictObject({
+  autoPush: z.boolean().default(true),
+  /** A keeper r places after an operator (set order) settles that operator's unpushed reward after r times this. */
+  fallbackDelayMs: ms("the reward push fallback delay").default(10_000),
+  /** How long the epoch's first header may take to be certified before the pusher gives up on it. */
+  certifiedTimeoutMs: ms("the certification wait").default(120_000),
+  /** How often the chain is polled while waiting for certification. */
+  pollMs: ms("the certification poll interval").default(1_000),
+});
+
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
 
 export const KeeperConfigSchema = z
@@ -174,6 +185,7 @@ export const KeeperConfigSchema = z
     chain: ChainConfigSchema.default(() => ChainConfigSchema.parse({})),
     consensus: ConsensusConfigSchema.default(() => ConsensusConfigSchema.parse({})),
     bridge: BridgeConfigSchema.default(() => BridgeConfigSchema.parse({})),
+    rewards: RewardsConfigSchema.default(() => RewardsConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {

@@ -143,6 +143,20 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       registers,
     }),
 
+    // rewards
+    rewardsPushedTotal: new Counter({
+      name: "keeper_rewards_pushed_total",
+      help: "Epoch rewards this keeper claimed and pushed into a staking pool, by role (own operator / fallback)",
+      labelNames: ["role"] as const,
+      registers,
+    }),
+    rewardsPushFailedTotal: new Counter({
+      name: "keeper_rewards_push_failed_total",
+      help: "Reward claims or pushes this keeper attempted that failed, by role",
+      labelNames: ["role"] as const,
+      registers,
+    }),
+
     // bridge (CCIP)
     bridgeRelayedTotal: new Counter({
       name: "keeper_bridge_relayed_total",

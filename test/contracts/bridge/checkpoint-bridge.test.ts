@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder, concat, keccak256, toUtf8Bytes, Wallet, ZeroAddress } from "ethers";
-import { proofOf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
+import { proofOf, resourceLeaf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { encodeBridgePayload } from "../../../keeper/src/bridge/payload.js";
 import { deployLocal } from "../../helpers/protocol.js";
 import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../helpers/operators.js";
@@ -45,10 +45,17 @@ describe("Checkpoint bridge over CCIP (CheckpointSender -> CCIPLocalSimulator ro
 
     // a header with a PoR, a task and a rewards root, certified at home
     const operator = owners[0]!.address;
-    const resources = { cpuCores: 16n, bandwidthMbps: 1000n, memoryMiB: 32768n, storageGiB: 2000n };
+    const resources = {
+      cpuCores: 16n,
+      bandwidthMbps: 1000n,
+      memoryMiB: 32768n,
+      storageGiB: 2000n,
+      latencyUs: 420n,
+      uptimeBps: 10_000n,
+    };
     const porLeaves = [
-      [operator, resources.cpuCores, resources.bandwidthMbps, resources.memoryMiB, resources.storageGiB],
-      [owners[1]!.address, 4n, 100n, 8192n, 100n],
+      resourceLeaf(operator, resources),
+      resourceLeaf(owners[1]!.address, { ...resources, cpuCores: 4n, memoryMiB: 8192n }),
     ];
     const taskLeaves = [
       [7n, 3n, AbiCoder.defaultAbiCoder().encode(["int256"], [42n]), [operator, owners[1]!.address]],
@@ -158,7 +165,10 @@ describe("Checkpoint bridge over CCIP (CheckpointSender -> CCIPLocalSimulator ro
     it("refuses proofs against a header that was not bridged (or was altered)", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       await f.sender.relay(headerTuple(f.h1), f.selector);
-      const forged = { ...f.h1, porRoot: rootOf("resource", [[f.operator, 999n, 1n, 1n, 1n]]) };
+      const forged = {
+        ...f.h1,
+        porRoot: rootOf("resource", [resourceLeaf(f.operator, { ...f.resources, cpuCores: 999n })]),
+      };
       await expect(f.receiver.verifyResource(headerTuple(forged), f.operator, f.resources, []))
         .to.be.revertedWithCustomError(f.receiver, "ReceiverNotBridged")
         .withArgs(2n, 1n, headerHash(forged));

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { hexlify, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
-import { proofOf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
+import { proofOf, resourceLeaf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { VoteType, checkpointDomain, voteDigest } from "../../../keeper/src/checkpoint/header.js";
 import { deployLocal } from "../../helpers/protocol.js";
 import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../helpers/operators.js";
@@ -344,10 +344,17 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
   describe("Proof-of-Resource", () => {
     it("verifies an operator's proven resources against a certified porRoot", async () => {
       const { d, owners, certify } = await networkHelpers.loadFixture(fixture);
-      const r = { cpuCores: 16n, bandwidthMbps: 900n, memoryMiB: 65536n, storageGiB: 4000n };
+      const r = {
+        cpuCores: 16n,
+        bandwidthMbps: 900n,
+        memoryMiB: 65536n,
+        storageGiB: 4000n,
+        latencyUs: 850n,
+        uptimeBps: 9_950n,
+      };
       const leaves = [
-        [owners[0]!.address, r.cpuCores, r.bandwidthMbps, r.memoryMiB, r.storageGiB],
-        [owners[1]!.address, 4n, 100n, 8192n, 100n],
+        resourceLeaf(owners[0]!.address, r),
+        resourceLeaf(owners[1]!.address, { ...r, cpuCores: 4n, memoryMiB: 8192n, uptimeBps: 10_000n }),
       ];
       const header = makeHeader({ epoch: 2n, height: 1n, porRoot: rootOf("resource", leaves) });
       await certify(header);
@@ -361,6 +368,15 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
           { ...r, cpuCores: 32n },
           proofOf("resource", leaves, 0),
         ),
+      ).to.equal(false);
+      expect(
+        await d.checkpoints.verifyResource(
+          header,
+          owners[0]!.address,
+          { ...r, uptimeBps: 10_000n },
+          proofOf("resource", leaves, 0),
+        ),
+        "a claimed uptime above the proven one fails",
       ).to.equal(false);
       const uncertified = { ...header, height: 2n };
       await expect(
