@@ -27,6 +27,8 @@ import { KeeperStore } from "./store/index.js";
 import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
+import type { CheckpointPart } from "./checkpoint/part.js";
+import { checkpointParts } from "./checkpoint/parts/index.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
 import { RewardPusher, type PushResult } from "./rewards/pusher.js";
@@ -74,6 +76,8 @@ interface ConsensusParts {
   votePush?: PushChannel<VoteMsg>;
   /** what the consensus topics let through (one message per slot, nothing stale) */
   gate: ConsensusGossipGate;
+  /** what each header certifies (checkpoint/parts/index.ts); their topics join the mesh's */
+  parts: CheckpointPart[];
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -139,7 +143,7 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate() };
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate(), parts: checkpointParts() };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -185,6 +189,7 @@ export class Keeper {
                   checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
                   consensusParts.gate,
                 ),
+                ...consensusParts.parts.flatMap((part) => part.topics ?? []),
               ]
             : init.topics,
         discovery: init.discovery,
@@ -389,6 +394,7 @@ export class Keeper {
       keys: { signer: this.identity.signer, blsSecret: this.identity.bls.secretKey },
       domain: checkpointDomain(chain.chainId, chain.info("CheckpointStore").address),
       chainId: chain.chainId,
+      parts: c.parts,
       decidedStore: this.store.headers,
       signingStore: this.store.signingState,
       sink: {

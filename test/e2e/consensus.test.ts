@@ -12,6 +12,7 @@ import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
 import { commitFromJson, payloadFromJson } from "../../keeper/src/bft/codec.js";
+import { checkpointParts } from "../../keeper/src/checkpoint/parts/index.js";
 import {
   commitRequestProtocol,
   commitTopic,
@@ -274,7 +275,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       epoch: "1",
       height: height.toString(),
     });
-    const header = payloadFromJson(reply!.payload).header;
+    const header = payloadFromJson(checkpointParts(), reply!.payload).header;
     const sent = async () =>
       (await k3.metrics.chainTxTotal.get()).values.find((v) => v.labels.result === "sent")?.value ?? 0;
     const before = await sent();
@@ -295,7 +296,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(reply).to.not.equal(null);
     const commit = commitFromJson(reply!.commit);
     expect(commit.height).to.equal(height);
-    expect(headerHash(payloadFromJson(reply!.payload).header)).to.equal(commit.valueHash);
+    expect(headerHash(payloadFromJson(checkpointParts(), reply!.payload).header)).to.equal(commit.valueHash);
     expect(await deployed.checkpoints.checkpointHash(height)).to.equal(commit.valueHash);
     expect(commit.signatures.length).to.be.greaterThanOrEqual(3); // > 2/3 of 4 similar stakes
     const unknown = await asker.p2p.reqresp.request(server.identity.peerId, commitRequestProtocol, {

@@ -124,7 +124,7 @@ describe("e2e: the checkpoint submitter falls back from a refused BLS aggregate 
         return { signer: m.signer.toLowerCase(), ecdsa: ecdsaSign(v, digest), bls: hexlify(shares(v)(v, digest)) };
       }),
     };
-    return { payload: { header, liveness: [], lastCommit: null, closing: null, rewards: [] }, commit };
+    return { payload: { header, lastCommit: null, slices: {} }, commit };
   }
 
   /** The CheckpointCertified event of the submission's transaction. */

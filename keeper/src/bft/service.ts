@@ -5,19 +5,19 @@
 import type { TypedDataDomain } from "ethers";
 import type { Logger } from "pino";
 import { headerHash, ZERO_HASH } from "../checkpoint/header.js";
-import { buildTree } from "../checkpoint/leaves.js";
 import { counts } from "../checkpoint/liveness.js";
-import { rewardLeafValues } from "../checkpoint/rewards.js";
 import {
   buildPayload,
   PayloadError,
   validatePayload,
   type CheckpointPayload,
-  type ClosingState,
   type Commit,
   type CommitSignature,
   type HeightContext,
 } from "../checkpoint/payload.js";
+import { PartUnavailable, type CheckpointPart, type PayloadView } from "../checkpoint/part.js";
+import { PartRunner } from "./part-runner.js";
+import { checkpointParts, livenessOf, RewardsPart, type RewardsReport } from "../checkpoint/parts/index.js";
 import { ConsensusEngine } from "../consensus/engine.js";
 import { DEFAULT_REBROADCAST, Rebroadcaster, type RebroadcastOptions } from "../consensus/rebroadcast.js";
 import { describeHave, missingFor } from "../consensus/vote-sync.js";
@@ -118,6 +118,10 @@ export interface ConsensusServiceModules {
   maxInboundQueue?: number;
   /** called for each inbound message dropped because the queue was full (a metric) */
   onInboundDropped?: () => void;
+  /** the checkpoint parts (default checkpointParts()); their gossip topics must be registered on the mesh */
+  parts?: CheckpointPart[];
+  /** how long a proposal waits for its parts to fetch inputs it names by hash (default 1 s) */
+  prefetchMs?: number;
 }
 
 /** How votes reach a round's proposer directly (a p2p/push.ts channel in the keeper). */
@@ -143,11 +147,7 @@ export interface ConsensusStatus {
   liveness: Array<{ signer: string; signed: number; missed: number }>;
 }
 
-/** What /rewards reports: each epoch's certified-in-consensus reward leaves with their proofs. */
-export type RewardsReport = Record<
-  string,
-  { root: string; total: string; leaves: Array<{ index: number; operator: string; amount: string; proof: string[] }> }
->;
+export type { RewardsReport };
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -208,8 +208,10 @@ export class ConsensusService implements ConsensusApp {
   private rotation?: ProposerRotation;
   /** this epoch's validators: lowercase signer -> operator (where a relayed vote goes) */
   private operatorOf = new Map<string, string>();
-  /** the decided header the chain certified last before this epoch, with its liveness */
-  private closing?: ClosingState;
+  /** the decided payload the chain certified last before this epoch */
+  private closing?: PayloadView;
+  /** signers of the previous epoch's set (read once per epoch), for parts that certify a closed epoch */
+  private previousEpochMembers?: string[];
   /** messages of the next epoch that arrived before this keeper saw it start (replayed then) */
   private early: Array<() => void> = [];
   /** signatures of votes seen, by vote position, then signer */
@@ -218,17 +220,21 @@ export class ConsensusService implements ConsensusApp {
   private heightStartedAt = new Map<number, number>();
   /** commit latencies of recent heights (ms), for /consensus */
   private readonly latencies: number[] = [];
-  /** rewards declared in decided epoch-start payloads, by rewarded epoch */
-  private readonly rewardsByEpoch: RewardsReport = {};
   /** this keeper's own votes of the current height, re-sent until it advances */
   private rebroadcast?: Rebroadcaster<VoteMsg>;
   private syncer?: VoteSetSyncer;
   /** when a height was last decided or adopted here (or consensus first started) */
   private lastProgressAtMs: number | null = null;
 
+  /** what each header certifies besides its chain fields (checkpoint/part.ts) */
+  readonly parts: readonly CheckpointPart[];
+  private readonly partRunner: PartRunner;
+
   constructor(private readonly m: ConsensusServiceModules) {
     this.log = m.logger.child({ module: "consensus" });
     this.self = m.keys.signer.address.toLowerCase();
+    this.parts = m.parts ?? checkpointParts();
+    this.partRunner = new PartRunner(this.parts, { ...m, self: this.self, logger: this.log });
   }
 
   get currentEpoch(): bigint | undefined {
@@ -260,6 +266,7 @@ export class ConsensusService implements ConsensusApp {
       g.subscribe(voteBundleTopic, (msg) => this.inbound(() => this.onVoteBundle(msg))),
       g.subscribe(commitTopic, (msg) => this.inbound(() => this.onCommit(msg.payload, msg.sender.peerId))),
     ];
+    await this.partRunner.start();
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
     await this.m.voteRelay?.serve((vote, peerId) => this.inbound(() => this.onDirectVote(vote, peerId)));
     if (this.m.voteSetSync) {
@@ -282,6 +289,7 @@ export class ConsensusService implements ConsensusApp {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     await this.queue;
+    await this.partRunner.stop();
   }
 
   /** an inbound consensus message (dropped here only by injected faults, in tests) */
@@ -359,6 +367,10 @@ export class ConsensusService implements ConsensusApp {
       firstHeight: Number(start.startHeight),
       validators: start.set.validators.map((v) => ({ id: v.signer.toLowerCase(), power: v.stake })),
     };
+    this.previousEpochMembers = await this.m.chain
+      .epochStart(epoch - 1n)
+      .then((prev) => prev.set.validators.map((v) => v.signer.toLowerCase()))
+      .catch(() => undefined);
     const member = this.stake.has(this.self);
     this.relay = new VoteRelay(this.stake);
     this.rotation = new ProposerRotation(this.set);
@@ -406,9 +418,9 @@ export class ConsensusService implements ConsensusApp {
   private async loadDecided(epoch: bigint): Promise<void> {
     for await (const [, value] of this.m.decidedStore.entries({ gte: `e/${epoch}/`, lt: `e/${epoch}/~` })) {
       const v = value as StoredDecided;
-      const d = { payload: payloadFromJson(v.payload), commit: commitFromJson(v.commit) };
+      const d = { payload: payloadFromJson(this.parts, v.payload), commit: commitFromJson(v.commit) };
       this.decided.set(d.commit.height, d);
-      this.noteRewards(d.payload);
+      this.partRunner.decided(d.payload, d.commit);
     }
   }
 
@@ -428,7 +440,7 @@ export class ConsensusService implements ConsensusApp {
     if (!from || from.commit.epoch !== this.epoch || !this.set || height - SKIP_LAG < this.set.firstHeight) {
       return new Set();
     }
-    return skippedByLiveness(from.payload.liveness);
+    return skippedByLiveness(livenessOf(from.payload));
   }
 
   private context(height: number): HeightContext {
@@ -443,9 +455,10 @@ export class ConsensusService implements ConsensusApp {
       height: h,
       epochStartHeight: start.startHeight,
       parentHash: isStart ? start.parentHash : prev ? headerHash(prev.payload.header) : ZERO_HASH,
-      previousLiveness: prev?.payload.liveness,
+      parent: prev?.payload,
       previousMembers: members,
       previousStake: this.stake,
+      previousEpochMembers: this.previousEpochMembers,
       members,
       livenessWindow: start.livenessWindow,
       closingHeaderHash: isStart && start.parentHash !== ZERO_HASH ? start.parentHash : undefined,
@@ -478,18 +491,13 @@ export class ConsensusService implements ConsensusApp {
     }
   }
 
-  private closingState(): ClosingState | undefined {
-    return this.closing;
-  }
-
-  /** The decided header with this hash (in memory, else in the store): the closing state of an epoch. */
-  private async findClosing(hash: string): Promise<ClosingState | undefined> {
+  /** The decided payload with this header hash (in memory, else in the store): the closing state of an epoch. */
+  private async findClosing(hash: string): Promise<PayloadView | undefined> {
     if (hash === ZERO_HASH) return undefined;
-    const found = (p: CheckpointPayload) => ({ header: p.header, liveness: p.liveness });
-    for (const d of this.decided.values()) if (headerHash(d.payload.header) === hash) return found(d.payload);
+    for (const d of this.decided.values()) if (headerHash(d.payload.header) === hash) return d.payload;
     for await (const [, value] of this.m.decidedStore.entries({ gte: "e/", lt: "e/~" })) {
-      const p = payloadFromJson((value as StoredDecided).payload);
-      if (headerHash(p.header) === hash) return found(p);
+      const p = payloadFromJson(this.parts, (value as StoredDecided).payload);
+      if (headerHash(p.header) === hash) return p;
     }
     return undefined;
   }
@@ -502,12 +510,12 @@ export class ConsensusService implements ConsensusApp {
     const prev = this.decided.get(BigInt(height) - 1n);
     let payload: CheckpointPayload;
     try {
-      payload = buildPayload(ctx, prev?.commit ?? null, this.closingState());
+      payload = buildPayload(this.parts, ctx, prev?.commit ?? null, this.closing);
     } catch (err) {
       // Cannot build a valid value (state missing after a restart): propose the bare header; honest
       // validators reject it and the next round's proposer takes over.
       this.log.warn({ height, err: (err as Error).message }, "proposing without full state");
-      payload = buildPayload({ ...ctx, epochStartHeight: ctx.height, closingHeaderHash: undefined }, null);
+      payload = buildPayload(this.parts, { ...ctx, epochStartHeight: ctx.height, closingHeaderHash: undefined }, null);
     }
     const hash = headerHash(payload.header);
     this.payloads.set(hash, payload);
@@ -520,11 +528,16 @@ export class ConsensusService implements ConsensusApp {
     if (headerHash(payload.header) !== value.hash) return false;
     if (this.validPayloads.has(payload) && payload.header.height === BigInt(height)) return true;
     try {
-      validatePayload(this.prepared.get(height) ?? this.context(height), payload);
+      validatePayload(this.parts, this.prepared.get(height) ?? this.context(height), payload);
       this.validPayloads.add(payload);
       return true;
     } catch (err) {
-      this.log.info({ height, reason: err instanceof PayloadError ? err.message : String(err) }, "rejecting proposal");
+      const reason = err instanceof PayloadError ? err.message : String(err);
+      const unavailable = err instanceof PartUnavailable;
+      this.log.info(
+        { height, reason, unavailable },
+        unavailable ? "proposal inputs unavailable" : "rejecting proposal",
+      );
       return false;
     }
   }
@@ -579,7 +592,7 @@ export class ConsensusService implements ConsensusApp {
           round: out.proposal.round,
           validRound: out.proposal.validRound,
           valueHash: out.proposal.value.hash,
-          payload: payloadToJson(payload),
+          payload: payloadToJson(this.parts, payload),
         };
         await this.publish(() => this.m.gossip.publish(proposalTopic, msg));
         return;
@@ -889,7 +902,6 @@ export class ConsensusService implements ConsensusApp {
     const started = this.heightStartedAt.get(height) ?? Date.now();
     this.latencies.push(Date.now() - started);
     if (this.latencies.length > 1000) this.latencies.shift();
-    this.noteRewards(payload);
     this.m.onEvent?.({
       type: "decided",
       epoch,
@@ -912,7 +924,7 @@ export class ConsensusService implements ConsensusApp {
 
   private async publishCommit(d: DecidedHeight, opts: { withPayload: boolean }): Promise<void> {
     this.commitSentAt.set(d.commit.height, Date.now());
-    const payload = opts.withPayload ? payloadToJson(d.payload) : null;
+    const payload = opts.withPayload ? payloadToJson(this.parts, d.payload) : null;
     await this.publish(() => this.m.gossip.publish(commitTopic, { payload, commit: commitToJson(d.commit) }));
   }
 
@@ -941,7 +953,7 @@ export class ConsensusService implements ConsensusApp {
           }
         : null,
       commitLatencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), count: sorted.length },
-      liveness: (last?.payload.liveness ?? []).map((e) => ({ signer: e.signer, ...counts(e) })),
+      liveness: livenessOf(last?.payload).map((e) => ({ signer: e.signer, ...counts(e) })),
     };
   }
 
@@ -962,25 +974,8 @@ export class ConsensusService implements ConsensusApp {
 
   /** Reward leaves with proofs, for operators to claim (RewardsDistributor.claim). */
   rewards(): RewardsReport {
-    return this.rewardsByEpoch;
-  }
-
-  private noteRewards(payload: CheckpointPayload): void {
-    if (payload.rewards.length === 0) return;
-    const values = rewardLeafValues(payload.rewards);
-    const tree = buildTree("reward", values)!;
-    const proofs = new Map<number, string[]>();
-    for (const [i, v] of tree.entries()) proofs.set(Number(v[0]), tree.getProof(i));
-    this.rewardsByEpoch[(payload.header.epoch - 1n).toString()] = {
-      root: tree.root,
-      total: payload.header.totalRewards.toString(),
-      leaves: payload.rewards.map((l) => ({
-        index: l.index,
-        operator: l.operator,
-        amount: l.amount.toString(),
-        proof: proofs.get(l.index)!,
-      })),
-    };
+    const part = this.parts.find((p) => p instanceof RewardsPart);
+    return part instanceof RewardsPart ? part.report() : {};
   }
 
   private engineProposer(height: number, round: number): string {
@@ -992,7 +987,8 @@ export class ConsensusService implements ConsensusApp {
   private async storeDecided(d: DecidedHeight): Promise<void> {
     this.decided.set(d.commit.height, d);
     this.lastProgressAtMs = Date.now();
-    const stored: StoredDecided = { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) };
+    this.partRunner.decided(d.payload, d.commit);
+    const stored: StoredDecided = { payload: payloadToJson(this.parts, d.payload), commit: commitToJson(d.commit) };
     await this.m.decidedStore.put(`e/${d.commit.epoch}/${d.commit.height.toString().padStart(20, "0")}`, stored);
   }
 
@@ -1032,7 +1028,7 @@ export class ConsensusService implements ConsensusApp {
     this.noteHeightOf(msg.sender, p.epoch, Number(p.height));
     let payload: CheckpointPayload;
     try {
-      payload = payloadFromJson(p.payload);
+      payload = payloadFromJson(this.parts, p.payload);
     } catch (err) {
       this.log.warn({ from: msg.from, err: (err as Error).message }, "malformed proposal payload");
       return;
@@ -1042,7 +1038,8 @@ export class ConsensusService implements ConsensusApp {
       return;
     }
     this.payloads.set(p.valueHash, payload);
-    this.run(this.engine!, {
+    const engine = this.engine!;
+    const input: Input = {
       type: "proposal",
       proposal: {
         height: Number(p.height),
@@ -1051,7 +1048,10 @@ export class ConsensusService implements ConsensusApp {
         value: { hash: p.valueHash, payload },
         proposer: msg.sender.signer.toLowerCase(),
       },
-    });
+    };
+    const fetching = this.partRunner.prefetch(payload, msg.from);
+    if (fetching === undefined) this.run(engine, input);
+    else void fetching.then(() => this.enqueueInbound(() => this.run(engine, input)));
   }
 
   private onVote(msg: GossipMessage<VoteMsg>): void {
@@ -1113,7 +1113,7 @@ export class ConsensusService implements ConsensusApp {
       if (!stored) return null;
       return { payload: stored.payload, commit: stored.commit };
     }
-    return { payload: payloadToJson(d.payload), commit: commitToJson(d.commit) };
+    return { payload: payloadToJson(this.parts, d.payload), commit: commitToJson(d.commit) };
   }
 
   /** Whether this keeper decided `height` in its current epoch. */
@@ -1177,7 +1177,7 @@ export class ConsensusService implements ConsensusApp {
     let payload: CheckpointPayload | undefined;
     let commit: Commit;
     try {
-      payload = msg.payload === null ? undefined : payloadFromJson(msg.payload);
+      payload = msg.payload === null ? undefined : payloadFromJson(this.parts, msg.payload);
       commit = commitFromJson(msg.commit);
     } catch {
       return;

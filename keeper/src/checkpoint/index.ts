@@ -6,3 +6,6 @@ export * from "./leaves.js";
 export * from "./liveness.js";
 export * from "./rewards.js";
 export * from "./payload.js";
+export * from "./header-json.js";
+export * from "./part.js";
+export * from "./parts/index.js";

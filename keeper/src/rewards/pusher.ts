@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { Header } from "../checkpoint/header.js";
 import { buildTree } from "../checkpoint/leaves.js";
 import { rewardLeafValues, type RewardLeaf } from "../checkpoint/rewards.js";
+import { rewardLeavesOf } from "../checkpoint/parts/index.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import { waitCertified } from "../chain/wait-certified.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
@@ -77,7 +78,8 @@ export class RewardPusher implements DecisionSink {
   }
 
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void {
-    const { header, rewards } = decided.payload;
+    const header = decided.payload.header;
+    const rewards = rewardLeavesOf(decided.payload);
     if (rewards.length === 0) return;
     void this.settleEpoch(header, rewards, ctx).catch((err: unknown) => {
       if (!this.stopped)

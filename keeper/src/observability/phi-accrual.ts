@@ -1,0 +1,154 @@
+// The phi-accrual failure detector (Hayashibara, Défago, Yared, Katayama, "The phi accrual failure
+// detector", SRDS 2004). Instead of a yes/no timeout it outputs a suspicion level
+//   phi(t) = -log10(P(a heartbeat arrives later than t since the last one))
+// from the distribution of recent inter-arrival times (taken as normal). phi = 8 means the silence
+// would happen by chance once in 10^8 heartbeats. The normal tail uses the logistic approximation
+// of the normal CDF (max error ~1e-4), which stays finite far into the tail.
+
+export interface PhiAccrualOptions {
+  /** suspicion threshold (default 8) */
+  threshold?: number;
+  /** inter-arrival samples kept per peer (default 100) */
+  windowSize?: number;
+  /** floor of the standard deviation: perfectly regular heartbeats must not make a jitter fatal (default 250 ms) */
+  minStdDevMs?: number;
+  /** silence tolerated on top of the distribution, e.g. for GC pauses (default 0) */
+  acceptablePauseMs?: number;
+  /** expected interval before any sample (the heartbeat interval, default 1000 ms) */
+  firstIntervalMs?: number;
+  /** the clock (a virtual one in tests) */
+  now?: () => number;
+}
+
+/** Inter-arrival statistics of one peer over a sliding window (running sums: O(1) per heartbeat). */
+class ArrivalWindow {
+  private readonly samples: number[] = [];
+  private next = 0;
+  private sum = 0;
+  private sumSq = 0;
+  last: number;
+
+  constructor(
+    private readonly size: number,
+    at: number,
+    firstIntervalMs: number,
+  ) {
+    this.last = at;
+    // bootstrap as if two heartbeats had come at the expected interval, spread by a quarter of it
+    this.add(firstIntervalMs - firstIntervalMs / 4);
+    this.add(firstIntervalMs + firstIntervalMs / 4);
+  }
+
+  add(interval: number): void {
+    if (this.samples.length < this.size) this.samples.push(interval);
+    else {
+      const old = this.samples[this.next]!;
+      this.sum -= old;
+      this.sumSq -= old * old;
+      this.samples[this.next] = interval;
+      this.next = (this.next + 1) % this.size;
+    }
+    this.sum += interval;
+    this.sumSq += interval * interval;
+  }
+
+  get mean(): number {
+    return this.sum / this.samples.length;
+  }
+
+  get stdDev(): number {
+    const m = this.mean;
+    return Math.sqrt(Math.max(0, this.sumSq / this.samples.length - m * m));
+  }
+}
+
+/** -log10(1 - F(elapsed)) for a normal F(mean, std): the phi of the paper. */
+export function phiOf(elapsedMs: number, meanMs: number, stdDevMs: number): number {
+  const y = (elapsedMs - meanMs) / stdDevMs;
+  const exponent = y * (1.5976 + 0.070566 * y * y);
+  const e = Math.exp(-exponent);
+  // 1 - F(y) = e / (1 + e) in the logistic approximation; past the mean, -log10 of it is taken in
+  // log space so that it stays finite where e underflows
+  return elapsedMs > meanMs ? exponent / Math.LN10 + Math.log10(1 + e) : -Math.log10(1 - 1 / (1 + e));
+}
+
+type Listener = (peer: string, phi: number) => void;
+
+/** Per-peer phi-accrual detection with suspect / recover events (fired by `check` and `heartbeat`). */
+export class FailureDetector {
+  readonly threshold: number;
+  private readonly windows = new Map<string, ArrivalWindow>();
+  private readonly suspected = new Set<string>();
+  private readonly listeners = { suspect: new Set<Listener>(), recover: new Set<Listener>() };
+  private readonly o: Required<Omit<PhiAccrualOptions, "threshold">>;
+
+  constructor(opts: PhiAccrualOptions = {}) {
+    this.threshold = opts.threshold ?? 8;
+    this.o = {
+      windowSize: opts.windowSize ?? 100,
+      minStdDevMs: opts.minStdDevMs ?? 250,
+      acceptablePauseMs: opts.acceptablePauseMs ?? 0,
+      firstIntervalMs: opts.firstIntervalMs ?? 1000,
+      now: opts.now ?? Date.now,
+    };
+  }
+
+  /** A heartbeat of `peer` arrived now. */
+  heartbeat(peer: string): void {
+    const now = this.o.now();
+    const w = this.windows.get(peer);
+    if (!w) this.windows.set(peer, new ArrivalWindow(this.o.windowSize, now, this.o.firstIntervalMs));
+    else if (now > w.last) {
+      w.add(now - w.last);
+      w.last = now;
+    }
+    if (this.suspected.has(peer) && this.phi(peer) < this.threshold) {
+      this.suspected.delete(peer);
+      for (const fn of this.listeners.recover) fn(peer, this.phi(peer));
+    }
+  }
+
+  /** Suspicion level of `peer` now; 0 for a peer never heard. */
+  phi(peer: string): number {
+    const w = this.windows.get(peer);
+    if (!w) return 0;
+    const elapsed = this.o.now() - w.last;
+    return phiOf(elapsed, w.mean + this.o.acceptablePauseMs, Math.max(w.stdDev, this.o.minStdDevMs));
+  }
+
+  isSuspected(peer: string): boolean {
+    return this.windows.has(peer) && this.phi(peer) >= this.threshold;
+  }
+
+  /** Fires `suspect` for every peer that crossed the threshold since the last check (call it on a timer). */
+  check(): void {
+    for (const peer of this.windows.keys()) {
+      const phi = this.phi(peer);
+      if (phi >= this.threshold && !this.suspected.has(peer)) {
+        this.suspected.add(peer);
+        for (const fn of this.listeners.suspect) fn(peer, phi);
+      }
+    }
+  }
+
+  on(event: "suspect" | "recover", fn: Listener): () => void {
+    this.listeners[event].add(fn);
+    return () => this.listeners[event].delete(fn);
+  }
+
+  /** Peers ever heard (and not forgotten). */
+  peers(): string[] {
+    return [...this.windows.keys()];
+  }
+
+  /** Mean and standard deviation of a peer's inter-arrival times (ms), for /mesh. */
+  stats(peer: string): { meanMs: number; stdDevMs: number; lastMs: number } | undefined {
+    const w = this.windows.get(peer);
+    return w && { meanMs: w.mean, stdDevMs: w.stdDev, lastMs: w.last };
+  }
+
+  forget(peer: string): void {
+    this.windows.delete(peer);
+    this.suspected.delete(peer);
+  }
+}

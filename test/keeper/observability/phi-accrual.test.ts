@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import { FailureDetector, phiOf } from "../../../keeper/src/observability/phi-accrual.js";
+
+/** A clock the test moves by hand. */
+function virtualClock() {
+  let t = 1_000_000;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+/** deterministic pseudo-random numbers in [0, 1) */
+function prng(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
+}
+
+describe("phi-accrual failure detector (virtual clock)", () => {
+  it("suspects a peer that stopped sending 1 s heartbeats within 3 s, and fires one suspect event", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    const events: string[] = [];
+    fd.on("suspect", (peer) => events.push(`suspect ${peer}`));
+    for (let i = 0; i < 30; i++) {
+      fd.heartbeat("a");
+      clock.advance(1000);
+    }
+    fd.heartbeat("a"); // its last one
+    let suspectedAfter: number | undefined;
+    for (let ms = 100; ms <= 10_000; ms += 100) {
+      clock.advance(100);
+      fd.check();
+      if (suspectedAfter === undefined && fd.isSuspected("a")) suspectedAfter = ms;
+    }
+    expect(suspectedAfter, "suspected after (ms)").to.be.a("number");
+    expect(suspectedAfter!).to.be.greaterThan(1500).and.at.most(3000);
+    expect(events).to.deep.equal(["suspect a"]);
+  });
+
+  it("never suspects a live peer whose heartbeats jitter by +-50% (10,000 heartbeats)", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    const rand = prng(7);
+    let maxPhi = 0;
+    fd.heartbeat("b");
+    for (let i = 0; i < 10_000; i++) {
+      const gap = 500 + Math.floor(rand() * 1000); // 0.5 .. 1.5 s
+      for (let step = 100; step < gap; step += 100) {
+        clock.advance(100);
+        maxPhi = Math.max(maxPhi, fd.phi("b"));
+        fd.check();
+      }
+      clock.advance(gap % 100 === 0 ? 100 : gap % 100);
+      fd.heartbeat("b");
+    }
+    expect(fd.isSuspected("b")).to.equal(false);
+    expect(maxPhi, "highest phi seen").to.be.below(fd.threshold);
+  });
+
+  it("recovers a suspected peer on its next heartbeat, with a recover event", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    const events: string[] = [];
+    fd.on("suspect", (p) => events.push(`suspect ${p}`));
+    fd.on("recover", (p) => events.push(`recover ${p}`));
+    for (let i = 0; i < 10; i++) {
+      fd.heartbeat("c");
+      clock.advance(1000);
+    }
+    clock.advance(5000);
+    fd.check();
+    expect(fd.isSuspected("c")).to.equal(true);
+    fd.heartbeat("c");
+    expect(fd.isSuspected("c")).to.equal(false);
+    expect(events).to.deep.equal(["suspect c", "recover c"]);
+  });
+
+  it("phi grows with silence and is ~0 before the mean interval (property)", () => {
+    let prev = -1;
+    for (let elapsed = 0; elapsed <= 5000; elapsed += 50) {
+      const phi = phiOf(elapsed, 1000, 250);
+      expect(phi).to.be.at.least(prev);
+      prev = phi;
+    }
+    expect(phiOf(500, 1000, 250)).to.be.below(0.1);
+    expect(phiOf(1000, 1000, 250)).to.be.closeTo(Math.log10(2), 0.01);
+    expect(Number.isFinite(phiOf(1e9, 1000, 250))).to.equal(true);
+  });
+
+  it("a peer never heard is not suspected", () => {
+    const fd = new FailureDetector({ now: virtualClock().now });
+    expect(fd.isSuspected("nobody")).to.equal(false);
+    expect(fd.phi("nobody")).to.equal(0);
+  });
+});
