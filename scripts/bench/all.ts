@@ -17,6 +17,7 @@ import type { BftResult } from "./bft.js";
 import type { CertGasRow } from "./certificate-gas.js";
 import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
+import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -37,6 +38,7 @@ const BENCHES: Bench[] = [
   { name: "certificate-gas", runner: "hardhat", file: "scripts/bench/certificate-gas.ts" },
   { name: "checkpoint-gas", runner: "hardhat", file: "scripts/bench/checkpoint-gas.ts" },
   { name: "bridge-gas", runner: "hardhat", file: "scripts/bench/bridge-gas.ts" },
+  { name: "market-gas", runner: "hardhat", file: "scripts/bench/market-gas.ts" },
   {
     name: "bft",
     runner: "tsx",
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     finalizeGas: NaN,
   };
   const bridgeGas = out["bridge-gas"] as BridgeGas | undefined;
+  const marketGas = out["market-gas"] as { hardfork: string; rows: MarketGasRow[] } | undefined;
   const bft = (out["bft"] as BftJson | undefined)?.results ?? [];
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
@@ -198,6 +201,7 @@ async function main(): Promise<void> {
     claimGas: checkpoint.claimGas,
     finalizeGas: checkpoint.finalizeGas,
     bridgeGas: bridgeGas ?? null,
+    marketGas: marketGas?.rows ?? null,
     advanceEpochGas: {
       byValidators: checkpoint.rows.map((r) => ({ validators: r.validators, gas: r.advanceEpoch })),
       byOperatorsRegistered: stakingRow("advanceEpoch (set = min(N, 100))"),
@@ -281,6 +285,7 @@ async function main(): Promise<void> {
       `home ${fmt(g.homeSide)} · remote RemoteExecutor ${fmt(g.remoteExecute)} · tx ${fmt(g.sendTx)}`,
     ]);
   }
+  for (const r of marketGas?.rows ?? []) rows.push(["market gas (tx)", r.label, fmt(r.gas)]);
   const byN = (g: Record<string, number>) =>
     Object.entries(g)
       .map(([n, v]) => `N = ${n}: ${fmt(v)}`)

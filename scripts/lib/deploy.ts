@@ -12,22 +12,26 @@ import {
 } from "ethers";
 import {
   CheckpointStore__factory,
+  DvmAccess__factory,
   EvidenceHandler__factory,
   OpenAccessManager__factory,
   OpenGovernor__factory,
   OpenTimelock__factory,
   OpenToken__factory,
   OpenVestingWallet__factory,
+  ResourceMarket__factory,
   RewardsDistributor__factory,
   Staking__factory,
   TaskManager__factory,
   ValidatorSetManager__factory,
   type CheckpointStore,
+  type DvmAccess,
   type EvidenceHandler,
   type OpenAccessManager,
   type OpenGovernor,
   type OpenTimelock,
   type OpenToken,
+  type ResourceMarket,
   type RewardsDistributor,
   type Staking,
   type TaskManager,
@@ -61,6 +65,9 @@ export interface Deployed {
   rewards: RewardsDistributor;
   evidence: EvidenceHandler;
   tasks: TaskManager;
+  /** the cloud market and its lease NFT (docs/market.md) */
+  market: ResourceMarket;
+  dvm: DvmAccess;
   /** the checkpoint bridge (always on a local chain; elsewhere when ccip-networks.json has the chain) */
   bridge?: DeployedBridge;
   file: DeploymentFile;
@@ -223,6 +230,21 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   );
   await tasks.waitForDeployment();
 
+  log("deploying DvmAccess (lease NFTs) and ResourceMarket");
+  const dvm = await new DvmAccess__factory(signer).deploy(manager);
+  await dvm.waitForDeployment();
+  const market = await new ResourceMarket__factory(signer).deploy(
+    tokenAddress,
+    await staking.getAddress(),
+    await validatorSets.getAddress(),
+    await checkpoints.getAddress(),
+    await rewards.getAddress(),
+    await dvm.getAddress(),
+    manager,
+    p.marketProtocolFeeBps,
+  );
+  await market.waitForDeployment();
+
   log("deploying OpenGovernor (votes: liquid + staked OPEN)");
   const stakeVotes = await staking.stakeVotes();
   const governor = await new OpenGovernor__factory(signer).deploy(
@@ -240,6 +262,7 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
   await grantFunctionRole(accessManager, rewards, ["recordEpochRewards"], ROLES.REWARDS_RECORDER, checkpoints);
   await grantFunctionRole(accessManager, staking, ["distributeRewards"], ROLES.REWARDS_PAYER, rewards);
   await grantFunctionRole(accessManager, staking, ["slash", "jail", "tombstone"], ROLES.SLASHER, evidence);
+  await grantFunctionRole(accessManager, dvm, ["mint", "updateLease"], ROLES.LEASE_MINTER, market);
   await mined(checkpoints.setRewardsLedger(await rewards.getAddress()));
   // unbonding requests are bucketed by epoch, so a slash reaches only stake that left after the infraction
   await mined(staking.setValidatorSets(await validatorSets.getAddress()));
@@ -313,6 +336,8 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
         "EvidenceHandler",
       ),
       TaskManager: contractRecord(await tasks.getAddress(), "contracts/tasks/TaskManager.sol", "TaskManager"),
+      DvmAccess: contractRecord(await dvm.getAddress(), "contracts/cloud/DvmAccess.sol", "DvmAccess"),
+      ResourceMarket: contractRecord(await market.getAddress(), "contracts/cloud/ResourceMarket.sol", "ResourceMarket"),
       ...bridge?.contracts,
     },
     genesis,
@@ -329,6 +354,8 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
     rewards,
     evidence,
     tasks,
+    market,
+    dvm,
     bridge,
     file,
   };

@@ -80,6 +80,8 @@ const schema = z
         emissionPerEpochWad: z.string().regex(/^\d+$/, "expected a decimal integer string (WAD)"),
         taskProtocolFeeBps: z.number().int().min(0).max(2000),
         taskGracePeriodSeconds: seconds,
+        /** the resource market's protocol fee on providers' pay (default 500 = 5%) */
+        marketProtocolFeeBps: z.number().int().min(0).max(2000).default(500),
         /** optional overrides of the staking defaults */
         staking: z
           .object({

@@ -155,7 +155,7 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
     { major: 20, flavour: "cjs", dir: "out-cjs", operator: 4 },
   ];
   for (const [i, run] of runs.entries()) {
-    it(`runs the integration guide under plain Node ${run.major} (${run.flavour}): token, register, delegate, errors, governance, claim, PoR proof`, function () {
+    it(`runs the integration guide under plain Node ${run.major} (${run.flavour}): token, register, delegate, errors, governance, claim, PoR proof, CCIP relay`, function () {
       const node = nodeOfMajor(run.major);
       if (!node) {
         if (process.env.CI) throw new Error(`no Node ${run.major} on PATH`);
@@ -188,6 +188,7 @@ describe("@openmesh/contracts installed from its tarball into an empty project",
       expect(out).to.match(/checkpointInterval is now 2/);
       expect(out).to.match(/claimed and pushed [1-9][\d.]* OPEN of epoch 1 for 0x/);
       expect(out).to.match(/proven resources of 0x[0-9a-fA-F]{40}: verified \(16 cores\)/);
+      expect(out).to.match(/proven resources verified on the receiver: true/);
     });
   }
 });

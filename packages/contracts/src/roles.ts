@@ -10,6 +10,8 @@ export const accessRoles = {
   SLASHER: 3n,
   /** a CCIP token pool mints and burns RemoteOpenToken on a remote chain (docs/bridge.md) */
   TOKEN_POOL: 4n,
+  /** the resource market mints and updates DvmAccess lease NFTs */
+  LEASE_MINTER: 5n,
   /** AccessManager's public role: anyone */
   PUBLIC: 2n ** 64n - 1n,
 } as const;
