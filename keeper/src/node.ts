@@ -41,6 +41,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { checkpointDomain } from "./checkpoint/header.js";
 import { TxSender } from "./chain/index.js";
 import { Staking__factory } from "../../types/ethers-contracts/index.js";
+import { TaskService, type TaskServiceOptions } from "./tasks/task-service.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -58,6 +59,8 @@ export interface KeeperInit {
   onCheckpointRelayed?: (r: RelayResult) => void;
   /** called for each reward leaf the pusher settled or found settled */
   onRewardPushed?: (r: PushResult) => void;
+  /** observers and fault injection of the task executor (tests, the demo, benches) */
+  tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "tamper">;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: () => boolean;
 }
@@ -78,6 +81,8 @@ interface ConsensusParts {
   gate: ConsensusGossipGate;
   /** what each header certifies (checkpoint/parts/index.ts); their topics join the mesh's */
   parts: CheckpointPart[];
+  /** executes and finalizes TaskManager rounds (when the deployment has a TaskManager) */
+  tasks?: TaskService;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -143,7 +148,21 @@ export class Keeper {
           metrics,
         });
       }
-      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate(), parts: checkpointParts() };
+      const tasks =
+        chain?.deployment.contracts.has("TaskManager") === true
+          ? new TaskService({
+              ...config.tasks,
+              ...init.tasks,
+              domain: { chainId: chain.chainId, taskManager: chain.info("TaskManager").address },
+              logger,
+              heartbeatIntervalMs: config.p2p.heartbeatIntervalMs,
+            })
+          : undefined;
+      const consensusParts: ConsensusParts = {
+        gate: new ConsensusGossipGate(),
+        parts: checkpointParts({ tasks }),
+        tasks,
+      };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -201,6 +220,7 @@ export class Keeper {
         logger: moduleLogger(logger, "heartbeat"),
       });
       const logHandlers = new Set<ProtocolLogHandler>();
+      if (tasks) logHandlers.add((logs) => tasks.ingest(logs));
       const protocolEvents = chain && protocolWatcher(chain, config, logger, metrics, store, logHandlers);
       return new Keeper(
         config,
@@ -299,6 +319,11 @@ export class Keeper {
   /** The CCIP relayer, when this keeper runs as a validator of a deployment with a CheckpointSender. */
   get relayer(): CheckpointRelayer | undefined {
     return this.consensusParts.relayer;
+  }
+
+  /** The task executor, when the deployment has a TaskManager. */
+  get tasks(): TaskService | undefined {
+    return this.consensusParts.tasks;
   }
 
   /** The consensus host, when this keeper runs as a validator. */
@@ -400,6 +425,7 @@ export class Keeper {
       sink: {
         onDecided: (decided, ctx) => {
           submitter.onDecided(decided, ctx);
+          c.tasks?.onDecided(decided, ctx);
           relayer?.onDecided(decided, ctx);
           pusher?.onDecided(decided, ctx);
         },
@@ -464,6 +490,12 @@ export class Keeper {
             height: height.toString(),
           }),
       },
+    });
+    c.tasks?.attach({
+      provider: chain.provider,
+      send: (request) => sender.send(request),
+      checkpointsAddress: chain.info("CheckpointStore").address,
+      epochStart: (epoch) => view.epochStart(epoch),
     });
     const service = c.service;
     c.gate.position = () => ({ epoch: service.currentEpoch, height: service.height });

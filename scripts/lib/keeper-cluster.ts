@@ -10,7 +10,7 @@ import type { ConsensusEvent } from "../../keeper/src/bft/service.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { KeeperConfigSchema, type KeeperConfig } from "../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../keeper/src/identity/index.js";
-import { Keeper } from "../../keeper/src/node.js";
+import { Keeper, type KeeperInit } from "../../keeper/src/node.js";
 import { createLogger, type Logger } from "../../keeper/src/observability/index.js";
 import { deployProtocol, type Deployed } from "./deploy.js";
 import { REPO_ROOT, writeDeployment } from "./deployment-file.js";
@@ -28,6 +28,12 @@ export interface ClusterOptions {
   onConsensusEvent?: (index: number, e: ConsensusEvent) => void;
   /** Tendermint's timeout_commit (default 200 ms) */
   heightIntervalMs?: number;
+  /** heartbeat interval (default 500 ms) */
+  heartbeatIntervalMs?: number;
+  /** task executor hooks of keeper i (task sources on loopback are allowed in a cluster) */
+  tasks?: (index: number) => KeeperInit["tasks"];
+  /** task config overrides */
+  taskConfig?: { graceMs?: number; fallbackDelayMs?: number };
 }
 
 export class KeeperCluster {
@@ -122,8 +128,9 @@ export class KeeperCluster {
           dhtAddressScope: "lan",
           loopbackWhitelist: true,
           inboundConnectionThreshold: 100,
-          heartbeatIntervalMs: 500,
+          heartbeatIntervalMs: this.opts.heartbeatIntervalMs ?? 500,
         },
+        tasks: { allowPrivate: true, pollMs: 200, fallbackDelayMs: 2_000, ...this.opts.taskConfig },
       }),
       deploymentFile: this.deploymentFile,
     };
@@ -135,6 +142,7 @@ export class KeeperCluster {
       logger: this.opts.logger?.(i) ?? createLogger({ level: "silent" }),
       discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
       onConsensusEvent: (e) => this.opts.onConsensusEvent?.(i, e),
+      tasks: this.opts.tasks?.(i),
     });
     await k.start();
     this.keepers[i] = k;

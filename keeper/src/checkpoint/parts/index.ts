@@ -3,12 +3,18 @@
 import type { CheckpointPart } from "../part.js";
 import { livenessPart } from "./liveness-part.js";
 import { rewardsPart } from "./rewards-part.js";
+import { TaskPart, type TaskKnowledge } from "../../tasks/task-part.js";
 
-/** What parts need from the keeper beyond the PartHost they get at start (none yet for liveness and rewards). */
-export type PartDeps = Record<string, never>;
+/** What parts need from the keeper beyond the PartHost they get at start. */
+export interface PartDeps {
+  /** the task executor (keeper/src/tasks/task-service.ts); without it no task part runs */
+  tasks?: TaskKnowledge;
+}
 
-export function checkpointParts(_deps: PartDeps = {}): CheckpointPart[] {
-  return [livenessPart(), rewardsPart()] as CheckpointPart[];
+export function checkpointParts(deps: PartDeps = {}): CheckpointPart[] {
+  const parts: CheckpointPart[] = [livenessPart(), rewardsPart()] as CheckpointPart[];
+  if (deps.tasks) parts.push(new TaskPart(deps.tasks) as CheckpointPart);
+  return parts;
 }
 
 export { livenessPart, livenessOf, LIVENESS_PART } from "./liveness-part.js";
