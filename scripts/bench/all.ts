@@ -19,6 +19,7 @@ import type { CheckpointGasRow } from "./checkpoint-gas.js";
 import type { BridgeGasRow } from "./bridge-gas.js";
 import type { MarketGasRow } from "./market-gas.js";
 import type { FloodBenchResult } from "./flood.js";
+import type { ReassignBenchResult } from "./task-reassign.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -46,6 +47,12 @@ const BENCHES: Bench[] = [
     env: { BENCH_BFT_SIZES: BFT_SIZES, BENCH_BFT_SECONDS: BFT_SECONDS },
   },
   { name: "flood", runner: "tsx", file: "scripts/bench/flood.ts" },
+  {
+    name: "task-reassign",
+    runner: "tsx",
+    file: "scripts/bench/task-reassign.ts",
+    env: { BENCH_KILLS: QUICK ? "5" : "20" },
+  },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -166,6 +173,7 @@ async function main(): Promise<void> {
   const bftFailures = (out["bft"] as BftJson | undefined)?.failures ?? [];
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
   const flood = out["flood"] as FloodBenchResult | undefined;
+  const reassign = out["task-reassign"] as ReassignBenchResult | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
 
@@ -233,6 +241,7 @@ async function main(): Promise<void> {
     })),
     bftFailures,
     flood: flood ?? null,
+    taskReassign: reassign ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -341,6 +350,13 @@ async function main(): Promise<void> {
       "flood (issue 16)",
       `${p.phase}: 4 keepers, ${flood!.attackers} attackers, ${flood!.attackSeconds} s`,
       `${p.heights} heights, p50 ${p.p50Ms ?? "-"} ms (${p.p50Ratio ?? "-"}x quiet, goal <= 2x), RSS +${p.rssGainOverQuietMB ?? "-"} MB over quiet (goal <= 30), ${p.logLinesPerSecond} warn lines/s, ${fmt(p.sentPerSecond)}/s sent, cut off after ${cut}`,
+    ]);
+  }
+  if (reassign) {
+    rows.push([
+      "task reassignment (issue 18)",
+      `executor stopped -> spare started, ${reassign.kills} kills, 4 keepers, ${reassign.heartbeatMs} ms heartbeats`,
+      `p50 ${reassign.p50Ms} ms, p99 ${reassign.p99Ms} ms, max ${reassign.maxMs} ms (goal p99 <= 3,000: ${reassign.p99Ms <= 3_000 ? "met" : "missed"})`,
     ]);
   }
   if (mesh) {

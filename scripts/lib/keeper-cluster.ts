@@ -149,6 +149,12 @@ export class KeeperCluster {
     return k;
   }
 
+  /** Stops keeper `i` (if running) and starts it again on the same keys and data. */
+  async restart(i: number): Promise<Keeper> {
+    await this.keepers[i]?.stop();
+    return this.startKeeper(i);
+  }
+
   /** Lowercase signer address -> operator address, of every keeper. */
   operators(): Map<string, string> {
     return new Map(this.keepers.map((k) => [k.identity.signerAddress.toLowerCase(), k.operator]));
