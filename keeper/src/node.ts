@@ -26,9 +26,10 @@ import {
 import { KeeperStore } from "./store/index.js";
 import { ChainOperatorDirectory } from "./bft/chain-directory.js";
 import { ChainView } from "./bft/chain-view.js";
-import { ConsensusService, type ConsensusEvent } from "./bft/service.js";
+import { ConsensusService, type ConsensusEvent, type InboundKind } from "./bft/service.js";
 import type { CheckpointPart } from "./checkpoint/part.js";
-import { checkpointParts } from "./checkpoint/parts/index.js";
+import { checkpointParts, UptimePart } from "./checkpoint/parts/index.js";
+import { MeshMonitor } from "./observability/mesh-monitor.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
 import { RewardPusher, type PushResult } from "./rewards/pusher.js";
@@ -62,7 +63,7 @@ export interface KeeperInit {
   /** observers and fault injection of the task executor (tests, the demo, benches) */
   tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "tamper">;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
-  dropConsensusInbound?: () => boolean;
+  dropConsensusInbound?: (kind: InboundKind) => boolean;
 }
 
 /** The validator side: BFT over the mesh and certified submission on chain. */
@@ -111,6 +112,8 @@ export class Keeper {
     readonly chain: ChainClient | undefined,
     readonly p2p: P2pNode,
     readonly heartbeats: HeartbeatService,
+    /** heartbeats, failure detection, latencies and uptime receipts of the mesh (/mesh) */
+    readonly mesh: MeshMonitor,
     /** confirmed logs of every deployed contract, from the deployment block */
     readonly protocolEvents: EventWatcher | undefined,
     /** the operator address this keeper signs for */
@@ -128,6 +131,7 @@ export class Keeper {
       routes: new Map<string, () => unknown>([
         ["/consensus", () => this.consensusParts.service?.status()],
         ["/rewards", () => this.consensusParts.service?.rewards()],
+        ["/mesh", () => this.mesh.view()],
       ]),
     });
   }
@@ -148,21 +152,7 @@ export class Keeper {
           metrics,
         });
       }
-      const tasks =
-        chain?.deployment.contracts.has("TaskManager") === true
-          ? new TaskService({
-              ...config.tasks,
-              ...init.tasks,
-              domain: { chainId: chain.chainId, taskManager: chain.info("TaskManager").address },
-              logger,
-              heartbeatIntervalMs: config.p2p.heartbeatIntervalMs,
-            })
-          : undefined;
-      const consensusParts: ConsensusParts = {
-        gate: new ConsensusGossipGate(),
-        parts: checkpointParts({ tasks }),
-        tasks,
-      };
+      const consensusParts: ConsensusParts = { gate: new ConsensusGossipGate(), parts: [] };
       const hasStaking = chain?.deployment.contracts.has("Staking") ?? false;
       if (chain && config.consensus.enabled && !hasStaking) {
         logger.warn({ deployment: chain.deployment.path }, "deployment has no staking contracts: consensus stays off");
@@ -188,6 +178,27 @@ export class Keeper {
         await consensusParts.directory.refresh();
       }
       const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
+      const mesh = new MeshMonitor({
+        self: operator,
+        intervalMs: config.p2p.heartbeatIntervalMs,
+        metrics,
+        logger: moduleLogger(logger, "mesh"),
+        detector: { threshold: config.p2p.phiThreshold },
+      });
+      // the monitor needs the final operator; parts registered above (if any) stay after these
+      // tasks: spares start when the mesh's failure detector suspects an executor ahead of them
+      const tasks =
+        chain?.deployment.contracts.has("TaskManager") === true
+          ? new TaskService({
+              ...config.tasks,
+              ...init.tasks,
+              domain: { chainId: chain.chainId, taskManager: chain.info("TaskManager").address },
+              logger,
+              detector: mesh.detector,
+            })
+          : undefined;
+      consensusParts.tasks = tasks;
+      consensusParts.parts.unshift(...checkpointParts({ mesh, tasks }));
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,
@@ -218,6 +229,8 @@ export class Keeper {
         peerId: identity.peerId.toString(),
         intervalMs: config.p2p.heartbeatIntervalMs,
         logger: moduleLogger(logger, "heartbeat"),
+        onHeartbeat: (from, hb) => mesh.onHeartbeat(from, hb.rttMs),
+        rttRow: () => mesh.rttRow(),
       });
       const logHandlers = new Set<ProtocolLogHandler>();
       if (tasks) logHandlers.add((logs) => tasks.ingest(logs));
@@ -231,6 +244,7 @@ export class Keeper {
         chain,
         p2p,
         heartbeats,
+        mesh,
         protocolEvents,
         operator,
         logHandlers,
@@ -264,6 +278,17 @@ export class Keeper {
     try {
       await this.p2p.start();
       this.heartbeats.start();
+      this.mesh.start({
+        ping: async (operator) => {
+          const record = this.p2p.directory.byOperator(operator);
+          if (!record) throw new Error(`no peer id known for operator ${operator}`);
+          return this.p2p.ping(record.peerId, AbortSignal.timeout(this.config.p2p.heartbeatIntervalMs * 5));
+        },
+        peers: () =>
+          (this.p2p.directory.activePeerIds?.() ?? [])
+            .map((peerId) => this.p2p.directory.byPeerId(peerId)?.operator.toLowerCase())
+            .filter((op): op is string => op !== undefined),
+      });
       await this.server.start();
       await this.protocolEvents?.start();
       if (this.chain && this.config.consensus.enabled && this.chain.deployment.contracts.has("Staking")) {
@@ -300,6 +325,7 @@ export class Keeper {
       ["operator directory", () => c.directory?.stop()],
       ["observability server", () => this.server.stop()],
       ["protocol event watcher", () => this.protocolEvents?.stop()],
+      ["mesh monitor", () => this.mesh.stop()],
       ["heartbeats", () => this.heartbeats.stop()],
       ["p2p", () => this.p2p.stop()],
       ["chain client", () => this.chain?.stop()],
@@ -329,6 +355,11 @@ export class Keeper {
   /** The consensus host, when this keeper runs as a validator. */
   get consensus(): ConsensusService | undefined {
     return this.consensusParts.service;
+  }
+
+  /** The uptime part: certified uptime per operator and epoch (heartbeats answered, heights signed). */
+  get uptime(): UptimePart | undefined {
+    return this.consensusParts.parts.find((p): p is UptimePart => p instanceof UptimePart);
   }
 
   private async startConsensus(chain: ChainClient): Promise<void> {

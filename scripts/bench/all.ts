@@ -137,6 +137,10 @@ interface MeshJson {
   idleSeconds: number;
   latencyMs: { p50: number; p99: number };
   rssMBAfterIdle: number[];
+  /** share of one core per keeper while idle (heartbeats, mesh monitor, DHT, gossipsub); older runs lack it */
+  idleCpuPercent?: number[];
+  meshRttMsMedian?: number | null;
+  suspectedAtEnd?: number;
 }
 
 const fmt = (x: number) => x.toLocaleString("en-US");
@@ -346,6 +350,14 @@ async function main(): Promise<void> {
   for (const p of flood?.phases ?? []) {
     if (p.phase === "baseline" || p.phase === "quiet") continue;
     const cut = p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : `${s.toFixed(1)} s`)).join(", ");
+    if (p.phase === "halt") {
+      rows.push([
+        "flood (issue 16)",
+        `halt: 3 of 4 keepers (no spare stake), replay + frames at once, ${flood!.attackSeconds} s`,
+        `${p.heights} heights during the floods, p50 ${p.p50Ms ?? "-"} ms; every keeper decided again ${p.recoverySeconds ?? "NOT within 60"} s after they ended; cut off after ${cut}`,
+      ]);
+      continue;
+    }
     rows.push([
       "flood (issue 16)",
       `${p.phase}: 4 keepers, ${flood!.attackers} attackers, ${flood!.attackSeconds} s`,
@@ -365,6 +377,13 @@ async function main(): Promise<void> {
       `after ${mesh.idleSeconds} s idle, ${mesh.keepers} keepers, one process each`,
       `${mesh.rssMBAfterIdle.join(" · ")} MB (goal <= 150: ${Math.max(...mesh.rssMBAfterIdle) <= 150 ? "met" : "missed"})`,
     ]);
+    if (mesh.idleCpuPercent) {
+      rows.push([
+        "observability (idle mesh)",
+        `${mesh.keepers} keepers: 1 s heartbeats, 1 ping/s, phi-accrual, DHT + gossipsub upkeep`,
+        `CPU ${mesh.idleCpuPercent.join(" · ")} % of a core per keeper; RTT p50 ${mesh.meshRttMsMedian ?? "-"} ms; ${mesh.suspectedAtEnd ?? "-"} peers suspected at the end`,
+      ]);
+    }
   }
   for (const f of failed) rows.push(["FAILED", f.bench, f.error]);
 

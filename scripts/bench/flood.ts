@@ -2,7 +2,8 @@
 // keepers on a real chain. Prints, per phase, heights decided, commit latency p50/p99 and its ratio
 // to the slower quiet phase (goal <= 2x), warn log lines per second, process RSS (keepers only: the
 // attackers run in their own process) against an equally long quiet phase (goal <= +30 MB), what the
-// attackers sent, and how long until each was cut off.
+// attackers sent, and how long until each was cut off. Last, the halt scenario: one validator stopped
+// (no spare stake) under replay + frames at once, and how soon every keeper decides again.
 //
 //   tsx scripts/bench/flood.ts
 //   BENCH_FLOOD_SECONDS=15 BENCH_FLOOD_VOTES=1000 BENCH_FLOOD_ATTACKERS=2 BENCH_JSON=path tsx scripts/bench/flood.ts
@@ -44,6 +45,7 @@ try {
     votesPerSecond: VOTES,
     requestConcurrency: 16,
     attacks: ["replay", "frames", "requests"],
+    halt: { stopKeeper: 3 },
   });
   const quiet = reports.filter((r) => r.phase === "baseline" || r.phase === "quiet");
   const quietP50 = Math.max(...quiet.map((r) => r.p50Ms ?? 0));
@@ -66,6 +68,13 @@ try {
   for (const p of result.phases) {
     console.log(
       `| ${p.phase} | ${p.heights} | ${p.p50Ms ?? "-"} (${p.p50Ratio ?? "-"}) | ${p.p99Ms ?? "-"} | ${p.logLinesPerSecond} | ${p.rssGainOverQuietMB ?? "-"} | ${p.sentPerSecond || "-"} | ${p.disconnectedAfterSeconds.map((s) => (s === null ? "never" : s.toFixed(1))).join(", ") || "-"} | ${p.bans} |`,
+    );
+  }
+  const halt = result.phases.find((p) => p.phase === "halt");
+  if (halt) {
+    console.log(
+      `halt scenario (keeper 3 stopped, its stake still in the set; replay + frames at once): ${halt.heights} heights decided ` +
+        `during the floods; every running keeper decided again ${halt.recoverySeconds ?? "NOT within 60"} s after they ended`,
     );
   }
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(result, null, 2));

@@ -1,7 +1,9 @@
 // Keeper mesh bench: 4 keepers, each in its own process (so RSS is per keeper), on loopback TCP,
 // found through the DHT from one bootstrap keeper. Measures gossip latency (p50 / p99 over
 // BENCH_MESSAGES signed messages, each received by the 3 other keepers) and RSS after
-// BENCH_IDLE_SECONDS of idle mesh (heartbeats, DHT and gossipsub upkeep only).
+// BENCH_IDLE_SECONDS of idle mesh (heartbeats, DHT and gossipsub upkeep only), and what that idle
+// mesh costs: CPU per keeper (1 s heartbeats, the mesh monitor's pings and failure detector, DHT
+// and gossipsub upkeep) and the RTTs and suspicions /mesh shows (docs/observability.md).
 //
 //   tsx scripts/bench/keeper-mesh.ts                       (5 minutes idle)
 //   BENCH_IDLE_SECONDS=60 BENCH_MESSAGES=500 tsx scripts/bench/keeper-mesh.ts
@@ -43,7 +45,15 @@ type FromChild =
   | { kind: "status"; peers: number; subscribers: number }
   | { kind: "published" }
   | { kind: "samples"; latencies: Array<[number, number]>; validationSeconds: number; validations: number }
-  | { kind: "memory"; rssBytes: number; heapUsedBytes: number };
+  | {
+      kind: "memory";
+      rssBytes: number;
+      heapUsedBytes: number;
+      /** user + system CPU of the process so far */
+      cpuMs: number;
+      /** from the keeper's /mesh view */
+      mesh: { medianRttMs: number | null; suspected: number; pingsFailed: number; pingsOk: number };
+    };
 
 // ---------------------------------------------------------------------------------- child
 async function child(): Promise<void> {
@@ -77,7 +87,20 @@ async function child(): Promise<void> {
         send({ kind: "samples", latencies, validationSeconds: sum?.value ?? 0, validations: count?.value ?? 0 });
       } else if (msg.cmd === "memory") {
         const m = process.memoryUsage();
-        send({ kind: "memory", rssBytes: m.rss, heapUsedBytes: m.heapUsed });
+        const cpu = process.cpuUsage();
+        const view = keeper.mesh.view();
+        send({
+          kind: "memory",
+          rssBytes: m.rss,
+          heapUsedBytes: m.heapUsed,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          mesh: {
+            medianRttMs: view.medianRttMs,
+            suspected: view.peers.filter((p) => p.suspected).length,
+            pingsOk: view.peers.reduce((a, p) => a + p.pings.ok, 0),
+            pingsFailed: view.peers.reduce((a, p) => a + p.pings.failed, 0),
+          },
+        });
       }
     })();
   });
@@ -167,8 +190,14 @@ async function parent(): Promise<void> {
     const expected = MESSAGES * (KEEPERS - 1);
 
     process.stdout.write(`idling ${IDLE_SECONDS} s before measuring RSS...\n`);
+    const beforeIdle = await Promise.all(keepers.map((k) => k.ask({ cmd: "memory" }, "memory")));
+    const idleStarted = performance.now();
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
     const afterIdle = await Promise.all(keepers.map((k) => k.ask({ cmd: "memory" }, "memory")));
+    const idleMs = performance.now() - idleStarted;
+    // share of one core each keeper used while idle (the RPC round trips above are a few ms)
+    const idleCpuPercent = afterIdle.map((m, i) => Number(((100 * (m.cpuMs - beforeIdle[i]!.cpuMs)) / idleMs).toFixed(2)));
+    const rtts = afterIdle.map((m) => m.mesh.medianRttMs).filter((x): x is number => x !== null);
 
     const lines = [
       "",
@@ -180,6 +209,10 @@ async function parent(): Promise<void> {
       `  p50 ${percentile(sorted, 50).toFixed(2)} ms   p99 ${percentile(sorted, 99).toFixed(2)} ms   max ${(sorted.at(-1) ?? NaN).toFixed(2)} ms`,
       `  validation per message (envelope, sender, ECDSA recovery, schema): mean ${validationMs.toFixed(2)} ms`,
       `  load average during the run: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${availableParallelism()} cores`,
+      "",
+      `idle mesh, ${IDLE_SECONDS} s (1 s heartbeats, a ping per second, phi-accrual detector, DHT and gossipsub upkeep)`,
+      `  CPU per keeper: ${idleCpuPercent.map((c) => `${c}%`).join(" · ")} of one core`,
+      `  /mesh: median RTT per keeper ${afterIdle.map((m) => m.mesh.medianRttMs ?? "-").join(" · ")} ms; pings ok ${afterIdle.reduce((a, m) => a + m.mesh.pingsOk, 0)}, failed ${afterIdle.reduce((a, m) => a + m.mesh.pingsFailed, 0)}; peers suspected at the end ${afterIdle.reduce((a, m) => a + m.mesh.suspected, 0)}`,
       "",
       `| keeper | RSS after start (MB) | RSS after ${IDLE_SECONDS} s idle (MB) | heap used after idle (MB) |`,
       "|---|---|---|---|",
@@ -200,6 +233,10 @@ async function parent(): Promise<void> {
         rssMBAfterStart: afterStart.map((m) => Number(mb(m.rssBytes))),
         rssMBAfterIdle: afterIdle.map((m) => Number(mb(m.rssBytes))),
         heapUsedMBAfterIdle: afterIdle.map((m) => Number(mb(m.heapUsedBytes))),
+        idleCpuPercent,
+        meshRttMsMedian: rtts.length ? rtts.sort((a, b) => a - b)[Math.floor((rtts.length - 1) / 2)] : null,
+        suspectedAtEnd: afterIdle.reduce((a, m) => a + m.mesh.suspected, 0),
+        pingsFailed: afterIdle.reduce((a, m) => a + m.mesh.pingsFailed, 0),
       };
       writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2));
     }

@@ -10,6 +10,10 @@
 //   frames    push streams /openmesh/consensus-vote/1 to every keeper, frames written as fast as
 //             they go (garbage and stale votes), a stream reopened whenever one is closed
 //   requests  commit requests to every keeper, `requestConcurrency` in flight per keeper
+//   halt      (optional, last) issue 16's halt: one validator stops (as a tombstoned one: its stake
+//             stays in the epoch's set, so every remaining validator is needed for > 2/3), then
+//             replay and frames flood at once; the report adds how long after the floods end every
+//             remaining keeper decides again
 import { fork } from "node:child_process";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -31,11 +35,13 @@ export interface FloodOptions {
   /** requests in flight per attacker and keeper (requests) */
   requestConcurrency: number;
   attacks: AttackName[];
+  /** after the attacks, stop this keeper and run replay + frames at once (the halt scenario) */
+  halt?: { stopKeeper: number };
 }
 
 export interface PhaseReport {
   /** baseline: quiet, for latency; quiet: as long as an attack, for the RSS the process gains anyway */
-  phase: "baseline" | "quiet" | AttackName;
+  phase: "baseline" | "quiet" | "halt" | AttackName;
   seconds: number;
   /** heights keeper 0 decided in the phase */
   heights: number;
@@ -57,6 +63,8 @@ export interface PhaseReport {
   disconnectedAfterSeconds: Array<number | null>;
   /** bans the keepers made in the phase */
   bans: number;
+  /** halt only: seconds from the floods' end until every running keeper decided a new height (null: not in 60 s) */
+  recoverySeconds?: number | null;
 }
 
 /** Measures decisions and log lines of a cluster; give its hooks to KeeperCluster.start. */
@@ -101,6 +109,19 @@ async function bansOf(cluster: KeeperCluster): Promise<number> {
     for (const v of (await k.metrics.p2pBansTotal.get()).values) total += v.value;
   }
   return total;
+}
+
+/** Seconds until every running keeper decided a height after now; null if one did not within 60 s. */
+async function recovery(cluster: KeeperCluster, observer: FloodObserver): Promise<number | null> {
+  const since = Date.now();
+  const indices = cluster.running();
+  while (Date.now() - since < 60_000) {
+    if (indices.every((i) => observer.decisions.some((d) => d.keeper === i && d.atMs > since))) {
+      return Math.round((Date.now() - since) / 100) / 10;
+    }
+    await sleep(100);
+  }
+  return null;
 }
 
 /** The quiet baseline, then each attack in turn; one report per phase. */
@@ -173,18 +194,20 @@ export async function runFlood(
   );
   try {
     await child.next("ready");
-    for (const attack of opts.attacks) {
-      const service = cluster.keepers[0]!.consensus!;
-      await phase(attack, opts.attackSeconds, async (_untilMs, started) => {
-        const onStarted = (m: { kind?: string }) => {
-          if (m.kind === "started") started();
-        };
-        proc.on("message", onStarted);
-        const done = child.ask(
+    const running = () => cluster.running().map((i) => cluster.keepers[i]!);
+    /** one attack from the child process; `started` fires when its attackers start sending */
+    const launch = (attack: AttackName, started: () => void) => {
+      const service = running()[0]!.consensus!;
+      const onStarted = (m: { kind?: string }) => {
+        if (m.kind === "started") started();
+      };
+      proc.on("message", onStarted);
+      return child
+        .ask(
           {
             cmd: "attack",
             attack,
-            keepers: cluster.keepers.map((k) => k.p2p.multiaddrs[0]!),
+            keepers: running().map((k) => k.p2p.multiaddrs[0]!),
             epoch: service.currentEpoch!.toString(),
             height: service.height ?? 1,
             operators: [...cluster.operators()],
@@ -194,11 +217,35 @@ export async function runFlood(
             requestConcurrency: opts.requestConcurrency,
           },
           "done",
-        );
-        const reply = await done.finally(() => proc.off("message", onStarted));
-        if (reply.error !== undefined) throw new Error(`flood attacker failed: ${reply.error}`);
+        )
+        .finally(() => proc.off("message", onStarted))
+        .then((reply) => {
+          if (reply.error !== undefined) throw new Error(`flood attacker failed: ${reply.error}`);
+          return reply;
+        });
+    };
+    for (const attack of opts.attacks) {
+      await phase(attack, opts.attackSeconds, async (_untilMs, started) => {
+        const reply = await launch(attack, started);
         return { sent: reply.sent, sentSeconds: reply.seconds, disconnected: reply.disconnectedAfterSeconds };
       });
+    }
+    if (opts.halt) {
+      await cluster.stopKeeper(opts.halt.stopKeeper);
+      await phase("halt", opts.attackSeconds, async (_untilMs, started) => {
+        let once = false;
+        const first = () => {
+          if (!once) started();
+          once = true;
+        };
+        const replies = await Promise.all([launch("replay", first), launch("frames", first)]);
+        return {
+          sent: replies.reduce((n, r) => n + r.sent, 0),
+          sentSeconds: Math.max(...replies.map((r) => r.seconds)),
+          disconnected: replies.flatMap((r) => r.disconnectedAfterSeconds),
+        };
+      });
+      reports.at(-1)!.recoverySeconds = await recovery(cluster, observer);
     }
   } finally {
     proc.send({ cmd: "exit" });

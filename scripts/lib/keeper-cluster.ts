@@ -38,6 +38,7 @@ export interface ClusterOptions {
 
 export class KeeperCluster {
   readonly keepers: Keeper[] = [];
+  private readonly stopped = new Set<number>();
 
   private constructor(
     readonly root: string,
@@ -152,7 +153,21 @@ export class KeeperCluster {
   /** Stops keeper `i` (if running) and starts it again on the same keys and data. */
   async restart(i: number): Promise<Keeper> {
     await this.keepers[i]?.stop();
+    this.stopped.delete(i);
     return this.startKeeper(i);
+  }
+
+  /** Stops keeper `i` for good (its validator stays in the epoch's set, as a tombstoned one would). */
+  async stopKeeper(i: number): Promise<void> {
+    const k = this.keepers[i];
+    if (!k) throw new Error(`no keeper ${i} in the cluster`);
+    this.stopped.add(i);
+    await k.stop();
+  }
+
+  /** Indices of the keepers not stopped by stopKeeper. */
+  running(): number[] {
+    return this.keepers.flatMap((_, i) => (this.stopped.has(i) ? [] : [i]));
   }
 
   /** Lowercase signer address -> operator address, of every keeper. */

@@ -2,7 +2,7 @@
 // JSON-RPC) and real LevelDB stores: operators register with BLS proofs of possession, the epoch
 // advances, the keepers run BFT heights and certify checkpoints on chain; one keeper stops, the
 // others keep certifying; it restarts on the same data and catches up without double-signing.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -12,7 +12,6 @@ import { KeeperIdentity } from "../../keeper/src/identity/index.js";
 import { Keeper } from "../../keeper/src/node.js";
 import type { SubmittedCheckpoint } from "../../keeper/src/bft/submitter.js";
 import { commitFromJson, payloadFromJson } from "../../keeper/src/bft/codec.js";
-import { checkpointParts } from "../../keeper/src/checkpoint/parts/index.js";
 import {
   commitRequestProtocol,
   commitTopic,
@@ -29,6 +28,7 @@ import { voteSetProtocol } from "../../keeper/src/bft/vote-set-sync.js";
 import { proposerOf, SKIP_AFTER_MISSED, SKIP_LAG } from "../../keeper/src/consensus/index.js";
 import { recoverVoteSigner } from "../../keeper/src/bft/votes.js";
 import { runCli } from "../../keeper/src/cli/main.js";
+import { certifiedHeaderAt } from "../../keeper/src/chain/certified-header.js";
 import { deployProtocol, type Deployed } from "../../scripts/lib/deploy.js";
 import { REPO_ROOT, writeDeployment } from "../../scripts/lib/deployment-file.js";
 import { loadGenesisConfig } from "../../scripts/lib/genesis-config.js";
@@ -275,7 +275,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       epoch: "1",
       height: height.toString(),
     });
-    const header = payloadFromJson(checkpointParts(), reply!.payload).header;
+    const header = payloadFromJson(keepers[0]!.consensus!.parts, reply!.payload).header;
     const sent = async () =>
       (await k3.metrics.chainTxTotal.get()).values.find((v) => v.labels.result === "sent")?.value ?? 0;
     const before = await sent();
@@ -283,6 +283,65 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(result!.outcome).to.equal("already");
     expect(result!.messageId).to.equal(record.messageId);
     expect(await sent()).to.equal(before);
+  });
+
+  it("`openmesh-keeper relay <height>` relays a certified header nobody relayed, paid by whoever asks; a second call sends nothing", async () => {
+    const bridge = deployed.bridge!;
+    const sender = bridge.sender;
+    const lane = BigInt(bridge.record.chainSelector);
+    // the keepers stop relaying (a lane with a large relayEvery looks the same to the CLI)
+    for (const k of keepers) k!.relayer?.stop();
+    const lastRelayed = async () =>
+      (await sender.queryFilter(sender.filters.CheckpointRelayed())).reduce(
+        (m, l) => (l.args.height > m ? l.args.height : m),
+        0n,
+      );
+    const after = (await lastRelayed()) + 1n;
+    await waitFor(
+      async () => (await deployed.checkpoints.latestHeight()) > after,
+      "a header certified after the keepers stopped relaying",
+      30_000,
+    );
+    const height = await deployed.checkpoints.latestHeight();
+    expect(await sender.relayedMessage(lane, height)).to.match(/^0x0+$/);
+    const cfgFile = join(root, "relay-cli.json");
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        keyDir: join(root, "cli-keys"),
+        dataDir: join(root, "cli-data"),
+        rpcUrl: chain.url,
+        deploymentFile,
+      }),
+    );
+    const payer = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/7");
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = {
+        out: (l: string) => out.push(l),
+        err: (l: string) => err.push(l),
+        env: { OPENMESH_PAYER_KEY: payer.privateKey },
+        cwd: root,
+        setExitCode: () => {},
+      };
+      const code = await runCli(["node", "openmesh-keeper", "relay", String(height), "--config", cfgFile, ...args], io);
+      expect(code, err.join("\n")).to.equal(0);
+      return JSON.parse(out.join("\n")) as { lanes: Array<{ outcome: string; fee?: string; messageId?: string }> };
+    };
+    const quoted = await run("--quote");
+    expect(quoted.lanes).to.have.length(1);
+    expect(quoted.lanes[0]!.outcome).to.equal("quoted");
+    const relayed = await run();
+    expect(relayed.lanes[0]!.outcome).to.equal("relayed");
+    expect(relayed.lanes[0]!.messageId).to.equal(await sender.relayedMessage(lane, height));
+    const [event] = await sender.queryFilter(sender.filters.CheckpointRelayed(lane, undefined, height));
+    expect(event!.args.payer).to.equal(payer.address);
+    const header = await certifiedHeaderAt(deployed.checkpoints, height);
+    expect(await bridge.receiver!.headerHashAt(header.epoch, height)).to.equal(headerHash(header));
+    const again = await run();
+    expect(again.lanes[0]!.outcome).to.equal("already relayed");
+    expect(again.lanes[0]!.messageId).to.equal(relayed.lanes[0]!.messageId);
   });
 
   it("serves a decided height's commit on request (catch-up), matching the certified header; null for an unknown height", async () => {
@@ -296,7 +355,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(reply).to.not.equal(null);
     const commit = commitFromJson(reply!.commit);
     expect(commit.height).to.equal(height);
-    expect(headerHash(payloadFromJson(checkpointParts(), reply!.payload).header)).to.equal(commit.valueHash);
+    expect(headerHash(payloadFromJson(keepers[0]!.consensus!.parts, reply!.payload).header)).to.equal(commit.valueHash);
     expect(await deployed.checkpoints.checkpointHash(height)).to.equal(commit.valueHash);
     expect(commit.signatures.length).to.be.greaterThanOrEqual(3); // > 2/3 of 4 similar stakes
     const unknown = await asker.p2p.reqresp.request(server.identity.peerId, commitRequestProtocol, {
@@ -350,6 +409,17 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(expired.map((e) => e.args.epoch)).to.deep.equal([]);
     const pushed = await deployed.rewards.queryFilter(deployed.rewards.filters.RewardsPushed());
     expect(pushed.length).to.be.greaterThanOrEqual(3 * operators.length);
+    // each closed epoch's uptime (heartbeats answered, median of the validators' signed reports) is
+    // certified in the next one, the same at every keeper; every running operator was heard
+    const current = await admin.currentEpoch();
+    for (const epoch of [current - 3n, current - 2n]) {
+      const seen = keepers.map((k) => operators.map((op) => k!.uptime!.uptimeBps(op, epoch)));
+      expect(
+        seen[0]!.every((bps) => bps !== undefined && bps > 0 && bps <= 10_000),
+        `epoch ${epoch}`,
+      ).to.equal(true);
+      expect(seen.every((row) => JSON.stringify(row) === JSON.stringify(seen[0]))).to.equal(true);
+    }
   });
 
   it("a stopped keeper's reward is claimed and pushed by the keeper after it in set order", async () => {
@@ -462,6 +532,34 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
         [...dropped.values()].reduce((a, b) => a + b, 0),
         "bundles were published and dropped",
       ).to.be.greaterThan(0);
+    } finally {
+      live.forEach((k, i) => k.p2p.libp2p.services.pubsub.topicValidators.set(id, restore[i]!));
+    }
+  });
+
+  it("keeps deciding when no gossiped proposal reaches anyone: a stuck keeper gets the round's proposal in a peer's vote-set answer", async () => {
+    // Gossip never publishes a message twice, so a lost proposal used to be lost for its round:
+    // with every proposal dropped, only its author held it and no round could gather a polka.
+    const id = topicId(proposalTopic);
+    const live = keepers.filter((k): k is Keeper => k !== undefined);
+    const restore = live.map((k) => k.p2p.libp2p.services.pubsub.topicValidators.get(id)!);
+    type Verdict = ReturnType<(typeof restore)[number]>;
+    let dropped = 0;
+    const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    try {
+      for (const k of live) {
+        k.p2p.libp2p.services.pubsub.topicValidators.set(id, () => {
+          dropped++;
+          return "ignore" as unknown as Verdict;
+        });
+      }
+      const from = Math.max(...live.map(heightOf));
+      const startedAt = Date.now();
+      await waitFor(() => live.every((k) => heightOf(k) >= from + 3), "every keeper 3 heights further", 60_000);
+      expect(dropped, "proposals were published and dropped").to.be.greaterThan(0);
+      console.log(
+        `      every gossiped proposal dropped (${dropped}): 3 heights decided in ${Date.now() - startedAt} ms`,
+      );
     } finally {
       live.forEach((k, i) => k.p2p.libp2p.services.pubsub.topicValidators.set(id, restore[i]!));
     }

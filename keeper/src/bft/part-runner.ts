@@ -54,7 +54,7 @@ export class PartRunner {
     for (const part of this.parts) {
       if (!part.onDecided || !(part.name in payload.slices)) continue;
       try {
-        part.onDecided({ header: payload.header, commit }, payload.slices[part.name]);
+        part.onDecided({ header: payload.header, commit, slices: payload.slices }, payload.slices[part.name]);
       } catch (err) {
         this.m.logger.error({ part: part.name, err: (err as Error).message }, "part failed on a decided height");
       }

@@ -18,6 +18,7 @@ import {
 import { PartUnavailable, type CheckpointPart, type PayloadView } from "../checkpoint/part.js";
 import { PartRunner } from "./part-runner.js";
 import { checkpointParts, livenessOf, RewardsPart, type RewardsReport } from "../checkpoint/parts/index.js";
+import { livenessMatchesHeader } from "../checkpoint/parts/liveness-part.js";
 import { ConsensusEngine } from "../consensus/engine.js";
 import { DEFAULT_REBROADCAST, Rebroadcaster, type RebroadcastOptions } from "../consensus/rebroadcast.js";
 import { describeHave, missingFor } from "../consensus/vote-sync.js";
@@ -74,6 +75,9 @@ export interface DecisionSink {
   onEvidence?(evidence: DoubleSignEvidenceStruct, ctx: { start: EpochStart; self: string }): void;
 }
 
+/** Where an inbound consensus message came from (for fault injection in tests). */
+export type InboundKind = "proposal" | "vote" | "bundle" | "commit" | "vote-set";
+
 export interface ConsensusServiceModules {
   gossip: Gossip;
   chain: ChainView;
@@ -113,7 +117,7 @@ export interface ConsensusServiceModules {
   /** how often the position is checked, and a request sent if it did not move (default 1 s) */
   voteSetSyncMs?: number;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
-  dropInbound?: () => boolean;
+  dropInbound?: (kind: InboundKind) => boolean;
   /** inbound messages waiting for the engine beyond this are dropped (default 4096): never an unbounded queue */
   maxInboundQueue?: number;
   /** called for each inbound message dropped because the queue was full (a metric) */
@@ -216,6 +220,8 @@ export class ConsensusService implements ConsensusApp {
   private early: Array<() => void> = [];
   /** signatures of votes seen, by vote position, then signer */
   private readonly voteSigs = new Map<string, Map<string, { ecdsa: string; bls: string }>>();
+  /** signed proposal envelopes by "epoch/height/round", served to peers whose vote-set request lacks one */
+  private readonly proposalEnvelopes = new Map<string, Uint8Array>();
   private readonly decided = new Map<bigint, DecidedHeight>();
   private heightStartedAt = new Map<number, number>();
   /** commit latencies of recent heights (ms), for /consensus */
@@ -261,14 +267,14 @@ export class ConsensusService implements ConsensusApp {
     this.stopped = false;
     const g = this.m.gossip;
     this.unsubscribe = [
-      g.subscribe(proposalTopic, (msg) => this.inbound(() => this.onProposal(msg))),
-      g.subscribe(voteTopic, (msg) => this.inbound(() => this.onVote(msg))),
-      g.subscribe(voteBundleTopic, (msg) => this.inbound(() => this.onVoteBundle(msg))),
-      g.subscribe(commitTopic, (msg) => this.inbound(() => this.onCommit(msg.payload, msg.sender.peerId))),
+      g.subscribe(proposalTopic, (msg) => this.inbound("proposal", () => this.onProposal(msg))),
+      g.subscribe(voteTopic, (msg) => this.inbound("vote", () => this.onVote(msg))),
+      g.subscribe(voteBundleTopic, (msg) => this.inbound("bundle", () => this.onVoteBundle(msg))),
+      g.subscribe(commitTopic, (msg) => this.inbound("commit", () => this.onCommit(msg.payload, msg.sender.peerId))),
     ];
     await this.partRunner.start();
     await this.m.catchUp?.serve((epoch, height) => this.decidedAt(epoch, height));
-    await this.m.voteRelay?.serve((vote, peerId) => this.inbound(() => this.onDirectVote(vote, peerId)));
+    await this.m.voteRelay?.serve((vote, peerId) => this.inbound("vote", () => this.onDirectVote(vote, peerId)));
     if (this.m.voteSetSync) {
       await this.m.voteSetSync.serve(async (req) => this.answerVoteSet(req));
       this.syncer = new VoteSetSyncer(this.m.voteSetSync, this.syncHost(), this.log, {
@@ -293,8 +299,8 @@ export class ConsensusService implements ConsensusApp {
   }
 
   /** an inbound consensus message (dropped here only by injected faults, in tests) */
-  private inbound(task: () => Promise<void> | void): void {
-    if (this.m.dropInbound?.() === true) return;
+  private inbound(kind: InboundKind, task: () => Promise<void> | void): void {
+    if (this.m.dropInbound?.(kind) === true) return;
     this.enqueueInbound(task);
   }
 
@@ -594,7 +600,9 @@ export class ConsensusService implements ConsensusApp {
           valueHash: out.proposal.value.hash,
           payload: payloadToJson(this.parts, payload),
         };
-        await this.publish(() => this.m.gossip.publish(proposalTopic, msg));
+        const sealed = this.m.gossip.seal(proposalTopic, msg);
+        this.keepProposalEnvelope(msg, sealed);
+        await this.publish(() => this.m.gossip.publishSealed(proposalTopic, sealed));
         return;
       }
       case "broadcastVote": {
@@ -713,8 +721,15 @@ export class ConsensusService implements ConsensusApp {
       have: (height: number, round: number) => describeHave(this.set!, this.engine!.knownMessages(), height, round),
       peers: () => [...this.operatorOf].filter(([signer]) => signer !== this.self).map(([, operator]) => operator),
       onReply: (reply: VoteSetReply, peerId: string, asked: VoteSetRequest) =>
-        this.inbound(() => this.onVoteSetReply(reply, peerId, asked)),
+        this.inbound("vote-set", () => this.onVoteSetReply(reply, peerId, asked)),
     };
+  }
+
+  /** Keeps the first proposal envelope seen per (epoch, height, round) of the current height and above. */
+  private keepProposalEnvelope(p: Pick<ProposalMsg, "epoch" | "height" | "round">, envelope: Uint8Array): void {
+    const key = `${p.epoch}/${p.height}/${p.round}`;
+    if (this.proposalEnvelopes.has(key) || this.proposalEnvelopes.size >= 64) return;
+    this.proposalEnvelopes.set(key, envelope);
   }
 
   /** A peer's vote-set request: the signed votes it lacks at its (height, round), or "decided". */
@@ -731,7 +746,11 @@ export class ConsensusService implements ConsensusApp {
       const sig = this.voteSigs.get(votePart(v))?.get(v.validator);
       if (sig) votes.push(voteMsgOf(this.epoch!, v, sig));
     }
-    return { decided: false, votes };
+    // a lost proposal is never published again (gossip drops repeats): hand on the signed original
+    const envelope = req.proposal ? undefined : this.proposalEnvelopes.get(`${req.epoch}/${req.height}/${req.round}`);
+    return envelope
+      ? { decided: false, votes, proposal: new TextDecoder().decode(envelope) }
+      : { decided: false, votes };
   }
 
   private onVoteSetReply(reply: VoteSetReply, peerId: string, asked: VoteSetRequest): void {
@@ -742,6 +761,20 @@ export class ConsensusService implements ConsensusApp {
       return;
     }
     for (const v of reply.votes) if (v.epoch === asked.epoch) this.takeVote(v, peerId, undefined, peerId);
+    if (reply.proposal !== undefined) {
+      // checked as if gossiped (author's signature, schema, seen caches); a bad one is just dropped
+      void this.m.gossip
+        .verifyEnvelope(proposalTopic, new TextEncoder().encode(reply.proposal), peerId)
+        .then((msg) => {
+          if (msg && msg.payload.epoch === asked.epoch && msg.payload.height === asked.height)
+            this.enqueueInbound(() => this.onProposal(msg));
+          else if (!msg)
+            this.log.warn({ from: peerId, height: asked.height }, "vote-set answer carried an invalid proposal");
+        })
+        .catch((err: unknown) =>
+          this.log.debug({ err: (err as Error).message }, "proposal from a vote-set answer failed"),
+        );
+    }
   }
 
   // ---- vote relay (vote-relay.ts) ----
@@ -1000,6 +1033,8 @@ export class ConsensusService implements ConsensusApp {
         this.decided.delete(h);
     }
     for (const [hash, p] of this.payloads) if (p.header.height < BigInt(height)) this.payloads.delete(hash);
+    for (const key of this.proposalEnvelopes.keys())
+      if (Number(key.split("/")[1]) < height) this.proposalEnvelopes.delete(key);
     for (const h of this.prepared.keys()) if (h < height) this.prepared.delete(h);
     for (const h of this.roundZeroProposers.keys()) if (h < height) this.roundZeroProposers.delete(h);
     this.relay?.gc(height);
@@ -1038,6 +1073,7 @@ export class ConsensusService implements ConsensusApp {
       return;
     }
     this.payloads.set(p.valueHash, payload);
+    this.keepProposalEnvelope(p, new TextEncoder().encode(JSON.stringify(msg.envelope)));
     const engine = this.engine!;
     const input: Input = {
       type: "proposal",
@@ -1150,7 +1186,7 @@ export class ConsensusService implements ConsensusApp {
     void this.m
       .catchUp!.fetch(peerId, epoch, BigInt(height))
       .then((reply) => {
-        if (reply) this.inbound(() => this.onCommit(reply));
+        if (reply) this.inbound("commit", () => this.onCommit(reply));
       })
       .catch((err: unknown) => this.log.debug({ height, err: (err as Error).message }, "catch-up request failed"));
   }
@@ -1195,6 +1231,11 @@ export class ConsensusService implements ConsensusApp {
       return;
     }
     if (headerHash(payload.header) !== commit.valueHash) return;
+    if (!this.validPayloads.has(payload) && !livenessMatchesHeader(payload)) {
+      // a real commit with an edited liveness slice would skip the wrong proposers here only
+      this.log.warn({ from, height: String(commit.height) }, "commit payload's liveness does not match its header");
+      return;
+    }
     // > 2/3 of this epoch's stake signed the precommit (signatures checked one by one)
     const ctx = this.context(Number(commit.height) + 1);
     let signed = 0n;

@@ -1,15 +1,16 @@
 // The vote-set request protocol over libp2p (the pure part is consensus/vote-sync.ts): a keeper
 // whose engine position did not move for a sync interval (or that waits for the polka a
 // re-proposal cites) asks a few validators' keepers what it lacks at (height, round), sending
-// bitmaps of the votes it holds; each answers with the signed votes missing from them, or says
-// it decided that height (the asker then fetches the commit). Votes authenticate themselves by
+// bitmaps of the votes it holds; each answers with the signed votes missing from them (and the
+// round's proposal, as its author's signed envelope, when the asker lacks it), or says it decided
+// that height (the asker then fetches the commit). Votes authenticate themselves by
 // their own signatures, so an answer from any peer is checked like a gossiped vote.
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { EngineSnapshot } from "../consensus/engine.js";
 import type { VoteSetHave } from "../consensus/vote-sync.js";
 import type { ProtocolSpec } from "../p2p/reqresp.js";
-import { voteTopic, type VoteMsg } from "./topics.js";
+import { proposalTopic, voteTopic, type VoteMsg } from "./topics.js";
 
 const uint = z.string().regex(/^\d{1,20}$/);
 
@@ -28,6 +29,8 @@ const VoteSetReplySchema = z.strictObject({
   /** the answering keeper decided this height: ask it for the commit */
   decided: z.boolean(),
   votes: z.array(voteTopic.schema).max(400),
+  /** the proposal of (height, round) as its author's signed gossip envelope, when the asker lacked it */
+  proposal: z.string().max(proposalTopic.maxBytes!).optional(),
 });
 export type VoteSetReply = z.infer<typeof VoteSetReplySchema>;
 
@@ -35,7 +38,7 @@ export const voteSetProtocol: ProtocolSpec<VoteSetRequest, VoteSetReply> = {
   name: "consensus-vote-set",
   request: VoteSetRequestSchema,
   response: VoteSetReplySchema,
-  maxResponseBytes: 400 * voteTopic.maxBytes!,
+  maxResponseBytes: 400 * voteTopic.maxBytes! + 2 * proposalTopic.maxBytes!,
 };
 
 /** How requests reach a validator's keeper (p2p/reqresp in the keeper). */

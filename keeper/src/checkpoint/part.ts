@@ -116,7 +116,7 @@ export interface CheckpointPart<S = unknown, J = unknown> {
    * The decided slice of a height (FinalizeBlock): update the part's own state. Also replayed for
    * the heights a restarted keeper loads from its store and those it adopts from a peer's commit.
    */
-  onDecided?(decided: { header: Header; commit: Commit }, slice: S): void;
+  onDecided?(decided: { header: Header; commit: Commit; slices: Readonly<Record<string, unknown>> }, slice: S): void;
 }
 
 /** Signatures checked by the host for lastCommit; parts never verify them again. */

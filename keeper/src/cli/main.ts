@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { AGENT_VERSION } from "../p2p/options.js";
 import { initCommand } from "./commands/init.js";
 import { registerCommand } from "./commands/register.js";
+import { relayCommand } from "./commands/relay.js";
 import { rotatePeerKeyCommand } from "./commands/rotate-peer-key.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
   statusCommand(program, io);
   registerCommand(program, io);
   rotatePeerKeyCommand(program, io);
+  relayCommand(program, io);
   return program;
 }
 

@@ -67,8 +67,10 @@ export const P2pConfigSchema = z.strictObject({
   discoveryIntervalMs: z.int().positive().default(30_000),
   /** Discovered keepers are dialled until this many peers are connected. */
   targetPeers: z.int().positive().default(50),
-  /** Interval of the signed liveness heartbeat on /openmesh/heartbeat/1. */
-  heartbeatIntervalMs: z.int().positive().default(5_000),
+  /** Interval of the signed liveness heartbeat on /openmesh/heartbeat/1 (also the ping cadence of /mesh). */
+  heartbeatIntervalMs: z.int().positive().default(1_000),
+  /** Phi-accrual suspicion threshold of the failure detector (observability/phi-accrual.ts). */
+  phiThreshold: z.number().positive().max(100).default(8),
   /**
    * DEV ONLY until the chain-backed directory exists: a JSON array of registered operators
    * ({peerId, operator, signer, status}) whose messages count. Without it (and without a chain

@@ -176,6 +176,40 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ["token"] as const,
       registers,
     }),
+
+    // mesh health (observability/mesh-monitor.ts); `peer` = operator address, lowercase
+    meshHeartbeatsTotal: new Counter({
+      name: "keeper_mesh_heartbeats_total",
+      help: "Heartbeats received, by peer",
+      labelNames: ["peer"] as const,
+      registers,
+    }),
+    meshPhi: new Gauge({
+      name: "keeper_mesh_phi",
+      help: "Phi-accrual suspicion level of each peer (suspected at >= the threshold, default 8)",
+      labelNames: ["peer"] as const,
+      registers,
+    }),
+    meshSuspectedPeers: new Gauge({ name: "keeper_mesh_suspected_peers", help: "Peers suspected now", registers }),
+    meshSuspicionsTotal: new Counter({
+      name: "keeper_mesh_suspicions_total",
+      help: "Times a peer became suspected (phi crossed the threshold)",
+      labelNames: ["peer"] as const,
+      registers,
+    }),
+    meshRttSeconds: new Histogram({
+      name: "keeper_mesh_rtt_seconds",
+      help: "Round-trip time to each peer (libp2p ping)",
+      labelNames: ["peer"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    meshPingsTotal: new Counter({
+      name: "keeper_mesh_pings_total",
+      help: "Pings to each peer by result (ok / failed): the peer's failure rate",
+      labelNames: ["peer", "result"] as const,
+      registers,
+    }),
   };
 }
 

@@ -141,11 +141,21 @@ export class Gossip {
 
   /** Signs and publishes; resolves with how many peers it was sent to. */
   async publish<T>(topic: TopicSpec<T>, payload: T): Promise<number> {
+    return this.publishSealed(topic, this.seal(topic, payload));
+  }
+
+  /** The signed envelope of a payload, as publish sends it (signing is deterministic: same bytes each time). */
+  seal<T>(topic: TopicSpec<T>, payload: T): Uint8Array {
     const [id, spec] = this.spec(topic);
-    const data = encodeEnvelope(this.modules.signer, id, payload, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, {
+    return encodeEnvelope(this.modules.signer, id, payload, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES, {
       unsigned: spec.signerOf !== undefined,
       schema: spec.schema,
     });
+  }
+
+  /** Publishes an envelope from seal(); resolves with how many peers it was sent to. */
+  async publishSealed<T>(topic: TopicSpec<T>, data: Uint8Array): Promise<number> {
+    const [id] = this.spec(topic);
     try {
       const { recipients } = await this.modules.pubsub.publish(id, data);
       this.modules.metrics.gossipMessagesTotal.inc({ topic: id, direction: "out", result: "published" });
@@ -210,6 +220,29 @@ export class Gossip {
     return verdict.result as GossipsubVerdict;
   }
 
+  /**
+   * A message of `topic` that came outside gossipsub (a vote-set answer carries a proposal's
+   * envelope): the checks a gossiped one gets (size, canonical bytes, author, signature, payload
+   * schema), except the topic's validator: its seen caches already hold a message that was gossiped
+   * and then lost inside this keeper (a full inbound queue), which is exactly what is asked for
+   * again. The caller checks what the validator would. Resolves with the message, else undefined.
+   */
+  async verifyEnvelope<T>(
+    topic: TopicSpec<T>,
+    data: Uint8Array,
+    source: string,
+  ): Promise<GossipMessage<T> | undefined> {
+    try {
+      const [id, spec] = this.spec(topic);
+      const envelope = parseEnvelope(data, spec.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+      const checked = await this.checkEnvelope(id, spec, envelope, contentId(id, envelope), source, false);
+      return checked.verdict.result === "accept" ? (checked.message as GossipMessage<T>) : undefined;
+    } catch (err) {
+      if (err instanceof EnvelopeError || err instanceof UnknownTopicError) return undefined;
+      throw err;
+    }
+  }
+
   private async checkSenderAndPayload(
     peer: PeerId,
     msg: Message,
@@ -217,38 +250,52 @@ export class Gossip {
     envelope: Envelope,
     id: string,
   ): Promise<ValidationVerdict> {
+    const { verdict, message } = await this.checkEnvelope(msg.topic, spec, envelope, id, peer.toString(), true);
+    if (message) this.accepted.set(msg, message);
+    return verdict;
+  }
+
+  private async checkEnvelope(
+    topic: string,
+    spec: TopicSpec<unknown>,
+    envelope: Envelope,
+    id: string,
+    source: string,
+    runValidator: boolean,
+  ): Promise<{ verdict: ValidationVerdict; message?: GossipMessage<unknown> }> {
     // Cheap lookups before the signature recovery (~60 us, the costliest check).
     const record = this.modules.directory.byOperator(envelope.from);
-    if (!record) return { result: "reject", reason: "unknown-sender" };
+    if (!record) return { verdict: { result: "reject", reason: "unknown-sender" } };
     const expected = record.signer.toLowerCase();
-    if (!spec.signerOf && recoverEnvelopeSigner(this.modules.signer.chainId, msg.topic, envelope) !== expected)
-      return { result: "reject", reason: "wrong-signer" };
+    if (!spec.signerOf && recoverEnvelopeSigner(this.modules.signer.chainId, topic, envelope) !== expected)
+      return { verdict: { result: "reject", reason: "wrong-signer" } };
     const payload = parsePayload(envelope, spec.schema);
     if (spec.signerOf) {
       let author: string;
       try {
         author = spec.signerOf(payload);
       } catch {
-        return { result: "reject", reason: "bad-signature" };
+        return { verdict: { result: "reject", reason: "bad-signature" } };
       }
-      if (author !== expected) return { result: "reject", reason: "wrong-signer" };
+      if (author !== expected) return { verdict: { result: "reject", reason: "wrong-signer" } };
     }
     // Validly signed by a known operator that is jailed or tombstoned: it does not count, but
     // the relaying peer may simply hold an older view of the set, so no penalty.
-    if (!isActive(record)) return { result: "ignore", reason: `sender ${record.status}` };
-    const gossipMessage: GossipMessage<unknown> = {
-      topic: msg.topic,
+    if (!isActive(record)) return { verdict: { result: "ignore", reason: `sender ${record.status}` } };
+    const message: GossipMessage<unknown> = {
+      topic,
       from: record.operator,
       sender: record,
-      propagationSource: peer.toString(),
+      propagationSource: source,
       contentId: id,
       payload,
+      envelope,
     };
-    const verdict = spec.validate
-      ? normalise(await spec.validate(gossipMessage, { signal: AbortSignal.timeout(this.validationTimeoutMs) }))
-      : { result: "accept" as const };
-    if (verdict.result === "accept") this.accepted.set(msg, gossipMessage);
-    return verdict;
+    const verdict =
+      spec.validate && runValidator
+        ? normalise(await spec.validate(message, { signal: AbortSignal.timeout(this.validationTimeoutMs) }))
+        : { result: "accept" as const };
+    return verdict.result === "accept" ? { verdict, message } : { verdict };
   }
 
   private readonly onMessage = (evt: CustomEvent<{ msg: Message }>): void => {

@@ -2,6 +2,7 @@
 // size limit, and an optional async validator returning accept / ignore / reject.
 import { z } from "zod";
 import type { OperatorRecord } from "./directory.js";
+import type { Envelope } from "./envelope.js";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 
@@ -28,6 +29,8 @@ export interface GossipMessage<T> {
   /** the message id: a hash of the topic, the author and the payload (envelope.ts contentId) */
   contentId: string;
   payload: T;
+  /** the signed envelope as received (what a keeper hands on outside gossip, e.g. a proposal) */
+  envelope: Envelope;
 }
 
 export interface TopicSpec<T> {
@@ -74,11 +77,17 @@ export const MAX_CLOCK_SKEW_MS = 30_000;
  */
 export const heartbeatTopic = defineTopic({
   name: "heartbeat",
-  maxBytes: 1024,
+  // 64 RTT entries of ~56 bytes each, escaped in the envelope, plus the signature
+  maxBytes: 8192,
   schema: z.strictObject({
     peerId: z.string().min(1).max(128),
     seq: z.int().nonnegative(),
     sentAtMs: z.int().positive(),
+    /** the sender's median RTT (ms) to the operators it pings: its row of the /mesh latency matrix */
+    rttMs: z
+      .array(z.tuple([z.string().regex(/^0x[0-9a-fA-F]{40}$/), z.int().nonnegative().max(600_000)]))
+      .max(64)
+      .optional(),
   }),
   validate(msg) {
     if (msg.payload.peerId !== msg.sender.peerId) return { result: "reject", reason: "peer id not the operator's" };

@@ -14,8 +14,8 @@ import { buildTree } from "../checkpoint/leaves.js";
 import type { PartContext, PartHost } from "../checkpoint/part.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import { waitCertified } from "../chain/wait-certified.js";
-import { FailureDetector } from "../observability/phi-accrual.js";
-import { heartbeatTopic, type TopicSpec } from "../p2p/topics.js";
+import type { FailureDetector } from "../observability/phi-accrual.js";
+import type { TopicSpec } from "../p2p/topics.js";
 import { ModuleStore } from "../wasm/module-store.js";
 import {
   CheckpointStore__factory,
@@ -69,10 +69,8 @@ export interface TaskServiceOptions {
   allowPrivate: boolean;
   /** false: check and commit others' results, execute nothing */
   execute: boolean;
-  /** the mesh's heartbeat interval: the detector's expected inter-arrival time */
-  heartbeatIntervalMs: number;
-  /** phi threshold of the failure detector (default 8) */
-  phiThreshold?: number;
+  /** the mesh's failure detector (observability/mesh-monitor.ts), fed with every heartbeat */
+  detector: FailureDetector;
   /** a keeper ranked r after the leaf's first executor finalizes after r x this */
   fallbackDelayMs: number;
   certifiedTimeoutMs: number;
@@ -122,6 +120,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   private height?: bigint;
   private epoch?: bigint;
   private checkTimer?: NodeJS.Timeout;
+  private offSuspect?: () => void;
   private stopped = false;
   private readonly resultTopic;
 
@@ -130,10 +129,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     this.modules = new ModuleStore({ allowPrivate: o.allowPrivate });
     this.resultTopic = taskResultTopic(o.domain);
     this.topics = [this.resultTopic as TopicSpec<unknown>];
-    this.detector = new FailureDetector({
-      threshold: o.phiThreshold ?? 8,
-      firstIntervalMs: o.heartbeatIntervalMs,
-    });
+    this.detector = o.detector;
   }
 
   get domain(): ResultDomain {
@@ -157,18 +153,19 @@ export class TaskService implements TaskKnowledge, DecisionSink {
 
   start(host: PartHost): void {
     this.host = host;
-    host.subscribe(heartbeatTopic, (msg) => this.detector.heartbeat(msg.from.toLowerCase()));
     host.subscribe(this.resultTopic, (msg) => this.addResult(msg.payload));
-    this.detector.on("suspect", (peer, phi) => {
+    this.offSuspect = this.detector.on("suspect", (peer, phi) => {
       this.log.info({ operator: peer, phi: Number(phi.toFixed(1)) }, "executor suspected: spares take over");
       this.tick();
     });
+    // the mesh monitor checks once per heartbeat interval; a spare should not wait that long
     this.checkTimer = setInterval(() => this.detector.check(), 100);
   }
 
   stop(): void {
     this.stopped = true;
     clearInterval(this.checkTimer);
+    this.offSuspect?.();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -18,6 +18,7 @@ import {
 } from "../../../keeper/src/checkpoint/payload.js";
 import type { PayloadView } from "../../../keeper/src/checkpoint/part.js";
 import { checkpointParts, livenessOf, type RewardsSlice } from "../../../keeper/src/checkpoint/parts/index.js";
+import { livenessMatchesHeader } from "../../../keeper/src/checkpoint/parts/liveness-part.js";
 import { computeRewards } from "../../../keeper/src/checkpoint/rewards.js";
 
 const parts = checkpointParts();
@@ -91,6 +92,16 @@ describe("checkpoint payload (roots recomputed from signed inputs)", () => {
     const p = build(ctx, commitBy([1, 2, 3], 1n, parent));
     p.lastCommit = commitBy([0, 3], 1n, parent);
     expect(() => check(ctx, p)).to.throw(PayloadError, "2/3");
+  });
+
+  it("a decided payload's liveness matches its header; an edited slice beside the signed header does not", () => {
+    const ctx = ctxAt(2n, parent, empty);
+    const p = build(ctx, commitBy([1, 2, 3], 1n, parent));
+    expect(livenessMatchesHeader(p)).to.equal(true);
+    // what a Byzantine peer could hand on with a real commit: the header (and its signatures) untouched
+    const forged = livenessOf(p).map((e) => (e.signer === members[1] ? { ...e, bits: 0n } : e));
+    expect(livenessMatchesHeader({ ...p, slices: { ...p.slices, liveness: forged } })).to.equal(false);
+    expect(livenessMatchesHeader({ ...p, slices: { ...p.slices, liveness: [] } })).to.equal(false);
   });
 
   it("rejects liveness the proposer edited (a validator shown as signing that did not)", () => {

@@ -144,4 +144,17 @@ describe("openmesh-keeper CLI", function () {
     expect(res.code).to.equal(1);
     expect(res.err).to.match(/operator's private key is needed: --owner-key/);
   });
+
+  it("relay explains a bad height, a bad lane and a missing payer key before touching the chain", async () => {
+    const config = join(dir, "relay.json");
+    writeFileSync(config, JSON.stringify({ keyDir: "k", dataDir: "d", rpcUrl: "http://127.0.0.1:1" }));
+    const badHeight = await cli(["relay", "twelve", "--config", config]);
+    expect(badHeight.code).to.equal(1);
+    expect(badHeight.err).to.match(/<height> must be a checkpoint height/);
+    const badLane = await cli(["relay", "12", "--lane", "sepolia", "--config", config]);
+    expect(badLane.err).to.match(/--lane must be a CCIP chain selector/);
+    const noKey = await cli(["relay", "12", "--config", config]);
+    expect(noKey.code).to.equal(1);
+    expect(noKey.err).to.match(/paying account's key is needed: --payer-key/);
+  });
 });

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { KeeperConfigSchema, type KeeperConfig } from "../../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../../keeper/src/identity/index.js";
 import { Keeper } from "../../../keeper/src/node.js";
+import type { MeshView } from "../../../keeper/src/observability/mesh-monitor.js";
 import {
   defineTopic,
   heartbeatTopic,
@@ -68,6 +69,9 @@ describe("integration: 4 keepers on loopback TCP", function () {
       discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
     });
   }
+  const meshOf = async (k: Keeper) =>
+    (await (await fetch(`http://127.0.0.1:${k.server.port}/mesh`)).json()) as MeshView;
+  const operatorOf = (k: Keeper) => k.operator.toLowerCase();
   const peersOf = (k: Keeper) => new Set(k.p2p.libp2p.getPeers().map((p) => p.toString()));
   const idOf = (k: Keeper) => k.identity.peerId.toString();
 
@@ -137,6 +141,28 @@ describe("integration: 4 keepers on loopback TCP", function () {
     await waitFor(() => keepers.every((k) => k.heartbeats.lastSeen.size === 3), "heartbeats from all");
   });
 
+  it("/mesh shows every peer with round-trip times, failure rates and the latency matrix; /metrics too", async () => {
+    // every keeper pings one peer per heartbeat interval (300 ms here): all three within a few
+    await waitFor(
+      async () => (await Promise.all(keepers.map(meshOf))).every((v) => v.peers.every((p) => p.rttMs.samples > 0)),
+      "RTT samples to every peer",
+    );
+    const view = await meshOf(keepers[0]!);
+    expect(view.peers.map((p) => p.operator).sort()).to.deep.equal(keepers.slice(1).map(operatorOf).sort());
+    expect(view.peers.every((p) => !p.suspected && p.phi < view.phiThreshold && p.heartbeats > 0)).to.equal(true);
+    expect(view.peers.every((p) => p.failureRate !== null && p.rttMs.p50 !== null)).to.equal(true);
+    expect(view.medianRttMs).to.be.a("number");
+    // each keeper's RTT row rides on every 10th heartbeat: k0 draws the full 4 x 3 matrix
+    await waitFor(async () => {
+      const m = (await meshOf(keepers[0]!)).latencyMs;
+      return Object.keys(m).length === 4 && Object.values(m).every((row) => Object.keys(row).length === 3);
+    }, "every keeper's RTT row at k0");
+    const metrics = await (await fetch(`http://127.0.0.1:${keepers[0]!.server.port}/metrics`)).text();
+    expect(metrics).to.match(/keeper_mesh_rtt_seconds_count\{peer="0x[0-9a-f]{40}"\} [1-9]/);
+    expect(metrics).to.match(/keeper_mesh_heartbeats_total\{peer="0x[0-9a-f]{40}"\} [1-9]/);
+    expect(metrics).to.match(/keeper_mesh_pings_total\{peer="0x[0-9a-f]{40}",result="ok"\} [1-9]/);
+  });
+
   it("rejects a non-registered peer's messages, logged with its peer id, and never delivers them", async () => {
     const bootstrap = [keepers[0]!.p2p.multiaddrs[0]!];
     outsider = await makeKeeper("outsider", false, bootstrap);
@@ -179,6 +205,24 @@ describe("integration: 4 keepers on loopback TCP", function () {
     const before = notes[3]!.length;
     await keepers[2]!.p2p.gossip.publish(noteTopic, { text: "after the garbage" });
     await waitFor(() => notes[3]!.length > before, "delivery after the garbage");
+  });
+
+  it("a stopped keeper becomes suspected by the other three; live ones are not", async () => {
+    const stopped = keepers[3]!;
+    await stopped.stop();
+    const stoppedAt = Date.now();
+    await waitFor(
+      async () =>
+        (await Promise.all(keepers.slice(0, 3).map(meshOf))).every(
+          (v) => v.peers.find((p) => p.operator === operatorOf(stopped))?.suspected === true,
+        ),
+      "the stopped keeper suspected by the other three",
+    );
+    // phi 8 at 300 ms heartbeats: 1.6 s after the last one (250 ms minimum deviation), with margin for load
+    expect(Date.now() - stoppedAt).to.be.below(8_000);
+    // keeper 2 sent no garbage (keeper 1 did, and may be graylisted by k0's gossip scores for a while);
+    // at worst briefly suspected, after a stall of this loaded machine
+    await waitFor(() => !keepers[0]!.mesh.isSuspected(operatorOf(keepers[2]!)), "live keeper 2 not suspected");
   });
 
   it("stops every keeper cleanly (mocha then exits on its own: no leaked handles)", async () => {

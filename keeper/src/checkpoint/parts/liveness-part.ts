@@ -35,6 +35,15 @@ export function livenessOf(p: PayloadView | undefined): LivenessEntry[] {
 }
 
 /**
+ * Whether the payload's liveness slice is the one its header commits to (livenessRoot). A payload
+ * that arrives with a commit, without this keeper having validated it, is checked with this before
+ * its liveness feeds the proposer skip: the header is signed, the slice beside it is not.
+ */
+export function livenessMatchesHeader(p: PayloadView): boolean {
+  return rootOf("liveness", livenessLeaves(livenessOf(p))) === p.header.livenessRoot;
+}
+
+/**
  * Liveness after the payload's lastCommit; at an epoch start, every member's window starts empty.
  *
  * Jails and punishments are seen at epoch boundaries (docs/consensus.md, "When a jail is seen"):
