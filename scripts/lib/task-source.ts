@@ -81,7 +81,10 @@ export async function postTask(
   await (await c.token.connect(poster).approve(await tasks.getAddress(), t.reward)).wait();
   const block = await poster.provider!.getBlock("latest");
   const deadline = BigInt(block!.timestamp + t.deadlineSeconds);
-  const tx = await tasks.postTask(TASK_KINDS[t.kind], t.spec.hash, t.spec.uri, t.reward, t.redundancy, deadline);
+  const args = [TASK_KINDS[t.kind], t.spec.hash, t.spec.uri, t.reward, t.redundancy, deadline] as const;
+  // a margin over the estimate: OPEN's vote checkpoints can cost a new slot in the block that mines it
+  const gasLimit = ((await tasks.postTask.estimateGas(...args)) * 3n) / 2n;
+  const tx = await tasks.postTask(...args, { gasLimit });
   const receipt = await tx.wait();
   for (const log of receipt!.logs) {
     const ev = tasks.interface.parseLog(log);

@@ -73,6 +73,8 @@ export class KeeperProcess {
             heartbeatIntervalMs: 1_000,
             discoveryIntervalMs: 2_000,
           },
+          // the demo's task sources are on loopback
+          tasks: { allowPrivate: true },
         },
         null,
         2,
