@@ -79,6 +79,12 @@ export async function measureReassignment(
     await cluster.restart(victim);
     // the next sample needs everyone's detector to trust the victim again
     const op = cluster.keepers[victim]!.operator.toLowerCase();
+    // and the restarted keeper must follow consensus again before it can be anyone's spare
+    await until("the restarted keeper to catch up", 60_000, () => {
+      const h = cluster.keepers[victim]!.tasks?.decidedHeight;
+      const lead = cluster.keepers[0]!.tasks?.decidedHeight;
+      return h !== undefined && lead !== undefined && h >= lead - 1n ? true : undefined;
+    });
     await until("the restarted keeper trusted again", 60_000, () =>
       cluster.keepers.every((k, i) => i === victim || (k.tasks?.detector.phi(op) ?? 0) < 1) ? true : undefined,
     );

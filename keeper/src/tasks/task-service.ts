@@ -132,6 +132,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     this.detector = o.detector;
   }
 
+  /** the last height this keeper decided (undefined until it follows consensus: it executes nothing before) */
+  get decidedHeight(): bigint | undefined {
+    return this.height;
+  }
+
   get domain(): ResultDomain {
     return this.o.domain;
   }
