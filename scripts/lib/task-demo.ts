@@ -103,11 +103,18 @@ export async function killExecutorStep(c: TaskDemoContext): Promise<{ victim: nu
   const taskId = await c.d.tasks.nextTaskId();
   const a = assign(taskId, signers, 2, TASK_SPARES);
   const victim = a.executors.map((s) => signers.indexOf(s)).find((i) => i !== 0)!;
-  const url = c.source.serve("/slow", { price: 42 }, { delayMs: 5_000 });
-  const spec = c.source.serveSpec("slow", { version: 1, kind: "http-oracle", url, pointer: "/price", toleranceBps: 0 });
+  const url = c.source.serve("/slow", { price: 42 }, { delayMs: 3_000 });
+  const spec = c.source.serveSpec("slow", {
+    version: 1,
+    kind: "http-oracle",
+    url,
+    pointer: "/price",
+    toleranceBps: 0,
+    timeoutMs: 10_000,
+  });
   await postTask(c.d, c.poster, { kind: "http-oracle", spec, reward: OPEN, redundancy: 2, deadlineSeconds: 600 });
   c.info(
-    `posted task ${taskId} (a source that answers in 5 s); executors: keepers ${a.executors.map((s) => signers.indexOf(s)).join(", ")}`,
+    `posted task ${taskId} (a source that answers in 3 s); executors: keepers ${a.executors.map((s) => signers.indexOf(s)).join(", ")}`,
   );
   await c.waitFor(
     `keeper ${victim} to start task ${taskId}`,

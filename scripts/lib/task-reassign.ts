@@ -58,6 +58,7 @@ export async function measureReassignment(
     url,
     pointer: "/price",
     toleranceBps: 0,
+    timeoutMs: 10_000,
   });
   await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
     kind: "http-oracle",
