@@ -81,7 +81,7 @@ export async function measureReassignment(
     // the next sample needs everyone's detector to trust the victim again
     const op = cluster.keepers[victim]!.operator.toLowerCase();
     // and the restarted keeper must follow consensus again before it can be anyone's spare
-    await until("the restarted keeper to catch up", 60_000, () => {
+    await until("the restarted keeper to catch up", 120_000, () => {
       const h = cluster.keepers[victim]!.tasks?.decidedHeight;
       const lead = cluster.keepers[0]!.tasks?.decidedHeight;
       return h !== undefined && lead !== undefined && h >= lead - 1n ? true : undefined;
