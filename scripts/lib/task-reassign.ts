@@ -70,9 +70,11 @@ export async function measureReassignment(
   await until("the victim to start the round", 60_000, () => log.find(taskId, (s) => s.keeper === victim));
   const stoppedAt = Date.now();
   await cluster.keepers[victim]!.stop();
-  const spare = await until("a spare to start", 30_000, () => log.find(taskId, (s) => s.reason === "spare"));
+  const spare = await until("a spare to start", 30_000, () => log.find(taskId, (s) => s.reason === "spare")).catch(
+    () => undefined,
+  );
   let finalized = false;
-  if (opts.waitFinalized) {
+  if (opts.waitFinalized && spare) {
     await until("the round finalized", 60_000, async () => (await tm.getTask(taskId)).nextRound > 0n);
     finalized = true;
   }
@@ -80,17 +82,19 @@ export async function measureReassignment(
     await cluster.restart(victim);
     // the next sample needs everyone's detector to trust the victim again
     const op = cluster.keepers[victim]!.operator.toLowerCase();
-    // and the restarted keeper must follow consensus again before it can be anyone's spare
-    await until("the restarted keeper to catch up", 120_000, () => {
-      const h = cluster.keepers[victim]!.tasks?.decidedHeight;
-      const lead = cluster.keepers[0]!.tasks?.decidedHeight;
-      return h !== undefined && lead !== undefined && h >= lead - 1n ? true : undefined;
-    });
     await until("the restarted keeper trusted again", 60_000, () =>
       cluster.keepers.every((k, i) => i === victim || (k.tasks?.detector.phi(op) ?? 0) < 1) ? true : undefined,
     );
   }
-  return { taskId: taskId.toString(), victim, spare: spare.keeper, ms: spare.atMs - stoppedAt, finalized };
+  // no spare within 30 s: a miss (seen when the spare was a keeper restarted by an earlier sample
+  // that had not caught up with consensus yet: it executes nothing before it decides a height)
+  return {
+    taskId: taskId.toString(),
+    victim,
+    spare: spare?.keeper ?? -1,
+    ms: spare ? spare.atMs - stoppedAt : Infinity,
+    finalized,
+  };
 }
 
 export function percentile(xs: readonly number[], p: number): number {
