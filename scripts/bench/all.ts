@@ -368,7 +368,7 @@ async function main(): Promise<void> {
     rows.push([
       "task reassignment (issue 18)",
       `executor stopped -> spare started, ${reassign.kills} kills, 4 keepers, ${reassign.heartbeatMs} ms heartbeats`,
-      `p50 ${reassign.p50Ms} ms, p99 ${reassign.p99Ms} ms, max ${reassign.maxMs} ms (goal p99 <= 3,000: ${reassign.p99Ms <= 3_000 ? "met" : "missed"})`,
+      `p50 ${reassign.p50Ms} ms, p99 ${reassign.p99Ms} ms, max ${reassign.maxMs} ms (goal p99 <= 3,000: ${reassign.p99Ms <= 3_000 && reassign.misses === 0 ? "met" : "missed"}), ${reassign.misses} kills without a spare in 30 s`,
     ]);
   }
   if (mesh) {
