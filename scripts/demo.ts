@@ -25,6 +25,8 @@ import { freePort, LocalChain } from "./lib/local-chain.js";
 import { KeeperProcess } from "./lib/demo/keeper-process.js";
 import { DEMO_CLAIMS, DEMO_POR, runPorStep } from "./lib/demo/por-step.js";
 import { keeperProvesResources, runCloudStep } from "./lib/demo/cloud-step.js";
+import { killExecutorStep, oracleTaskStep } from "./lib/task-demo.js";
+import { TaskSource } from "./lib/task-source.js";
 import { deployTokenBridge } from "./lib/deploy-token-bridge.js";
 import { describeRevert } from "./lib/describe-revert.js";
 import { bridgeBack, bridgeOut, SIMULATOR_ON_RAMP, supplies } from "./lib/token-bridge-ramps.js";
@@ -314,6 +316,16 @@ try {
   );
   if (!remoteOk) throw new Error("the reward proof did not verify on the remote receiver");
 
+  step("tasks: an http-oracle task is posted; keepers execute it, agree on the median by BFT, finalize it on chain");
+  const taskSource = await TaskSource.start();
+  const taskCtx = { d, poster: deployer, keepers, source: taskSource, info, waitFor };
+  await oracleTaskStep(taskCtx);
+  step("tasks: an executor is killed with SIGKILL mid-task; a spare starts once the others' detectors suspect it");
+  const reassigned = await killExecutorStep(taskCtx);
+  keepers[reassigned.victim]!.start();
+  info(`keeper ${reassigned.victim} restarted`);
+  await taskSource.stop();
+
   step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);
   const victim = keepers[N - 1]!;
   await victim.kill();
@@ -481,6 +493,7 @@ try {
     ],
     ["commit latency p50 / p99 (keeper 0)", `${latency?.p50} / ${latency?.p99} ms over ${latency?.count} heights`],
     ["double-sign evidence", String(doubleSigns.length)],
+    ["task reassignment (SIGKILL -> spare)", `${reassigned.ms} ms (1 s heartbeats)`],
   ];
   for (const [k, v] of rows) info(`${k.padEnd(38)} ${v}`);
   for (const [name, c] of Object.entries(d.file.contracts)) info(`${name.padEnd(38)} ${c.address}`);

@@ -73,12 +73,13 @@ contract CheckpointReceiver is ICheckpointReceiver, CCIPReceiver, AccessManaged 
     function verifyTaskResult(
         Header calldata header,
         uint256 taskId,
-        bytes32 resultHash,
+        uint32 round,
+        bytes calldata result,
         address[] calldata executors,
         bytes32[] calldata proof
     ) external view returns (bool valid) {
         _requireBridged(header);
-        return CheckpointProofs.taskResult(header.taskRoot, taskId, resultHash, executors, proof);
+        return CheckpointProofs.taskResult(header.taskRoot, taskId, round, result, executors, proof);
     }
 
     /// @inheritdoc ICheckpointReceiver

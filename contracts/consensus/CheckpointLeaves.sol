@@ -54,12 +54,15 @@ library CheckpointLeaves {
         }
     }
 
-    /// @notice taskRoot leaf: an agreed task result (uint256 taskId, bytes32 resultHash, address[] executors).
+    /// @notice taskRoot leaf: one round's agreed result
+    /// (uint256 taskId, uint32 round, bytes result, address[] executors). The leaf carries the value itself (an
+    /// http-oracle's abi.encode(int256), a wasm module's output), so a contract reads it with the proof.
     function taskResult(
         uint256 taskId,
-        bytes32 resultHash,
+        uint32 round,
+        bytes memory result,
         address[] calldata executors
     ) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(taskId, resultHash, executors))));
+        return keccak256(bytes.concat(keccak256(abi.encode(taskId, round, result, executors))));
     }
 }

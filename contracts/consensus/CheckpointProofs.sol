@@ -19,15 +19,17 @@ library CheckpointProofs {
         return MerkleProof.verifyCalldata(proof, porRoot, CheckpointLeaves.resource(operator, resources));
     }
 
-    /// @notice Whether a task's agreed result is under taskRoot.
+    /// @notice Whether a task round's agreed result is under taskRoot.
     function taskResult(
         bytes32 taskRoot,
         uint256 taskId,
-        bytes32 resultHash,
+        uint32 round,
+        bytes memory result,
         address[] calldata executors,
         bytes32[] calldata proof
     ) internal pure returns (bool) {
-        return MerkleProof.verifyCalldata(proof, taskRoot, CheckpointLeaves.taskResult(taskId, resultHash, executors));
+        bytes32 leaf = CheckpointLeaves.taskResult(taskId, round, result, executors);
+        return MerkleProof.verifyCalldata(proof, taskRoot, leaf);
     }
 
     /// @notice Whether a rewards leaf is under rewardsRoot.

@@ -96,17 +96,20 @@ interface ICheckpointReceiver is ICheckpointTypes {
         bytes32[] calldata proof
     ) external view returns (bool valid);
 
-    /// @notice Whether a task's agreed result is in a bridged header's taskRoot.
+    /// @notice Whether a task round's agreed result is in a bridged header's taskRoot (a home-chain data feed,
+    /// read on this chain).
     /// @param header a bridged header (reverts ReceiverNotBridged otherwise)
     /// @param taskId the home chain's task id
-    /// @param resultHash the agreed result's hash
+    /// @param round the round
+    /// @param result the agreed result (http-oracle: abi.encode(int256))
     /// @param executors the executors credited
     /// @param proof StandardMerkleTree proof against header.taskRoot
     /// @return valid whether the proof verifies
     function verifyTaskResult(
         Header calldata header,
         uint256 taskId,
-        bytes32 resultHash,
+        uint32 round,
+        bytes calldata result,
         address[] calldata executors,
         bytes32[] calldata proof
     ) external view returns (bool valid);

@@ -3,13 +3,23 @@ pragma solidity ^0.8.30;
 
 import {ICheckpointTypes} from "./ICheckpointTypes.sol";
 
-/// @title Tasks paid in OPEN, executed by keepers, finalized by proof against a certified taskRoot
+/// @title Tasks paid in OPEN, executed by keepers in rounds, finalized by proof against a certified taskRoot
+/// @notice A task is funded for `rounds` rounds. Round r is due from checkpoint height
+/// `startHeight + 1 + r * periodHeights` (startHeight = the latest certified height when it was posted); a one-shot
+/// task is one round. Each round's agreed result is a leaf of some certified header's taskRoot and pays that
+/// round's reward to its executors' operator (owner) addresses. A recurring oracle task is a data feed: anyone can
+/// read a round's value with a proof (contracts/examples/TaskFeedConsumer.sol).
 interface ITaskManager is ICheckpointTypes {
     enum TaskStatus {
         None,
+        /// rounds remain that may still finalize
         Open,
+        /// every round finalized or was skipped (skipped rounds refunded)
         Finalized,
-        Refunded
+        /// expired: the unpaid rounds went back to the poster
+        Refunded,
+        /// cancelled by the poster with no round left to finalize
+        Cancelled
     }
 
     struct Task {
@@ -17,12 +27,23 @@ interface ITaskManager is ICheckpointTypes {
         uint64 deadline;
         uint8 redundancy;
         TaskStatus status;
-        uint128 reward;
+        /// OPEN wei paid per finalized round (below 2^96: more than the total supply)
+        uint96 rewardPerRound;
+        /// funded rounds (lowered by a cancel to the rounds already due)
+        uint32 rounds;
+        /// lowest round that may still finalize (rounds finalize in order; one finalized skips those below it)
+        uint32 nextRound;
+        /// rounds finalized and paid
+        uint32 paidRounds;
+        /// checkpoint heights between two rounds
+        uint32 periodHeights;
+        /// the latest certified height when the task was posted
+        uint64 startHeight;
         bytes32 kind;
         bytes32 specHash;
     }
 
-    /// @notice A task was posted and its reward escrowed.
+    /// @notice A task was posted and its reward escrowed (`reward` is per round; see TaskScheduled).
     event TaskPosted(
         uint256 indexed taskId,
         address indexed poster,
@@ -33,12 +54,22 @@ interface ITaskManager is ICheckpointTypes {
         uint8 redundancy,
         uint64 deadline
     );
-    /// @notice A task's agreed result was proven; executors were credited and the protocol fee taken. The result
-    /// is not stored (a new slot would cost ~20k gas per task): it is in this event, and provable by anyone against
-    /// the certified taskRoot.
-    event TaskFinalized(uint256 indexed taskId, bytes32 resultHash, address[] executors, uint256 fee);
-    /// @notice An expired task's reward went back to its poster.
+    /// @notice The rounds of a posted task: round r is due from height startHeight + 1 + r * periodHeights.
+    event TaskScheduled(uint256 indexed taskId, uint32 rounds, uint32 periodHeights, uint64 startHeight);
+    /// @notice A round's agreed result was proven; executors were credited and the protocol fee taken. The result
+    /// is not stored (a new slot would cost ~20k gas per round): it is in this event, and provable by anyone
+    /// against the certified taskRoot.
+    event TaskRoundFinalized(
+        uint256 indexed taskId,
+        uint32 indexed round,
+        bytes result,
+        address[] executors,
+        uint256 fee
+    );
+    /// @notice Unpaid rounds' rewards went back to the poster (expiry, cancel, or skipped rounds at the end).
     event TaskRefunded(uint256 indexed taskId, address indexed poster, uint256 reward);
+    /// @notice The poster cancelled: rounds not yet due are refunded; `rounds` is the new number of funded rounds.
+    event TaskCancelled(uint256 indexed taskId, uint32 rounds);
     /// @notice An executor withdrew its earnings.
     event EarningsWithdrawn(address indexed executor, uint256 amount);
     /// @notice Accumulated protocol fees were sent to the rewards pool.
@@ -62,11 +93,19 @@ interface ITaskManager is ICheckpointTypes {
     error TaskGracePeriodTooLong(uint64 value, uint64 maximum);
     error TaskNothingToWithdraw(address executor);
     error TaskRewardTooLarge(uint256 reward);
+    /// @notice Zero rounds, zero period, or more than MAX_ROUNDS.
+    error TaskInvalidRounds(uint32 rounds, uint32 periodHeights);
+    /// @notice The round is below the task's next round (already finalized or skipped) or beyond its funded rounds.
+    error TaskRoundNotFinalizable(uint256 taskId, uint32 round, uint32 nextRound, uint32 rounds);
+    /// @notice The header is older than the round's due height.
+    error TaskRoundNotDue(uint256 taskId, uint32 round, uint64 dueHeight, uint64 headerHeight);
+    /// @notice Only the poster may cancel.
+    error TaskNotPoster(uint256 taskId, address caller);
 
-    /// @notice Posts a task and escrows its reward (pulled from the caller).
-    /// @param kind executor kind, e.g. keccak256("http-oracle") or keccak256("compute")
-    /// @param specHash hash of the task specification
-    /// @param specURI where the specification can be fetched
+    /// @notice Posts a one-round task and escrows its reward (pulled from the caller).
+    /// @param kind executor kind: keccak256("http-oracle") or keccak256("wasm") (docs/tasks.md)
+    /// @param specHash keccak256 of the task spec document (docs/tasks.md)
+    /// @param specURI where the spec can be fetched
     /// @param reward OPEN wei paid to the executors (minus the protocol fee)
     /// @param redundancy how many executors run it (1..32)
     /// @param deadline a future timestamp; after it (plus the grace period) the poster may take the reward back
@@ -80,21 +119,52 @@ interface ITaskManager is ICheckpointTypes {
         uint64 deadline
     ) external returns (uint256 taskId);
 
-    /// @notice Finalizes a task with its agreed result, proven against a certified header's taskRoot.
+    /// @notice Posts a recurring task: `rounds` rounds, one every `periodHeights` checkpoint heights, and escrows
+    /// `rewardPerRound * rounds`.
+    /// @param kind executor kind
+    /// @param specHash keccak256 of the task spec document
+    /// @param specURI where the spec can be fetched
+    /// @param rewardPerRound OPEN wei per finalized round
+    /// @param redundancy how many executors run each round (1..32)
+    /// @param deadline a future timestamp; rounds still unpaid after it (plus the grace period) are refundable
+    /// @param rounds funded rounds (1..MAX_ROUNDS)
+    /// @param periodHeights heights between rounds (>= 1)
+    /// @return taskId the new task's id
+    function postRecurringTask(
+        bytes32 kind,
+        bytes32 specHash,
+        string calldata specURI,
+        uint256 rewardPerRound,
+        uint8 redundancy,
+        uint64 deadline,
+        uint32 rounds,
+        uint32 periodHeights
+    ) external returns (uint256 taskId);
+
+    /// @notice Finalizes one round with its agreed result, proven against a certified header's taskRoot, and
+    /// credits the executors. Skips (forfeits) the unfinalized rounds below it; after the last round, unpaid
+    /// rounds are refunded to the poster.
     /// @param taskId the task
-    /// @param resultHash the agreed result
-    /// @param executors who executed it (they share the reward)
-    /// @param header a certified header
-    /// @param proof StandardMerkleTree proof of (taskId, resultHash, executors) against header.taskRoot
+    /// @param round the round (>= the task's next round, below its rounds)
+    /// @param result the agreed result (http-oracle: abi.encode(int256); wasm: the module's output bytes)
+    /// @param executors operator (owner) addresses of the executors whose results agreed (they share the reward)
+    /// @param header a certified header at or after the round's due height
+    /// @param proof StandardMerkleTree proof of (taskId, round, result, executors) against header.taskRoot
     function finalizeTask(
         uint256 taskId,
-        bytes32 resultHash,
+        uint32 round,
+        bytes calldata result,
         address[] calldata executors,
         Header calldata header,
         bytes32[] calldata proof
     ) external;
 
-    /// @notice Returns an expired, unfinalized task's reward to its poster.
+    /// @notice Cancels a task (poster only): rounds not due by the latest certified height plus one checkpoint
+    /// interval are refunded now; rounds already due may still finalize until the deadline (plus grace).
+    /// @param taskId the task
+    function cancelTask(uint256 taskId) external;
+
+    /// @notice Returns an expired task's unpaid rounds to its poster.
     /// @param taskId the task
     function refundTask(uint256 taskId) external;
 
@@ -116,6 +186,12 @@ interface ITaskManager is ICheckpointTypes {
     /// @param taskId the task
     /// @return the record
     function getTask(uint256 taskId) external view returns (Task memory);
+
+    /// @notice The height from which a round may be certified.
+    /// @param taskId the task
+    /// @param round the round
+    /// @return height startHeight + 1 + round * periodHeights
+    function roundDueHeight(uint256 taskId, uint32 round) external view returns (uint64 height);
 
     /// @notice An executor's earnings not yet withdrawn.
     /// @param executor the executor

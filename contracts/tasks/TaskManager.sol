@@ -5,27 +5,32 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ICheckpointStore} from "../interfaces/ICheckpointStore.sol";
 import {IRewardsDistributor} from "../interfaces/IRewardsDistributor.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
-import {CheckpointLeaves} from "../consensus/CheckpointLeaves.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {CheckpointProofs} from "../consensus/CheckpointProofs.sol";
 
 /// @title Task manager
-/// @notice Users post tasks paid in OPEN; keepers execute them and agree on results by BFT; a result finalizes
-/// by Merkle proof against a certified header's taskRoot. Executors are credited (pull: `withdrawEarnings`),
-/// the protocol fee accumulates and is flushed into the rewards pool. An expired task is refunded to its
-/// poster once the deadline and the grace period have passed.
+/// @notice Users post tasks paid in OPEN, one round or a funded series of rounds (a data feed); keepers execute
+/// them and agree on results by BFT; each round's result finalizes by Merkle proof against a certified header's
+/// taskRoot. Executors are credited (pull: `withdrawEarnings`),
+/// the protocol fee accumulates and is flushed into the rewards pool. An expired task's unpaid rounds are
+/// refunded to its poster once the deadline and the grace period have passed; a poster may cancel the rounds not
+/// yet due.
 /// Finalizing avoids new storage slots (~20k gas each): the result is logged, not stored; the fee accumulator
 /// shares its slot with the fee and grace-period settings (never zero in a configured deployment); an
 /// executor's earnings slot keeps a 1-wei sentinel after a withdrawal. Only an executor's very first task writes
 /// a new slot.
-/// @dev Invariant: token balance >= sum of open rewards + unwithdrawn earnings + unflushed fees.
+/// @dev Invariant: token balance >= sum over open tasks of (rounds - paidRounds) * rewardPerRound + unwithdrawn
+/// earnings + unflushed fees.
 contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     uint16 public constant MAX_FEE_BPS = 2_000;
     uint8 public constant MAX_REDUNDANCY = 32;
+    /// @notice Most rounds one task may fund (a year of 1-second heights would be ~2^25).
+    uint32 public constant MAX_ROUNDS = 1_000_000;
     /// @notice Longest finalize grace period governance can set: a longer one would hold refunds of expired
     /// tasks hostage.
     uint64 public constant MAX_FINALIZE_GRACE_PERIOD = 30 days;
@@ -81,51 +86,103 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         uint8 redundancy,
         uint64 deadline
     ) external nonReentrant returns (uint256 taskId) {
-        if (reward == 0) revert TaskZeroReward();
-        if (reward > type(uint128).max) revert TaskRewardTooLarge(reward);
-        if (deadline <= block.timestamp) revert TaskDeadlineInPast(deadline, block.timestamp);
-        if (redundancy == 0 || redundancy > MAX_REDUNDANCY) revert TaskInvalidRedundancy(redundancy);
-        taskId = nextTaskId++;
-        _tasks[taskId] = Task({
-            poster: msg.sender,
-            deadline: deadline,
-            redundancy: redundancy,
-            status: TaskStatus.Open,
-            reward: uint128(reward),
-            kind: kind,
-            specHash: specHash
-        });
-        emit TaskPosted(taskId, msg.sender, kind, specHash, specURI, reward, redundancy, deadline);
-        token.safeTransferFrom(msg.sender, address(this), reward);
+        return _post(kind, specHash, specURI, reward, redundancy, deadline, 1, 1);
+    }
+
+    /// @inheritdoc ITaskManager
+    function postRecurringTask(
+        bytes32 kind,
+        bytes32 specHash,
+        string calldata specURI,
+        uint256 rewardPerRound,
+        uint8 redundancy,
+        uint64 deadline,
+        uint32 rounds,
+        uint32 periodHeights
+    ) external nonReentrant returns (uint256 taskId) {
+        return _post(kind, specHash, specURI, rewardPerRound, redundancy, deadline, rounds, periodHeights);
     }
 
     /// @inheritdoc ITaskManager
     function finalizeTask(
         uint256 taskId,
-        bytes32 resultHash,
+        uint32 round,
+        bytes calldata result,
         address[] calldata executors,
         Header calldata header,
         bytes32[] calldata proof
     ) external {
+        // No reentrancy guard (~5k gas a round): state is final before the only external calls (the certified
+        // check is a view; the refund transfers OPEN, which has no hooks) and the refund comes last.
         Task storage t = _openTask(taskId);
         FeeState memory fees = _fees;
-        uint256 closesAt = uint256(t.deadline) + fees.finalizeGracePeriod;
-        if (block.timestamp > closesAt) revert TaskFinalizeWindowOver(taskId, closesAt);
-        uint256 n = executors.length;
-        if (n == 0 || n > t.redundancy) revert TaskInvalidExecutors(n, t.redundancy);
+        _checkRound(t, taskId, round, executors.length, header.height, fees.finalizeGracePeriod);
         checkpoints.requireCertified(header);
-        bytes32 leaf = CheckpointLeaves.taskResult(taskId, resultHash, executors);
-        if (!MerkleProof.verifyCalldata(proof, header.taskRoot, leaf)) revert TaskInvalidProof(taskId);
+        if (!CheckpointProofs.taskResult(header.taskRoot, taskId, round, result, executors, proof)) {
+            revert TaskInvalidProof(taskId);
+        }
 
-        t.status = TaskStatus.Finalized;
-        uint256 reward = t.reward;
+        t.nextRound = round + 1; // round < rounds <= MAX_ROUNDS: no overflow
+        uint32 paid = t.paidRounds + 1;
+        t.paidRounds = paid;
+        uint256 reward = t.rewardPerRound;
         uint256 fee = (reward * fees.protocolFeeBps) / 10_000;
-        _fees.accruedFees = fees.accruedFees + uint128(fee); // fee <= reward < 2^128
-        uint256 share = (reward - fee) / n;
-        // The rounding remainder goes to the first executor, so the whole reward is always accounted for.
-        _credit(executors[0], reward - fee - share * (n - 1));
+        _fees.accruedFees = fees.accruedFees + uint128(fee); // fee <= reward < 2^96
+        _pay(executors, reward - fee);
+        emit TaskRoundFinalized(taskId, round, result, executors, fee);
+        uint32 rounds = t.rounds;
+        if (round + 1 == rounds) {
+            t.status = TaskStatus.Finalized;
+            _refund(taskId, t.poster, uint256(rounds - paid) * reward);
+        }
+    }
+
+    /// @dev Reverts unless `round` may finalize now with `n` executors against a header at `headerHeight`.
+    function _checkRound(
+        Task storage t,
+        uint256 taskId,
+        uint32 round,
+        uint256 n,
+        uint64 headerHeight,
+        uint64 grace
+    ) private view {
+        uint256 closesAt = uint256(t.deadline) + grace;
+        if (block.timestamp > closesAt) revert TaskFinalizeWindowOver(taskId, closesAt);
+        if (round < t.nextRound || round >= t.rounds) {
+            revert TaskRoundNotFinalizable(taskId, round, t.nextRound, t.rounds);
+        }
+        uint64 due = _dueHeight(t, round);
+        if (headerHeight < due) revert TaskRoundNotDue(taskId, round, due, headerHeight);
+        if (n == 0 || n > t.redundancy) revert TaskInvalidExecutors(n, t.redundancy);
+    }
+
+    /// @dev Splits `amount` among the executors; the rounding remainder goes to the first, so the whole reward is
+    /// always accounted for.
+    function _pay(address[] calldata executors, uint256 amount) private {
+        uint256 n = executors.length;
+        uint256 share = amount / n;
+        _credit(executors[0], amount - share * (n - 1));
         for (uint256 i = 1; i < n; ++i) _credit(executors[i], share);
-        emit TaskFinalized(taskId, resultHash, executors, fee);
+    }
+
+    /// @inheritdoc ITaskManager
+    function cancelTask(uint256 taskId) external nonReentrant {
+        Task storage t = _openTask(taskId);
+        if (msg.sender != t.poster) revert TaskNotPoster(taskId, msg.sender);
+        // Rounds that may be in the next certified checkpoint stay payable: a poster cannot cancel work done.
+        uint256 cutoff = uint256(checkpoints.latestHeight()) + checkpoints.checkpointInterval();
+        uint256 firstDue = uint256(t.startHeight) + 1;
+        uint256 due = cutoff < firstDue ? 0 : (cutoff - firstDue) / t.periodHeights + 1;
+        uint32 oldRounds = t.rounds;
+        uint32 kept = uint32(Math.min(oldRounds, Math.max(due, t.nextRound)));
+        t.rounds = kept;
+        emit TaskCancelled(taskId, kept);
+        uint256 refund = uint256(oldRounds - kept) * t.rewardPerRound;
+        if (t.nextRound == kept) {
+            t.status = TaskStatus.Cancelled;
+            refund += uint256(kept - t.paidRounds) * t.rewardPerRound;
+        }
+        _refund(taskId, t.poster, refund);
     }
 
     /// @inheritdoc ITaskManager
@@ -134,9 +191,7 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         uint256 refundableAt = uint256(t.deadline) + _fees.finalizeGracePeriod;
         if (block.timestamp <= refundableAt) revert TaskNotExpired(taskId, refundableAt);
         t.status = TaskStatus.Refunded;
-        uint256 reward = t.reward;
-        emit TaskRefunded(taskId, t.poster, reward);
-        token.safeTransfer(t.poster, reward);
+        _refund(taskId, t.poster, uint256(t.rounds - t.paidRounds) * t.rewardPerRound);
     }
 
     /// @inheritdoc ITaskManager
@@ -202,6 +257,61 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     function earnings(address executor) external view returns (uint256) {
         uint256 stored = _earnings[executor];
         return stored == 0 ? 0 : stored - 1;
+    }
+
+    /// @inheritdoc ITaskManager
+    function roundDueHeight(uint256 taskId, uint32 round) external view returns (uint64 height) {
+        Task storage t = _tasks[taskId];
+        if (t.status == TaskStatus.None) revert TaskUnknown(taskId);
+        return _dueHeight(t, round);
+    }
+
+    function _post(
+        bytes32 kind,
+        bytes32 specHash,
+        string calldata specURI,
+        uint256 rewardPerRound,
+        uint8 redundancy,
+        uint64 deadline,
+        uint32 rounds,
+        uint32 periodHeights
+    ) private returns (uint256 taskId) {
+        if (rewardPerRound == 0) revert TaskZeroReward();
+        if (rounds == 0 || rounds > MAX_ROUNDS || periodHeights == 0) revert TaskInvalidRounds(rounds, periodHeights);
+        if (rewardPerRound >= 2 ** 96) revert TaskRewardTooLarge(rewardPerRound);
+        uint256 total = rewardPerRound * rounds; // < 2^116
+        if (total >= 2 ** 96) revert TaskRewardTooLarge(total);
+        if (deadline <= block.timestamp) revert TaskDeadlineInPast(deadline, block.timestamp);
+        if (redundancy == 0 || redundancy > MAX_REDUNDANCY) revert TaskInvalidRedundancy(redundancy);
+        taskId = nextTaskId++;
+        uint64 startHeight = checkpoints.latestHeight();
+        _tasks[taskId] = Task({
+            poster: msg.sender,
+            deadline: deadline,
+            redundancy: redundancy,
+            status: TaskStatus.Open,
+            rewardPerRound: uint96(rewardPerRound),
+            rounds: rounds,
+            nextRound: 0,
+            paidRounds: 0,
+            periodHeights: periodHeights,
+            startHeight: startHeight,
+            kind: kind,
+            specHash: specHash
+        });
+        emit TaskPosted(taskId, msg.sender, kind, specHash, specURI, rewardPerRound, redundancy, deadline);
+        emit TaskScheduled(taskId, rounds, periodHeights, startHeight);
+        token.safeTransferFrom(msg.sender, address(this), total);
+    }
+
+    function _dueHeight(Task storage t, uint32 round) private view returns (uint64) {
+        return t.startHeight + 1 + uint64(round) * t.periodHeights; // < 2^64: round and period are 32-bit
+    }
+
+    function _refund(uint256 taskId, address poster, uint256 amount) private {
+        if (amount == 0) return;
+        emit TaskRefunded(taskId, poster, amount);
+        token.safeTransfer(poster, amount);
     }
 
     /// @dev Adds to an executor's earnings, starting from the 1-wei sentinel for a first credit.

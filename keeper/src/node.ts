@@ -48,6 +48,7 @@ import { studioHandler } from "./studio/handler.js";
 import { PorService } from "./por/service.js";
 import { workspaceApiFor } from "./api/attach.js";
 import type { WorkspaceApi } from "./api/workspace-api.js";
+import { TaskService, type TaskServiceOptions } from "./tasks/task-service.js";
 
 export interface KeeperInit {
   config: KeeperConfig;
@@ -67,6 +68,8 @@ export interface KeeperInit {
   onCheckpointRelayed?: (r: RelayResult) => void;
   /** called for each reward leaf the pusher settled or found settled */
   onRewardPushed?: (r: PushResult) => void;
+  /** observers and fault injection of the task executor (tests, the demo, benches) */
+  tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "tamper">;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: (kind: InboundKind) => boolean;
 }
@@ -89,6 +92,8 @@ interface ConsensusParts {
   parts: CheckpointPart[];
   /** Proof-of-Resource: challenges, reports and the porRoot part (docs/por.md) */
   por?: PorService;
+  /** executes and finalizes TaskManager rounds (when the deployment has a TaskManager) */
+  tasks?: TaskService;
 }
 
 /** Hooks later modules fill in so /health and `status` can report them. */
@@ -230,7 +235,19 @@ export class Keeper {
         detector: { threshold: config.p2p.phiThreshold },
       });
       // the monitor needs the final operator; parts registered above (if any) stay after these
-      consensusParts.parts.unshift(...checkpointParts({ mesh }));
+      // tasks: spares start when the mesh's failure detector suspects an executor ahead of them
+      const tasks =
+        chain?.deployment.contracts.has("TaskManager") === true
+          ? new TaskService({
+              ...config.tasks,
+              ...init.tasks,
+              domain: { chainId: chain.chainId, taskManager: chain.info("TaskManager").address },
+              logger,
+              detector: mesh.detector,
+            })
+          : undefined;
+      consensusParts.tasks = tasks;
+      consensusParts.parts.unshift(...checkpointParts({ mesh, tasks }));
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,
@@ -266,6 +283,7 @@ export class Keeper {
         rttRow: () => mesh.rttRow(),
       });
       const logHandlers = new Set<ProtocolLogHandler>();
+      if (tasks) logHandlers.add((logs) => tasks.ingest(logs));
       const protocolEvents = chain && protocolWatcher(chain, config, logger, metrics, store, logHandlers);
       const keeper = new Keeper(
         config,
@@ -392,6 +410,11 @@ export class Keeper {
   /** The CCIP relayer, when this keeper runs as a validator of a deployment with a CheckpointSender. */
   get relayer(): CheckpointRelayer | undefined {
     return this.consensusParts.relayer;
+  }
+
+  /** The task executor, when the deployment has a TaskManager. */
+  get tasks(): TaskService | undefined {
+    return this.consensusParts.tasks;
   }
 
   /** The consensus host, when this keeper runs as a validator. */
@@ -521,6 +544,7 @@ export class Keeper {
       sink: {
         onDecided: (decided, ctx) => {
           submitter.onDecided(decided, ctx);
+          c.tasks?.onDecided(decided, ctx);
           relayer?.onDecided(decided, ctx);
           pusher?.onDecided(decided, ctx);
         },
@@ -585,6 +609,12 @@ export class Keeper {
             height: height.toString(),
           }),
       },
+    });
+    c.tasks?.attach({
+      provider: chain.provider,
+      send: (request) => sender.send(request),
+      checkpointsAddress: chain.info("CheckpointStore").address,
+      epochStart: (epoch) => view.epochStart(epoch),
     });
     const service = c.service;
     c.gate.position = () => ({ epoch: service.currentEpoch, height: service.height });

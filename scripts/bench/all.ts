@@ -22,6 +22,7 @@ import type { FloodBenchResult } from "./flood.js";
 import type { StudioBenchResult } from "./studio.js";
 import type { PorBenchResult } from "./por.js";
 import type { S3BenchResult } from "./s3.js";
+import type { ReassignBenchResult } from "./task-reassign.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? (QUICK ? 30 : 300));
@@ -52,6 +53,12 @@ const BENCHES: Bench[] = [
   { name: "studio", runner: "tsx", file: "scripts/bench/studio.ts" },
   { name: "por", runner: "tsx", file: "scripts/bench/por.ts" },
   { name: "s3", runner: "tsx", file: "scripts/bench/s3.ts" },
+  {
+    name: "task-reassign",
+    runner: "tsx",
+    file: "scripts/bench/task-reassign.ts",
+    env: { BENCH_KILLS: QUICK ? "5" : "20" },
+  },
   {
     name: "keeper-mesh",
     runner: "tsx",
@@ -177,6 +184,7 @@ async function main(): Promise<void> {
   const mesh = out["keeper-mesh"] as MeshJson | undefined;
   const flood = out["flood"] as FloodBenchResult | undefined;
   const s3 = out["s3"] as S3BenchResult | undefined;
+  const reassign = out["task-reassign"] as ReassignBenchResult | undefined;
   const stakingRow = (label: string) => staking.rows.find((r) => r.label === label)?.gas ?? {};
   const tokenGas = (label: string) => token.rows.find((r) => r.label === label)?.gas ?? null;
 
@@ -246,6 +254,7 @@ async function main(): Promise<void> {
     flood: flood ?? null,
     por: (out["por"] as PorBenchResult | undefined) ?? null,
     s3: s3 ?? null,
+    taskReassign: reassign ?? null,
     keeperRss: mesh
       ? {
           idleSeconds: mesh.idleSeconds,
@@ -369,6 +378,13 @@ async function main(): Promise<void> {
       "flood (issue 16)",
       `${p.phase}: 4 keepers, ${flood!.attackers} attackers, ${flood!.attackSeconds} s`,
       `${p.heights} heights, p50 ${p.p50Ms ?? "-"} ms (${p.p50Ratio ?? "-"}x quiet, goal <= 2x), RSS +${p.rssGainOverQuietMB ?? "-"} MB over quiet (goal <= 30), ${p.logLinesPerSecond} warn lines/s, ${fmt(p.sentPerSecond)}/s sent, cut off after ${cut}`,
+    ]);
+  }
+  if (reassign) {
+    rows.push([
+      "task reassignment (issue 18)",
+      `executor stopped -> spare started, ${reassign.kills} kills, 4 keepers, ${reassign.heartbeatMs} ms heartbeats`,
+      `p50 ${reassign.p50Ms} ms, p99 ${reassign.p99Ms} ms, max ${reassign.maxMs} ms (goal p99 <= 3,000: ${reassign.p99Ms <= 3_000 && reassign.misses === 0 ? "met" : "missed"}), ${reassign.misses} kills without a spare in 30 s`,
     ]);
   }
   if (mesh) {

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
-import { keccak256, toUtf8Bytes, Wallet, type ContractTransactionResponse } from "ethers";
+import { AbiCoder, Wallet, type ContractTransactionResponse } from "ethers";
 import { headerHash, ZERO_HASH } from "../../keeper/src/checkpoint/header.js";
 import { proofOf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { deployProtocol } from "../lib/deploy.js";
@@ -89,7 +89,9 @@ for (const n of [4, 16, 64, 100]) {
     const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
     await (await d.tasks.connect(user).postTask(ZERO_HASH, ZERO_HASH, "", 5n * OPEN, 1, deadline)).wait();
     await (await d.tasks.connect(user).postTask(ZERO_HASH, ZERO_HASH, "", 5n * OPEN, 1, deadline)).wait();
-    const taskLeaves = [[1n, keccak256(toUtf8Bytes("r")), [operator]], ...Array.from({ length: 63 }, (_, i) => [BigInt(i + 2), ZERO_HASH, [operator]])];
+    // an http-oracle round's leaf carries its value: abi.encode(int256)
+    const r = AbiCoder.defaultAbiCoder().encode(["int256"], [42n]);
+    const taskLeaves = [[1n, 0n, r, [operator]], ...Array.from({ length: 63 }, (_, i) => [BigInt(i + 2), 0n, r, [operator]])];
     h4.taskRoot = rootOf("taskResult", taskLeaves);
     await (await d.checkpoints.submitCheckpointBls(h4, await blsCertificate(d, t4, bySigner, h4, [0, 1, 2, 3]))).wait();
     claimGas = await gas(d.rewards.claim(3n, 0n, operator, 1n * OPEN, proofOf("reward", leaves, 0)));
@@ -97,10 +99,10 @@ for (const n of [4, 16, 64, 100]) {
     claimGas2 = await gas(d.rewards.claim(3n, 1n, leaves[1]![1] as string, 1n * OPEN, proofOf("reward", leaves, 1)));
     pushGas = await gas(d.rewards.pushRewards(operator, 3n, 3n));
     finalizeGas = await gas(
-      d.tasks.finalizeTask(1n, keccak256(toUtf8Bytes("r")), [operator], h4, proofOf("taskResult", taskLeaves, 0)),
+      d.tasks.finalizeTask(1n, 0, r, [operator], h4, proofOf("taskResult", taskLeaves, 0)),
     );
     // the same executor again: its earnings slot already exists
-    finalizeGas2 = await gas(d.tasks.finalizeTask(2n, ZERO_HASH, [operator], h4, proofOf("taskResult", taskLeaves, 1)));
+    finalizeGas2 = await gas(d.tasks.finalizeTask(2n, 0, r, [operator], h4, proofOf("taskResult", taskLeaves, 1)));
     // the typical claim: the same operator's claim of the next epoch (its claims word exists, pushed in between)
     const { tree: t5 } = await advanceEpoch(d, networkHelpers);
     const h5 = makeHeader({

@@ -10,7 +10,7 @@ import type { ConsensusEvent } from "../../keeper/src/bft/service.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { KeeperConfigSchema, type KeeperConfig } from "../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../keeper/src/identity/index.js";
-import { Keeper } from "../../keeper/src/node.js";
+import { Keeper, type KeeperInit } from "../../keeper/src/node.js";
 import { createLogger, type Logger, type LogSummary } from "../../keeper/src/observability/index.js";
 import { deployProtocol, type Deployed } from "./deploy.js";
 import { REPO_ROOT, writeDeployment } from "./deployment-file.js";
@@ -34,6 +34,12 @@ export interface ClusterOptions {
   registerArgs?: (index: number) => string[];
   /** the `por` config section of keeper i (default: PoR off) */
   por?: (index: number) => Record<string, unknown>;
+  /** heartbeat interval (default 500 ms) */
+  heartbeatIntervalMs?: number;
+  /** task executor hooks of keeper i (task sources on loopback are allowed in a cluster) */
+  tasks?: (index: number) => KeeperInit["tasks"];
+  /** task config overrides */
+  taskConfig?: { graceMs?: number; fallbackDelayMs?: number };
 }
 
 export class KeeperCluster {
@@ -138,9 +144,10 @@ export class KeeperCluster {
           dhtAddressScope: "lan",
           loopbackWhitelist: true,
           inboundConnectionThreshold: 100,
-          heartbeatIntervalMs: 500,
+          heartbeatIntervalMs: this.opts.heartbeatIntervalMs ?? 500,
         },
         por: this.opts.por?.(i) ?? {},
+        tasks: { allowPrivate: true, pollMs: 200, fallbackDelayMs: 2_000, ...this.opts.taskConfig },
       }),
       deploymentFile: this.deploymentFile,
     };
@@ -153,10 +160,18 @@ export class KeeperCluster {
       logSummary: this.opts.logSummary?.(i),
       discovery: { fastIntervalMs: 200, intervalMs: 500, queryTimeoutMs: 3_000 },
       onConsensusEvent: (e) => this.opts.onConsensusEvent?.(i, e),
+      tasks: this.opts.tasks?.(i),
     });
     await k.start();
     this.keepers[i] = k;
     return k;
+  }
+
+  /** Stops keeper `i` (if running) and starts it again on the same keys and data. */
+  async restart(i: number): Promise<Keeper> {
+    await this.keepers[i]?.stop();
+    this.stopped.delete(i);
+    return this.startKeeper(i);
   }
 
   /** Stops keeper `i` for good (its validator stays in the epoch's set, as a tombstoned one would). */

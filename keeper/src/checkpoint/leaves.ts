@@ -10,7 +10,8 @@ export const LEAF_ENCODINGS = {
   liveness: ["address", "uint64", "uint64"],
   fault: ["address", "uint8", "bytes32"],
   reward: ["uint256", "address", "uint256"],
-  taskResult: ["uint256", "bytes32", "address[]"],
+  // (taskId, round, result, executors): result is the agreed value itself (http-oracle: abi.encode(int256))
+  taskResult: ["uint256", "uint32", "bytes", "address[]"],
 } as const;
 
 export type LeafKind = keyof typeof LEAF_ENCODINGS;

@@ -189,6 +189,24 @@ export const WorkspaceConfigSchema = z.strictObject({
   headMaxAgeMs: z.int().min(0).default(0),
 });
 
+/** Executing and finalizing TaskManager rounds (docs/tasks.md). */
+const TasksConfigSchema = z.strictObject({
+  /**
+   * Execute the TaskManager rounds this keeper is assigned. A validator always checks and commits
+   * other executors' results (every validator runs the same checkpoint parts), whatever this says.
+   */
+  execute: z.boolean().default(true),
+  /** Let task sources, specs and modules live on private / loopback addresses (tests, the demo). */
+  allowPrivate: z.boolean().default(false),
+  /** A keeper r places after a round's first executor finalizes it after r times this. */
+  fallbackDelayMs: ms("the task finalize fallback delay").default(3_000),
+  /** How long a committing header may take to be certified before the finalizer gives up on it. */
+  certifiedTimeoutMs: ms("the certification wait").default(120_000),
+  pollMs: ms("the certification poll interval").default(500),
+  /** A round with a quorum of results waits this long for its other executors before it is proposed. */
+  graceMs: ms("the task result grace period").default(1_000),
+});
+
 const RPC_URL_EXPECTED = "expected an http(s):// JSON-RPC URL";
 
 export const KeeperConfigSchema = z
@@ -229,6 +247,7 @@ export const KeeperConfigSchema = z
     rewards: RewardsConfigSchema.default(() => RewardsConfigSchema.parse({})),
     por: PorConfigSchema.prefault({}),
     workspace: WorkspaceConfigSchema.default(() => WorkspaceConfigSchema.parse({})),
+    tasks: TasksConfigSchema.default(() => TasksConfigSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (c.chain.enabled && c.rpcUrl === undefined) {

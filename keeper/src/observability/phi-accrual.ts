@@ -97,8 +97,12 @@ export class FailureDetector {
   heartbeat(peer: string): void {
     const now = this.o.now();
     const w = this.windows.get(peer);
-    if (!w) this.windows.set(peer, new ArrivalWindow(this.o.windowSize, now, this.o.firstIntervalMs));
-    else if (now > w.last) {
+    // A peer heard again after phi crossed the threshold (a crash and restart, a partition) starts a
+    // fresh window: its silence was a failure, not an inter-arrival sample, and kept in the window
+    // it would inflate mean and deviation and delay the next detection of that peer by many seconds.
+    if (!w || (now > w.last && this.phi(peer) >= this.threshold)) {
+      this.windows.set(peer, new ArrivalWindow(this.o.windowSize, now, this.o.firstIntervalMs));
+    } else if (now > w.last) {
       w.add(now - w.last);
       w.last = now;
     }

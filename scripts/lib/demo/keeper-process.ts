@@ -76,6 +76,8 @@ export class KeeperProcess {
             discoveryIntervalMs: 2_000,
           },
           ...(o.por ? { por: o.por } : {}),
+          // the demo's task sources are on loopback
+          tasks: { allowPrivate: true },
         },
         null,
         2,

@@ -58,8 +58,8 @@ describe("Checkpoint bridge over CCIP (CheckpointSender -> CCIPLocalSimulator ro
       resourceLeaf(owners[1]!.address, { ...resources, cpuCores: 4n, memoryMiB: 8192n }),
     ];
     const taskLeaves = [
-      [7n, keccak256(toUtf8Bytes("42")), [operator, owners[1]!.address]],
-      [8n, keccak256(toUtf8Bytes("43")), [operator]],
+      [7n, 3n, AbiCoder.defaultAbiCoder().encode(["int256"], [42n]), [operator, owners[1]!.address]],
+      [8n, 0n, toUtf8Bytes("wasm output"), [operator]],
     ];
     const budget = await d.rewards.nextEpochBudget();
     const rewardLeaves = [
@@ -140,10 +140,13 @@ describe("Checkpoint bridge over CCIP (CheckpointSender -> CCIPLocalSimulator ro
       expect(await f.receiver.verifyResource(h, f.operator, f.resources, proofOf("resource", f.porLeaves, 0))).to.equal(
         true,
       );
-      const [taskId, resultHash, executors] = f.taskLeaves[0]! as [bigint, string, string[]];
-      expect(
-        await f.receiver.verifyTaskResult(h, taskId, resultHash, executors, proofOf("taskResult", f.taskLeaves, 0)),
-      ).to.equal(true);
+      const [taskId, round, result, executors] = f.taskLeaves[0]! as [bigint, bigint, string, string[]];
+      const taskProof = proofOf("taskResult", f.taskLeaves, 0);
+      expect(await f.receiver.verifyTaskResult(h, taskId, round, result, executors, taskProof)).to.equal(true);
+      // the leaf carries the round and the value: another round or value does not verify
+      expect(await f.receiver.verifyTaskResult(h, taskId, round + 1n, result, executors, taskProof)).to.equal(false);
+      const other = AbiCoder.defaultAbiCoder().encode(["int256"], [43n]);
+      expect(await f.receiver.verifyTaskResult(h, taskId, round, other, executors, taskProof)).to.equal(false);
       const [index, who, amount] = f.rewardLeaves[1]! as [bigint, string, bigint];
       expect(await f.receiver.verifyReward(h, index, who, amount, proofOf("reward", f.rewardLeaves, 1))).to.equal(true);
       // the same answers as the home chain's own view, and false for a leaf that is not in the tree

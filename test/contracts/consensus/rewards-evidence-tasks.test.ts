@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
+import { hexlify, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { proofOf, resourceLeaf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { VoteType, checkpointDomain, voteDigest } from "../../../keeper/src/checkpoint/header.js";
 import { deployLocal } from "../../helpers/protocol.js";
@@ -402,14 +402,14 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
     it("finalizes a task by proof against a certified taskRoot, pays executors and the protocol fee", async () => {
       const { d, owners, certify } = await posted();
       const executors = [owners[0]!.address, owners[1]!.address];
-      const result = keccak256(toUtf8Bytes("42"));
-      const leaves = [[1n, result, executors]];
+      const result = toUtf8Bytes("42");
+      const leaves = [[1n, 0n, result, executors]];
       const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
       await certify(header);
       const fee = (100n * OPEN * 500n) / 10_000n;
-      await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)))
-        .to.emit(d.tasks, "TaskFinalized")
-        .withArgs(1n, result, executors, fee);
+      await expect(d.tasks.finalizeTask(1n, 0, result, executors, header, proofOf("taskResult", leaves, 0)))
+        .to.emit(d.tasks, "TaskRoundFinalized")
+        .withArgs(1n, 0n, hexlify(result), executors, fee);
       expect((await d.tasks.getTask(1n)).status).to.equal(2n); // Finalized (the result is logged, not stored)
       expect(await d.tasks.earnings(executors[0]!)).to.equal((100n * OPEN - fee) / 2n);
       expect(await d.tasks.accruedFees()).to.equal(fee);
@@ -427,7 +427,7 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       await expect(d.tasks.connect(owners[2]!).withdrawEarnings())
         .to.be.revertedWithCustomError(d.tasks, "TaskNothingToWithdraw")
         .withArgs(owners[2]!.address);
-      await expect(d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)))
+      await expect(d.tasks.finalizeTask(1n, 0, result, executors, header, proofOf("taskResult", leaves, 0)))
         .to.be.revertedWithCustomError(d.tasks, "TaskNotOpen")
         .withArgs(1n, 2n);
     });
@@ -437,17 +437,17 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
       await d.tasks.connect(user).postTask(ZeroHash, ZeroHash, "", 10n * OPEN, 1, deadline);
       const executor = owners[2]!;
       const leaves = [
-        [1n, ZeroHash, [executor.address]],
-        [2n, ZeroHash, [executor.address]],
+        [1n, 0n, "0x", [executor.address]],
+        [2n, 0n, "0x", [executor.address]],
       ];
       const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
       await certify(header);
       const net = (reward: bigint) => reward - (reward * 500n) / 10_000n;
-      await d.tasks.finalizeTask(1n, ZeroHash, [executor.address], header, proofOf("taskResult", leaves, 0));
+      await d.tasks.finalizeTask(1n, 0, "0x", [executor.address], header, proofOf("taskResult", leaves, 0));
       await expect(d.tasks.connect(executor).withdrawEarnings())
         .to.emit(d.tasks, "EarningsWithdrawn")
         .withArgs(executor.address, net(100n * OPEN));
-      await d.tasks.finalizeTask(2n, ZeroHash, [executor.address], header, proofOf("taskResult", leaves, 1));
+      await d.tasks.finalizeTask(2n, 0, "0x", [executor.address], header, proofOf("taskResult", leaves, 1));
       expect(await d.tasks.earnings(executor.address)).to.equal(net(10n * OPEN));
       const before = await d.token.balanceOf(executor.address);
       await d.tasks.connect(executor).withdrawEarnings();
@@ -457,21 +457,21 @@ describe("Rewards, evidence, PoR and tasks against certified headers", () => {
     it("rejects a wrong result, an uncertified header and too many executors", async () => {
       const { d, owners, certify } = await posted();
       const executors = [owners[0]!.address];
-      const result = keccak256(toUtf8Bytes("42"));
-      const leaves = [[1n, result, executors]];
+      const result = toUtf8Bytes("42");
+      const leaves = [[1n, 0n, result, executors]];
       const header = makeHeader({ epoch: 2n, height: 1n, taskRoot: rootOf("taskResult", leaves) });
       await expect(
-        d.tasks.finalizeTask(1n, result, executors, header, proofOf("taskResult", leaves, 0)),
+        d.tasks.finalizeTask(1n, 0, result, executors, header, proofOf("taskResult", leaves, 0)),
       ).to.be.revertedWithCustomError(d.checkpoints, "CheckpointNotCertified");
       await certify(header);
-      await expect(d.tasks.finalizeTask(1n, keccak256("0x01"), executors, header, proofOf("taskResult", leaves, 0)))
+      await expect(d.tasks.finalizeTask(1n, 0, "0x01", executors, header, proofOf("taskResult", leaves, 0)))
         .to.be.revertedWithCustomError(d.tasks, "TaskInvalidProof")
         .withArgs(1n);
       const three = [owners[0]!.address, owners[1]!.address, owners[2]!.address];
-      await expect(d.tasks.finalizeTask(1n, result, three, header, []))
+      await expect(d.tasks.finalizeTask(1n, 0, result, three, header, []))
         .to.be.revertedWithCustomError(d.tasks, "TaskInvalidExecutors")
         .withArgs(3n, 2n);
-      await expect(d.tasks.finalizeTask(9n, result, executors, header, []))
+      await expect(d.tasks.finalizeTask(9n, 0, result, executors, header, []))
         .to.be.revertedWithCustomError(d.tasks, "TaskUnknown")
         .withArgs(9n);
     });

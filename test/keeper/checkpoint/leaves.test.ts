@@ -9,6 +9,7 @@ const randomUint = (bits: number) => BigInt(hexlify(randomBytes(32))) >> BigInt(
 function randomValue(type: string): unknown {
   if (type === "address") return Wallet.createRandom().address;
   if (type === "bytes32") return hexlify(randomBytes(32));
+  if (type === "bytes") return hexlify(randomBytes(Number(randomUint(6))));
   if (type === "address[]") return [Wallet.createRandom().address, Wallet.createRandom().address];
   const bits = Number(/^uint(\d+)$/.exec(type)![1]);
   return randomUint(bits);

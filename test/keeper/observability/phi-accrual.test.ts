@@ -34,6 +34,28 @@ describe("phi-accrual failure detector (virtual clock)", () => {
     expect(events).to.deep.equal(["suspect a"]);
   });
 
+  it("a peer back after an outage is suspected as fast as before: its silence does not enter the window", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    const silenceUntilSuspected = () => {
+      for (let i = 0; i < 30; i++) {
+        fd.heartbeat("a");
+        clock.advance(1000);
+      }
+      fd.heartbeat("a");
+      for (let ms = 100; ms <= 60_000; ms += 100) {
+        clock.advance(100);
+        if (fd.isSuspected("a")) return ms;
+      }
+      return Infinity;
+    };
+    const first = silenceUntilSuspected();
+    clock.advance(20_000); // down for 20 s more, then restarted
+    const second = silenceUntilSuspected();
+    expect(first).to.be.at.most(3000);
+    expect(second).to.equal(first);
+  });
+
   it("never suspects a live peer whose heartbeats jitter by +-50% (10,000 heartbeats)", () => {
     const clock = virtualClock();
     const fd = new FailureDetector({ now: clock.now });

@@ -5,15 +5,20 @@ import type { MeshMonitor } from "../../observability/mesh-monitor.js";
 import { livenessPart } from "./liveness-part.js";
 import { rewardsPart } from "./rewards-part.js";
 import { uptimePart } from "./uptime-part.js";
+import { TaskPart, type TaskKnowledge } from "../../tasks/task-part.js";
 
 /** What parts need from the keeper beyond the PartHost they get at start. */
 export interface PartDeps {
   /** the keeper's mesh monitor (heartbeat receipts, failure detector); absent in unit tests */
   mesh?: MeshMonitor;
+  /** the task executor (keeper/src/tasks/task-service.ts); without it no task part runs */
+  tasks?: TaskKnowledge;
 }
 
 export function checkpointParts(deps: PartDeps = {}): CheckpointPart[] {
-  return [livenessPart(), rewardsPart(), uptimePart(deps.mesh)] as CheckpointPart[];
+  const parts = [livenessPart(), rewardsPart(), uptimePart(deps.mesh)] as CheckpointPart[];
+  if (deps.tasks) parts.push(new TaskPart(deps.tasks) as CheckpointPart);
+  return parts;
 }
 
 export { livenessPart, livenessOf, LIVENESS_PART } from "./liveness-part.js";
