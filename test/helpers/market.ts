@@ -7,8 +7,7 @@ import type { Header } from "../../keeper/src/checkpoint/header.js";
 import type { ValidatorSetTree } from "../../keeper/src/checkpoint/validator-set.js";
 import { epochSetFromEventArgs, treeOfEpoch } from "../../keeper/src/checkpoint/epoch.js";
 import type { Deployed } from "../../scripts/lib/deploy.js";
-import { deployLocal } from "./protocol.js";
-import { advanceEpoch, registerOperators, OPEN, type RegisteredOperator } from "./operators.js";
+import { advanceEpoch, deployFourOperators, OPEN, type RegisteredOperator } from "./operators.js";
 import { blsCertificate, makeHeader } from "./checkpoints.js";
 import type { TestValidator } from "./validators.js";
 
@@ -99,15 +98,7 @@ export interface MarketFixture {
 
 /** The protocol deployed, 4 operators staked and frozen in epoch 1's set, renters funded with OPEN. */
 export async function deployMarket(ethers: HardhatEthers, networkHelpers: NetworkHelpers): Promise<MarketFixture> {
-  const d = await deployLocal(ethers);
-  const signers = await ethers.getSigners();
-  const owners = signers.slice(1, 5);
-  const ops = await registerOperators(
-    d,
-    owners,
-    [40_000n, 30_000n, 20_000n, 10_000n].map((x) => x * OPEN),
-  );
-  const bySigner = new Map<string, TestValidator>(ops.map((o) => [o.validator.signer, o.validator]));
+  const { d, signers, owners, ops, bySigner } = await deployFourOperators(ethers);
   const por = new PorCertifier(d, bySigner, networkHelpers);
   await por.advance(); // epoch 1: the operators' set is frozen
   const renters = signers.slice(15, 19);

@@ -7,6 +7,7 @@ import { proofOfPossession } from "../../keeper/src/crypto/bls.js";
 import { epochSetFromEventArgs, treeOfEpoch, type EpochSet } from "../../keeper/src/checkpoint/epoch.js";
 import type { ValidatorSetTree } from "../../keeper/src/checkpoint/validator-set.js";
 import type { Deployed } from "../../scripts/lib/deploy.js";
+import { deployLocal } from "./protocol.js";
 import { makeValidators, type TestValidator } from "./validators.js";
 
 export const OPEN = 10n ** 18n;
@@ -80,4 +81,26 @@ export async function asTimelock<T>(
   } finally {
     await networkHelpers.stopImpersonatingAccount(address);
   }
+}
+
+/** The self-stakes of the usual 4-operator set: any 3 of the top 3 hold 90 of 100. */
+export const FOUR_STAKES = [40_000n, 30_000n, 20_000n, 10_000n].map((x) => x * OPEN);
+
+/**
+ * The protocol deployed with accounts 1-4 registered as operators (FOUR_STAKES), not yet in a
+ * frozen set: the fixture most contract tests start from.
+ */
+export async function deployFourOperators(ethers: HardhatEthers): Promise<{
+  d: Deployed;
+  signers: HardhatEthersSigner[];
+  owners: HardhatEthersSigner[];
+  ops: RegisteredOperator[];
+  bySigner: Map<string, TestValidator>;
+}> {
+  const d = await deployLocal(ethers);
+  const signers = await ethers.getSigners();
+  const owners = signers.slice(1, 5);
+  const ops = await registerOperators(d, owners, FOUR_STAKES);
+  const bySigner = new Map<string, TestValidator>(ops.map((o) => [o.validator.signer, o.validator]));
+  return { d, signers, owners, ops, bySigner };
 }

@@ -2,7 +2,7 @@
 // its hash, so the header comes from the calldata of the transaction that certified it. What anyone
 // needs to relay a header over CCIP or to prove a leaf without running a keeper.
 import type { Provider } from "ethers";
-import { headerHash, type Header } from "../checkpoint/header.js";
+import { headerHash, headerTuple, type Header } from "../checkpoint/header.js";
 import type { CheckpointStore } from "../../../types/ethers-contracts/index.js";
 
 /** The header certified at `height`, decoded from its submitCheckpointBls / submitCheckpointEcdsa transaction. */
@@ -16,19 +16,8 @@ export async function certifiedHeaderAt(checkpoints: CheckpointStore, height: bi
   if (!call || (call.name !== "submitCheckpointBls" && call.name !== "submitCheckpointEcdsa")) {
     throw new Error(`height ${height} was certified by a call this reader cannot decode (${call?.name ?? "unknown"})`);
   }
-  const h = call.args[0] as Header;
-  const header: Header = {
-    chainId: h.chainId,
-    epoch: h.epoch,
-    height: h.height,
-    parentHash: h.parentHash,
-    porRoot: h.porRoot,
-    taskRoot: h.taskRoot,
-    livenessRoot: h.livenessRoot,
-    rewardsRoot: h.rewardsRoot,
-    totalRewards: h.totalRewards,
-    faultsRoot: h.faultsRoot,
-  };
+  // a Result: copy its named fields into a plain header
+  const header: Header = headerTuple(call.args[0] as Header);
   if (headerHash(header) !== hash) throw new Error(`decoded header at ${height} does not hash to the certified one`);
   return header;
 }

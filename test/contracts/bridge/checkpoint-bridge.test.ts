@@ -8,10 +8,8 @@ import { network } from "hardhat";
 import { AbiCoder, concat, keccak256, toUtf8Bytes, Wallet, ZeroAddress } from "ethers";
 import { proofOf, resourceLeaf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { encodeBridgePayload } from "../../../keeper/src/bridge/payload.js";
-import { deployLocal } from "../../helpers/protocol.js";
-import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../helpers/operators.js";
+import { advanceEpoch, asTimelock, deployFourOperators } from "../../helpers/operators.js";
 import { blsCertificate, headerHash, headerTuple, makeHeader } from "../../helpers/checkpoints.js";
-import type { TestValidator } from "../../helpers/validators.js";
 import { asRemoteExecutor } from "../../helpers/remote-governance.js";
 import type { Header } from "../../../keeper/src/checkpoint/header.js";
 import { LinkToken__factory, MockCCIPRouter__factory } from "../../../types/ethers-contracts/index.js";
@@ -22,15 +20,7 @@ const GENERIC_EXTRA_ARGS_V2_TAG = "0x181dcf10";
 
 describe("Checkpoint bridge over CCIP (CheckpointSender -> CCIPLocalSimulator router -> CheckpointReceiver)", () => {
   async function fixture() {
-    const d = await deployLocal(ethers);
-    const signers = await ethers.getSigners();
-    const owners = signers.slice(1, 5);
-    const ops = await registerOperators(
-      d,
-      owners,
-      [40_000n, 30_000n, 20_000n, 10_000n].map((x) => x * OPEN),
-    );
-    const bySigner = new Map<string, TestValidator>(ops.map((o) => [o.validator.signer, o.validator]));
+    const { d, signers, owners, bySigner } = await deployFourOperators(ethers);
     await advanceEpoch(d, networkHelpers);
     const e2 = await advanceEpoch(d, networkHelpers);
     const certify = async (header: Header) => {

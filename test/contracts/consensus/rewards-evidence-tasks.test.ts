@@ -3,25 +3,15 @@ import { network } from "hardhat";
 import { hexlify, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { proofOf, resourceLeaf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { VoteType, checkpointDomain, voteDigest } from "../../../keeper/src/checkpoint/header.js";
-import { deployLocal } from "../../helpers/protocol.js";
-import { advanceEpoch, asTimelock, registerOperators, OPEN } from "../../helpers/operators.js";
+import { advanceEpoch, asTimelock, deployFourOperators, OPEN } from "../../helpers/operators.js";
 import { blsCertificate, headerHash, makeHeader } from "../../helpers/checkpoints.js";
-import type { TestValidator } from "../../helpers/validators.js";
 import type { Header } from "../../../keeper/src/checkpoint/header.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 describe("Rewards, evidence, PoR and tasks against certified headers", () => {
   async function fixture() {
-    const d = await deployLocal(ethers);
-    const signers = await ethers.getSigners();
-    const owners = signers.slice(1, 5);
-    const ops = await registerOperators(
-      d,
-      owners,
-      [40_000n, 30_000n, 20_000n, 10_000n].map((x) => x * OPEN),
-    );
-    const bySigner = new Map<string, TestValidator>(ops.map((o) => [o.validator.signer, o.validator]));
+    const { d, signers, owners, ops, bySigner } = await deployFourOperators(ethers);
     await advanceEpoch(d, networkHelpers); // epoch 1
     const e2 = await advanceEpoch(d, networkHelpers); // epoch 2: rewards of epoch 1 may be declared
     const certify = async (header: Header) => {

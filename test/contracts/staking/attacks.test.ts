@@ -7,8 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { proofOf, rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { VoteType, checkpointDomain, voteDigest, type Header } from "../../../keeper/src/checkpoint/header.js";
 import { proofOfPossession } from "../../../keeper/src/crypto/bls.js";
-import { deployLocal } from "../../helpers/protocol.js";
-import { advanceEpoch, registerOperators, OPEN } from "../../helpers/operators.js";
+import { advanceEpoch, deployFourOperators, OPEN } from "../../helpers/operators.js";
 import { blsCertificate, headerHash, makeHeader } from "../../helpers/checkpoints.js";
 import type { TestValidator } from "../../helpers/validators.js";
 import type { ValidatorSetTree } from "../../../keeper/src/checkpoint/validator-set.js";
@@ -18,15 +17,7 @@ const { ethers, networkHelpers } = await network.create();
 
 describe("Stake economics under attack (issue 15)", () => {
   async function fixture() {
-    const d = await deployLocal(ethers);
-    const signers = await ethers.getSigners();
-    const owners = signers.slice(1, 5);
-    const ops = await registerOperators(
-      d,
-      owners,
-      [40_000n, 30_000n, 20_000n, 10_000n].map((x) => x * OPEN),
-    );
-    const bySigner = new Map<string, TestValidator>(ops.map((o) => [o.validator.signer, o.validator]));
+    const { d, signers, owners, ops, bySigner } = await deployFourOperators(ethers);
     const fund = async (who: HardhatEthersSigner, amount: bigint) => {
       await d.token.connect(owners[0]!).transfer(who.address, amount);
       await d.token.connect(who).approve(await d.staking.getAddress(), amount);

@@ -3,10 +3,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { proofOf, rootOf, type LeafValues } from "../../../keeper/src/checkpoint/leaves.js";
-import { deployLocal } from "../../helpers/protocol.js";
-import { advanceEpoch, registerOperators, OPEN } from "../../helpers/operators.js";
+import { advanceEpoch, deployFourOperators, OPEN } from "../../helpers/operators.js";
 import { blsCertificate, makeHeader } from "../../helpers/checkpoints.js";
-import type { TestValidator } from "../../helpers/validators.js";
 import type { Header } from "../../../keeper/src/checkpoint/header.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -18,15 +16,7 @@ const net = (reward: bigint) => reward - (reward * FEE_BPS) / 10_000n;
 
 describe("TaskManager rounds: recurring tasks, cancel, data feed", () => {
   async function fixture() {
-    const d = await deployLocal(ethers);
-    const signers = await ethers.getSigners();
-    const owners = signers.slice(1, 5);
-    const ops = await registerOperators(
-      d,
-      owners,
-      [40_000n, 30_000n, 20_000n, 10_000n].map((x) => x * OPEN),
-    );
-    const bySigner = new Map<string, TestValidator>(ops.map((o) => [o.validator.signer, o.validator]));
+    const { d, signers, owners, bySigner } = await deployFourOperators(ethers);
     await advanceEpoch(d, networkHelpers);
     const e2 = await advanceEpoch(d, networkHelpers);
     const user = signers[15]!;
