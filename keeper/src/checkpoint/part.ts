@@ -13,8 +13,14 @@ import type { GossipHandler } from "../p2p/gossip.js";
 import type { TopicSpec } from "../p2p/topics.js";
 
 /** The header fields a part may yield. Each is yielded by at most one part; the rest stay zero. */
-export type RootField = "porRoot" | "taskRoot" | "livenessRoot" | "rewardsRoot" | "totalRewards" | "faultsRoot";
-export type PartRoots = Partial<Pick<Header, RootField>>;
+export type RootField = "porRoot" | "taskRoot" | "livenessRoot" | "rewardsRoot" | "totalRewards";
+/** A faultsRoot leaf: (signer, kind, detailsHash) (docs/checkpoints.md). */
+export type FaultLeaf = [signer: string, kind: number | bigint, detailsHash: string];
+/**
+ * What a part's validate yields: its root fields, and the fault leaves it found. Several parts find
+ * faults (PoR, tasks), so faultsRoot is the host's: one tree over every part's leaves.
+ */
+export type PartRoots = Partial<Pick<Header, RootField>> & { faults?: FaultLeaf[] };
 
 /** A decided (or carried) payload as parts see it: the header and every part's slice by name. */
 export interface PayloadView {

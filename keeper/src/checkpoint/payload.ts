@@ -11,7 +11,8 @@
 //
 // The host here owns the header's chain fields and lastCommit; the parts own everything else.
 import { ZERO_HASH, type Header } from "./header.js";
-import type { CheckpointPart, PartContext, PartRoots, PayloadView, RootField } from "./part.js";
+import { rootOf } from "./leaves.js";
+import type { CheckpointPart, FaultLeaf, PartContext, PartRoots, PayloadView, RootField } from "./part.js";
 import type { RewardMember } from "./rewards.js";
 
 export interface CommitSignature {
@@ -73,7 +74,7 @@ export class PayloadError extends Error {
   override name = "PayloadError";
 }
 
-const ROOT_FIELDS: readonly RootField[] = [
+const ROOT_FIELDS: ReadonlyArray<RootField | "faultsRoot"> = [
   "porRoot",
   "taskRoot",
   "livenessRoot",
@@ -107,17 +108,28 @@ function partContext(ctx: HeightContext, lastCommit: Commit | null, closing?: Pa
   };
 }
 
-/** A part's roots, checked to be only the fields it declared. */
-function rootsOf(part: CheckpointPart, roots: PartRoots): PartRoots {
+type HeaderRoots = Pick<Header, RootField | "faultsRoot">;
+
+/**
+ * Adds a part's roots to the header's: only the fields it declared; its fault leaves join the
+ * others' (faultsRoot is computed once every part has run, by finishRoots).
+ */
+function addRoots(acc: { roots: HeaderRoots; faults: FaultLeaf[] }, part: CheckpointPart, yielded: PartRoots): void {
+  const { faults, ...roots } = yielded;
   for (const k of Object.keys(roots)) {
     if (!part.roots.includes(k as RootField))
       throw new Error(`part ${part.name} yields ${k}, which it did not declare`);
   }
-  return roots;
+  Object.assign(acc.roots, roots);
+  if (faults) acc.faults.push(...faults);
+}
+
+function finishRoots(acc: { roots: HeaderRoots; faults: FaultLeaf[] }): HeaderRoots {
+  return { ...acc.roots, faultsRoot: rootOf("fault", acc.faults) };
 }
 
 /** The header fields every part leaves alone: zero. */
-const ZERO_ROOTS: Pick<Header, RootField> = {
+const ZERO_ROOTS: HeaderRoots = {
   porRoot: ZERO_HASH,
   taskRoot: ZERO_HASH,
   livenessRoot: ZERO_HASH,
@@ -163,18 +175,18 @@ export function buildPayload(
   if (!start && !commit) throw new PayloadError("cannot propose without the commit of the previous height");
   const pctx = partContext(ctx, commit, start ? closing : undefined);
   const slices: Record<string, unknown> = {};
-  const roots = { ...ZERO_ROOTS };
+  const acc = { roots: { ...ZERO_ROOTS }, faults: [] as FaultLeaf[] };
   for (const part of parts) {
     const slice = part.propose(pctx);
     slices[part.name] = slice;
-    Object.assign(roots, rootsOf(part, part.validate(pctx, slice)));
+    addRoots(acc, part, part.validate(pctx, slice));
   }
   const header: Header = {
     chainId: ctx.chainId,
     epoch: ctx.epoch,
     height: ctx.height,
     parentHash: ctx.parentHash,
-    ...roots,
+    ...finishRoots(acc),
   };
   return { header, lastCommit: commit, slices };
 }
@@ -200,8 +212,9 @@ export function validatePayload(parts: readonly CheckpointPart[], ctx: HeightCon
     throw new PayloadError(`slices ${names.join(",")} are not this keeper's parts`);
   }
   const pctx = partContext(ctx, p.lastCommit);
-  const roots = { ...ZERO_ROOTS };
-  for (const part of parts) Object.assign(roots, rootsOf(part, part.validate(pctx, p.slices[part.name])));
+  const acc = { roots: { ...ZERO_ROOTS }, faults: [] as FaultLeaf[] };
+  for (const part of parts) addRoots(acc, part, part.validate(pctx, p.slices[part.name]));
+  const roots = finishRoots(acc);
   for (const field of ROOT_FIELDS) {
     if (h[field] !== roots[field])
       throw new PayloadError(`${field} ${String(h[field])}, expected ${String(roots[field])}`);

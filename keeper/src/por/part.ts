@@ -9,7 +9,13 @@ import { LIVENESS_PART, livenessOf } from "../checkpoint/parts/liveness-part.js"
 import type { LivenessEntry } from "../checkpoint/liveness.js";
 import { rootOf, type LeafValues } from "../checkpoint/leaves.js";
 import { resourceLeaf } from "../checkpoint/leaves.js";
-import { PartUnavailable, type CheckpointPart, type PartContext, type PartHost } from "../checkpoint/part.js";
+import {
+  PartUnavailable,
+  type CheckpointPart,
+  type FaultLeaf,
+  type PartContext,
+  type PartHost,
+} from "../checkpoint/part.js";
 import { PayloadError } from "../checkpoint/payload.js";
 import { headerHash, type Header } from "../checkpoint/header.js";
 import { aggregateLeaf, type ResourceLeaf } from "./aggregate.js";
@@ -62,6 +68,7 @@ export interface DecidedPor {
   porRoot: string;
   leaves: ResourceLeaf[];
   reports: PorReportBody[];
+  /** the root of this part's fault leaves alone (the header's faultsRoot also holds other parts') */
   faultsRoot: string;
   /** with the signer each faultsRoot leaf names */
   faults: Array<PorFault & { signer: string }>;
@@ -69,9 +76,13 @@ export interface DecidedPor {
 
 const KEEP_HEADERS = 4096;
 
+/** What a validated result is found by when its header is decided: its inputs, not the header's roots. */
+const validatedKey = (epoch: number, height: bigint, slice: PorSlice) =>
+  `${epoch}/${height}/${slice.epoch}/${slice.added.join(",")}`;
+
 export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   readonly name = POR_PART;
-  readonly roots = ["porRoot", "faultsRoot"] as const;
+  readonly roots = ["porRoot"] as const;
   readonly codec = {
     schema: PorSliceJson,
     toJson: (s: PorSlice): PorSliceJsonT => s,
@@ -128,9 +139,9 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
 
   validate(ctx: PartContext, slice: PorSlice) {
     const result = this.compute(ctx, slice);
-    this.validated.set(`${result.epoch}/${result.height}/${result.porRoot}/${result.faultsRoot}`, result);
+    this.validated.set(validatedKey(result.epoch, result.height, slice), result);
     if (this.validated.size > 64) this.validated.delete(this.validated.keys().next().value!);
-    return { porRoot: result.porRoot, faultsRoot: result.faultsRoot };
+    return { porRoot: result.porRoot, faults: result.faults.map((f): FaultLeaf => [f.signer, f.kind, f.detailsHash]) };
   }
 
   private compute(ctx: PartContext, slice: PorSlice): DecidedPor {
@@ -240,7 +251,7 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       for (const e of this.latestIds.keys()) if (e < epoch - 1) this.latestIds.delete(e);
       if (this.byHeader.size > KEEP_HEADERS) this.byHeader.delete(this.byHeader.keys().next().value!);
     }
-    const result = this.validated.get(`${epoch}/${h.height}/${h.porRoot}/${h.faultsRoot}`);
+    const result = this.validated.get(validatedKey(epoch, h.height, slice));
     if (result) {
       this.decided.set(epoch, { ...result, header: h });
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);

@@ -9,7 +9,13 @@ import { z } from "zod";
 import type { Header } from "../checkpoint/header.js";
 import { rootOf, type LeafValues } from "../checkpoint/leaves.js";
 import { PayloadError } from "../checkpoint/payload.js";
-import { PartUnavailable, type CheckpointPart, type PartContext, type PartHost } from "../checkpoint/part.js";
+import {
+  PartUnavailable,
+  type CheckpointPart,
+  type FaultLeaf,
+  type PartContext,
+  type PartHost,
+} from "../checkpoint/part.js";
 import type { TopicSpec } from "../p2p/topics.js";
 import { agreeExact, agreeNumeric, type ExecutorResult } from "./agreement.js";
 import { assign, countingPositions } from "./assignment.js";
@@ -138,8 +144,8 @@ export function agreeEntry(
 
 export const taskLeaf = (c: CommittedRound): LeafValues => [c.taskId, c.round, c.result, c.executors];
 
-export function faultLeaves(rounds: readonly CommittedRound[], slice: readonly RoundEntry[]): LeafValues[] {
-  const leaves: LeafValues[] = [];
+export function faultLeaves(rounds: readonly CommittedRound[], slice: readonly RoundEntry[]): FaultLeaf[] {
+  const leaves: FaultLeaf[] = [];
   for (const c of rounds) {
     const entry = slice.find((e) => e.taskId === c.taskId && e.round === c.round)!;
     for (const signer of c.faults) {
@@ -152,7 +158,7 @@ export function faultLeaves(rounds: readonly CommittedRound[], slice: readonly R
 
 export class TaskPart implements CheckpointPart<RoundEntry[], SliceJsonT> {
   readonly name = TASKS_PART;
-  readonly roots = ["taskRoot", "faultsRoot"] as const;
+  readonly roots = ["taskRoot"] as const;
   readonly codec = {
     schema: SliceJson,
     toJson: (s: RoundEntry[]): SliceJsonT => s.map((e) => ({ ...e, taskId: e.taskId.toString() })),
@@ -194,7 +200,7 @@ export class TaskPart implements CheckpointPart<RoundEntry[], SliceJsonT> {
     const rounds = this.derive(ctx, slice);
     return {
       taskRoot: rootOf("taskResult", rounds.map(taskLeaf)),
-      faultsRoot: rootOf("fault", faultLeaves(rounds, slice)),
+      faults: faultLeaves(rounds, slice),
     };
   }
 

@@ -16,7 +16,8 @@ import {
   type Commit,
   type HeightContext,
 } from "../../../keeper/src/checkpoint/payload.js";
-import type { PayloadView } from "../../../keeper/src/checkpoint/part.js";
+import type { CheckpointPart, FaultLeaf, PayloadView } from "../../../keeper/src/checkpoint/part.js";
+import { z } from "zod";
 import { checkpointParts, livenessOf, type RewardsSlice } from "../../../keeper/src/checkpoint/parts/index.js";
 import { livenessMatchesHeader } from "../../../keeper/src/checkpoint/parts/liveness-part.js";
 import { computeRewards } from "../../../keeper/src/checkpoint/rewards.js";
@@ -102,6 +103,27 @@ describe("checkpoint payload (roots recomputed from signed inputs)", () => {
     const forged = livenessOf(p).map((e) => (e.signer === members[1] ? { ...e, bits: 0n } : e));
     expect(livenessMatchesHeader({ ...p, slices: { ...p.slices, liveness: forged } })).to.equal(false);
     expect(livenessMatchesHeader({ ...p, slices: { ...p.slices, liveness: [] } })).to.equal(false);
+  });
+
+  it("faultsRoot holds every part's fault leaves: two parts that find faults never overwrite each other", () => {
+    const ctx = ctxAt(2n, parent, empty);
+    const detail = (x: string) => keccak256(toUtf8Bytes(x));
+    const faulty = (name: string, leaf: FaultLeaf): CheckpointPart<number, number> => ({
+      name,
+      roots: [],
+      codec: { schema: z.number(), toJson: (x) => x, fromJson: (x) => x },
+      propose: () => 0,
+      validate: () => ({ faults: [leaf] }),
+    });
+    const a: FaultLeaf = [members[0]!, 1, detail("a")];
+    const b: FaultLeaf = [members[1]!, 2, detail("b")];
+    const both = [...parts, faulty("por-like", a), faulty("task-like", b)] as CheckpointPart[];
+    const p = buildPayload(both, ctx, commitBy([1, 2, 3], 1n, parent));
+    expect(p.header.faultsRoot).to.equal(rootOf("fault", [a, b]));
+    expect(() => validatePayload(both, ctx, p)).to.not.throw();
+    // a header carrying only one part's faults is refused
+    const onlyA = { ...p, header: { ...p.header, faultsRoot: rootOf("fault", [a]) } };
+    expect(() => validatePayload(both, ctx, onlyA)).to.throw(PayloadError, "faultsRoot");
   });
 
   it("rejects liveness the proposer edited (a validator shown as signing that did not)", () => {

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { ZERO_HASH, checkpointDomain, type Header } from "../../../keeper/src/checkpoint/header.js";
 import { rootOf } from "../../../keeper/src/checkpoint/leaves.js";
-import { PartUnavailable, type PartContext } from "../../../keeper/src/checkpoint/part.js";
+import { PartUnavailable, type FaultLeaf, type PartContext } from "../../../keeper/src/checkpoint/part.js";
 import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
 import { verifiersOf } from "../../../keeper/src/por/assignment.js";
 import { EpochBook, type PorChain } from "../../../keeper/src/por/epochs.js";
@@ -84,7 +84,7 @@ const ctxOf = (epoch: number, height: bigint): PartContext => ({
   livenessWindow: 64,
 });
 
-const headerOf = (ctx: PartContext, roots: { porRoot?: string; faultsRoot?: string }): Header => ({
+const headerOf = (ctx: PartContext, roots: { porRoot?: string; faults?: FaultLeaf[] }): Header => ({
   chainId: ctx.chainId,
   epoch: ctx.epoch,
   height: ctx.height,
@@ -94,7 +94,7 @@ const headerOf = (ctx: PartContext, roots: { porRoot?: string; faultsRoot?: stri
   livenessRoot: ZERO_HASH,
   rewardsRoot: ZERO_HASH,
   totalRewards: 0n,
-  faultsRoot: roots.faultsRoot ?? ZERO_HASH,
+  faultsRoot: rootOf("fault", roots.faults ?? []),
 });
 
 describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed reports)", () => {
@@ -111,7 +111,7 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     const roots = a.part.validate(ctx, slice);
     expect(b.part.validate(ctx, slice)).to.deep.equal(roots);
     expect(roots.porRoot).to.not.equal(ZERO_HASH);
-    expect(roots.faultsRoot).to.equal(ZERO_HASH); // below claim in the first epoch only: no fault
+    expect(roots.faults).to.deep.equal([]); // below claim in the first epoch only: no fault
   });
 
   it("a slice with ids out of order, added twice, or of another epoch is invalid", async () => {
@@ -142,7 +142,8 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     expect(decided.faults.map((f) => [f.operator, f.kind, f.mask])).to.deep.equal([[LIAR, POR_FAULT.belowClaim, 4]]);
     expect(decided.faults[0]!.signer).to.equal(signers[3]!.address.toLowerCase());
     const leaves = decided.faults.map((f) => [f.signer, f.kind, f.detailsHash]);
-    expect(roots.faultsRoot).to.equal(rootOf("fault", leaves));
+    expect(roots.faults).to.deep.equal(leaves);
+    expect(decided.faultsRoot).to.equal(rootOf("fault", leaves));
 
     // a keeper that starts in epoch 2 (no decided epoch 1) cannot tell whether the fault is due
     const fresh = keeper();
