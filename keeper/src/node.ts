@@ -222,7 +222,9 @@ export class Keeper {
         );
         await consensusParts.directory.refresh();
       }
-      if (runConsensus && chain) {
+      if (runConsensus && chain && config.por.enabled) {
+        // a part every validator must run alike: with PoR off no keeper carries a por slice (a
+        // keeper that restarted or adopted heights mid-epoch holds no PoR state to check one with)
         consensusParts.por = porService(chain, config, identity, operator, logger);
         consensusParts.parts.push(consensusParts.por.part);
       }
