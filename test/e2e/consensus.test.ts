@@ -423,6 +423,9 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     // certified in the next one, the same at every keeper; every running operator was heard
     const current = await admin.currentEpoch();
     for (const epoch of [current - 3n, current - 2n]) {
+      const rows = () => keepers.map((k) => JSON.stringify(operators.map((op) => k!.uptime!.uptimeBps(op, epoch))));
+      // a keeper still catching up applies the certifying height a moment later
+      await waitFor(() => new Set(rows()).size === 1, `every keeper to hold epoch ${epoch}'s certified uptime`, 20_000);
       const seen = keepers.map((k) => operators.map((op) => k!.uptime!.uptimeBps(op, epoch)));
       expect(
         seen[0]!.every((bps) => bps !== undefined && bps > 0 && bps <= 10_000),
@@ -436,6 +439,17 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     const admin = deployed.validatorSets.connect(await provider.getSigner(0));
     const victim = keepers[3]!;
     const victimSigner = victim.identity.signerAddress.toLowerCase();
+    // the victim must have earned something this epoch: a reward of 0 is nothing to claim
+    const signedByVictim = () =>
+      keepers[0]!.consensus!.status().liveness.find((l) => l.signer.toLowerCase() === victimSigner)?.signed ?? 0;
+    await waitFor(() => signedByVictim() > 0, "the victim to sign a height of this epoch", 30_000);
+    // ... and a header certified after that (the closing epoch's rewards read the last certified liveness)
+    const signedAt = await deployed.checkpoints.latestHeight();
+    await waitFor(
+      async () => (await deployed.checkpoints.latestHeight()) >= signedAt + 2n,
+      "two more certified headers",
+      30_000,
+    );
     await victim.stop();
     keepers[3] = undefined;
     try {
