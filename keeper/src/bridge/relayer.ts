@@ -11,6 +11,7 @@ import { headerHash, type Header } from "../checkpoint/header.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import { waitCertified } from "../chain/wait-certified.js";
 import { StopScope } from "../chain/stop-scope.js";
+import { ttlCached } from "../chain/ttl-cached.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { numericKey, type Bucket } from "../store/index.js";
 import {
@@ -19,7 +20,7 @@ import {
   type CheckpointSender,
   type CheckpointStore,
 } from "../../../types/ethers-contracts/index.js";
-import type { EpochStart } from "../bft/chain-view.js";
+import { INTERVAL_TTL_MS, type EpochStart } from "../bft/chain-view.js";
 import type { DecidedHeight, DecisionSink } from "../bft/service.js";
 
 /** What the datastore keeps per (lane, height). */
@@ -65,6 +66,7 @@ export class CheckpointRelayer implements DecisionSink {
   private readonly sender: CheckpointSender;
   private readonly checkpoints: CheckpointStore;
   private readonly scope = new StopScope();
+  private readonly interval = ttlCached(INTERVAL_TTL_MS, () => this.checkpoints.checkpointInterval());
   /** (lane, height) keys being relayed by this process right now */
   private readonly inFlight = new Set<string>();
 
@@ -109,7 +111,7 @@ export class CheckpointRelayer implements DecisionSink {
 
   private async consider(header: Header, ctx: { start: EpochStart; proposer: string; self: string }) {
     // only heights the submitter certifies (every checkpointInterval-th, and each epoch's first) ever reach the chain
-    const interval = await this.checkpoints.checkpointInterval();
+    const interval = BigInt(await this.interval());
     if (header.height % interval !== 0n && header.height !== ctx.start.startHeight) return;
     const lanes = await this.sender.destinations();
     const due = [];
