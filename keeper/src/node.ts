@@ -249,7 +249,13 @@ export class Keeper {
             })
           : undefined;
       consensusParts.tasks = tasks;
-      consensusParts.parts.unshift(...checkpointParts({ mesh, tasks }));
+      consensusParts.parts.unshift(
+        ...checkpointParts({
+          mesh,
+          tasks,
+          proven: consensusParts.por && ((h) => consensusParts.por!.part.provenAt(h)),
+        }),
+      );
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,

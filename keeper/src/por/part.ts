@@ -75,6 +75,8 @@ export interface DecidedPor {
 }
 
 const KEEP_HEADERS = 4096;
+/** decided heights whose leaves are kept for the rewards part (the closing header is the latest certified one) */
+const KEEP_LEAVES = 512;
 
 /** What a validated result is found by when its header is decided: its inputs, not the header's roots. */
 const validatedKey = (epoch: number, height: bigint, slice: PorSlice) =>
@@ -98,6 +100,8 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   private readonly validated = new Map<string, DecidedPor>();
   /** the latest decided result of each recent epoch (/por, faults, the demo) */
   readonly decided = new Map<number, DecidedPor>();
+  /** leaves of recent decided headers, by header hash: an epoch's rewards pay what its closing header proved */
+  private readonly leavesByHeader = new Map<string, ResourceLeaf[]>();
 
   constructor(private readonly d: PorPartDeps) {
     this.topics = [d.topic as TopicSpec<unknown>];
@@ -224,6 +228,11 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     return out;
   }
 
+  /** The porRoot leaves of a header this keeper validated and saw decided (undefined if not held). */
+  provenAt(headerHash: string): readonly ResourceLeaf[] | undefined {
+    return this.leavesByHeader.get(headerHash);
+  }
+
   async prefetch(ctx: { epoch: bigint; height: bigint; from: string }, slice: PorSlice): Promise<void> {
     // nothing to aggregate (PoR off, or no report yet): no chain reads on the consensus path; the
     // roots are zero with or without the epoch's info
@@ -253,6 +262,8 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     }
     const result = this.validated.get(validatedKey(epoch, h.height, slice));
     if (result) {
+      this.leavesByHeader.set(headerHash(h), result.leaves);
+      if (this.leavesByHeader.size > KEEP_LEAVES) this.leavesByHeader.delete(this.leavesByHeader.keys().next().value!);
       this.decided.set(epoch, { ...result, header: h });
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);
     }

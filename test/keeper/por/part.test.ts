@@ -4,7 +4,7 @@
 // test runs the part on a real chain); reports are really signed and checked by the pool.
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { ZERO_HASH, checkpointDomain, type Header } from "../../../keeper/src/checkpoint/header.js";
+import { ZERO_HASH, checkpointDomain, headerHash, type Header } from "../../../keeper/src/checkpoint/header.js";
 import { rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { PartUnavailable, type FaultLeaf, type PartContext } from "../../../keeper/src/checkpoint/part.js";
 import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
@@ -12,7 +12,7 @@ import { verifiersOf } from "../../../keeper/src/por/assignment.js";
 import { EpochBook, type PorChain } from "../../../keeper/src/por/epochs.js";
 import { POR_FAULT } from "../../../keeper/src/por/faults.js";
 import type { Claims } from "../../../keeper/src/por/params.js";
-import { PorPart } from "../../../keeper/src/por/part.js";
+import { leafOf, PorPart } from "../../../keeper/src/por/part.js";
 import { ReportPool } from "../../../keeper/src/por/pool.js";
 import { signReport, type PorReportBody } from "../../../keeper/src/por/report.js";
 import { porReportTopic } from "../../../keeper/src/por/topics.js";
@@ -112,6 +112,13 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     expect(b.part.validate(ctx, slice)).to.deep.equal(roots);
     expect(roots.porRoot).to.not.equal(ZERO_HASH);
     expect(roots.faults).to.deep.equal([]); // below claim in the first epoch only: no fault
+    // once decided, the header's leaves are served for the next epoch's rewards (they hash to its porRoot)
+    const header = headerOf(ctx, roots);
+    expect(a.part.provenAt(headerHash(header))).to.equal(undefined);
+    a.part.onDecided({ header }, slice);
+    const proven = a.part.provenAt(headerHash(header))!;
+    expect(proven.map((l) => l.operator)).to.have.members(operators);
+    expect(rootOf("resource", proven.map(leafOf))).to.equal(roots.porRoot);
   });
 
   it("a slice with ids out of order, added twice, or of another epoch is invalid", async () => {
