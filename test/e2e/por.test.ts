@@ -10,6 +10,7 @@ import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import type { DecidedPor } from "../../keeper/src/por/part.js";
 import type { MeshView } from "../../keeper/src/observability/mesh-monitor.js";
 import { leafOf } from "../../keeper/src/por/part.js";
+import type { RewardsPart } from "../../keeper/src/checkpoint/parts/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
@@ -162,5 +163,19 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
       .then(() => "accepted")
       .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
     expect(again).to.equal("EvidenceAlreadyUsed");
+  });
+
+  it("epoch 1's rewards, declared at epoch 2's start, pay half the budget for service: every operator proven in the closing porRoot earns a share", async () => {
+    const rewards = cluster.keepers[0]!.consensus?.parts.find((p) => p.name === "rewards") as RewardsPart | undefined;
+    await waitFor(() => rewards?.report()["1"] !== undefined, "epoch 1's rewards decided", 30_000);
+    const epoch1 = rewards!.report()["1"]!;
+    const recorded = await cluster.deployed.rewards.epochRewards(1n);
+    if (recorded.recorded) expect(BigInt(epoch1.total)).to.equal(recorded.total);
+    expect(epoch1.leaves).to.have.length(4);
+    for (const l of epoch1.leaves) expect(BigInt(l.service), `${l.operator}'s service share`).to.be.greaterThan(0n);
+    // default split 50/50: the service shares add up to half the budget, less rounding (< 1 wei per leaf per pool)
+    const service = epoch1.leaves.reduce((s, l) => s + BigInt(l.service), 0n);
+    const total = BigInt(epoch1.total);
+    expect(total - 2n * service).to.be.within(-8n, 8n);
   });
 });
