@@ -694,6 +694,10 @@ function porService(
       currentEpoch: () => view.currentEpoch(),
       epochStart: (e) => view.epochStart(e),
       claimsAt: (op, block) => claims(op, block),
+      porRulesAt: async (blockTag) => {
+        const [verifiers, quorum, tolerancePct] = await view.evidence.porRules({ blockTag });
+        return { verifiers: Number(verifiers), quorum: Number(quorum), tolerancePct: Number(tolerancePct) };
+      },
     },
     ownClaims: () => claims(operator).catch(() => undefined),
     dataDir: config.dataDir,

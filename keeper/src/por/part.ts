@@ -41,10 +41,8 @@ type PorSliceJsonT = z.infer<typeof PorSliceJson>;
 
 export interface PorPartDeps {
   pool: ReportPool;
+  /** epochs with their governed rules (quorum, tolerance): EvidenceHandler.porRules at the start block */
   book: EpochBook;
-  quorum: number;
-  /** a measure proven below claim x (1 - tolerancePct / 100) two epochs in a row is a fault */
-  tolerancePct: number;
   /** the report topic (registered on the mesh by the node) */
   topic: TopicSpec<SignedPorReport>;
   /** fetches reports by id from the author of a proposal (peer of operator `from`) into the pool */
@@ -193,14 +191,14 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     if (!previous && info.epoch > 1) {
       const below = leaves.some((l) => {
         const c = info.claims.get(l.operator);
-        return c !== undefined && belowClaimMask(l, c, this.d.tolerancePct) !== 0;
+        return c !== undefined && belowClaimMask(l, c, info.tolerancePct) !== 0;
       });
       if (below) throw new PartUnavailable(`PoR leaves of epoch ${info.epoch - 1} not held (below-claim check)`);
     }
     const faults = detectFaults({
       epoch: Number(ctx.epoch),
-      quorum: this.d.quorum,
-      tolerancePct: this.d.tolerancePct,
+      quorum: info.quorum,
+      tolerancePct: info.tolerancePct,
       claims: info.claims,
       reports,
       leaves: byOperator,
@@ -219,7 +217,7 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       const l = liveness.get(info.signers.get(operator) ?? "");
       const uptimeBps = l && l.epochHeights > 0 ? Math.floor((l.epochSigned * 10_000) / l.epochHeights) : 0;
       try {
-        const leaf = aggregateLeaf({ operator, reports: rs, quorum: this.d.quorum, uptimeBps });
+        const leaf = aggregateLeaf({ operator, reports: rs, quorum: info.quorum, uptimeBps });
         if (leaf) out.push(leaf);
       } catch (err) {
         throw new PayloadError((err as Error).message);

@@ -62,8 +62,6 @@ function keeper(fetchFrom?: () => ReportPool) {
   const part = new PorPart({
     pool,
     book,
-    quorum: 2,
-    tolerancePct: 20,
     topic: porReportTopic(domain, {}),
     fetch: async (_from, ids) => {
       for (const id of ids) await pool.add(fetchFrom!().get(id)!);
@@ -157,5 +155,39 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     for (const r of reportsOf(2)) await fresh.pool.add(r);
     await fresh.book.load(2);
     expect(() => fresh.part.validate(ctx2, slice2)).to.throw(PartUnavailable, /below-claim check/);
+  });
+
+  it("applies the governed rules read at the epoch's start block: a quorum of 3 leaves out an operator with 2 reports", async () => {
+    const rulesAt = new Map<number, number>([
+      [1, 2],
+      [2, 3],
+    ]);
+    const governed: PorChain = {
+      ...chain,
+      porRulesAt: async (block) => ({ verifiers: 3, quorum: rulesAt.get(block)!, tolerancePct: 20 }),
+    };
+    const book = new EpochBook(governed, { verifiers: 3, quorum: 1, tolerancePct: 0 });
+    const pool = new ReportPool(domain, 3, (e) => book.load(e));
+    const part = new PorPart({ pool, book, topic: porReportTopic(domain, {}), fetch: async () => undefined });
+    // operator 0 gets only 2 of its 3 reports in both epochs
+    const dropped = (e: number) => reportsOf(e).filter((r) => r.report.operator === operators[0]!)[0]!.report.verifier;
+    for (const e of [1, 2]) {
+      const skip = dropped(e);
+      for (const r of reportsOf(e))
+        if (!(r.report.operator === operators[0] && r.report.verifier === skip)) await pool.add(r);
+    }
+    expect((await book.load(1))!.quorum).to.equal(2); // the chain's, not the fallback's 1
+    await book.load(2);
+    const ctx1 = ctxOf(1, 1n);
+    const slice1 = part.propose(ctx1);
+    const roots1 = part.validate(ctx1, slice1);
+    part.onDecided({ header: headerOf(ctx1, roots1) }, slice1);
+    expect(part.decided.get(1)!.leaves.map((l) => l.operator)).to.include(operators[0]);
+    const ctx2 = ctxOf(2, 2n);
+    const slice2 = part.propose(ctx2);
+    part.onDecided({ header: headerOf(ctx2, part.validate(ctx2, slice2)) }, slice2);
+    const leaves2 = part.decided.get(2)!.leaves.map((l) => l.operator);
+    expect(leaves2).to.have.length(3);
+    expect(leaves2).to.not.include(operators[0]);
   });
 });
