@@ -17,6 +17,10 @@ import {
   type RewardsDistributor,
   type ValidatorSetManager,
 } from "../../../types/ethers-contracts/index.js";
+import { ttlCached } from "../chain/ttl-cached.js";
+
+/** how long a read checkpoint interval is used before reading it again */
+export const INTERVAL_TTL_MS = 2_000;
 
 export interface ChainViewAddresses {
   validatorSets: string;
@@ -63,9 +67,10 @@ export class ChainView {
     return this.validatorSets.currentEpoch();
   }
 
-  async checkpointInterval(): Promise<number> {
-    return Number(await this.checkpoints.checkpointInterval());
-  }
+  /** the governed checkpoint interval, re-read at most every 2 s (a change is followed within 2 s) */
+  readonly checkpointInterval = ttlCached(INTERVAL_TTL_MS, async () =>
+    Number(await this.checkpoints.checkpointInterval()),
+  );
 
   async latestHeight(): Promise<bigint> {
     return this.checkpoints.latestHeight();
