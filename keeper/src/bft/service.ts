@@ -473,6 +473,7 @@ export class ConsensusService implements ConsensusApp {
       livenessWindow: start.livenessWindow,
       closingHeaderHash: isStart && start.parentHash !== ZERO_HASH ? start.parentHash : undefined,
       rewardsBudget: start.rewardsBudget,
+      serviceRewards: start.serviceRewards,
       rewardMembers: [],
       verifyCommitSignature: (commit, sig) => {
         const vote: Vote = {
