@@ -69,7 +69,7 @@ export interface KeeperInit {
   /** called for each reward leaf the pusher settled or found settled */
   onRewardPushed?: (r: PushResult) => void;
   /** observers and fault injection of the task executor (tests, the demo, benches) */
-  tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "tamper">;
+  tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "onRefunded" | "tamper">;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: (kind: InboundKind) => boolean;
 }
@@ -551,6 +551,8 @@ export class Keeper {
           pusher?.onDecided(decided, ctx);
         },
         onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
+        // a keeper that keeps adopting heights from peers still knows which task rounds are due
+        onAdopted: (decided, ctx) => c.tasks?.onDecided(decided, ctx),
       },
       logger: this.logger,
       heightIntervalMs: cfg.heightIntervalMs,

@@ -45,6 +45,8 @@ import {
   type TaskKnowledge,
   type TaskRules,
 } from "./task-part.js";
+import { RecentSigners } from "./recent-signers.js";
+import { Refunder, type TaskRefunded } from "./refunder.js";
 import { runWasmTask } from "./wasm-task.js";
 
 export interface TaskStarted {
@@ -81,6 +83,8 @@ export interface TaskServiceOptions {
   onFinalized?(f: TaskFinalized): void;
   /** fault injection (tests): rewrite this keeper's http-oracle value before signing */
   tamper?(taskId: bigint, value: bigint): bigint;
+  /** an expired task this keeper refunded (or found refunded) */
+  onRefunded?(r: TaskRefunded): void;
   /** a round this keeper saw committed, with its leaf and faults */
   onAgreed?(c: CommittedRound, header: Header): void;
 }
@@ -92,6 +96,8 @@ interface EpochMembers {
   operators: Map<string, string>;
 }
 
+/** how often a keeper compares open tasks' deadlines with the chain's clock */
+const REFUND_CHECK_MS = 5_000;
 /** most pending rounds kept (results of rounds this keeper does not know yet included) */
 const MAX_POOL = 1024;
 
@@ -108,6 +114,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   private readonly committedKeys = new Set<string>();
   private readonly startedKeys = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** who signed recent commits: a member that heartbeats but does not follow consensus is passed over */
+  private readonly recentSigners = new RecentSigners();
   private host?: PartHost;
   private chain?: {
     provider: Provider;
@@ -116,6 +124,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     epochStart(epoch: bigint): Promise<EpochStart>;
   };
   private tasks?: TaskManager;
+  private refunder?: Refunder;
   private checkpoints?: CheckpointStore;
   private height?: bigint;
   private epoch?: bigint;
@@ -146,6 +155,22 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     this.chain = chain;
     this.tasks = TaskManager__factory.connect(this.o.domain.taskManager, chain.provider);
     this.checkpoints = CheckpointStore__factory.connect(chain.checkpointsAddress, chain.provider);
+    this.refunder = new Refunder({
+      book: this.book,
+      tasks: this.tasks,
+      provider: chain.provider,
+      send: (r) => chain.send(r),
+      position: () => {
+        const em = this.epoch === undefined ? undefined : this.epochs.get(this.epoch);
+        return em && this.host ? { self: this.host.self, members: em.members } : undefined;
+      },
+      fallbackDelayMs: this.o.fallbackDelayMs,
+      checkMs: REFUND_CHECK_MS,
+      sleep: (ms) => this.sleep(ms),
+      stopped: () => this.stopped,
+      logger: this.log,
+      onRefunded: (r) => this.o.onRefunded?.(r),
+    });
   }
 
   /** TaskManager's logs, from the keeper's protocol event watcher (other contracts' logs are skipped). */
@@ -164,7 +189,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       this.tick();
     });
     // the mesh monitor checks once per heartbeat interval; a spare should not wait that long
-    this.checkTimer = setInterval(() => this.detector.check(), 100);
+    this.checkTimer = setInterval(() => {
+      this.detector.check();
+      // refunds do not wait for consensus (throttled inside)
+      this.refunder?.check();
+    }, 100);
   }
 
   stop(): void {
@@ -234,14 +263,18 @@ export class TaskService implements TaskKnowledge, DecisionSink {
 
   // --- DecisionSink: every decided height moves the executor on ---
 
+  /** A decided height, or one adopted from a peer's commit (a keeper behind still executes). */
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart }): void {
     const h = decided.payload.header;
+    this.recentSigners.observe(decided.commit);
+    this.recentSigners.observe(decided.payload.lastCommit);
     if (!this.epochs.has(h.epoch)) this.epochs.set(h.epoch, membersOf(ctx.start));
     if (this.height === undefined || h.height > this.height) {
       this.height = h.height;
       this.epoch = h.epoch;
     }
     this.tick();
+    this.refunder?.check();
   }
 
   /** Starts the rounds this keeper should be running now (idempotent). */
@@ -259,9 +292,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       const key = resultKey(t.taskId, round);
       if (this.committedKeys.has(key) || this.startedKeys.has(key)) continue;
       const a = assign(t.taskId, em.members, t.redundancy, TASK_SPARES);
+      // passed over: suspected by the detector, or heartbeating but not signing recent commits
       const suspected = (signer: string) => {
         const op = em.operators.get(signer);
-        return signer !== self && op !== undefined && this.detector.isSuspected(op.toLowerCase());
+        if (signer === self || op === undefined) return false;
+        return this.detector.isSuspected(op.toLowerCase()) || !this.recentSigners.following(signer);
       };
       if (!activeExecutors(a, t.redundancy, suspected).includes(self)) continue;
       this.startedKeys.add(key);
