@@ -276,6 +276,7 @@ export class Keeper {
         discovery: init.discovery,
       });
       consensusParts.por?.attach({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory });
+      await tasks?.attachNet({ libp2p: p2p.libp2p, reqresp: p2p.reqresp });
       const heartbeats = new HeartbeatService({
         gossip: p2p.gossip,
         peerId: identity.peerId.toString(),

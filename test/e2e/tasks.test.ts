@@ -121,35 +121,6 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     expect(await tm.earnings(liarOperator)).to.equal(0n);
   });
 
-  it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
-    const input = new TextEncoder().encode("openmesh");
-    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
-      fuel: 10_000_000n,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
-    if (!expected.ok) throw new Error(expected.message);
-    const spec = source.serveSpec("wasm", {
-      version: 1,
-      kind: "wasm",
-      module: { hash: keccak256(HASH_MODULE), url: source.serve("/hash.wasm", HASH_MODULE) },
-      input: "0x" + Buffer.from(input).toString("hex"),
-      fuel: 10_000_000,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
-    const { taskId } = await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
-      kind: "wasm",
-      spec,
-      reward: REWARD,
-      redundancy: 2,
-      deadlineSeconds: 600,
-    });
-    const f = await finalized(taskId);
-    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
-    expect(f.executors).to.have.length(2);
-  });
-
   it("replaces an executor stopped mid-task with a spare, and the task still finalizes", async () => {
     const p = await plan(2);
     const victim = p.executors.map(keeperOf).find((i) => i !== 0)!;
@@ -179,6 +150,107 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     const f = await finalized(p.taskId);
     expect(f.result).to.equal(encodeValue(42n));
     expect(f.executors.map((e) => e.toLowerCase())).to.not.include(victimOperator);
+    // back for the tests below (the jailed liar's votes will not count)
+    await cluster.restart(victim);
+    await waitFor(
+      () => cluster.keepers[victim]!.tasks?.decidedHeight !== undefined,
+      "the victim follows again",
+      60_000,
+    );
+  });
+
+  // early: evidence is too old once its epoch started an unbonding period ago (120 s here). Once
+  // jailed, the liar's messages are ignored: the three others keep a quorum (the stopped keeper
+  // above is back), and its tasks go to spares (it signs no commits that count).
+  it("proves the lying executor's fault on chain: its faultsRoot leaf makes EvidenceHandler slash and jail its operator", async () => {
+    const { deployed } = cluster;
+    const l = lie!;
+    // the liar signed twice the source's value (round 0); the header's only fault leaf
+    const leaves = [[l.signer, FAULT_TASK_RESULT, faultDetails(l.taskId, 0, encodeValue(2n * 123_456n))]];
+    expect(rootOf("fault", leaves)).to.equal(l.header.faultsRoot);
+    const operator = cluster.keepers[keeperOf(l.signer)]!.operator.toLowerCase();
+    const stakeBefore = (await deployed.staking.operatorInfo(operator)).selfStake;
+    const leaf = { signer: l.signer, kind: FAULT_TASK_RESULT, detailsHash: leaves[0]![2] as string };
+    const receipt = await (await deployed.evidence.proveFault(l.header, leaf, proofOf("fault", leaves, 0))).wait();
+    const punished = receipt!.logs
+      .map((x) => deployed.evidence.interface.parseLog(x))
+      .find((e) => e?.name === "FaultPunished");
+    expect(punished?.args.operator.toLowerCase()).to.equal(operator);
+    expect(punished?.args.kind).to.equal(BigInt(FAULT_TASK_RESULT));
+    expect((await deployed.staking.operatorInfo(operator)).selfStake).to.be.lessThan(stakeBefore);
+    // an honest executor of the same round has no leaf: a made-up one does not verify
+    const honest = { ...leaf, signer: signers().find((x) => x !== l.signer)! };
+    const forged = await deployed.evidence.proveFault
+      .staticCall(l.header, honest, proofOf("fault", leaves, 0))
+      .then(() => "accepted")
+      .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
+    expect(forged).to.equal("EvidenceInvalidProof");
+  });
+
+  it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
+    const input = new TextEncoder().encode("openmesh");
+    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
+      fuel: 10_000_000n,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    if (!expected.ok) throw new Error(expected.message);
+    const spec = source.serveSpec("wasm", {
+      version: 1,
+      kind: "wasm",
+      module: { hash: keccak256(HASH_MODULE), url: source.serve("/hash.wasm", HASH_MODULE) },
+      input: "0x" + Buffer.from(input).toString("hex"),
+      fuel: 10_000_000,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    const { taskId } = await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
+      kind: "wasm",
+      spec,
+      reward: REWARD,
+      redundancy: 2,
+      deadlineSeconds: 600,
+    });
+    const f = await finalized(taskId);
+    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
+    expect(f.executors).to.have.length(2);
+  });
+
+  it("runs a wasm task that names no URL: keepers without the module get it from peers by its hash", async () => {
+    // the keepers that ran the wasm task above hold the module; the others have never seen it
+    const tm = cluster.deployed.tasks;
+    const previous = (await tm.nextTaskId()) - 1n;
+    const earlier = started.filter((x) => x.taskId === previous).map((x) => x.keeper);
+    const without = [0, 1, 2, 3].filter((i) => !earlier.includes(i));
+    expect(without).to.have.length.greaterThan(0);
+    const input = new TextEncoder().encode("peers");
+    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
+      fuel: 10_000_000n,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    if (!expected.ok) throw new Error(expected.message);
+    const spec = source.serveSpec("wasm-by-hash", {
+      version: 1,
+      kind: "wasm",
+      module: { hash: keccak256(HASH_MODULE) },
+      input: "0x" + Buffer.from(input).toString("hex"),
+      fuel: 10_000_000,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    const { taskId } = await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
+      kind: "wasm",
+      spec,
+      reward: REWARD,
+      redundancy: 4,
+      deadlineSeconds: 600,
+    });
+    const f = await finalized(taskId);
+    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
+    const paid = f.executors.map((e) => e.toLowerCase());
+    const fetchedFromPeers = without.filter((i) => paid.includes(cluster.keepers[i]!.operator.toLowerCase()));
+    expect(fetchedFromPeers, "a keeper that had no copy produced the agreed output").to.have.length.greaterThan(0);
   });
 
   it("serves a recurring oracle task as a data feed: its rounds finalize and a contract reads the latest value with a proof", async () => {
@@ -238,36 +310,8 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     expect(refused).to.equal("FeedRoundNotNewer");
   });
 
-  // near the end: once jailed, the liar's consensus messages are ignored, and with one keeper stopped
-  // above the set is left without a quorum; and before the refund test moves the clock (evidence is
-  // too old once its epoch started an unbonding period ago: 120 s here)
-  it("proves the lying executor's fault on chain: its faultsRoot leaf makes EvidenceHandler slash and jail its operator", async () => {
-    const { deployed } = cluster;
-    const l = lie!;
-    // the liar signed twice the source's value (round 0); the header's only fault leaf
-    const leaves = [[l.signer, FAULT_TASK_RESULT, faultDetails(l.taskId, 0, encodeValue(2n * 123_456n))]];
-    expect(rootOf("fault", leaves)).to.equal(l.header.faultsRoot);
-    const operator = cluster.keepers[keeperOf(l.signer)]!.operator.toLowerCase();
-    const stakeBefore = (await deployed.staking.operatorInfo(operator)).selfStake;
-    const leaf = { signer: l.signer, kind: FAULT_TASK_RESULT, detailsHash: leaves[0]![2] as string };
-    const receipt = await (await deployed.evidence.proveFault(l.header, leaf, proofOf("fault", leaves, 0))).wait();
-    const punished = receipt!.logs
-      .map((x) => deployed.evidence.interface.parseLog(x))
-      .find((e) => e?.name === "FaultPunished");
-    expect(punished?.args.operator.toLowerCase()).to.equal(operator);
-    expect(punished?.args.kind).to.equal(BigInt(FAULT_TASK_RESULT));
-    expect((await deployed.staking.operatorInfo(operator)).selfStake).to.be.lessThan(stakeBefore);
-    // an honest executor of the same round has no leaf: a made-up one does not verify
-    const honest = { ...leaf, signer: signers().find((x) => x !== l.signer)! };
-    const forged = await deployed.evidence.proveFault
-      .staticCall(l.header, honest, proofOf("fault", leaves, 0))
-      .then(() => "accepted")
-      .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
-    expect(forged).to.equal("EvidenceInvalidProof");
-  });
-
-  // last: it moves the chain's clock past the task's deadline and the grace period; refunding needs
-  // no consensus (the set has no quorum since the jail above)
+  // last: it moves the chain's clock past the task's deadline and the grace period (keepers check
+  // the chain's clock on a timer: refunding does not wait for consensus)
   it("refunds a task with no agreed result by its deadline: a keeper calls refundTask once the chain's clock passed deadline + grace", async () => {
     const tm = cluster.deployed.tasks;
     const token = cluster.deployed.token;

@@ -35,7 +35,7 @@ import {
   type ResultDomain,
   type SignedResult,
 } from "./result-msg.js";
-import { loadSpec, type TaskSpec } from "./spec.js";
+import { loadSpec, type TaskSpec, type WasmSpec } from "./spec.js";
 import { currentRound, dueHeight, TaskBook } from "./task-book.js";
 import {
   agreeEntry,
@@ -45,6 +45,7 @@ import {
   type TaskKnowledge,
   type TaskRules,
 } from "./task-part.js";
+import { ModuleExchange } from "./module-exchange.js";
 import { RecentSigners } from "./recent-signers.js";
 import { Refunder, type TaskRefunded } from "./refunder.js";
 import { runWasmTask } from "./wasm-task.js";
@@ -125,6 +126,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   };
   private tasks?: TaskManager;
   private refunder?: Refunder;
+  private exchange?: ModuleExchange;
   private checkpoints?: CheckpointStore;
   private height?: bigint;
   private epoch?: bigint;
@@ -171,6 +173,12 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       logger: this.log,
       onRefunded: (r) => this.o.onRefunded?.(r),
     });
+  }
+
+  /** The network side: serve held wasm modules to peers by hash, and ask peers for missing ones. */
+  async attachNet(net: Pick<ConstructorParameters<typeof ModuleExchange>[0], "libp2p" | "reqresp">): Promise<void> {
+    this.exchange = new ModuleExchange({ ...net, store: this.modules, logger: this.log });
+    await this.exchange.serve();
   }
 
   /** TaskManager's logs, from the keeper's protocol event watcher (other contracts' logs are skipped). */
@@ -324,7 +332,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       if (r.ok) [ok, result] = [true, encodeValue(this.o.tamper ? this.o.tamper(taskId, r.value) : r.value)];
       else code = r.code;
     } else {
-      const r = await runWasmTask(spec.spec, this.modules);
+      const unusable = await this.ensureModule(spec.spec);
+      const r = unusable ? { ok: false as const, code: unusable } : await runWasmTask(spec.spec, this.modules);
       if (r.ok) [ok, result] = [true, r.value];
       else code = r.code;
     }
@@ -338,6 +347,33 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     if (!ok) this.log.info({ task: String(taskId), round, code }, "task round failed (recorded as a failure result)");
     this.addResult(signed);
     await this.host.publish(this.resultTopic, signed);
+  }
+
+  /**
+   * Puts the spec's module in the store: from the spec's URL, else from peers by hash (each copy
+   * checked against the hash). Returns a failure code only for a peer's module that cannot be
+   * metered; a module found nowhere is left to runWasmTask, which records module-not-found.
+   */
+  private async ensureModule(spec: WasmSpec): Promise<string | undefined> {
+    const hash = spec.module.hash;
+    if (this.modules.has(hash)) return undefined;
+    if (spec.module.url) {
+      try {
+        await this.modules.get(hash, [spec.module.url]);
+        return undefined;
+      } catch {
+        // the poster's URL failed: peers may hold it
+      }
+    }
+    const bytes = await this.exchange?.fetch(hash);
+    if (!bytes) return undefined;
+    try {
+      this.modules.put(bytes);
+      this.log.info({ hash }, "wasm module fetched from a peer by hash");
+      return undefined;
+    } catch {
+      return "bad-spec";
+    }
   }
 
   private addResult(r: SignedResult): void {
