@@ -183,23 +183,42 @@ describe("api: jobs on a lease (wasm off the main thread, real chain, real serve
     await (await lc.dvm.connect(stranger).transferFrom(stranger.address, owner.address, leaseId)).wait();
   });
 
-  it("jobs and their output survive a restart; a job running when the keeper stops is `interrupted`", async () => {
+  it("jobs and their output survive a restart; a job running at a crash or a stop is `interrupted`", async () => {
     const done = await run({ module: ECHO_LOG, inputText: "kept" });
-    const r = await submitJob(h.url(""), token, leaseId, { module: LOOP_FOREVER, timeoutMs: 15_000 });
-    for (let i = 0; (await getJob(h.url(""), token, leaseId, r.json.jobId)).status !== "running"; i++) {
-      if (i > 100) throw new Error("the job never started");
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    const startLong = async () => {
+      const r = await submitJob(h.url(""), token, leaseId, { module: LOOP_FOREVER, timeoutMs: 15_000 });
+      for (let i = 0; (await getJob(h.url(""), token, leaseId, r.json.jobId)).status !== "running"; i++) {
+        if (i > 100) throw new Error("the job never started");
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return r.json.jobId;
+    };
+    // a crash: a new keeper opens the data while the old one never recorded the job's end
+    const atCrash = await startLong();
+    const crashed = h;
+    h = await startServer();
+    token = await sessionFor(h, owner);
+    const cut = await getJob(h.url(""), token, leaseId, atCrash);
+    expect([cut.status, cut.error?.message]).to.deep.equal([
+      "interrupted",
+      "the keeper restarted while the job was running",
+    ]);
+    await crashed.stop();
+    // a clean stop records the running job as interrupted itself
+    const atStop = await startLong();
     await h.stop();
     h = await startServer();
     token = await sessionFor(h, owner);
-    const cut = await getJob(h.url(""), token, leaseId, r.json.jobId);
-    expect([cut.status, cut.error?.code]).to.deep.equal(["interrupted", "interrupted"]);
+    const stopped = await getJob(h.url(""), token, leaseId, atStop);
+    expect([stopped.status, stopped.error?.code]).to.deep.equal(["interrupted", "interrupted"]);
     expect((await jobBytes(h.url(""), token, leaseId, done.jobId, "output")).toString()).to.equal("tpek");
+    expect((await jobBytes(h.url(""), token, leaseId, done.jobId, "logs")).toString()).to.equal(
+      "hello from wasm\nkept\n",
+    );
     const list = (await (
       await fetch(h.url(`/api/leases/${leaseId}/jobs`), { headers: { authorization: `Bearer ${token}` } })
     ).json()) as { jobs: { jobId: string }[] };
-    expect(list.jobs[0]!.jobId).to.equal(r.json.jobId);
-    expect(list.jobs.map((j) => j.jobId)).to.include(done.jobId);
+    expect(list.jobs[0]!.jobId).to.equal(atStop);
+    expect(list.jobs.map((j) => j.jobId)).to.include.members([done.jobId, atCrash]);
   });
 });
