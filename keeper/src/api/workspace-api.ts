@@ -102,7 +102,7 @@ export class WorkspaceApi {
   }
 
   /** Deletes the data (and keys) of leases whose grace period is over. */
-  sweep(): Promise<bigint[]> {
+  async sweep(): Promise<bigint[]> {
     return sweepEndedLeases(
       this.workspaces,
       async (leaseId) => {
@@ -117,6 +117,7 @@ export class WorkspaceApi {
         await this.jobs?.removeLease(leaseId);
       },
       this.opts.logger,
+      (await this.jobs?.leaseIds()) ?? [],
     );
   }
 

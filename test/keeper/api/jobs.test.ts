@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -220,5 +220,16 @@ describe("api: jobs on a lease (wasm off the main thread, real chain, real serve
     ).json()) as { jobs: { jobId: string }[] };
     expect(list.jobs[0]!.jobId).to.equal(atStop);
     expect(list.jobs.map((j) => j.jobId)).to.include.members([done.jobId, atCrash]);
+  });
+
+  it("after the lease's grace period the sweep deletes its jobs with its data", async () => {
+    const job = await run({ module: ECHO_LOG, inputText: "bye" });
+    const jobDir = join(dir, "jobs", leaseId.toString(), job.jobId);
+    expect(existsSync(jobDir)).to.equal(true);
+    await lc.advance(24 * 3600 + 3600 + 10);
+    expect(await h.api.sweep()).to.deep.include(leaseId);
+    expect(existsSync(join(dir, "jobs", leaseId.toString()))).to.equal(false);
+    const r = await fetch(h.url(`/api/leases/${leaseId}/jobs`), { headers: { authorization: `Bearer ${token}` } });
+    expect([r.status, ((await r.json()) as { error: string }).error]).to.deep.equal([403, "lease_ended"]);
   });
 });

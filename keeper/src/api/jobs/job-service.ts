@@ -127,6 +127,11 @@ export class JobService {
     return rec;
   }
 
+  /** Leases that have jobs or modules here (the grace sweep deletes them with the lease's data). */
+  leaseIds(): Promise<bigint[]> {
+    return this.store.leaseIds();
+  }
+
   /** The lease's jobs, newest first. */
   list(leaseId: bigint): JobRecord[] {
     const id = leaseId.toString();
@@ -184,12 +189,17 @@ export class JobService {
   /** Deletes a lease's jobs (its grace period is over). */
   async removeLease(leaseId: bigint): Promise<void> {
     const id = leaseId.toString();
+    const ending: Promise<void>[] = [];
     for (const rec of this.list(leaseId)) {
-      this.running.get(rec.jobId)?.cancel();
       const i = this.queue.indexOf(rec.jobId);
       if (i >= 0) this.queue.splice(i, 1);
-      this.jobs.delete(rec.jobId);
+      this.running.get(rec.jobId)?.cancel();
+      const settled = this.settled.get(rec.jobId);
+      if (settled) ending.push(settled);
     }
+    // a cancelled job writes its end first; then everything goes
+    await Promise.all(ending);
+    for (const rec of this.list(leaseId)) this.jobs.delete(rec.jobId);
     await this.store.removeLease(id);
   }
 

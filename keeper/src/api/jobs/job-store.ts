@@ -38,6 +38,10 @@ export class JobStore {
     return out;
   }
 
+  async leaseIds(): Promise<bigint[]> {
+    return (await readdir(this.dir)).filter((n) => /^\d+$/.test(n)).map((n) => BigInt(n));
+  }
+
   async create(rec: JobRecord, input: Uint8Array): Promise<void> {
     const d = this.jobDir(rec.leaseId, rec.jobId);
     await mkdir(d, { recursive: true, mode: 0o700 });

@@ -57,6 +57,11 @@ export class JobWorkerPool {
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
     });
     worker.unref();
+    // an idle worker that dies (it should not) leaves the pool instead of taking the next job
+    worker.once("exit", () => {
+      const i = this.idle.findIndex((s) => s.worker === worker);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: WorkerReply) => {
         if (m.type !== "ready") return;
