@@ -132,9 +132,12 @@ describe("api: jobs on a lease (wasm off the main thread, real chain, real serve
   it("the wall-clock cap stops an endless job (timeout) while the keeper's event loop stays responsive", async () => {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    // the histogram drops its first sample (no previous tick): let it tick before the job starts
+    await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
     const job = await run({ module: LOOP_FOREVER, timeoutMs: 1500 });
     const elapsed = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 50));
     delay.disable();
     expect([job.status, job.error?.code]).to.deep.equal(["failed", "timeout"]);
     expect(job.usage.wallMs).to.be.within(1400, 5000);
