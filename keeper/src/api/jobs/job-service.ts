@@ -182,7 +182,7 @@ export class JobService {
       error: { code: "cancelled", message: "cancelled by the lease holder before it started" },
       finishedAt: new Date(this.now()).toISOString(),
     });
-    await this.store.save(rec);
+    await this.persist(rec);
     return rec;
   }
 
@@ -212,6 +212,23 @@ export class JobService {
   }
 
   private closing = false;
+  /** jobId -> the last queued write of its record: a job's saves land in order */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  /** Saves a snapshot of the record after the job's earlier saves. */
+  private persist(rec: JobRecord): Promise<void> {
+    const snapshot = structuredClone(rec);
+    const next = (this.writes.get(rec.jobId) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.store.save(snapshot));
+    this.writes.set(rec.jobId, next);
+    void next
+      .finally(() => {
+        if (this.writes.get(rec.jobId) === next) this.writes.delete(rec.jobId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
   /** jobId -> the write of its final record */
   private readonly settled = new Map<string, Promise<void>>();
 
@@ -269,7 +286,7 @@ export class JobService {
         this.pump();
       });
     this.settled.set(rec.jobId, settled);
-    void this.store.save(rec).catch((err: unknown) => this.opts.logger.warn({ err }, "job record write failed"));
+    this.persist(rec).catch((err: unknown) => this.opts.logger.warn({ err }, "job record write failed"));
   }
 
   /** The module and input of a job, read when a worker is about to run it. */
@@ -307,7 +324,7 @@ export class JobService {
       rec.error = r.stopped ?? { code: "worker-crashed", message: "no answer from the job worker" };
     }
     await this.store.writeResult(rec, output, logs);
-    await this.store.save(rec);
+    await this.persist(rec);
     this.opts.logger.info(
       { leaseId: rec.leaseId, jobId: rec.jobId, status: rec.status, error: rec.error?.code, wallMs: r.wallMs },
       "job ended",

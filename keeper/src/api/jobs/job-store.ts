@@ -2,6 +2,7 @@
 // modules by hash in <dir>/<leaseId>/modules/<hash>.wasm. Every state change rewrites job.json
 // durably (fsync + rename), so a restart finds each job as last reported; a job found queued or
 // running at open was cut off by the restart and becomes `interrupted`.
+import { randomBytes } from "node:crypto";
 import { access, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileDurable } from "../s3/durable.js";
@@ -49,8 +50,11 @@ export class JobStore {
     await this.save(rec);
   }
 
+  /** Writes the record as it is now (callers serialize a job's saves: job-service.ts persist). */
   save(rec: JobRecord): Promise<void> {
-    return writeFileDurable(join(this.jobDir(rec.leaseId, rec.jobId), "job.json"), JSON.stringify(rec));
+    const file = join(this.jobDir(rec.leaseId, rec.jobId), "job.json");
+    // a unique temporary name: two keepers on one data dir (a crash and a restart) never share one
+    return writeFileDurable(file, JSON.stringify(rec), `${file}.${randomBytes(4).toString("hex")}.tmp`);
   }
 
   async writeResult(rec: JobRecord, output: Uint8Array | undefined, logs: Uint8Array): Promise<void> {
