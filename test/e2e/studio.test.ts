@@ -3,8 +3,10 @@
 // keeper certify checkpoints over a real libp2p mesh. A test wallet injected as window.ethereum
 // signs with a funded chain account. One browser for every test; each test saves a screenshot of
 // its final screen under test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
@@ -232,7 +234,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
 
   // Last: it stops the keepers' consensus (their servers keep serving the page) so that the test can certify a
   // header with a porRoot itself, with the keepers' own validator keys, as the PoR part will once merged.
-  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace and gets working S3 keys, lends it with setUser; the operator's proven resources show", async () => {
+  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace, gets working S3 keys and uploads and downloads a file in the page, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
     for (const k of cluster.keepers) await k.consensus?.stop();
@@ -339,11 +341,45 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     try {
       await s3.send(new CreateBucketCommand({ Bucket: "studio" }));
       await s3.send(new PutObjectCommand({ Bucket: "studio", Key: "hello.txt", Body: "hello from the Studio test" }));
+      await openWorkspace.click();
+      await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
+
+      // the files, from the page itself (SigV4 signed in the browser): a bucket, an upload, a download
+      const files = ws.getByTestId("files");
+      await files.getByLabel("New bucket").fill("uploads");
+      await files.getByRole("button", { name: "Create bucket" }).click();
+      await files
+        .getByTestId("files-status")
+        .filter({ hasText: "Bucket uploads created." })
+        .waitFor({ timeout: 20_000 });
+      expect(await files.getByLabel("Bucket", { exact: true }).locator("option").allInnerTexts()).to.deep.equal([
+        "studio",
+        "uploads",
+      ]);
+      const bytes = randomBytes(3000); // not text: any byte must survive the round trip
+      await files.getByLabel("File to upload").setInputFiles({
+        name: "data.bin",
+        mimeType: "application/octet-stream",
+        buffer: bytes,
+      });
+      await files.getByRole("button", { name: "Upload", exact: true }).click();
+      const item = files.locator('[data-testid="objects"] tbody tr[data-key="data.bin"]');
+      await item.waitFor({ timeout: 20_000 });
+      expect(await item.innerText()).to.include("3,000");
+      await workspace.filter({ hasText: "2 object(s)" }).waitFor({ timeout: 20_000 });
+      // the keeper stored exactly those bytes (read back by another S3 client) ...
+      const stored = await s3.send(new GetObjectCommand({ Bucket: "uploads", Key: "data.bin" }));
+      expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(bytes)).to.equal(true);
+      // ... and the page downloads them back
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        item.getByRole("button", { name: "Download data.bin" }).click(),
+      ]);
+      expect(download.suggestedFilename()).to.equal("data.bin");
+      expect(readFileSync(await download.path()).equals(bytes)).to.equal(true);
     } finally {
       s3.destroy();
     }
-    await openWorkspace.click();
-    await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
 
     const borrower = Wallet.createRandom().address;
     await page.getByLabel("Borrower's address").fill(borrower);
