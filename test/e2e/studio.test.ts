@@ -13,6 +13,7 @@ import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from 
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { epochSetFromEventArgs, treeOfEpoch } from "../../keeper/src/checkpoint/epoch.js";
 import type { Header } from "../../keeper/src/checkpoint/header.js";
+import type { ResourceLeaf } from "../../keeper/src/por/aggregate.js";
 import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { createLogger, LogSummary } from "../../keeper/src/observability/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
@@ -23,6 +24,24 @@ import { TestWallet } from "../helpers/test-wallet.js";
 import type { TestValidator } from "../helpers/validators.js";
 
 const OPEN = 10n ** 18n;
+/** /por as the keeper serves it (keeper/src/por/service.ts) */
+interface PorStatus {
+  decided: Array<{ epoch: number; height: string; reports: number; leaves: ResourceLeaf[] }>;
+}
+const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
+const POR = {
+  enabled: true,
+  verifiers: 1,
+  quorum: 1,
+  staggerMs: 1_000,
+  retries: 6,
+  retryMs: 3_000,
+  cpu: { chainLength: 2_000, deadlineMs: 30_000 },
+  memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
+  storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
+  bandwidth: { seconds: 0.1, deadlineMs: 30_000 },
+  latency: { samples: 3 },
+};
 
 /** Polls `check` until it holds (the page's CSP forbids Playwright's string predicates). */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -56,6 +75,9 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       // two keepers: a mesh to draw, certificates of two signers
       KeeperCluster.start({
         keepers: 2,
+        // small claims, proven at small sizes (as in por.test.ts); two keepers: each is the other's one verifier
+        registerArgs: () => CLAIMS,
+        por: () => POR,
         logger: (i) => (i === 0 ? logger : createLogger({ level: "silent" })),
         logSummary: (i) => (i === 0 ? logSummary : undefined),
       }),
@@ -201,6 +223,61 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     expect(await card.getByTestId("proposal-votes").innerText()).to.include("3,000");
     expect(await page.locator('[data-testid="parameters"] tbody tr').count()).to.be.greaterThan(20);
     await shot(page, "govern");
+  });
+
+  it("shows each operator's PoR leaf as the keeper's /por has it, next to its claim on chain", async () => {
+    const base = `http://127.0.0.1:${cluster.keepers[0]!.server.port}`;
+    const newest = async () => {
+      const por = (await (await fetch(`${base}/por`)).json()) as PorStatus;
+      return por.decided
+        .filter((d) => d.leaves.length > 0)
+        .sort((a, b) => b.epoch - a.epoch || Number(BigInt(b.height) - BigInt(a.height)))[0];
+    };
+    // the keepers prove each other once an epoch's challenges are reported and decided
+    await until(async () => (await newest())?.leaves.length === 2, 90_000);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(studioUrl);
+    const table = page.getByTestId("por-leaves");
+    await table.locator("tbody tr").nth(1).waitFor({ timeout: 20_000 });
+    /** what the page shows against what the endpoint says now: the same epoch, reports and leaves; the page
+     * polls every 5 s, so its decided height may be a few behind (a leaf only changes with a new report) */
+    const compare = async () => {
+      const d = (await newest())!;
+      const shown = await page.getByTestId("por-epoch").innerText();
+      const m = /^Epoch (\d+), decided at height ([\d,]+) from (\d+) signed report/.exec(shown);
+      if (!m) return `unreadable: ${shown}`;
+      const [epoch, height, reports] = [Number(m[1]), BigInt(m[2]!.replace(/,/g, "")), Number(m[3])];
+      if (epoch !== d.epoch || reports !== d.reports || height > BigInt(d.height))
+        return `${shown} / ${JSON.stringify(d)}`;
+      for (const leaf of d.leaves) {
+        const claim = await cluster.deployed.staking.resourcesOf(leaf.operator);
+        const row = table.locator(`tbody tr[data-operator="${leaf.operator.toLowerCase()}"]`);
+        const cell = (m: string) => row.locator(`td[data-measure="${m}"]`).innerText();
+        const want: Record<string, string> = {
+          cpu: `${leaf.cpuCores} of ${claim.cpuCores} cores`,
+          memory: `${leaf.memoryMiB} of ${claim.memoryMiB} MiB`,
+          storage: `${leaf.storageGiB} of ${claim.storageGiB} GiB`,
+          bandwidth: `${leaf.bandwidthMbps} of ${claim.bandwidthMbps} Mbit/s`,
+          latency: `${leaf.latencyUs.toLocaleString("en-US")} µs`,
+          uptime: `${(Math.floor(leaf.uptimeBps / 10) / 10).toFixed(1)}%`, // the page truncates
+        };
+        for (const [m, text] of Object.entries(want))
+          if ((await cell(m)) !== text) return `${m}: ${await cell(m)} / ${text}`;
+      }
+      return "";
+    };
+    let mismatch = "";
+    await until(async () => (mismatch = await compare()) === "", 20_000).catch(() => expect.fail(mismatch));
+    // honest keepers with small claims: proven as claimed (the claims are the registered ones)
+    const self = table.locator(`tbody tr[data-operator="${cluster.keepers[0]!.operator.toLowerCase()}"]`);
+    expect(await self.innerText())
+      .to.include("(this keeper)")
+      .and.include("1 of 1 cores")
+      .and.include("64 of 64 MiB");
+    await page.locator('[data-testid="operators"] tbody tr').first().waitFor({ timeout: 20_000 });
+    await shot(page, "network-por");
   });
 
   it("is usable at a phone's width: every control is labelled, nothing overflows, the keeper view reports health and its log summary", async () => {
