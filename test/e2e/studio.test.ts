@@ -78,6 +78,8 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
         // small claims, proven at small sizes (as in por.test.ts); two keepers: each is the other's one verifier
         registerArgs: () => CLAIMS,
         por: () => POR,
+        // the page's Claim and Push buttons are what claims and pushes rewards here
+        rewards: () => ({ autoPush: false }),
         logger: (i) => (i === 0 ? logger : createLogger({ level: "silent" })),
         logSummary: (i) => (i === 0 ? logSummary : undefined),
       }),
@@ -131,7 +133,11 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await until(async () => Number(await rows.first().getAttribute("data-height")) > first, 30_000);
     const top = rows.first();
     const height = BigInt((await top.getAttribute("data-height"))!);
-    const cells = await top.locator("td").allInnerTexts();
+    // details the keeper could not read yet (a busy chain) come with a later poll
+    const row = rows.and(page.locator(`[data-height="${height}"]`));
+    const filled = async () => (await row.locator("td").allInnerTexts()).slice(3, 5).every((t) => t !== "–");
+    await until(filled, 10_000).catch(() => undefined); // (then the checks below say what is missing)
+    const cells = await row.locator("td").allInnerTexts();
     expect(cells[2]).to.equal("BLS");
     expect(cells[3]).to.equal("2 of 2");
     // the gas shown is the certifying transaction's, as the chain recorded it
@@ -278,6 +284,92 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       .and.include("64 of 64 MiB");
     await page.locator('[data-testid="operators"] tbody tr').first().waitFor({ timeout: 20_000 });
     await shot(page, "network-por");
+  });
+
+  /** moves the chain's clock on by `seconds` (and mines a block at the new time) */
+  async function later(seconds: bigint | number): Promise<void> {
+    await cluster.provider.send("evm_increaseTime", [Number(seconds)]);
+    await cluster.provider.send("evm_mine", []);
+  }
+
+  it("queues a passed proposal in the timelock and executes it from the Govern page; the parameter changes", async () => {
+    const { page } = await openWithWallet(0n);
+    const { token, governor, timelock, tasks } = cluster.deployed;
+    const me = await deployer.getAddress();
+    // the deployer's OPEN carries the vote past the quorum
+    await (await token.connect(deployer).delegate(me)).wait();
+    const target = await tasks.getAddress();
+    const value = (await tasks.finalizeGracePeriod()) + 15n;
+    const calldata = tasks.interface.encodeFunctionData("setFinalizeGracePeriod", [value]);
+    const description = `Task finalize grace period to ${value} s (studio test ${Date.now()})`;
+    await (await governor.connect(deployer).propose([target], [0n], [calldata], description)).wait();
+    const proposalId = await governor.hashProposal([target], [0n], [calldata], id(description));
+    await later((await governor.votingDelay()) + 1n);
+    await (await governor.connect(deployer).castVote(proposalId, 1)).wait();
+    await later((await governor.votingPeriod()) + 1n);
+    expect(await governor.state(proposalId)).to.equal(4n); // Succeeded
+
+    await page.goto(studioUrl + "#/govern");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    const card = page.locator("li.proposal", { hasText: description });
+    const state = card.getByTestId("proposal-state");
+    const status = page.getByTestId("tx-status");
+    await state.filter({ hasText: "Succeeded" }).waitFor({ timeout: 20_000 });
+    await card.getByRole("button", { name: "Queue in the timelock" }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Queue" }).waitFor({ timeout: 30_000 });
+    expect(await governor.state(proposalId)).to.equal(5n); // Queued
+    await state.filter({ hasText: "Queued" }).waitFor({ timeout: 20_000 });
+    const execute = card.getByRole("button", { name: "Execute" });
+    expect(await execute.isDisabled(), "executable before the timelock's delay").to.equal(true);
+    await later((await timelock.getMinDelay()) + 1n);
+    await until(async () => !(await execute.isDisabled()), 20_000);
+    await execute.click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Execute" }).waitFor({ timeout: 30_000 });
+    expect(await governor.state(proposalId)).to.equal(7n); // Executed
+    expect(await tasks.finalizeGracePeriod()).to.equal(value);
+    await state.filter({ hasText: "Executed" }).waitFor({ timeout: 20_000 });
+    const param = page.locator('[data-testid="parameters"] tbody tr', { hasText: "Task finalize grace period" });
+    await param.filter({ hasText: `${value} s` }).waitFor({ timeout: 20_000 });
+    await shot(page, "govern-execute");
+  });
+
+  it("claims an operator's certified reward by its proof and pushes it into the pool from the Stake page", async () => {
+    const { rewards, validatorSets } = cluster.deployed;
+    const { wallet, page } = await openWithWallet(0n);
+    // end the epoch: its rewards come with the next epoch's first certified header; no keeper claims them (auto-push off)
+    const epoch = await validatorSets.currentEpoch();
+    const now = BigInt((await cluster.provider.getBlock("latest"))!.timestamp);
+    const next = await validatorSets.nextEpochTime();
+    if (next > now) await later(next - now + 1n);
+    await (await validatorSets.connect(deployer).advanceEpoch()).wait();
+    await until(async () => (await rewards.epochRewards(epoch)).recorded, 60_000);
+    const operator = cluster.keepers[0]!.operator;
+
+    await page.goto(studioUrl + "#/stake");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    const row = page.locator(
+      `[data-testid="reward-claims"] tbody tr[data-reward="${epoch}-${operator.toLowerCase()}"]`,
+    );
+    await row.waitFor({ timeout: 30_000 });
+    expect(await rewards.isClaimed(epoch, operator)).to.equal(false);
+    const push = row.getByRole("button", { name: "Push to pool" });
+    expect(await push.isDisabled(), "push before the claim").to.equal(true);
+    const status = page.getByTestId("tx-status");
+    await row.getByRole("button", { name: "Claim" }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Claim epoch" }).waitFor({ timeout: 30_000 });
+    expect(await rewards.isClaimed(epoch, operator)).to.equal(true);
+    const credited = await rewards.credited(operator, epoch, epoch);
+    expect(credited > 0n, "credited by the claim").to.equal(true);
+    await until(async () => !(await push.isDisabled()), 20_000);
+    await push.click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Push epoch" }).waitFor({ timeout: 30_000 });
+    expect(await rewards.credited(operator, epoch, epoch)).to.equal(0n);
+    const pushed = await rewards.queryFilter(rewards.filters.RewardsPushed(operator));
+    const last = pushed.at(-1)!;
+    expect(last.args.amount).to.equal(credited);
+    expect((await last.getTransaction()).from).to.equal(wallet.address); // the page's transaction
+    await row.getByRole("button", { name: "Claimed" }).waitFor({ timeout: 10_000 });
+    await shot(page, "stake-rewards");
   });
 
   it("is usable at a phone's width: every control is labelled, nothing overflows, the keeper view reports health and its log summary", async () => {
