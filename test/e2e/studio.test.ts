@@ -17,6 +17,7 @@ import type { ResourceLeaf } from "../../keeper/src/por/aggregate.js";
 import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { createLogger, LogSummary } from "../../keeper/src/observability/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
+import { reverseModule } from "../../scripts/lib/demo/job-step.js";
 import { workspaceS3 } from "../../scripts/lib/workspace-client.js";
 import { blsCertificate, makeHeader } from "../helpers/checkpoints.js";
 import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
@@ -403,7 +404,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
 
   // Last: it stops the keepers' consensus (their servers keep serving the page) so that the test can certify a
   // header with a porRoot itself, with the keepers' own validator keys, as the PoR part will once merged.
-  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace, gets working S3 keys and uploads and downloads a file in the page, lends it with setUser; the operator's proven resources show", async () => {
+  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace, gets working S3 keys, uploads and downloads a file and runs a job in the page, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
     for (const k of cluster.keepers) await k.consensus?.stop();
@@ -549,6 +550,29 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     } finally {
       s3.destroy();
     }
+
+    // a job from the page: a wasm module picked from disk and an input text; its output, its logs, an over-limit end
+    const jobs = ws.getByTestId("jobs");
+    await jobs.getByLabel("Module (.wasm)").setInputFiles({
+      name: "reverse.wasm",
+      mimeType: "application/wasm",
+      buffer: Buffer.from(await reverseModule()),
+    });
+    await jobs.getByLabel("Input (text)").fill("hello from the Studio");
+    await jobs.getByRole("button", { name: "Run job" }).click();
+    const jobStatus = jobs.getByTestId("job-status");
+    await jobStatus.filter({ hasText: "succeeded" }).waitFor({ timeout: 30_000 });
+    await jobs.getByTestId("job-output").waitFor({ timeout: 10_000 });
+    expect(await jobs.getByTestId("job-output").innerText()).to.equal("oidutS eht morf olleh");
+    expect((await jobs.getByTestId("job-logs").innerText()).trim()).to.equal("reversing the input");
+    await jobs.getByLabel("Fuel limit (optional, below the lease's)").fill("10");
+    await jobs.getByRole("button", { name: "Run job" }).click();
+    await jobStatus.filter({ hasText: "failed" }).waitFor({ timeout: 30_000 });
+    expect(await jobs.getByTestId("job-error").innerText())
+      .to.include("out-of-fuel")
+      .and.include("over its fuel limit");
+    await jobs.getByTestId("job-logs").waitFor({ timeout: 10_000 });
+    expect(await jobs.getByTestId("job-output").count(), "a failed job shows no output").to.equal(0);
 
     const borrower = Wallet.createRandom().address;
     await page.getByLabel("Borrower's address").fill(borrower);

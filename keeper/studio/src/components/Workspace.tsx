@@ -1,9 +1,10 @@
 // A lease's workspace on this keeper (docs/workspace.md): sign in with the wallet (EIP-4361), see
 // the lease as the keeper serves it (read-write or read-only, storage used against the quota),
-// issue S3 keys for any S3 client (path-style endpoint <keeper>/s3) and use its files in the page.
+// issue S3 keys for any S3 client (path-style endpoint <keeper>/s3), use its files and run jobs in the page.
 import { useState } from "preact/hooks";
 import { useApp } from "../lib/app.js";
 import { Files } from "./Files.js";
+import { Jobs } from "./Jobs.js";
 import { keeperBase } from "../lib/keeper.js";
 import { api, signIn, type Session } from "../lib/siwe.js";
 
@@ -118,6 +119,14 @@ export function Workspace({ leaseIds }: { leaseIds: bigint[] }) {
           )}
           {open.keys && (
             <Files keys={open.keys} writable={open.status.mode === "read-write"} onChange={() => void refresh()} />
+          )}
+          {session && (
+            <Jobs
+              key={open.id.toString()}
+              leaseId={open.id}
+              token={session.token}
+              writable={open.status.mode === "read-write"}
+            />
           )}
         </div>
       )}
