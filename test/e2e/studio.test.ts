@@ -226,7 +226,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     expect(await governor.hasVoted(proposalId, wallet.address)).to.equal(true);
     const votes = await governor.proposalVotes(proposalId);
     expect(votes.forVotes).to.equal(3_000n * OPEN);
-    await card.getByText("You voted on this proposal.").waitFor({ timeout: 10_000 });
+    await card.getByText("You voted on this proposal.").waitFor({ timeout: 30_000 }); // the page polls; slow under load
     expect(await card.getByTestId("proposal-votes").innerText()).to.include("3,000");
     expect(await page.locator('[data-testid="parameters"] tbody tr').count()).to.be.greaterThan(20);
     await shot(page, "govern");
