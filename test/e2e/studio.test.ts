@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
@@ -404,7 +404,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
 
   // Last: it stops the keepers' consensus (their servers keep serving the page) so that the test can certify a
   // header with a porRoot itself, with the keepers' own validator keys, as the PoR part will once merged.
-  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace, gets working S3 keys, uploads and downloads a file and runs a job in the page, lends it with setUser; the operator's proven resources show", async () => {
+  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace, gets working S3 keys, uploads, downloads and deletes a file and runs a job in the page, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
     for (const k of cluster.keepers) await k.consensus?.stop();
@@ -547,6 +547,12 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       ]);
       expect(download.suggestedFilename()).to.equal("data.bin");
       expect(readFileSync(await download.path()).equals(bytes)).to.equal(true);
+      // and deletes them: gone from the list and from the keeper
+      await item.getByRole("button", { name: "Delete data.bin" }).click();
+      await item.waitFor({ state: "detached", timeout: 20_000 });
+      await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
+      const left = await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }));
+      expect(left.KeyCount).to.equal(0);
     } finally {
       s3.destroy();
     }
