@@ -9,7 +9,11 @@ const ms = z.int().positive();
 export const PorConfigSchema = z.strictObject({
   /** challenge others and answer challenges (off: this keeper is never proven, nor proves anyone) */
   enabled: z.boolean().default(false),
-  /** verifiers per operator per epoch, and the reports a leaf needs */
+  /**
+   * verifiers per operator per epoch, the reports a leaf needs, and the fault tolerance: governed on
+   * chain (EvidenceHandler.porRules, read at each epoch's start block); these are only the fallback
+   * of a chain reader that offers no rules (unit tests)
+   */
   verifiers: z.int().min(1).max(16).default(3),
   quorum: z.int().min(1).max(16).default(2),
   /** a measure proven below claim x (1 - this / 100) two epochs in a row is a fault (faultsRoot) */

@@ -73,8 +73,11 @@ export interface DecidedPor {
 }
 
 const KEEP_HEADERS = 4096;
-/** decided heights whose leaves are kept for the rewards part (the closing header is the latest certified one) */
-const KEEP_LEAVES = 512;
+/**
+ * decided heights whose leaves are kept for the rewards part: the closing header is the latest
+ * certified one, at most checkpointInterval (governed, <= 1,000) heights before the epoch's end
+ */
+const KEEP_LEAVES = 1024;
 
 /** What a validated result is found by when its header is decided: its inputs, not the header's roots. */
 const validatedKey = (epoch: number, height: bigint, slice: PorSlice) =>
