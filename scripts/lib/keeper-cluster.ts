@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Network, parseEther } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, JsonRpcSigner, Network, parseEther } from "ethers";
 import type { ConsensusEvent } from "../../keeper/src/bft/service.js";
 import { runCli } from "../../keeper/src/cli/main.js";
 import { KeeperConfigSchema, type KeeperConfig } from "../../keeper/src/config/index.js";
@@ -34,6 +34,8 @@ export interface ClusterOptions {
   registerArgs?: (index: number) => string[];
   /** the `por` config section of keeper i (default: PoR off) */
   por?: (index: number) => Record<string, unknown>;
+  /** the PoR rules on chain (EvidenceHandler.setPorRules, set as the timelock before epoch 1; default 3/2/20) */
+  porRules?: { verifiers: number; quorum: number; faultTolerancePct: number };
   /** the `rewards` config section of keeper i (default: auto-push on) */
   rewards?: (index: number) => Record<string, unknown>;
   /** heartbeat interval (default 500 ms) */
@@ -71,6 +73,7 @@ export class KeeperCluster {
       writeDeployment(deploymentFile, deployed.file, false);
       const cluster = new KeeperCluster(root, chain, provider, deployed, deploymentFile, opts);
       for (let i = 0; i < opts.keepers; i++) await cluster.register(i);
+      if (opts.porRules) await cluster.setPorRules(opts.porRules);
       await provider.send("evm_increaseTime", [60]);
       await (await deployed.validatorSets.connect(await provider.getSigner(0)).advanceEpoch()).wait();
       for (let i = 0; i < opts.keepers; i++) await cluster.startKeeper(i);
@@ -80,6 +83,21 @@ export class KeeperCluster {
       await chain.stop();
       rmSync(root, { recursive: true, force: true });
       throw err;
+    }
+  }
+
+  /** Governed PoR rules without a vote: the local chain lets the test act as the timelock. */
+  private async setPorRules(r: NonNullable<ClusterOptions["porRules"]>): Promise<void> {
+    const timelock = await this.deployed.timelock.getAddress();
+    await this.provider.send("hardhat_impersonateAccount", [timelock]);
+    await this.provider.send("hardhat_setBalance", [timelock, "0x56bc75e2d63100000"]); // 100 ETH for gas
+    try {
+      const signer = new JsonRpcSigner(this.provider, timelock); // not in eth_accounts: getSigner would refuse it
+      await (
+        await this.deployed.evidence.connect(signer).setPorRules(r.verifiers, r.quorum, r.faultTolerancePct)
+      ).wait();
+    } finally {
+      await this.provider.send("hardhat_stopImpersonatingAccount", [timelock]);
     }
   }
 

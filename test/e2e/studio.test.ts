@@ -32,8 +32,6 @@ interface PorStatus {
 const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
 const POR = {
   enabled: true,
-  verifiers: 1,
-  quorum: 1,
   staggerMs: 1_000,
   retries: 6,
   retryMs: 3_000,
@@ -72,13 +70,16 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     // the keeper logs at info into a sink; its summary (/logs) is what the keeper view shows
     const sink = new Writable({ write: (_chunk, _enc, done) => done() });
     const logger = createLogger({ level: "info", summary: logSummary, destination: sink });
-    [cluster, browser] = await Promise.all([
+    // both are kept even when the other fails, so that after() closes them (an open browser keeps mocha alive)
+    const [started, launched] = await Promise.allSettled([
       // two keepers: a mesh to draw, certificates of two signers
       KeeperCluster.start({
         keepers: 2,
         // small claims, proven at small sizes (as in por.test.ts); two keepers: each is the other's one verifier
+        // (the governed rules, set on chain before epoch 1)
         registerArgs: () => CLAIMS,
         por: () => POR,
+        porRules: { verifiers: 1, quorum: 1, faultTolerancePct: 20 },
         // the page's Claim and Push buttons are what claims and pushes rewards here
         rewards: () => ({ autoPush: false }),
         logger: (i) => (i === 0 ? logger : createLogger({ level: "silent" })),
@@ -86,6 +87,9 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       }),
       launchChromium(found.path),
     ]);
+    if (launched.status === "fulfilled") browser = launched.value;
+    if (started.status === "fulfilled") cluster = started.value;
+    for (const r of [started, launched]) if (r.status === "rejected") throw r.reason;
     deployer = await cluster.provider.getSigner(0);
     studioUrl = `http://127.0.0.1:${cluster.keepers[0]!.server.port}/studio/`;
   });
