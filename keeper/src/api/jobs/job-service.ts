@@ -273,6 +273,7 @@ export class JobService {
       {
         type: "run",
         jobId: rec.jobId,
+        moduleHash: rec.moduleHash,
         fuel: BigInt(rec.limits.fuel),
         memoryPages: rec.limits.memoryPages,
         maxOutputBytes: rec.limits.maxOutputBytes,
