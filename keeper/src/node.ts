@@ -69,7 +69,7 @@ export interface KeeperInit {
   /** called for each reward leaf the pusher settled or found settled */
   onRewardPushed?: (r: PushResult) => void;
   /** observers and fault injection of the task executor (tests, the demo, benches) */
-  tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "tamper">;
+  tasks?: Pick<TaskServiceOptions, "onStarted" | "onFinalized" | "onAgreed" | "onRefunded" | "tamper">;
   /** fault injection for tests: inbound consensus messages for which this returns true are dropped */
   dropConsensusInbound?: (kind: InboundKind) => boolean;
 }
@@ -282,6 +282,7 @@ export class Keeper {
         discovery: init.discovery,
       });
       consensusParts.por?.attach({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory });
+      await tasks?.attachNet({ libp2p: p2p.libp2p, reqresp: p2p.reqresp });
       const heartbeats = new HeartbeatService({
         gossip: p2p.gossip,
         peerId: identity.peerId.toString(),
@@ -557,6 +558,8 @@ export class Keeper {
           pusher?.onDecided(decided, ctx);
         },
         onEvidence: (evidence, ctx) => submitter.onEvidence(evidence, ctx),
+        // a keeper that keeps adopting heights from peers still knows which task rounds are due
+        onAdopted: (decided, ctx) => c.tasks?.onDecided(decided, ctx),
       },
       logger: this.logger,
       heightIntervalMs: cfg.heightIntervalMs,

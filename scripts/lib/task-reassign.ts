@@ -14,9 +14,15 @@ export interface ReassignSample {
   taskId: string;
   victim: number;
   spare: number;
-  /** from the stop of the victim to the spare starting the round */
+  /** from the stop of the victim to a spare starting the round (Infinity: none within 30 s) */
   ms: number;
   finalized: boolean;
+  /** a spare had started before the stop (a keeper passed over one it saw lagging): not a sample */
+  preCovered: boolean;
+  /** the victim's heartbeat inter-arrival deviation in another keeper's detector at the stop */
+  victimStdDevMs: number;
+  /** each keeper's view of the victim at the stop: inter-arrival mean / deviation (ms) */
+  views: Array<{ keeper: number; meanMs: number; sdMs: number } | undefined>;
 }
 
 /** Every keeper's task starts, for a cluster started with `tasks: (i) => ({ onStarted: log.record(i) })`. */
@@ -68,11 +74,19 @@ export async function measureReassignment(
     deadlineSeconds: 3_600,
   });
   await until("the victim to start the round", 60_000, () => log.find(taskId, (s) => s.keeper === victim));
+  const victimOp = cluster.keepers[victim]!.operator.toLowerCase();
+  const watcher = cluster.keepers.find((_, i) => i !== victim)!;
+  const victimStdDevMs = Math.round(watcher.tasks?.detector.stats(victimOp)?.stdDevMs ?? NaN);
+  const views = cluster.keepers.map((k, i) => {
+    const st = i === victim ? undefined : k.tasks?.detector.stats(victimOp);
+    return st && { keeper: i, meanMs: Math.round(st.meanMs), sdMs: Math.round(st.stdDevMs) };
+  });
   const stoppedAt = Date.now();
+  const preCovered = log.find(taskId, (s) => s.reason === "spare") !== undefined;
   await cluster.keepers[victim]!.stop();
-  const spare = await until("a spare to start", 30_000, () => log.find(taskId, (s) => s.reason === "spare")).catch(
-    () => undefined,
-  );
+  const spare = await until("a spare to start", 30_000, () =>
+    log.find(taskId, (s) => s.reason === "spare" && s.keeper !== victim && s.atMs >= stoppedAt),
+  ).catch(() => undefined);
   let finalized = false;
   if (opts.waitFinalized && spare) {
     await until("the round finalized", 60_000, async () => (await tm.getTask(taskId)).nextRound > 0n);
@@ -86,14 +100,15 @@ export async function measureReassignment(
       cluster.keepers.every((k, i) => i === victim || (k.tasks?.detector.phi(op) ?? 0) < 1) ? true : undefined,
     );
   }
-  // no spare within 30 s: a miss (seen when the spare was a keeper restarted by an earlier sample
-  // that had not caught up with consensus yet: it executes nothing before it decides a height)
   return {
     taskId: taskId.toString(),
     victim,
     spare: spare?.keeper ?? -1,
     ms: spare ? spare.atMs - stoppedAt : Infinity,
     finalized,
+    preCovered,
+    victimStdDevMs,
+    views,
   };
 }
 

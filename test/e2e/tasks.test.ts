@@ -7,10 +7,15 @@ import { keccak256, type Signer } from "ethers";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { postTask, TaskSource } from "../../scripts/lib/task-source.js";
 import { ZERO_HASH, type Header } from "../../keeper/src/checkpoint/header.js";
+import { proofOf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
+import { TASK_KINDS } from "../../keeper/src/tasks/spec.js";
+import { FAULT_TASK_RESULT, faultDetails } from "../../keeper/src/tasks/task-part.js";
+import { TaskFeedConsumer__factory } from "../../types/ethers-contracts/index.js";
 import { assign } from "../../keeper/src/tasks/assignment.js";
 import { encodeValue, TASK_SPARES } from "../../keeper/src/tasks/result-msg.js";
 import type { CommittedRound } from "../../keeper/src/tasks/task-part.js";
 import type { TaskStarted } from "../../keeper/src/tasks/task-service.js";
+import type { TaskRefunded } from "../../keeper/src/tasks/refunder.js";
 import { meter, runMetered } from "../../keeper/src/wasm/runtime.js";
 import { HASH_MODULE } from "../keeper/wasm/modules.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
@@ -26,9 +31,12 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
   let poster: Signer;
   const started: Array<TaskStarted & { keeper: number }> = [];
   const agreed: Array<{ keeper: number; c: CommittedRound; header: Header }> = [];
+  const refunds: Array<TaskRefunded & { keeper: number }> = [];
   /** taskId -> index of the keeper that doubles its oracle value */
   const liars = new Map<bigint, number>();
   let heights = 0;
+  /** the lying executor's fault, from the first test, proven on chain later */
+  let lie: { signer: string; taskId: bigint; header: Header } | undefined;
 
   before(async () => {
     cluster = await KeeperCluster.start({
@@ -42,6 +50,7 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
       tasks: (i) => ({
         onStarted: (s) => started.push({ ...s, keeper: i }),
         onAgreed: (c, header) => agreed.push({ keeper: i, c, header }),
+        onRefunded: (r) => refunds.push({ ...r, keeper: i }),
         tamper: (taskId, v) => (liars.get(taskId) === i ? v * 2n : v),
       }),
       taskConfig: { graceMs: 2_000 },
@@ -106,38 +115,10 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     const a = agreed.find((x) => x.c.taskId === p.taskId)!;
     expect(a.c.faults).to.deep.equal([p.executors[0]]);
     expect(a.header.faultsRoot).to.not.equal(ZERO_HASH);
+    lie = { signer: p.executors[0]!, taskId: p.taskId, header: a.header };
     // 5 % protocol fee, the rest split between the two honest executors' operators
     for (const op of f.executors) expect(await tm.earnings(op)).to.be.at.least((REWARD * 95n) / 100n / 2n);
     expect(await tm.earnings(liarOperator)).to.equal(0n);
-  });
-
-  it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
-    const input = new TextEncoder().encode("openmesh");
-    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
-      fuel: 10_000_000n,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
-    if (!expected.ok) throw new Error(expected.message);
-    const spec = source.serveSpec("wasm", {
-      version: 1,
-      kind: "wasm",
-      module: { hash: keccak256(HASH_MODULE), url: source.serve("/hash.wasm", HASH_MODULE) },
-      input: "0x" + Buffer.from(input).toString("hex"),
-      fuel: 10_000_000,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
-    const { taskId } = await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
-      kind: "wasm",
-      spec,
-      reward: REWARD,
-      redundancy: 2,
-      deadlineSeconds: 600,
-    });
-    const f = await finalized(taskId);
-    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
-    expect(f.executors).to.have.length(2);
   });
 
   it("replaces an executor stopped mid-task with a spare, and the task still finalizes", async () => {
@@ -169,5 +150,203 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     const f = await finalized(p.taskId);
     expect(f.result).to.equal(encodeValue(42n));
     expect(f.executors.map((e) => e.toLowerCase())).to.not.include(victimOperator);
+    // back for the tests below (the jailed liar's votes will not count)
+    await cluster.restart(victim);
+    await waitFor(
+      () => cluster.keepers[victim]!.tasks?.decidedHeight !== undefined,
+      "the victim follows again",
+      60_000,
+    );
+  });
+
+  // early: evidence is too old once its epoch started an unbonding period ago (120 s here). Once
+  // jailed, the liar's messages are ignored: the three others keep a quorum (the stopped keeper
+  // above is back), and its tasks go to spares (it signs no commits that count).
+  it("proves the lying executor's fault on chain: its faultsRoot leaf makes EvidenceHandler slash and jail its operator", async () => {
+    const { deployed } = cluster;
+    const l = lie!;
+    // the liar signed twice the source's value (round 0); the header's only fault leaf
+    const leaves = [[l.signer, FAULT_TASK_RESULT, faultDetails(l.taskId, 0, encodeValue(2n * 123_456n))]];
+    expect(rootOf("fault", leaves)).to.equal(l.header.faultsRoot);
+    const operator = cluster.keepers[keeperOf(l.signer)]!.operator.toLowerCase();
+    const stakeBefore = (await deployed.staking.operatorInfo(operator)).selfStake;
+    const leaf = { signer: l.signer, kind: FAULT_TASK_RESULT, detailsHash: leaves[0]![2] as string };
+    const receipt = await (await deployed.evidence.proveFault(l.header, leaf, proofOf("fault", leaves, 0))).wait();
+    const punished = receipt!.logs
+      .map((x) => deployed.evidence.interface.parseLog(x))
+      .find((e) => e?.name === "FaultPunished");
+    expect(punished?.args.operator.toLowerCase()).to.equal(operator);
+    expect(punished?.args.kind).to.equal(BigInt(FAULT_TASK_RESULT));
+    expect((await deployed.staking.operatorInfo(operator)).selfStake).to.be.lessThan(stakeBefore);
+    // an honest executor of the same round has no leaf: a made-up one does not verify
+    const honest = { ...leaf, signer: signers().find((x) => x !== l.signer)! };
+    const forged = await deployed.evidence.proveFault
+      .staticCall(l.header, honest, proofOf("fault", leaves, 0))
+      .then(() => "accepted")
+      .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
+    expect(forged).to.equal("EvidenceInvalidProof");
+  });
+
+  it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
+    const input = new TextEncoder().encode("openmesh");
+    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
+      fuel: 10_000_000n,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    if (!expected.ok) throw new Error(expected.message);
+    const spec = source.serveSpec("wasm", {
+      version: 1,
+      kind: "wasm",
+      module: { hash: keccak256(HASH_MODULE), url: source.serve("/hash.wasm", HASH_MODULE) },
+      input: "0x" + Buffer.from(input).toString("hex"),
+      fuel: 10_000_000,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    const { taskId } = await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
+      kind: "wasm",
+      spec,
+      reward: REWARD,
+      redundancy: 2,
+      deadlineSeconds: 600,
+    });
+    const f = await finalized(taskId);
+    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
+    expect(f.executors).to.have.length(2);
+  });
+
+  it("runs a wasm task that names no URL: keepers without the module get it from peers by its hash", async () => {
+    // the keepers that ran the wasm task above hold the module; the others have never seen it
+    const tm = cluster.deployed.tasks;
+    const previous = (await tm.nextTaskId()) - 1n;
+    const earlier = started.filter((x) => x.taskId === previous).map((x) => x.keeper);
+    const without = [0, 1, 2, 3].filter((i) => !earlier.includes(i));
+    expect(without).to.have.length.greaterThan(0);
+    const input = new TextEncoder().encode("peers");
+    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
+      fuel: 10_000_000n,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    if (!expected.ok) throw new Error(expected.message);
+    const spec = source.serveSpec("wasm-by-hash", {
+      version: 1,
+      kind: "wasm",
+      module: { hash: keccak256(HASH_MODULE) },
+      input: "0x" + Buffer.from(input).toString("hex"),
+      fuel: 10_000_000,
+      memoryPages: 2,
+      maxOutputBytes: 64,
+    });
+    const { taskId } = await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
+      kind: "wasm",
+      spec,
+      reward: REWARD,
+      redundancy: 4,
+      deadlineSeconds: 600,
+    });
+    const f = await finalized(taskId);
+    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
+    const paid = f.executors.map((e) => e.toLowerCase());
+    const fetchedFromPeers = without.filter((i) => paid.includes(cluster.keepers[i]!.operator.toLowerCase()));
+    expect(fetchedFromPeers, "a keeper that had no copy produced the agreed output").to.have.length.greaterThan(0);
+  });
+
+  it("serves a recurring oracle task as a data feed: its rounds finalize and a contract reads the latest value with a proof", async () => {
+    const { deployed, provider } = cluster;
+    const tm = deployed.tasks;
+    const url = source.serve("/feed", { v: "17.5" });
+    const spec = source.serveSpec("feed", {
+      version: 1,
+      kind: "http-oracle",
+      url,
+      pointer: "/v",
+      decimals: 1,
+      toleranceBps: 0,
+      periodHeights: 2,
+    });
+    const taskId = await tm.nextTaskId();
+    const consumer = await new TaskFeedConsumer__factory(poster).deploy(
+      await deployed.checkpoints.getAddress(),
+      taskId,
+    );
+    await consumer.waitForDeployment();
+    await (await deployed.token.connect(poster).approve(await tm.getAddress(), 2n * REWARD)).wait();
+    const deadline = BigInt((await provider.getBlock("latest"))!.timestamp + 600);
+    await (
+      await tm
+        .connect(poster)
+        .postRecurringTask(TASK_KINDS["http-oracle"], spec.hash, spec.uri, REWARD, 2, deadline, 2, 2)
+    ).wait();
+    // the last round finalizes (an earlier one may have been skipped by it)
+    await waitFor(async () => (await tm.getTask(taskId)).status === 2n, "the feed's last round finalized", 60_000);
+    const events = await tm.queryFilter(tm.filters.TaskRoundFinalized(taskId));
+    expect(events.map((e) => Number(e.args.round))).to.include(1);
+    // anyone relays each round to the consumer with the header and proof the finalizer used
+    const relayArgs = async (ev: (typeof events)[number]) => {
+      const tx = await provider.getTransaction(ev.transactionHash);
+      const call = tm.interface.parseTransaction({ data: tx!.data })!;
+      expect(call.name).to.equal("finalizeTask");
+      const [, round, , executors, header, proof] = call.args.toArray(true) as [
+        bigint,
+        bigint,
+        string,
+        string[],
+        Header,
+        string[],
+      ];
+      return [round, 175n, executors, header, proof] as const;
+    };
+    for (const ev of events) await (await consumer.update(...(await relayArgs(ev)))).wait();
+    const [value, round, height] = await consumer.latest();
+    expect([value, round]).to.deep.equal([175n, 1n]);
+    expect(height).to.be.greaterThan(0n);
+    // a round not newer than the latest is refused
+    const refused = await consumer.update
+      .staticCall(...(await relayArgs(events[0]!)))
+      .then(() => "accepted")
+      .catch((err: { data?: string }) => consumer.interface.parseError(err.data ?? "0x")?.name);
+    expect(refused).to.equal("FeedRoundNotNewer");
+  });
+
+  // last: it moves the chain's clock past the task's deadline and the grace period (keepers check
+  // the chain's clock on a timer: refunding does not wait for consensus)
+  it("refunds a task with no agreed result by its deadline: a keeper calls refundTask once the chain's clock passed deadline + grace", async () => {
+    const tm = cluster.deployed.tasks;
+    const token = cluster.deployed.token;
+    const url = source.serve("/no-price", { price: "n/a" }); // every executor records not-numeric: no agreement
+    const spec = source.serveSpec("none", { version: 1, kind: "http-oracle", url, pointer: "/price", toleranceBps: 0 });
+    const before = await token.balanceOf(await poster.getAddress());
+    const { taskId } = await postTask({ token, tasks: tm }, poster, {
+      kind: "http-oracle",
+      spec,
+      reward: REWARD,
+      redundancy: 2,
+      deadlineSeconds: 5,
+    });
+    const t = await tm.getTask(taskId);
+    // the rounds failed (executed, nothing agreed): the task is still open
+    await waitFor(() => started.filter((s) => s.taskId === taskId).length >= 2, "both executors ran", 30_000);
+    expect((await tm.getTask(taskId)).status).to.equal(1n);
+    const grace = await tm.finalizeGracePeriod();
+    const now = (await cluster.provider.getBlock("latest"))!.timestamp;
+    await cluster.provider.send("evm_increaseTime", [Number(t.deadline + grace) - now + 1]);
+    await cluster.provider.send("evm_mine", []);
+    await waitFor(
+      () => refunds.some((r) => r.taskId === taskId && r.outcome === "refunded"),
+      "a keeper refunds",
+      30_000,
+    );
+    const ev = (await tm.queryFilter(tm.filters.TaskRefunded(taskId)))[0]!;
+    const refundTx = await cluster.provider.getTransaction(ev.transactionHash);
+    expect(signers()).to.include(refundTx!.from.toLowerCase());
+    expect(ev.args.poster).to.equal(await poster.getAddress());
+    expect(ev.args.reward).to.equal(REWARD);
+    expect((await tm.getTask(taskId)).status).to.equal(3n); // Refunded
+    expect(await token.balanceOf(await poster.getAddress())).to.equal(before);
+    // one refund: the keepers behind the first found the task closed
+    await new Promise((r) => setTimeout(r, 500));
+    expect(refunds.filter((r) => r.taskId === taskId && r.outcome === "refunded")).to.have.length(1);
   });
 });

@@ -73,6 +73,8 @@ export interface DecidedHeight {
 export interface DecisionSink {
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void;
   onEvidence?(evidence: DoubleSignEvidenceStruct, ctx: { start: EpochStart; self: string }): void;
+  /** a height decided without this keeper, adopted from a peer's commit (it had fallen behind) */
+  onAdopted?(decided: DecidedHeight, ctx: { start: EpochStart; self: string }): void;
 }
 
 /** Where an inbound consensus message came from (for fault injection in tests). */
@@ -1295,9 +1297,10 @@ export class ConsensusService implements ConsensusApp {
       }
       // no catch-up transport: adopt the decided height and move past it
       this.log.info({ height: String(commit.height) }, "catching up from a gossiped commit");
-      void this.storeDecided({ payload, commit }).then(() =>
-        this.enqueue(() => this.apply({ type: "startHeight", height: Number(commit.height) + 1 })),
-      );
+      void this.storeDecided({ payload, commit }).then(() => {
+        this.m.sink.onAdopted?.({ payload, commit }, { start: this.epochStart!, self: this.self });
+        this.enqueue(() => this.apply({ type: "startHeight", height: Number(commit.height) + 1 }));
+      });
     }
   }
 

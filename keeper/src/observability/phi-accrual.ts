@@ -16,6 +16,15 @@ export interface PhiAccrualOptions {
   acceptablePauseMs?: number;
   /** expected interval before any sample (the heartbeat interval, default 1000 ms) */
   firstIntervalMs?: number;
+  /**
+   * longest inter-arrival recorded (default 2 x firstIntervalMs): a longer gap (a stall, a lost
+   * heartbeat, a restart not long enough to be suspected everywhere) is not a sample. Kept, a few
+   * such gaps raise mean and deviation for the next ~100 heartbeats and so delay the next detection
+   * of that peer from ~2 s to 4-5 s (measured in the reassignment bench, docs/tasks.md). Cassandra's
+   * detector drops long intervals the same way. The heartbeat interval is network-wide, so an
+   * honest peer's gaps are near it.
+   */
+  maxSampleMs?: number;
   /** the clock (a virtual one in tests) */
   now?: () => number;
 }
@@ -89,6 +98,7 @@ export class FailureDetector {
       minStdDevMs: opts.minStdDevMs ?? 250,
       acceptablePauseMs: opts.acceptablePauseMs ?? 0,
       firstIntervalMs: opts.firstIntervalMs ?? 1000,
+      maxSampleMs: opts.maxSampleMs ?? 2 * (opts.firstIntervalMs ?? 1000),
       now: opts.now ?? Date.now,
     };
   }
@@ -103,7 +113,7 @@ export class FailureDetector {
     if (!w || (now > w.last && this.phi(peer) >= this.threshold)) {
       this.windows.set(peer, new ArrivalWindow(this.o.windowSize, now, this.o.firstIntervalMs));
     } else if (now > w.last) {
-      w.add(now - w.last);
+      if (now - w.last <= this.o.maxSampleMs) w.add(now - w.last);
       w.last = now;
     }
     if (this.suspected.has(peer) && this.phi(peer) < this.threshold) {

@@ -36,7 +36,7 @@ import {
   type ResultDomain,
   type SignedResult,
 } from "./result-msg.js";
-import { loadSpec, type TaskSpec } from "./spec.js";
+import { loadSpec, type TaskSpec, type WasmSpec } from "./spec.js";
 import { currentRound, dueHeight, TaskBook } from "./task-book.js";
 import {
   agreeEntry,
@@ -46,6 +46,9 @@ import {
   type TaskKnowledge,
   type TaskRules,
 } from "./task-part.js";
+import { ModuleExchange } from "./module-exchange.js";
+import { RecentSigners } from "./recent-signers.js";
+import { Refunder, type TaskRefunded } from "./refunder.js";
 import { runWasmTask } from "./wasm-task.js";
 
 export interface TaskStarted {
@@ -82,6 +85,8 @@ export interface TaskServiceOptions {
   onFinalized?(f: TaskFinalized): void;
   /** fault injection (tests): rewrite this keeper's http-oracle value before signing */
   tamper?(taskId: bigint, value: bigint): bigint;
+  /** an expired task this keeper refunded (or found refunded) */
+  onRefunded?(r: TaskRefunded): void;
   /** a round this keeper saw committed, with its leaf and faults */
   onAgreed?(c: CommittedRound, header: Header): void;
 }
@@ -93,6 +98,8 @@ interface EpochMembers {
   operators: Map<string, string>;
 }
 
+/** how often a keeper compares open tasks' deadlines with the chain's clock */
+const REFUND_CHECK_MS = 5_000;
 /** most pending rounds kept (results of rounds this keeper does not know yet included) */
 const MAX_POOL = 1024;
 
@@ -109,6 +116,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   private readonly committedKeys = new Set<string>();
   private readonly startedKeys = new Set<string>();
   private readonly scope = new StopScope();
+  /** who signed recent commits: a member that heartbeats but does not follow consensus is passed over */
+  private readonly recentSigners = new RecentSigners();
   private host?: PartHost;
   private chain?: {
     provider: Provider;
@@ -117,6 +126,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     epochStart(epoch: bigint): Promise<EpochStart>;
   };
   private tasks?: TaskManager;
+  private refunder?: Refunder;
+  private exchange?: ModuleExchange;
   private checkpoints?: CheckpointStore;
   private height?: bigint;
   private epoch?: bigint;
@@ -146,6 +157,27 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     this.chain = chain;
     this.tasks = TaskManager__factory.connect(this.o.domain.taskManager, chain.provider);
     this.checkpoints = CheckpointStore__factory.connect(chain.checkpointsAddress, chain.provider);
+    this.refunder = new Refunder({
+      book: this.book,
+      tasks: this.tasks,
+      provider: chain.provider,
+      send: (r) => chain.send(r),
+      position: () => {
+        const em = this.epoch === undefined ? undefined : this.epochs.get(this.epoch);
+        return em && this.host ? { self: this.host.self, members: em.members } : undefined;
+      },
+      fallbackDelayMs: this.o.fallbackDelayMs,
+      checkMs: REFUND_CHECK_MS,
+      scope: this.scope,
+      logger: this.log,
+      onRefunded: (r) => this.o.onRefunded?.(r),
+    });
+  }
+
+  /** The network side: serve held wasm modules to peers by hash, and ask peers for missing ones. */
+  async attachNet(net: Pick<ConstructorParameters<typeof ModuleExchange>[0], "libp2p" | "reqresp">): Promise<void> {
+    this.exchange = new ModuleExchange({ ...net, store: this.modules, logger: this.log });
+    await this.exchange.serve();
   }
 
   /** TaskManager's logs, from the keeper's protocol event watcher (other contracts' logs are skipped). */
@@ -164,7 +196,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       this.tick();
     });
     // the mesh monitor checks once per heartbeat interval; a spare should not wait that long
-    this.checkTimer = setInterval(() => this.detector.check(), 100);
+    this.checkTimer = setInterval(() => {
+      this.detector.check();
+      // refunds do not wait for consensus (throttled inside)
+      this.refunder?.check();
+    }, 100);
   }
 
   stop(): void {
@@ -232,14 +268,18 @@ export class TaskService implements TaskKnowledge, DecisionSink {
 
   // --- DecisionSink: every decided height moves the executor on ---
 
+  /** A decided height, or one adopted from a peer's commit (a keeper behind still executes). */
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart }): void {
     const h = decided.payload.header;
+    this.recentSigners.observe(decided.commit);
+    this.recentSigners.observe(decided.payload.lastCommit);
     if (!this.epochs.has(h.epoch)) this.epochs.set(h.epoch, membersOf(ctx.start));
     if (this.height === undefined || h.height > this.height) {
       this.height = h.height;
       this.epoch = h.epoch;
     }
     this.tick();
+    this.refunder?.check();
   }
 
   /** Starts the rounds this keeper should be running now (idempotent). */
@@ -258,9 +298,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       const key = resultKey(t.taskId, round);
       if (this.committedKeys.has(key) || this.startedKeys.has(key)) continue;
       const a = assign(t.taskId, em.members, t.redundancy, TASK_SPARES);
+      // passed over: suspected by the detector, or heartbeating but not signing recent commits
       const suspected = (signer: string) => {
         const op = em.operators.get(signer);
-        return signer !== self && op !== undefined && this.detector.isSuspected(op.toLowerCase());
+        if (signer === self || op === undefined) return false;
+        return this.detector.isSuspected(op.toLowerCase()) || !this.recentSigners.following(signer);
       };
       if (!activeExecutors(a, t.redundancy, suspected).includes(self)) continue;
       this.startedKeys.add(key);
@@ -288,7 +330,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       if (r.ok) [ok, result] = [true, encodeValue(this.o.tamper ? this.o.tamper(taskId, r.value) : r.value)];
       else code = r.code;
     } else {
-      const r = await runWasmTask(spec.spec, this.modules);
+      const unusable = await this.ensureModule(spec.spec);
+      const r = unusable ? { ok: false as const, code: unusable } : await runWasmTask(spec.spec, this.modules);
       if (r.ok) [ok, result] = [true, r.value];
       else code = r.code;
     }
@@ -302,6 +345,33 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     if (!ok) this.log.info({ task: String(taskId), round, code }, "task round failed (recorded as a failure result)");
     this.addResult(signed);
     await this.host.publish(this.resultTopic, signed);
+  }
+
+  /**
+   * Puts the spec's module in the store: from the spec's URL, else from peers by hash (each copy
+   * checked against the hash). Returns a failure code only for a peer's module that cannot be
+   * metered; a module found nowhere is left to runWasmTask, which records module-not-found.
+   */
+  private async ensureModule(spec: WasmSpec): Promise<string | undefined> {
+    const hash = spec.module.hash;
+    if (this.modules.has(hash)) return undefined;
+    if (spec.module.url) {
+      try {
+        await this.modules.get(hash, [spec.module.url]);
+        return undefined;
+      } catch {
+        // the poster's URL failed: peers may hold it
+      }
+    }
+    const bytes = await this.exchange?.fetch(hash);
+    if (!bytes) return undefined;
+    try {
+      this.modules.put(bytes);
+      this.log.info({ hash }, "wasm module fetched from a peer by hash");
+      return undefined;
+    } catch {
+      return "bad-spec";
+    }
   }
 
   private addResult(r: SignedResult): void {

@@ -56,6 +56,23 @@ describe("phi-accrual failure detector (virtual clock)", () => {
     expect(second).to.equal(first);
   });
 
+  it("a few long gaps (stalls, lost heartbeats) do not slow the next detection: gaps over 2 intervals are not samples", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    for (let i = 0; i < 20; i++) {
+      fd.heartbeat("a");
+      clock.advance(i % 5 === 4 ? 3_000 : 1_000); // every fifth heartbeat comes 3 s late
+    }
+    expect(fd.stats("a")!.meanMs).to.be.within(990, 1010);
+    fd.heartbeat("a");
+    let suspectedAfter = Infinity;
+    for (let ms = 100; ms <= 10_000 && suspectedAfter === Infinity; ms += 100) {
+      clock.advance(100);
+      if (fd.isSuspected("a")) suspectedAfter = ms;
+    }
+    expect(suspectedAfter).to.be.at.most(2_500);
+  });
+
   it("never suspects a live peer whose heartbeats jitter by +-50% (10,000 heartbeats)", () => {
     const clock = virtualClock();
     const fd = new FailureDetector({ now: clock.now });
