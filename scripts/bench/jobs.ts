@@ -49,20 +49,20 @@ async function measure(what: string, work: () => Promise<unknown>): Promise<void
 console.log(`jobs bench (load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
 const pool = new JobWorkerPool(1);
 const job = (id: string) =>
-  pool.run({ type: "run", jobId: id, ...limits, wallMs: 60_000 }, () => undefined, async () => ({
+  pool.run({ type: "run", jobId: id, moduleHash: "countdown", ...limits, wallMs: 60_000 }, () => undefined, async () => ({
     module: COUNTDOWN,
     input,
   })).done;
 let t = performance.now();
 await pool
-  .run({ type: "run", jobId: "warm", ...limits, wallMs: 60_000 }, () => undefined, async () => ({
+  .run({ type: "run", jobId: "warm", moduleHash: "countdown", ...limits, wallMs: 60_000 }, () => undefined, async () => ({
     module: COUNTDOWN,
     input: new Uint8Array(4),
   }))
   .done;
 console.log(`  worker start (tsx + runtime) and first tiny job: ${(performance.now() - t).toFixed(0)} ms`);
 t = performance.now();
-const tiny = await pool.run({ type: "run", jobId: "tiny", ...limits, wallMs: 60_000 }, () => undefined, async () => ({
+const tiny = await pool.run({ type: "run", jobId: "tiny", moduleHash: "countdown", ...limits, wallMs: 60_000 }, () => undefined, async () => ({
   module: COUNTDOWN,
   input: new Uint8Array(4),
 })).done;

@@ -220,8 +220,9 @@ describe("api: jobs on a lease (wasm off the main thread, real chain, real serve
     );
     const list = (await (
       await fetch(h.url(`/api/leases/${leaseId}/jobs`), { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { jobs: { jobId: string }[] };
+    ).json()) as { jobs: { jobId: string }[]; limits: Record<string, unknown> };
     expect(list.jobs[0]!.jobId).to.equal(atStop);
+    expect(list.limits).to.include({ concurrency: 1, memoryPages: 16_384, wallMs: 20_000, maxModuleBytes: 65_536 });
     expect(list.jobs.map((j) => j.jobId)).to.include.members([done.jobId, atCrash]);
   });
 

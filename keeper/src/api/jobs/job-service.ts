@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { getAddress, keccak256 } from "ethers";
 import type { Logger } from "../../observability/index.js";
 import { ApiError } from "../errors.js";
-import type { LeaseAccess } from "../lease-access.js";
+import type { Lease, LeaseAccess } from "../lease-access.js";
 import { FINISHED, type JobRecord } from "./job-record.js";
 import { JobStore } from "./job-store.js";
 import { jobLimits, type JobsConfig } from "./limits.js";
@@ -125,6 +125,17 @@ export class JobService {
     this.opts.logger.info({ leaseId, jobId: rec.jobId, moduleHash }, "job queued");
     this.pump();
     return rec;
+  }
+
+  /** What a job submitted now on `lease` may use at most (the Studio shows it before a submit). */
+  limitsFor(lease: Lease): JobRecord["limits"] & { maxModuleBytes: number; maxInputBytes: number } {
+    const l = jobLimits(lease, this.opts.config);
+    return {
+      ...l,
+      fuel: l.fuel.toString(),
+      maxModuleBytes: this.opts.config.maxModuleBytes,
+      maxInputBytes: this.opts.config.maxInputBytes,
+    };
   }
 
   /** Leases that have jobs or modules here (the grace sweep deletes them with the lease's data). */
@@ -262,6 +273,7 @@ export class JobService {
       {
         type: "run",
         jobId: rec.jobId,
+        moduleHash: rec.moduleHash,
         fuel: BigInt(rec.limits.fuel),
         memoryPages: rec.limits.memoryPages,
         maxOutputBytes: rec.limits.maxOutputBytes,

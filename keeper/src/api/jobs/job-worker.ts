@@ -23,10 +23,23 @@ port.on("message", (req: RunRequest) => {
   );
 });
 
+/** metered modules by hash, newest last (metering a large module takes long: not on every run) */
+const meteredCache = new Map<string, Uint8Array>();
+const CACHED_MODULES = 16;
+
+function meterCached(hash: string, module: Uint8Array): Uint8Array {
+  let m = meteredCache.get(hash);
+  if (m) meteredCache.delete(hash);
+  else m = meter(module);
+  meteredCache.set(hash, m);
+  if (meteredCache.size > CACHED_MODULES) meteredCache.delete(meteredCache.keys().next().value!);
+  return m;
+}
+
 async function run(req: RunRequest): Promise<{ outcome: WasmOutcome; logsTruncated: boolean }> {
   let metered: Uint8Array;
   try {
-    metered = meter(req.module);
+    metered = meterCached(req.moduleHash, req.module);
   } catch (e) {
     const message = `cannot meter: ${(e as Error).message.slice(0, 160)}`;
     return { outcome: { ok: false, code: "bad-module", message, fuelUsed: 0n }, logsTruncated: false };

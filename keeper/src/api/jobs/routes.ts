@@ -40,8 +40,8 @@ export async function jobRoute(jobs: JobService | undefined, c: JobRouteContext)
       return true;
     }
     case "GET /leases/:id/jobs": {
-      await c.check(false);
-      sendJson(c.res, 200, { jobs: jobs.list(c.leaseId) });
+      const access = await c.check(false);
+      sendJson(c.res, 200, { jobs: jobs.list(c.leaseId), limits: jobs.limitsFor(access.lease) });
       return true;
     }
     case "GET /leases/:id/jobs/:id": {

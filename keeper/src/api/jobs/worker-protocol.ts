@@ -4,6 +4,8 @@ import type { WasmOutcome } from "../../wasm/runtime.js";
 export interface RunRequest {
   type: "run";
   jobId: string;
+  /** keccak256 of `module`: the worker keeps metered modules by it */
+  moduleHash: string;
   module: Uint8Array;
   input: Uint8Array;
   fuel: bigint;
