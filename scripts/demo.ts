@@ -273,6 +273,10 @@ try {
       `and pushed it into its staking pool (${push?.gasUsed ?? "?"} gas), within epoch ${epoch2} as the contract requires`,
   );
   info(
+    `split: ${formatUnits(BigInt(leaf.amount) - BigInt(leaf.service), 18)} OPEN for security (stake x heights signed), ` +
+      `${formatUnits(leaf.service, 18)} OPEN for service (proven capacity x uptime; docs/checkpoints.md)`,
+  );
+  info(
     `its delegator's 5,000 OPEN position is now worth ${formatUnits(delegatedAfter, 18)} OPEN ` +
       `(+${formatUnits(delegatedAfter - delegatedBefore, 18)}, by share price)`,
   );

@@ -43,6 +43,10 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
     uint64 public downtimeWindow;
     uint64 public minSignedPercent;
     uint256 public bountyWad;
+    /// @dev porRules(), packed in one word
+    uint8 private _porVerifiers;
+    uint8 private _porQuorum;
+    uint8 private _porTolerancePct;
 
     /// @notice Offences already punished, by evidence key.
     mapping(bytes32 evidenceKey => bool) public used;
@@ -67,6 +71,7 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
         token = token_;
         _setDowntimeRule(100, 50);
         _setBounty(0.1e18);
+        _setPorRules(3, 2, 20);
     }
 
     /// @inheritdoc IEvidenceHandler
@@ -167,6 +172,16 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
     }
 
     /// @inheritdoc IEvidenceHandler
+    function setPorRules(uint8 verifiers, uint8 quorum, uint8 faultTolerancePct) external restricted {
+        _setPorRules(verifiers, quorum, faultTolerancePct);
+    }
+
+    /// @inheritdoc IEvidenceHandler
+    function porRules() external view returns (uint8, uint8, uint8) {
+        return (_porVerifiers, _porQuorum, _porTolerancePct);
+    }
+
+    /// @inheritdoc IEvidenceHandler
     function setBounty(uint256 value) external restricted {
         _setBounty(value);
     }
@@ -207,6 +222,21 @@ contract EvidenceHandler is IEvidenceHandler, AccessManaged, ReentrancyGuard {
         downtimeWindow = window;
         minSignedPercent = minSignedPercent_;
         emit DowntimeRuleSet(window, minSignedPercent_);
+    }
+
+    /// @dev A quorum of a majority: a minority of an operator's verifiers cannot make a leaf on their own.
+    function _setPorRules(uint8 verifiers, uint8 quorum, uint8 tolerancePct) private {
+        if (
+            verifiers == 0 ||
+            verifiers > 16 ||
+            quorum > verifiers ||
+            2 * uint256(quorum) <= verifiers ||
+            tolerancePct > 50
+        ) {
+            revert EvidenceInvalidPorRule(verifiers, quorum, tolerancePct);
+        }
+        (_porVerifiers, _porQuorum, _porTolerancePct) = (verifiers, quorum, tolerancePct);
+        emit PorRulesSet(verifiers, quorum, tolerancePct);
     }
 
     function _setBounty(uint256 value) private {

@@ -60,6 +60,8 @@ interface IEvidenceHandler is ICheckpointTypes {
     event FaultPunished(address indexed operator, uint8 kind, bytes32 detailsHash, uint256 slashed);
     /// @notice Governance changed the downtime rule.
     event DowntimeRuleSet(uint64 window, uint64 minSignedPercent);
+    /// @notice Governance changed the Proof-of-Resource rules (docs/por.md).
+    event PorRulesSet(uint8 verifiers, uint8 quorum, uint8 faultTolerancePct);
     /// @notice Governance changed the reporter bounty.
     event BountySet(uint256 bountyWad);
 
@@ -81,6 +83,8 @@ interface IEvidenceHandler is ICheckpointTypes {
     error EvidenceNotDown(uint64 signedHeights, uint64 missedHeights);
     /// @notice A downtime rule outside its bounds.
     error EvidenceInvalidDowntimeRule(uint64 window, uint64 minSignedPercent);
+    /// @notice PoR rules out of bounds: 1..16 verifiers, a quorum that is a majority of them, tolerance 0..50%.
+    error EvidenceInvalidPorRule(uint8 verifiers, uint8 quorum, uint8 faultTolerancePct);
     /// @notice Evidence of an epoch that started `maxAge` (the unbonding period) ago or more.
     error EvidenceTooOld(uint64 epoch, uint64 epochStart, uint64 maxAge);
     /// @notice The operator is tombstoned: it was punished for good and is never slashed again.
@@ -116,6 +120,20 @@ interface IEvidenceHandler is ICheckpointTypes {
     /// @param window heights counted, 1..256
     /// @param minSignedPercent a validator that signed fewer than this percent of the window is down, 1..100
     function setDowntimeRule(uint64 window, uint64 minSignedPercent) external;
+
+    /// @notice Sets the Proof-of-Resource rules keepers apply from the next epoch start on (governance): how many
+    /// verifiers challenge each operator per epoch, how many of their reports a porRoot leaf needs, and how far
+    /// below its claim (percent) a proven measure may stay before two such epochs in a row are a fault.
+    /// @param verifiers 1..16
+    /// @param quorum more than half of `verifiers`, at most `verifiers`
+    /// @param faultTolerancePct 0..50
+    function setPorRules(uint8 verifiers, uint8 quorum, uint8 faultTolerancePct) external;
+
+    /// @notice The Proof-of-Resource rules in force (keepers read them at each epoch's start block).
+    /// @return verifiers verifiers per operator per epoch
+    /// @return quorum reports a porRoot leaf needs
+    /// @return faultTolerancePct how far below its claim a measure may be proven without a below-claim fault
+    function porRules() external view returns (uint8 verifiers, uint8 quorum, uint8 faultTolerancePct);
 
     /// @notice Sets the reporter bounty of a double-sign, as a fraction of the slashed amount (governance).
     /// @param value WAD, at most MAX_BOUNTY_WAD

@@ -14,6 +14,27 @@ interface IRewardsDistributor is IRewardsLedger {
         bool recorded;
     }
 
+    /// @notice How keepers split each epoch's budget (docs/checkpoints.md, "Rewards"): `serviceShareBps` of it
+    /// is paid for proven service, each member's capacity score x uptime in the epoch's certified porRoot leaves,
+    /// the score being the sum over measures of weight x proven / reference (latency: reference / proven, at most
+    /// 1); the rest pays security, stake x signed heights. Keepers read it at the block that starts the next epoch.
+    struct ServiceRewards {
+        /// share of the budget paid for proven service, basis points (at most MAX_SERVICE_SHARE_BPS)
+        uint16 serviceShareBps;
+        /// weights of the measures in the score, basis points summing to 10,000
+        uint16 cpuWeightBps;
+        uint16 memoryWeightBps;
+        uint16 storageWeightBps;
+        uint16 bandwidthWeightBps;
+        uint16 latencyWeightBps;
+        /// the reference node: proving exactly this scores 10,000 (all non-zero)
+        uint32 refCpuCores;
+        uint32 refBandwidthMbps;
+        uint32 refLatencyUs;
+        uint64 refMemoryMiB;
+        uint64 refStorageGiB;
+    }
+
     /// @notice A certified header declared an epoch's rewards.
     event EpochRewardsRecorded(uint64 indexed epoch, bytes32 root, uint256 totalRewards, uint256 budget);
     /// @notice A reward leaf was proven and credited to the operator (one per operator and epoch, so the leaf index
@@ -29,6 +50,8 @@ interface IRewardsDistributor is IRewardsLedger {
     event FeesAdded(address indexed from, uint256 amount);
     /// @notice Governance changed the per-epoch emission.
     event EmissionSet(uint256 emissionPerEpochWad);
+    /// @notice Governance changed the security/service split of the budget, the score's weights or its reference.
+    event ServiceRewardsSet(ServiceRewards params);
 
     /// @notice The epoch's rewards were already recorded.
     error RewardsEpochAlreadyRecorded(uint64 epoch);
@@ -44,6 +67,12 @@ interface IRewardsDistributor is IRewardsLedger {
     error RewardsEpochOverpaid(uint64 epoch, uint256 paid, uint256 total);
     /// @notice Emission above the governance cap.
     error RewardsEmissionTooHigh(uint256 value, uint256 maximum);
+    /// @notice A service share above the cap (security keeps at least 10,000 - MAX_SERVICE_SHARE_BPS).
+    error RewardsServiceShareTooHigh(uint256 value, uint256 maximum);
+    /// @notice The score's weights do not sum to 10,000 basis points.
+    error RewardsServiceWeightsNotWhole(uint256 sum);
+    /// @notice A reference value of zero (a score divides by it).
+    error RewardsServiceZeroReference();
     /// @notice A zero amount.
     error RewardsZeroAmount();
     /// @notice The operator has no credited rewards to push.
@@ -76,6 +105,16 @@ interface IRewardsDistributor is IRewardsLedger {
     /// @notice Sets the fraction of the remaining pool emitted per epoch (governance).
     /// @param value WAD, at most MAX_EMISSION_PER_EPOCH_WAD
     function setEmissionPerEpoch(uint256 value) external;
+
+    /// @notice Sets the security/service split, the score's weights and the reference node (governance). Keepers
+    /// apply it from the next epoch start on, to the epoch that just ended.
+    /// @param params the split (at most MAX_SERVICE_SHARE_BPS to service), weights (summing to 10,000) and non-zero
+    /// references
+    function setServiceRewards(ServiceRewards calldata params) external;
+
+    /// @notice The security/service split in force (read by keepers at each epoch's start block).
+    /// @return the split, weights and reference node
+    function serviceRewards() external view returns (ServiceRewards memory);
 
     /// @notice The budget the next recorded epoch would get now: emission of the free pool plus pending fees.
     /// @return budget OPEN wei

@@ -30,6 +30,10 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     /// @notice Governance cannot emit more than 1% of the free pool in one epoch.
     uint256 public constant MAX_EMISSION_PER_EPOCH_WAD = 0.01e18;
 
+    /// @notice Security (stake x signed heights) keeps at least 20% of every budget: it pays the validators whose
+    /// signatures make the headers, the porRoot included, true.
+    uint256 public constant MAX_SERVICE_SHARE_BPS = 8_000;
+
     IERC20 public immutable token;
     IStaking public immutable staking;
 
@@ -45,6 +49,8 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     /// reward claimed in the window and not yet pushed, as (epoch + 1) << 96 | amount (one epoch at a time: of two
     /// recorded epochs the older cannot be pushed any more; an amount <= the token supply < 2^96).
     uint256 private constant CLAIMED_MASK = type(uint128).max;
+
+    ServiceRewards private _service;
 
     mapping(uint64 epoch => EpochRewards) private _epochs;
     /// @dev operator => epoch / 128 => claims word (see CLAIMED_MASK).
@@ -63,6 +69,22 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
         token = token_;
         staking = staking_;
         _setEmission(emissionPerEpochWad_);
+        // Half for proven service; the reference node of docs/por.md (8 cores, 16 GiB, 1 TiB, 1 Gbit/s, 50 ms).
+        _setServiceRewards(
+            ServiceRewards({
+                serviceShareBps: 5_000,
+                cpuWeightBps: 3_000,
+                memoryWeightBps: 2_000,
+                storageWeightBps: 2_000,
+                bandwidthWeightBps: 2_000,
+                latencyWeightBps: 1_000,
+                refCpuCores: 8,
+                refBandwidthMbps: 1_000,
+                refLatencyUs: 50_000,
+                refMemoryMiB: 16_384,
+                refStorageGiB: 1_024
+            })
+        );
     }
 
     /// @inheritdoc IRewardsLedger
@@ -145,6 +167,16 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
     }
 
     /// @inheritdoc IRewardsDistributor
+    function setServiceRewards(ServiceRewards calldata params) external restricted {
+        _setServiceRewards(params);
+    }
+
+    /// @inheritdoc IRewardsDistributor
+    function serviceRewards() external view returns (ServiceRewards memory) {
+        return _service;
+    }
+
+    /// @inheritdoc IRewardsDistributor
     function nextEpochBudget() public view returns (uint256) {
         uint256 free = freePool();
         uint256 fees = pendingFees < free ? pendingFees : free;
@@ -215,5 +247,27 @@ contract RewardsDistributor is IRewardsDistributor, AccessManaged, ReentrancyGua
         if (value > MAX_EMISSION_PER_EPOCH_WAD) revert RewardsEmissionTooHigh(value, MAX_EMISSION_PER_EPOCH_WAD);
         emissionPerEpochWad = value;
         emit EmissionSet(value);
+    }
+
+    function _setServiceRewards(ServiceRewards memory p) private {
+        if (p.serviceShareBps > MAX_SERVICE_SHARE_BPS) {
+            revert RewardsServiceShareTooHigh(p.serviceShareBps, MAX_SERVICE_SHARE_BPS);
+        }
+        uint256 sum =
+            uint256(p.cpuWeightBps) +
+                p.memoryWeightBps +
+                p.storageWeightBps +
+                p.bandwidthWeightBps +
+                p.latencyWeightBps;
+        if (sum != 10_000) revert RewardsServiceWeightsNotWhole(sum);
+        if (
+            p.refCpuCores == 0 ||
+            p.refBandwidthMbps == 0 ||
+            p.refLatencyUs == 0 ||
+            p.refMemoryMiB == 0 ||
+            p.refStorageGiB == 0
+        ) revert RewardsServiceZeroReference();
+        _service = p;
+        emit ServiceRewardsSet(p);
     }
 }

@@ -249,7 +249,13 @@ export class Keeper {
             })
           : undefined;
       consensusParts.tasks = tasks;
-      consensusParts.parts.unshift(...checkpointParts({ mesh, tasks }));
+      consensusParts.parts.unshift(
+        ...checkpointParts({
+          mesh,
+          tasks,
+          proven: consensusParts.por && ((h) => consensusParts.por!.part.provenAt(h)),
+        }),
+      );
       const p2p = await P2pNode.init({
         config: config.p2p,
         privateKey: identity.libp2pKey,
@@ -691,6 +697,10 @@ function porService(
       currentEpoch: () => view.currentEpoch(),
       epochStart: (e) => view.epochStart(e),
       claimsAt: (op, block) => claims(op, block),
+      porRulesAt: async (blockTag) => {
+        const [verifiers, quorum, tolerancePct] = await view.evidence.porRules({ blockTag });
+        return { verifiers: Number(verifiers), quorum: Number(quorum), tolerancePct: Number(tolerancePct) };
+      },
     },
     ownClaims: () => claims(operator).catch(() => undefined),
     dataDir: config.dataDir,

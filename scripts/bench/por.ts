@@ -20,7 +20,7 @@ const NODE = { cores: 8, memoryGiB: 16, storageGiB: 1_024, bandwidthMbps: 1_000 
 /** mainnet target parameters (docs/por.md) */
 const MAINNET = {
   cpu: { chainSeconds: 1, spotChecks: 4, checkpoints: 8 },
-  memory: { blockBytes: 1024, lookups: 64 },
+  memory: { blockBytes: 16 * 1024, lookups: 64 },
   storage: { chunkBytes: 16 * 1024, chunkWork: 100_000, challenges: 32, derivationChecks: 4 },
   bandwidth: { seconds: 1 },
   latency: { samples: 5 },
@@ -46,14 +46,15 @@ const hashesPerSecond = (() => {
   return n / (time(() => hashChain(randomBytes(32), n)).ms / 1000);
 })();
 const blockFill = (() => {
-  const ch = memoryChallenge(randomBytes(32), 8 * 1024 * 1024, { blockBytes: 1024, lookups: 16, fillDeadlineMs: 1, walkDeadlineMs: 1 });
+  const { blockBytes } = MAINNET.memory;
+  const ch = memoryChallenge(randomBytes(32), 32 * 1024 * 1024, { blockBytes, lookups: 16, fillDeadlineMs: 1, walkDeadlineMs: 1 });
   const fill = time(() => MemoryProver.fill(ch));
   const fillOnly = time(() => fillMemory(ch));
-  const walk = walkRequest({ blockBytes: 1024, lookups: MAINNET.memory.lookups, fillDeadlineMs: 1, walkDeadlineMs: 1 });
+  const walk = walkRequest({ blockBytes, lookups: MAINNET.memory.lookups, fillDeadlineMs: 1, walkDeadlineMs: 1 });
   const answer = time(() => fill.value.walk(walk));
   const verify = time(() =>
     verifyMemory(ch, fill.value.commitment(), walk, answer.value, { fillMs: 0, walkMs: 0 }, {
-      blockBytes: 1024,
+      blockBytes,
       lookups: MAINNET.memory.lookups,
       fillDeadlineMs: 1e9,
       walkDeadlineMs: 1e9,
@@ -114,7 +115,9 @@ const result = {
   machine: { loadavg: loadavg().map((l) => Number(l.toFixed(1))) },
   unit: {
     sha256PerSecondPerCore: Math.round(hashesPerSecond),
-    memoryUsPerKiBBlock: Number(blockFill.usPerBlockFillAndCommit.toFixed(2)),
+    memoryBlockBytes: MAINNET.memory.blockBytes,
+    memoryUsPerBlock: Number(blockFill.usPerBlockFillAndCommit.toFixed(2)),
+    memoryUsPerKiB: Number(((blockFill.usPerBlockFillAndCommit * 1024) / MAINNET.memory.blockBytes).toFixed(2)),
     memoryWalkMs64: Number(blockFill.walkMs.toFixed(1)),
     memoryVerifyMs64: Number(blockFill.verifyMs.toFixed(1)),
     memoryWalkAnswerBytes: blockFill.answerBytes,

@@ -289,16 +289,12 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     const bridge = deployed.bridge!;
     const sender = bridge.sender;
     const lane = BigInt(bridge.record.chainSelector);
-    // the keepers stop relaying (a lane with a large relayEvery looks the same to the CLI)
+    // the keepers stop relaying (a lane with a large relayEvery looks the same to the CLI): a
+    // stopped relayer sends nothing more, so no header certified after this point is relayed
     for (const k of keepers) k!.relayer?.stop();
-    const lastRelayed = async () =>
-      (await sender.queryFilter(sender.filters.CheckpointRelayed())).reduce(
-        (m, l) => (l.args.height > m ? l.args.height : m),
-        0n,
-      );
-    const after = (await lastRelayed()) + 1n;
+    const atStop = await deployed.checkpoints.latestHeight();
     await waitFor(
-      async () => (await deployed.checkpoints.latestHeight()) > after,
+      async () => (await deployed.checkpoints.latestHeight()) > atStop,
       "a header certified after the keepers stopped relaying",
       30_000,
     );
@@ -429,11 +425,11 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
         seen.every((bps) => bps !== undefined && bps > 0 && bps <= 10_000),
         `epoch ${epoch}`,
       ).to.equal(true);
-      // the same certified value at more than 2/3 of the keepers (a keeper restarted mid-epoch
-      // earlier in this file may lack an epoch's certified uptime: a known gap, docs/observability.md)
+      // the same certified value at every keeper, the one restarted earlier in this file included
+      // (it catches up height by height, so no certifying height is skipped)
       await waitFor(
-        () => keepers.filter((k) => rowOf(k) === rowOf(keepers[0])).length >= 3,
-        `3 of 4 keepers to hold epoch ${epoch}'s certified uptime`,
+        () => keepers.every((k) => rowOf(k) === rowOf(keepers[0])),
+        `every keeper to hold epoch ${epoch}'s certified uptime`,
         20_000,
       );
     }
@@ -601,20 +597,32 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     // keeper has what a fresh round needs, and that round decides like any other.
     const live = keepers.filter((k): k is Keeper => k !== undefined);
     const heightOf = (x: Keeper) => x.consensus?.height ?? 0;
+    // loss lasts at least 6 s and until a height is decided under it (at most 30 s: on a loaded
+    // machine a round under loss can take longer than 6 s; a halt decides nothing in 30 s)
     const lossMs = 6_000;
+    const lossMaxMs = 30_000;
     const boundMs = 10_000;
     inboundLoss.fill(0.3);
     const lossFrom = Math.max(...live.map(heightOf));
+    const lossStart = Date.now();
     await new Promise((r) => setTimeout(r, lossMs));
+    try {
+      // without re-sends and stall timers the first lost votes stopped the height (0 decided here)
+      await waitFor(
+        () => Math.max(...live.map(heightOf)) > lossFrom,
+        "a height decided while 30% is lost",
+        lossMaxMs - lossMs,
+      );
+    } finally {
+      inboundLoss.fill(0);
+    }
+    const lossElapsed = Date.now() - lossStart;
     const duringLoss = Math.max(...live.map(heightOf)) - lossFrom;
-    // without re-sends and stall timers the first lost votes stopped the height (0 decided here)
-    expect(duringLoss, "heights decided while 30% is lost").to.be.greaterThan(0);
-    inboundLoss.fill(0);
     const resumedAt = Date.now();
     const target = Math.max(...live.map(heightOf)) + 1;
     await waitFor(() => live.every((k) => heightOf(k) > target), "every keeper to decide again", boundMs);
     console.log(
-      `      30% inbound loss for ${lossMs} ms: ${duringLoss} heights decided meanwhile; ` +
+      `      30% inbound loss for ${lossElapsed} ms: ${duringLoss} heights decided meanwhile; ` +
         `every keeper decided past height ${target} ${Date.now() - resumedAt} ms after delivery resumed`,
     );
   });

@@ -36,6 +36,10 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
     expect(output).to.match(/keeper 0 claimed operator 0x[0-9a-fA-F]{40}'s [\d.]+ OPEN by Merkle proof/);
     expect(output).to.match(/reward leaf \([\d.]+ OPEN, epoch \d+\) verifies against the bridged header: true/);
     expect(output).to.match(/delegator's 5,000 OPEN position is now worth [\d.]+ OPEN \(\+[\d.]+, by share price\)/);
+    // PoR is on in the demo and every operator proved its claim before the epoch closed: a non-zero service share
+    expect(output).to.match(
+      /split: [\d.]+ OPEN for security \(stake x heights signed\), (?!0\.0 )[\d.]+ OPEN for service/,
+    );
   });
 
   it("certifies every operator's proven resources in a porRoot, and one leaf verifies on chain", () => {

@@ -10,6 +10,7 @@ import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import type { DecidedPor } from "../../keeper/src/por/part.js";
 import type { MeshView } from "../../keeper/src/observability/mesh-monitor.js";
 import { leafOf } from "../../keeper/src/por/part.js";
+import type { RewardsPart } from "../../keeper/src/checkpoint/parts/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
@@ -162,5 +163,28 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
       .then(() => "accepted")
       .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
     expect(again).to.equal("EvidenceAlreadyUsed");
+  });
+
+  it("epoch 1's rewards, declared at epoch 2's start, pay half the budget for service: every operator proven and up in epoch 1 earns a share", async () => {
+    const rewards = cluster.keepers[0]!.consensus?.parts.find((p) => p.name === "rewards") as RewardsPart | undefined;
+    await waitFor(() => rewards?.report()["1"] !== undefined, "epoch 1's rewards decided", 30_000);
+    const epoch1 = rewards!.report()["1"]!;
+    const recorded = await cluster.deployed.rewards.epochRewards(1n);
+    if (recorded.recorded) expect(BigInt(epoch1.total)).to.equal(recorded.total);
+    // an operator whose validator signed nothing (a keeper stalled on this loaded machine) has no uptime: no
+    // share; every other proven operator earns one
+    const por = cluster.keepers[0]!.consensus?.parts.find((p) => p.name === "por") as
+      { decided: Map<number, DecidedPor> } | undefined;
+    const up = (por?.decided.get(1)?.leaves ?? []).filter((l) => l.uptimeBps > 0).map((l) => l.operator);
+    const shown = JSON.stringify({ leaves: epoch1.leaves.map(({ proof: _p, ...l }) => l), up });
+    expect(up.length, shown).to.be.at.least(3);
+    for (const op of up) {
+      const leaf = epoch1.leaves.find((l) => l.operator.toLowerCase() === op);
+      expect(BigInt(leaf?.service ?? 0), `${op}'s service share: ${shown}`).to.be.greaterThan(0n);
+    }
+    // default split 50/50: the service shares add up to half the budget, less rounding (< 1 wei per leaf per pool)
+    const service = epoch1.leaves.reduce((s, l) => s + BigInt(l.service), 0n);
+    const total = BigInt(epoch1.total);
+    expect(total - 2n * service).to.be.within(-8n, 8n);
   });
 });

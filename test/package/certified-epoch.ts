@@ -99,6 +99,7 @@ export async function certifyAnEpoch(
           index: i,
           operator,
           amount: share.toString(),
+          service: "0",
           proof: proofOf("reward", rewardLeaves, i),
         })),
       },

@@ -5,6 +5,8 @@
 import type { JsonRpcProvider } from "ethers";
 import { epochSetFromEventArgs, treeOfEpoch, type EpochSet } from "../checkpoint/epoch.js";
 import type { ValidatorSetTree } from "../checkpoint/validator-set.js";
+import { serviceRewardParams } from "../checkpoint/service-params.js";
+import type { ServiceRewardParams } from "../checkpoint/rewards.js";
 import {
   CheckpointStore__factory,
   EvidenceHandler__factory,
@@ -15,6 +17,10 @@ import {
   type RewardsDistributor,
   type ValidatorSetManager,
 } from "../../../types/ethers-contracts/index.js";
+import { ttlCached } from "../chain/ttl-cached.js";
+
+/** how long a read checkpoint interval is used before reading it again */
+export const INTERVAL_TTL_MS = 2_000;
 
 export interface ChainViewAddresses {
   validatorSets: string;
@@ -33,6 +39,8 @@ export interface EpochStart {
   parentHash: string;
   /** the rewards budget of the previous epoch, read at the epoch's start block */
   rewardsBudget: bigint;
+  /** the governed security/service split of rewards (RewardsDistributor.serviceRewards), at the start block */
+  serviceRewards: ServiceRewardParams;
   /** the downtime window (liveness bitmap length), read at the epoch's start block, at most 256 */
   livenessWindow: number;
 }
@@ -59,9 +67,10 @@ export class ChainView {
     return this.validatorSets.currentEpoch();
   }
 
-  async checkpointInterval(): Promise<number> {
-    return Number(await this.checkpoints.checkpointInterval());
-  }
+  /** the governed checkpoint interval, re-read at most every 2 s (a change is followed within 2 s) */
+  readonly checkpointInterval = ttlCached(INTERVAL_TTL_MS, async () =>
+    Number(await this.checkpoints.checkpointInterval()),
+  );
 
   async latestHeight(): Promise<bigint> {
     return this.checkpoints.latestHeight();
@@ -88,6 +97,7 @@ export class ChainView {
     const latest = await this.checkpoints.latestHeight({ blockTag });
     const parentHash = await this.checkpoints.checkpointHash(latest, { blockTag });
     const rewardsBudget = await this.rewards.nextEpochBudget({ blockTag });
+    const serviceRewards = serviceRewardParams(await this.rewards.serviceRewards({ blockTag }));
     const livenessWindow = Math.min(256, Number(await this.evidence.downtimeWindow({ blockTag })));
     const start: EpochStart = {
       set,
@@ -95,6 +105,7 @@ export class ChainView {
       startHeight: latest + 1n,
       parentHash,
       rewardsBudget,
+      serviceRewards,
       livenessWindow,
     };
     this.starts.set(epoch, start);

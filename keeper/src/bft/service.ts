@@ -184,6 +184,9 @@ class BucketSigningStore implements SigningStateStore {
   }
 }
 
+/** commits of later heights held while catching up (a keeper further behind asks again later) */
+const MAX_AHEAD_COMMITS = 256;
+
 const votePart = (v: Pick<Vote, "height" | "round" | "type" | "valueHash">) =>
   `${v.height}/${v.round}/${v.type}/${v.valueHash ?? "nil"}`;
 
@@ -354,6 +357,7 @@ export class ConsensusService implements ConsensusApp {
 
   private async enterEpoch(epoch: bigint): Promise<void> {
     this.peerHeights.clear();
+    this.aheadCommits.clear();
     if (epoch === 0n) {
       this.epoch = epoch;
       return;
@@ -471,6 +475,7 @@ export class ConsensusService implements ConsensusApp {
       livenessWindow: start.livenessWindow,
       closingHeaderHash: isStart && start.parentHash !== ZERO_HASH ? start.parentHash : undefined,
       rewardsBudget: start.rewardsBudget,
+      serviceRewards: start.serviceRewards,
       rewardMembers: [],
       verifyCommitSignature: (commit, sig) => {
         const vote: Vote = {
@@ -568,6 +573,7 @@ export class ConsensusService implements ConsensusApp {
           const early = this.early;
           this.early = [];
           for (const replay of early) replay();
+          this.adoptAhead(input.height);
         });
       });
       return;
@@ -1160,6 +1166,8 @@ export class ConsensusService implements ConsensusApp {
   }
 
   private catchUpAt = { height: -1, at: 0 };
+  /** verified commits of heights ahead of this keeper's, adopted in order as it catches up */
+  private readonly aheadCommits = new Map<bigint, { msg: CommitMsg; from?: string }>();
   /** the highest height each peer (by peer id) was seen proposing or voting at, this epoch */
   private readonly peerHeights = new Map<string, number>();
   private pollTurn = 0;
@@ -1279,12 +1287,48 @@ export class ConsensusService implements ConsensusApp {
       return;
     }
     if (commit.height > BigInt(current.height)) {
-      // we fell behind: adopt the decided height and move past it
+      if (this.m.catchUp) {
+        // we fell behind: keep this commit and fetch the heights before it first, so every height
+        // is decided here in order and every part sees each decided slice (a jump skipped them: a
+        // restarted keeper then lacked the uptime certified in a skipped height)
+        this.keepAhead(commit.height, msg, from);
+        if (from !== undefined) this.askForCommit(from, commit.epoch, current.height);
+        return;
+      }
+      // no catch-up transport: adopt the decided height and move past it
       this.log.info({ height: String(commit.height) }, "catching up from a gossiped commit");
       void this.storeDecided({ payload, commit }).then(() => {
         this.m.sink.onAdopted?.({ payload, commit }, { start: this.epochStart!, self: this.self });
         this.enqueue(() => this.apply({ type: "startHeight", height: Number(commit.height) + 1 }));
       });
     }
+  }
+
+  /** Holds a verified commit of a height ahead of this keeper's until that height starts here. */
+  private keepAhead(height: bigint, msg: CommitMsg, from: string | undefined): void {
+    if (this.aheadCommits.has(height)) return;
+    if (this.aheadCommits.size >= MAX_AHEAD_COMMITS) {
+      // keep the nearest ones: they are adopted first
+      const farthest = Math.max(...[...this.aheadCommits.keys()].map(Number));
+      if (Number(height) >= farthest) return;
+      this.aheadCommits.delete(BigInt(farthest));
+    }
+    this.aheadCommits.set(height, { msg, from });
+  }
+
+  /**
+   * A height started here: adopt its commit if one arrived ahead of time; else, while commits of
+   * later heights wait, ask a peer that sent one for this height's (catch-up, one height at a time).
+   */
+  private adoptAhead(height: number): void {
+    for (const h of this.aheadCommits.keys()) if (h < BigInt(height)) this.aheadCommits.delete(h);
+    const here = this.aheadCommits.get(BigInt(height));
+    if (here) {
+      this.aheadCommits.delete(BigInt(height));
+      this.onCommit(here.msg, here.from);
+      return;
+    }
+    const from = [...this.aheadCommits.values()].find((a) => a.from !== undefined)?.from;
+    if (from !== undefined && this.m.catchUp) this.askForCommit(from, this.epoch!, height);
   }
 }

@@ -4,11 +4,14 @@
 // relays at once and the keeper r places after it waits r x fallbackDelayMs and relays only what is
 // still missing. Each (lane, height) is relayed once: the keeper's datastore remembers what it
 // relayed or saw relayed (a restart never relays twice), and the chain refuses a second send.
-import { Contract, Interface, MaxUint256, formatUnits, type Provider, type TransactionReceipt } from "ethers";
+import { formatUnits, type Provider, type TransactionReceipt } from "ethers";
+import { relayOnLane, type LaneRelayOutcome } from "./lane-relay.js";
 import type { Logger } from "pino";
-import { headerHash, headerTuple, ZERO_HASH, type Header } from "../checkpoint/header.js";
+import { headerHash, type Header } from "../checkpoint/header.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import { waitCertified } from "../chain/wait-certified.js";
+import { StopScope } from "../chain/stop-scope.js";
+import { ttlCached } from "../chain/ttl-cached.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { numericKey, type Bucket } from "../store/index.js";
 import {
@@ -17,13 +20,8 @@ import {
   type CheckpointSender,
   type CheckpointStore,
 } from "../../../types/ethers-contracts/index.js";
-import type { EpochStart } from "../bft/chain-view.js";
+import { INTERVAL_TTL_MS, type EpochStart } from "../bft/chain-view.js";
 import type { DecidedHeight, DecisionSink } from "../bft/service.js";
-
-const ERC20_ALLOWANCE = new Interface([
-  "function allowance(address,address) view returns (uint256)",
-  "function approve(address,uint256)",
-]);
 
 /** What the datastore keeps per (lane, height). */
 export interface RelayRecord {
@@ -61,17 +59,16 @@ export interface RelayerModules {
   onRelayed?(r: RelayResult): void;
 }
 
-const senderIface = CheckpointSender__factory.createInterface();
 const recordKey = (lane: bigint, height: bigint) => `${lane.toString()}/${numericKey(height)}`;
 
 export class CheckpointRelayer implements DecisionSink {
   private readonly log: Logger;
   private readonly sender: CheckpointSender;
   private readonly checkpoints: CheckpointStore;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly scope = new StopScope();
+  private readonly interval = ttlCached(INTERVAL_TTL_MS, () => this.checkpoints.checkpointInterval());
   /** (lane, height) keys being relayed by this process right now */
   private readonly inFlight = new Set<string>();
-  private stopped = false;
 
   constructor(private readonly m: RelayerModules) {
     this.log = m.logger.child({ module: "bridge" });
@@ -80,15 +77,14 @@ export class CheckpointRelayer implements DecisionSink {
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.scope.stop();
   }
 
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void {
     const header = decided.payload.header;
     void this.consider(header, ctx).catch((err: unknown) => {
-      if (!this.stopped) this.log.warn({ err: (err as Error).message, height: String(header.height) }, "relay failed");
+      if (!this.scope.stopped())
+        this.log.warn({ err: (err as Error).message, height: String(header.height) }, "relay failed");
     });
   }
 
@@ -108,14 +104,14 @@ export class CheckpointRelayer implements DecisionSink {
         results.push({ lane, height: header.height, outcome: "not-due" });
         continue;
       }
-      results.push(await this.relayOnLane(header, lane));
+      results.push(await this.relayLane(header, lane));
     }
     return results;
   }
 
   private async consider(header: Header, ctx: { start: EpochStart; proposer: string; self: string }) {
     // only heights the submitter certifies (every checkpointInterval-th, and each epoch's first) ever reach the chain
-    const interval = await this.checkpoints.checkpointInterval();
+    const interval = BigInt(await this.interval());
     if (header.height % interval !== 0n && header.height !== ctx.start.startHeight) return;
     const lanes = await this.sender.destinations();
     const due = [];
@@ -129,24 +125,24 @@ export class CheckpointRelayer implements DecisionSink {
     const rank = [...order.slice(first), ...order.slice(0, first)].indexOf(ctx.self);
     if (rank < 0) return;
     if (!(await this.waitCertified(header))) return;
-    if (rank > 0) await this.sleep(rank * this.m.fallbackDelayMs);
-    if (this.stopped) return;
-    for (const lane of due) await this.relayOnLane(header, lane);
+    if (rank > 0) await this.scope.sleep(rank * this.m.fallbackDelayMs);
+    if (this.scope.stopped()) return;
+    for (const lane of due) await this.relayLane(header, lane);
   }
 
   private async waitCertified(header: Header): Promise<boolean> {
-    const certified = await waitCertified(this.checkpoints, header, {
-      timeoutMs: this.m.certifiedTimeoutMs,
-      pollMs: this.m.pollMs,
-      stopped: () => this.stopped,
-      sleep: (ms) => this.sleep(ms),
-    });
+    const certified = await waitCertified(
+      this.checkpoints,
+      header,
+      { timeoutMs: this.m.certifiedTimeoutMs, pollMs: this.m.pollMs },
+      this.scope,
+    );
     // a skipped interval height is never certified: nothing to relay
     if (!certified) this.log.debug({ height: String(header.height) }, "decided header not certified: not relayed");
     return certified;
   }
 
-  private async relayOnLane(header: Header, lane: bigint): Promise<RelayResult> {
+  private async relayLane(header: Header, lane: bigint): Promise<RelayResult> {
     const height = header.height;
     const key = recordKey(lane, height);
     const laneLabel = lane.toString();
@@ -155,42 +151,35 @@ export class CheckpointRelayer implements DecisionSink {
     if (this.inFlight.has(key)) return { lane, height, outcome: "already" };
     this.inFlight.add(key);
     try {
-      const prior = await this.sender.relayedMessage(lane, height);
-      if (prior !== ZERO_HASH) {
-        await this.m.store.put(key, { by: "seen", messageId: prior });
-        return { lane, height, outcome: "already", messageId: prior };
-      }
-      const tuple = headerTuple(header);
-      const [feeToken, fee] = await Promise.all([this.sender.feeToken(), this.sender.quoteFee(tuple, lane)]);
-      const native = feeToken === "0x0000000000000000000000000000000000000000";
-      if (!native) await this.ensureAllowance(feeToken, fee);
-      const data = senderIface.encodeFunctionData("relay", [tuple, lane]);
-      let receipt: TransactionReceipt;
+      let outcome: LaneRelayOutcome;
       try {
-        receipt = await this.m.send({ to: this.m.senderAddress, data, value: native ? fee : 0n });
+        outcome = await relayOnLane(
+          {
+            sender: this.sender,
+            payer: this.m.self,
+            send: (request) => this.m.send(request),
+            approve: "max",
+            aborted: () => this.scope.stopped(),
+          },
+          header,
+          lane,
+        );
       } catch (err) {
         // another keeper's relay was mined between our check and our gas estimate: served, not failed
-        if (
+        if (!(
           err instanceof TxRevertedError &&
           err.revert.kind === "custom" &&
           err.revert.name === "SenderAlreadyRelayed"
-        ) {
-          const id = await this.sender.relayedMessage(lane, height);
-          await this.m.store.put(key, { by: "seen", messageId: id });
-          return { lane, height, outcome: "already", messageId: id };
-        }
-        throw err;
+        ))
+          throw err;
+        outcome = { kind: "already", messageId: await this.sender.relayedMessage(lane, height) };
       }
-      let messageId = ZERO_HASH;
-      let feeWei = fee;
-      for (const log of receipt.logs) {
-        if (log.address.toLowerCase() !== this.m.senderAddress.toLowerCase()) continue;
-        const parsed = senderIface.parseLog(log);
-        if (parsed?.name === "CheckpointRelayed") {
-          messageId = parsed.args.messageId as string;
-          feeWei = parsed.args.fee as bigint;
-        }
+      if (outcome.kind === "aborted" || outcome.kind === "quoted") return { lane, height, outcome: "failed" };
+      if (outcome.kind === "already") {
+        await this.m.store.put(key, { by: "seen", messageId: outcome.messageId });
+        return { lane, height, outcome: "already", messageId: outcome.messageId };
       }
+      const { messageId, fee: feeWei, feeToken, receipt } = outcome;
       await this.m.store.put(key, { by: "relayed", messageId, txHash: receipt.hash, feeWei: feeWei.toString() });
       this.m.metrics.bridgeRelayedTotal.inc({ lane: laneLabel });
       this.m.metrics.bridgeFeePaidTotal.inc({ token: feeToken }, Number(formatUnits(feeWei, 18)));
@@ -203,31 +192,12 @@ export class CheckpointRelayer implements DecisionSink {
       return result;
     } catch (err) {
       this.m.metrics.bridgeFailedTotal.inc({ lane: laneLabel });
-      if (!this.stopped) {
+      if (!this.scope.stopped()) {
         this.log.warn({ height: String(height), lane: laneLabel, err: (err as Error).message }, "relay failed");
       }
       return { lane, height, outcome: "failed" };
     } finally {
       this.inFlight.delete(key);
     }
-  }
-
-  /** LINK fees: the sender pulls the fee from this keeper; approve once, generously, when short. */
-  private async ensureAllowance(token: string, fee: bigint): Promise<void> {
-    const erc20 = new Contract(token, ERC20_ALLOWANCE, this.m.provider);
-    const allowance = (await erc20.getFunction("allowance")(this.m.self, this.m.senderAddress)) as bigint;
-    if (allowance >= fee) return;
-    const data = ERC20_ALLOWANCE.encodeFunctionData("approve", [this.m.senderAddress, MaxUint256]);
-    await this.m.send({ to: token, data });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
   }
 }

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { Logger } from "pino";
 import type { Header } from "./header.js";
 import type { Commit, CommitSignature } from "./payload.js";
-import type { RewardMember } from "./rewards.js";
+import type { RewardMember, ServiceRewardParams } from "./rewards.js";
 import type { GossipHandler } from "../p2p/gossip.js";
 import type { TopicSpec } from "../p2p/topics.js";
 
@@ -61,6 +61,8 @@ export interface PartContext {
   /** at an epoch start: the rewards budget and members of the epoch that just ended */
   rewardsBudget?: bigint;
   rewardMembers?: readonly RewardMember[];
+  /** at an epoch start: the governed security/service split, read at the epoch's start block */
+  serviceRewards?: ServiceRewardParams;
 }
 
 /** JSON codec of a slice: what travels in proposals and what the store keeps. */

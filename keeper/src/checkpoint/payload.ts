@@ -13,7 +13,7 @@
 import { ZERO_HASH, type Header } from "./header.js";
 import { rootOf } from "./leaves.js";
 import type { CheckpointPart, FaultLeaf, PartContext, PartRoots, PayloadView, RootField } from "./part.js";
-import type { RewardMember } from "./rewards.js";
+import type { RewardMember, ServiceRewardParams } from "./rewards.js";
 
 export interface CommitSignature {
   /** lowercase signer address */
@@ -66,6 +66,8 @@ export interface HeightContext {
   /** at an epoch start: the rewards budget and members of the epoch that just ended */
   rewardsBudget?: bigint;
   rewardMembers?: RewardMember[];
+  /** at an epoch start: the governed security/service split of the rewards */
+  serviceRewards?: ServiceRewardParams;
   /** verifies one ECDSA precommit signature of `commit` by `signer` */
   verifyCommitSignature(commit: Commit, sig: CommitSignature): boolean;
 }
@@ -105,6 +107,7 @@ function partContext(ctx: HeightContext, lastCommit: Commit | null, closing?: Pa
     livenessWindow: ctx.livenessWindow,
     rewardsBudget: ctx.rewardsBudget,
     rewardMembers: ctx.rewardMembers,
+    serviceRewards: ctx.serviceRewards,
   };
 }
 

@@ -22,6 +22,7 @@ import type { P2pConfig } from "../config/index.js";
 import type { Logger } from "../observability/logger.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { KeeperStore } from "../store/index.js";
+import { keeperNoiseCrypto } from "./noise-crypto.js";
 import { isActive, type OperatorDirectory } from "./directory.js";
 import { askForPeers, servePeerExchange } from "./peer-exchange.js";
 import { Discovery, type DiscoveryOptions } from "./discovery.js";
@@ -151,7 +152,7 @@ export class P2pNode {
       nodeInfo: { name: AGENT_NAME, version: AGENT_VERSION },
       addresses: { listen: config.listen, announce: config.announce },
       transports: [tcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: keeperNoiseCrypto })],
       streamMuxers: [yamux()],
       connectionMonitor: CONNECTION_MONITOR,
       connectionGater: bans.gater(),

@@ -1,10 +1,25 @@
 // What PoR needs to know about an epoch, read from the chain at the block that started it (so
 // every keeper reads the same): the seed (latest certified header hash then), the operators
-// proven (the epoch's frozen set) with their signers, and what each claimed on chain.
+// proven (the epoch's frozen set) with their signers, what each claimed on chain, and the
+// governed rules (EvidenceHandler.porRules: verifiers, quorum, fault tolerance).
 import type { Claims } from "./params.js";
 import type { PorEpoch } from "./pool.js";
 
-export interface PorEpochInfo extends PorEpoch {
+/** The PoR rules every validator must apply alike (governed: EvidenceHandler.porRules). */
+export interface PorRules {
+  /** verifiers per operator per epoch */
+  verifiers: number;
+  /** reports a porRoot leaf needs */
+  quorum: number;
+  /** a measure proven below claim x (1 - this / 100) two epochs in a row is a fault */
+  tolerancePct: number;
+}
+
+/** EvidenceHandler's defaults: a chain that offers no rules (unit tests) gets these. */
+export const DEFAULT_POR_RULES: PorRules = { verifiers: 3, quorum: 2, tolerancePct: 20 };
+
+export interface PorEpochInfo extends PorEpoch, PorRules {
+  verifiers: number;
   /** lowercase operator -> claims at the epoch's start block */
   claims: Map<string, Claims>;
   /** lowercase signer -> lowercase operator */
@@ -20,13 +35,18 @@ export interface PorChain {
     set: { validators: Array<{ operator: string; signer: string }>; blockNumber: number };
   }>;
   claimsAt(operator: string, blockNumber: number): Promise<Claims>;
+  /** the governed rules at a block (absent: the book's fallback rules) */
+  porRulesAt?(blockNumber: number): Promise<PorRules>;
 }
 
 export class EpochBook {
   private readonly loaded = new Map<number, PorEpochInfo>();
   private readonly loading = new Map<number, Promise<PorEpochInfo | undefined>>();
 
-  constructor(private readonly chain: PorChain) {}
+  constructor(
+    private readonly chain: PorChain,
+    private readonly fallbackRules: PorRules = DEFAULT_POR_RULES,
+  ) {}
 
   /** Cached info of a started epoch (sync: parts validate synchronously). */
   get(epoch: number): PorEpochInfo | undefined {
@@ -60,7 +80,9 @@ export class EpochBook {
       operatorOf.set(v.signer.toLowerCase(), op);
       claims.set(op, await this.chain.claimsAt(v.operator, start.set.blockNumber));
     }
+    const rules = this.chain.porRulesAt ? await this.chain.porRulesAt(start.set.blockNumber) : this.fallbackRules;
     const info: PorEpochInfo = {
+      ...rules,
       epoch,
       seed: start.parentHash.toLowerCase(),
       signers,

@@ -8,7 +8,7 @@
 // their output can only be checked by recomputing the whole function, the verifier here checks a
 // handful of blocks.
 import { randomBytes } from "node:crypto";
-import { b64, deriveSeed, hex, indexOf, sha256, shake, u32, unb64, unhex, type Bytes } from "./hash.js";
+import { b64, deriveSeed, hex, indexOf, seedStream, sha256, shake, u32, unb64, unhex, type Bytes } from "./hash.js";
 import { MerkleTree, verifyMerkleProof } from "./merkle.js";
 
 export interface MemoryParams {
@@ -68,10 +68,14 @@ function firstBlock(ch: MemoryChallenge): Buffer {
   return shake(ch.blockBytes, deriveSeed("memory", unhex(ch.seed)));
 }
 
-// the seed enters every block, so each checked block binds the answer to this challenge (a fill
-// of another seed, made ahead of time or for another identity, fails the first check)
+// The seed enters every block, so each checked block binds the answer to this challenge (a fill
+// of another seed, made ahead of time or for another identity, fails the first check). Block i is
+// an extendable output of (seed, block i-1, block j, i): the AES-256-CTR key stream under their
+// SHA-256, i.e. SHA-256 as the random oracle and AES as the PRF that stretches it. It was SHAKE-256,
+// the same kind of function, but SHA-256 and AES run on the CPU's SHA and AES instructions: at
+// 16 KiB blocks (the mainnet target) a fill costs ~4x less CPU (scripts/bench/por.ts, docs/por.md).
 function nextBlock(ch: MemoryChallenge, prev: Bytes, ref: Bytes, i: number): Buffer {
-  return shake(ch.blockBytes, unhex(ch.seed), prev, ref, u32(i));
+  return seedStream(sha256(unhex(ch.seed), prev, ref, u32(i)), 0, ch.blockBytes);
 }
 
 /** Fills blocks [from, to) of `buf`. */

@@ -41,10 +41,8 @@ type PorSliceJsonT = z.infer<typeof PorSliceJson>;
 
 export interface PorPartDeps {
   pool: ReportPool;
+  /** epochs with their governed rules (quorum, tolerance): EvidenceHandler.porRules at the start block */
   book: EpochBook;
-  quorum: number;
-  /** a measure proven below claim x (1 - tolerancePct / 100) two epochs in a row is a fault */
-  tolerancePct: number;
   /** the report topic (registered on the mesh by the node) */
   topic: TopicSpec<SignedPorReport>;
   /** fetches reports by id from the author of a proposal (peer of operator `from`) into the pool */
@@ -75,6 +73,8 @@ export interface DecidedPor {
 }
 
 const KEEP_HEADERS = 4096;
+/** decided heights whose leaves are kept for the rewards part (the closing header is the latest certified one) */
+const KEEP_LEAVES = 512;
 
 /** What a validated result is found by when its header is decided: its inputs, not the header's roots. */
 const validatedKey = (epoch: number, height: bigint, slice: PorSlice) =>
@@ -98,6 +98,8 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   private readonly validated = new Map<string, DecidedPor>();
   /** the latest decided result of each recent epoch (/por, faults, the demo) */
   readonly decided = new Map<number, DecidedPor>();
+  /** leaves of recent decided headers, by header hash: an epoch's rewards pay what its closing header proved */
+  private readonly leavesByHeader = new Map<string, ResourceLeaf[]>();
 
   constructor(private readonly d: PorPartDeps) {
     this.topics = [d.topic as TopicSpec<unknown>];
@@ -189,14 +191,14 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     if (!previous && info.epoch > 1) {
       const below = leaves.some((l) => {
         const c = info.claims.get(l.operator);
-        return c !== undefined && belowClaimMask(l, c, this.d.tolerancePct) !== 0;
+        return c !== undefined && belowClaimMask(l, c, info.tolerancePct) !== 0;
       });
       if (below) throw new PartUnavailable(`PoR leaves of epoch ${info.epoch - 1} not held (below-claim check)`);
     }
     const faults = detectFaults({
       epoch: Number(ctx.epoch),
-      quorum: this.d.quorum,
-      tolerancePct: this.d.tolerancePct,
+      quorum: info.quorum,
+      tolerancePct: info.tolerancePct,
       claims: info.claims,
       reports,
       leaves: byOperator,
@@ -215,13 +217,18 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       const l = liveness.get(info.signers.get(operator) ?? "");
       const uptimeBps = l && l.epochHeights > 0 ? Math.floor((l.epochSigned * 10_000) / l.epochHeights) : 0;
       try {
-        const leaf = aggregateLeaf({ operator, reports: rs, quorum: this.d.quorum, uptimeBps });
+        const leaf = aggregateLeaf({ operator, reports: rs, quorum: info.quorum, uptimeBps });
         if (leaf) out.push(leaf);
       } catch (err) {
         throw new PayloadError((err as Error).message);
       }
     }
     return out;
+  }
+
+  /** The porRoot leaves of a header this keeper validated and saw decided (undefined if not held). */
+  provenAt(headerHash: string): readonly ResourceLeaf[] | undefined {
+    return this.leavesByHeader.get(headerHash);
   }
 
   async prefetch(ctx: { epoch: bigint; height: bigint; from: string }, slice: PorSlice): Promise<void> {
@@ -253,6 +260,8 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     }
     const result = this.validated.get(validatedKey(epoch, h.height, slice));
     if (result) {
+      this.leavesByHeader.set(headerHash(h), result.leaves);
+      if (this.leavesByHeader.size > KEEP_LEAVES) this.leavesByHeader.delete(this.leavesByHeader.keys().next().value!);
       this.decided.set(epoch, { ...result, header: h });
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);
     }

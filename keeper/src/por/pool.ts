@@ -13,6 +13,8 @@ export interface PorEpoch {
   seed: string;
   /** lowercase operator -> lowercase signer */
   signers: Map<string, string>;
+  /** verifiers per operator in this epoch (governed, read at its start block); the pool's k otherwise */
+  verifiers?: number;
 }
 
 export type AddResult =
@@ -39,7 +41,7 @@ export class ReportPool {
     if (r.seed !== e.seed) return { ok: false, reason: "seed is not the epoch's" };
     const operators = [...e.signers.keys()];
     if (!e.signers.has(r.operator)) return { ok: false, reason: "operator not in the epoch's set" };
-    if (!verifiersOf(e.seed, r.operator, operators, this.k).includes(r.verifier)) {
+    if (!verifiersOf(e.seed, r.operator, operators, e.verifiers ?? this.k).includes(r.verifier)) {
       return { ok: false, reason: "verifier not assigned to this operator" };
     }
     let signer: string;

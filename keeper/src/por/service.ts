@@ -62,15 +62,18 @@ export class PorService {
 
   constructor(private readonly m: PorServiceModules) {
     this.params = measureParams(m.config);
-    this.book = new EpochBook(m.chain);
+    // the chain's rules win (EvidenceHandler.porRules); config values only where a chain offers none
+    this.book = new EpochBook(m.chain, {
+      verifiers: m.config.verifiers,
+      quorum: m.config.quorum,
+      tolerancePct: m.config.faultTolerancePct,
+    });
     this.pool = new ReportPool(m.domain, m.config.verifiers, (e) => this.book.load(e));
     const topic = porReportTopic(m.domain, this.gate);
     this.gate.check = (s) => this.check(s);
     this.part = new PorPart({
       pool: this.pool,
       book: this.book,
-      quorum: m.config.quorum,
-      tolerancePct: m.config.faultTolerancePct,
       topic,
       fetch: (from, ids) => this.fetch(from, ids),
       start: (host) => this.start(host),
@@ -175,7 +178,7 @@ export class PorService {
   private schedule(info: PorEpochInfo): void {
     const operators = [...info.signers.keys()];
     if (!info.signers.has(this.me)) return; // only members of the epoch's set verify
-    for (const target of targetsOf(info.seed, this.me, operators, this.m.config.verifiers)) {
+    for (const target of targetsOf(info.seed, this.me, operators, info.verifiers)) {
       const offset = challengeOffsetMs(info.seed, target, this.me, this.m.config.staggerMs);
       this.later(offset, () => this.challengeOne(info, target));
     }
@@ -186,7 +189,7 @@ export class PorService {
     if (!op) return false;
     for (const e of [this.epoch, this.epoch - 1]) {
       const info = this.book.get(e);
-      if (info && verifiersOf(info.seed, this.me, [...info.signers.keys()], this.m.config.verifiers).includes(op)) {
+      if (info && verifiersOf(info.seed, this.me, [...info.signers.keys()], info.verifiers).includes(op)) {
         return true;
       }
     }

@@ -13,6 +13,7 @@ import { rewardLeafValues, type RewardLeaf } from "../checkpoint/rewards.js";
 import { rewardLeavesOf } from "../checkpoint/parts/index.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import { waitCertified } from "../chain/wait-certified.js";
+import { StopScope } from "../chain/stop-scope.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import {
   CheckpointStore__factory,
@@ -62,8 +63,7 @@ export class RewardPusher implements DecisionSink {
   private readonly log: Logger;
   private readonly rewards: RewardsDistributor;
   private readonly checkpoints: CheckpointStore;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = false;
+  private readonly scope = new StopScope();
 
   constructor(private readonly m: RewardPusherModules) {
     this.log = m.logger.child({ module: "rewards" });
@@ -72,9 +72,7 @@ export class RewardPusher implements DecisionSink {
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.scope.stop();
   }
 
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void {
@@ -82,7 +80,7 @@ export class RewardPusher implements DecisionSink {
     const rewards = rewardLeavesOf(decided.payload);
     if (rewards.length === 0) return;
     void this.settleEpoch(header, rewards, ctx).catch((err: unknown) => {
-      if (!this.stopped)
+      if (!this.scope.stopped())
         this.log.warn({ err: (err as Error).message, epoch: String(header.epoch - 1n) }, "reward push failed");
     });
   }
@@ -91,12 +89,12 @@ export class RewardPusher implements DecisionSink {
     const order = ctx.start.set.validators.map((v) => v.operator.toLowerCase());
     const me = ctx.start.set.validators.findIndex((v) => v.signer.toLowerCase() === ctx.self.toLowerCase());
     if (me < 0) return;
-    const certified = await waitCertified(this.checkpoints, header, {
-      timeoutMs: this.m.certifiedTimeoutMs,
-      pollMs: this.m.pollMs,
-      stopped: () => this.stopped,
-      sleep: (ms) => this.sleep(ms),
-    });
+    const certified = await waitCertified(
+      this.checkpoints,
+      header,
+      { timeoutMs: this.m.certifiedTimeoutMs, pollMs: this.m.pollMs },
+      this.scope,
+    );
     if (!certified) return;
     const since = Date.now();
     const tree = buildTree("reward", rewardLeafValues(leaves))!;
@@ -112,8 +110,8 @@ export class RewardPusher implements DecisionSink {
     const epoch = header.epoch - 1n;
     for (const d of due) {
       const wait = since + d.rank * this.m.fallbackDelayMs - Date.now();
-      if (wait > 0) await this.sleep(wait);
-      if (this.stopped) return;
+      if (wait > 0) await this.scope.sleep(wait);
+      if (this.scope.stopped()) return;
       const result = await this.settle(epoch, d);
       this.m.onPushed?.(result);
     }
@@ -154,7 +152,7 @@ export class RewardPusher implements DecisionSink {
     } catch (err) {
       result.outcome = "failed";
       this.m.metrics.rewardsPushFailedTotal.inc({ role });
-      if (!this.stopped) {
+      if (!this.scope.stopped()) {
         this.log.warn({ epoch: String(epoch), operator, role, err: (err as Error).message }, "reward push failed");
       }
     }
@@ -173,15 +171,5 @@ export class RewardPusher implements DecisionSink {
         return undefined;
       throw err;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
   }
 }

@@ -14,6 +14,7 @@ import { buildTree } from "../checkpoint/leaves.js";
 import type { PartContext, PartHost } from "../checkpoint/part.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import { waitCertified } from "../chain/wait-certified.js";
+import { StopScope } from "../chain/stop-scope.js";
 import type { FailureDetector } from "../observability/phi-accrual.js";
 import type { TopicSpec } from "../p2p/topics.js";
 import { ModuleStore } from "../wasm/module-store.js";
@@ -114,7 +115,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   private readonly pool = new Map<string, { firstAt: number; results: Map<string, SignedResult> }>();
   private readonly committedKeys = new Set<string>();
   private readonly startedKeys = new Set<string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly scope = new StopScope();
   /** who signed recent commits: a member that heartbeats but does not follow consensus is passed over */
   private readonly recentSigners = new RecentSigners();
   private host?: PartHost;
@@ -132,7 +133,6 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   private epoch?: bigint;
   private checkTimer?: NodeJS.Timeout;
   private offSuspect?: () => void;
-  private stopped = false;
   private readonly resultTopic;
 
   constructor(private readonly o: TaskServiceOptions) {
@@ -168,8 +168,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       },
       fallbackDelayMs: this.o.fallbackDelayMs,
       checkMs: REFUND_CHECK_MS,
-      sleep: (ms) => this.sleep(ms),
-      stopped: () => this.stopped,
+      sleep: (ms) => this.scope.sleep(ms),
+      stopped: () => this.scope.stopped(),
       logger: this.log,
       onRefunded: (r) => this.o.onRefunded?.(r),
     });
@@ -205,11 +205,9 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.scope.stop();
     clearInterval(this.checkTimer);
     this.offSuspect?.();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
   }
 
   // --- TaskKnowledge (read by the tasks checkpoint part) ---
@@ -257,7 +255,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     await this.loadEpoch(epoch).catch(() => undefined);
     for (const id of taskIds) {
       // the event watcher may be a poll behind the proposer
-      for (let i = 0; i < 8 && !this.book.get(id) && !this.stopped; i++) await this.sleep(100);
+      for (let i = 0; i < 8 && !this.book.get(id) && !this.scope.stopped(); i++) await this.scope.sleep(100);
       const t = this.book.get(id);
       if (t) await this.specOf(t);
     }
@@ -265,7 +263,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
 
   decided(header: Header, slice: RoundEntry[]): void {
     void this.onCommitted(header, slice).catch((err: unknown) => {
-      if (!this.stopped) this.log.warn({ err: (err as Error).message }, "committed task rounds not handled");
+      if (!this.scope.stopped()) this.log.warn({ err: (err as Error).message }, "committed task rounds not handled");
     });
   }
 
@@ -287,7 +285,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
 
   /** Starts the rounds this keeper should be running now (idempotent). */
   tick(): void {
-    if (!this.o.execute || this.stopped || !this.host || this.height === undefined || this.epoch === undefined) return;
+    if (!this.o.execute || this.scope.stopped() || !this.host || this.height === undefined || this.epoch === undefined)
+      return;
     const em = this.epochs.get(this.epoch);
     if (!em) return;
     const next = this.height + 1n;
@@ -337,7 +336,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       if (r.ok) [ok, result] = [true, r.value];
       else code = r.code;
     }
-    if (this.stopped || !this.host) return;
+    if (this.scope.stopped() || !this.host) return;
     const unsigned = { taskId: taskId.toString(), round, ok, result, code: code.slice(0, 32) };
     const signed: SignedResult = {
       ...unsigned,
@@ -452,12 +451,12 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       return;
     }
     if (!this.checkpoints) return;
-    const certified = await waitCertified(this.checkpoints, header, {
-      timeoutMs: this.o.certifiedTimeoutMs,
-      pollMs: this.o.pollMs,
-      stopped: () => this.stopped,
-      sleep: (ms) => this.sleep(ms),
-    });
+    const certified = await waitCertified(
+      this.checkpoints,
+      header,
+      { timeoutMs: this.o.certifiedTimeoutMs, pollMs: this.o.pollMs },
+      this.scope,
+    );
     if (!certified) return;
     const fresh = rounds.filter((c) => !this.committedKeys.has(resultKey(c.taskId, c.round)));
     for (const c of fresh) {
@@ -503,8 +502,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     due.sort((a, b) => a.rank - b.rank);
     for (const d of due) {
       const wait = since + d.rank * this.o.fallbackDelayMs - Date.now();
-      if (wait > 0) await this.sleep(wait);
-      if (this.stopped) return;
+      if (wait > 0) await this.scope.sleep(wait);
+      if (this.scope.stopped()) return;
       // (not `onFinalized?.(await ...)`: an absent hook would skip evaluating its argument)
       const outcome = await this.finalizeOne(header, d.c, d.proof);
       this.o.onFinalized?.(outcome);
@@ -537,20 +536,10 @@ export class TaskService implements TaskKnowledge, DecisionSink {
         err.revert.name === "TaskRoundNotFinalizable"
       )
         return { ...base, outcome: "already" };
-      if (!this.stopped)
+      if (!this.scope.stopped())
         this.log.warn({ task: String(c.taskId), round: c.round, err: (err as Error).message }, "finalizeTask failed");
       return { ...base, outcome: "failed" };
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
   }
 }
 

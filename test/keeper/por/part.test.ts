@@ -4,7 +4,7 @@
 // test runs the part on a real chain); reports are really signed and checked by the pool.
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { ZERO_HASH, checkpointDomain, type Header } from "../../../keeper/src/checkpoint/header.js";
+import { ZERO_HASH, checkpointDomain, headerHash, type Header } from "../../../keeper/src/checkpoint/header.js";
 import { rootOf } from "../../../keeper/src/checkpoint/leaves.js";
 import { PartUnavailable, type FaultLeaf, type PartContext } from "../../../keeper/src/checkpoint/part.js";
 import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
@@ -12,7 +12,7 @@ import { verifiersOf } from "../../../keeper/src/por/assignment.js";
 import { EpochBook, type PorChain } from "../../../keeper/src/por/epochs.js";
 import { POR_FAULT } from "../../../keeper/src/por/faults.js";
 import type { Claims } from "../../../keeper/src/por/params.js";
-import { PorPart } from "../../../keeper/src/por/part.js";
+import { leafOf, PorPart } from "../../../keeper/src/por/part.js";
 import { ReportPool } from "../../../keeper/src/por/pool.js";
 import { signReport, type PorReportBody } from "../../../keeper/src/por/report.js";
 import { porReportTopic } from "../../../keeper/src/por/topics.js";
@@ -62,8 +62,6 @@ function keeper(fetchFrom?: () => ReportPool) {
   const part = new PorPart({
     pool,
     book,
-    quorum: 2,
-    tolerancePct: 20,
     topic: porReportTopic(domain, {}),
     fetch: async (_from, ids) => {
       for (const id of ids) await pool.add(fetchFrom!().get(id)!);
@@ -112,6 +110,13 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     expect(b.part.validate(ctx, slice)).to.deep.equal(roots);
     expect(roots.porRoot).to.not.equal(ZERO_HASH);
     expect(roots.faults).to.deep.equal([]); // below claim in the first epoch only: no fault
+    // once decided, the header's leaves are served for the next epoch's rewards (they hash to its porRoot)
+    const header = headerOf(ctx, roots);
+    expect(a.part.provenAt(headerHash(header))).to.equal(undefined);
+    a.part.onDecided({ header }, slice);
+    const proven = a.part.provenAt(headerHash(header))!;
+    expect(proven.map((l) => l.operator)).to.have.members(operators);
+    expect(rootOf("resource", proven.map(leafOf))).to.equal(roots.porRoot);
   });
 
   it("a slice with ids out of order, added twice, or of another epoch is invalid", async () => {
@@ -150,5 +155,39 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     for (const r of reportsOf(2)) await fresh.pool.add(r);
     await fresh.book.load(2);
     expect(() => fresh.part.validate(ctx2, slice2)).to.throw(PartUnavailable, /below-claim check/);
+  });
+
+  it("applies the governed rules read at the epoch's start block: a quorum of 3 leaves out an operator with 2 reports", async () => {
+    const rulesAt = new Map<number, number>([
+      [1, 2],
+      [2, 3],
+    ]);
+    const governed: PorChain = {
+      ...chain,
+      porRulesAt: async (block) => ({ verifiers: 3, quorum: rulesAt.get(block)!, tolerancePct: 20 }),
+    };
+    const book = new EpochBook(governed, { verifiers: 3, quorum: 1, tolerancePct: 0 });
+    const pool = new ReportPool(domain, 3, (e) => book.load(e));
+    const part = new PorPart({ pool, book, topic: porReportTopic(domain, {}), fetch: async () => undefined });
+    // operator 0 gets only 2 of its 3 reports in both epochs
+    const dropped = (e: number) => reportsOf(e).filter((r) => r.report.operator === operators[0]!)[0]!.report.verifier;
+    for (const e of [1, 2]) {
+      const skip = dropped(e);
+      for (const r of reportsOf(e))
+        if (!(r.report.operator === operators[0] && r.report.verifier === skip)) await pool.add(r);
+    }
+    expect((await book.load(1))!.quorum).to.equal(2); // the chain's, not the fallback's 1
+    await book.load(2);
+    const ctx1 = ctxOf(1, 1n);
+    const slice1 = part.propose(ctx1);
+    const roots1 = part.validate(ctx1, slice1);
+    part.onDecided({ header: headerOf(ctx1, roots1) }, slice1);
+    expect(part.decided.get(1)!.leaves.map((l) => l.operator)).to.include(operators[0]);
+    const ctx2 = ctxOf(2, 2n);
+    const slice2 = part.propose(ctx2);
+    part.onDecided({ header: headerOf(ctx2, part.validate(ctx2, slice2)) }, slice2);
+    const leaves2 = part.decided.get(2)!.leaves.map((l) => l.operator);
+    expect(leaves2).to.have.length(3);
+    expect(leaves2).to.not.include(operators[0]);
   });
 });

@@ -3,7 +3,7 @@
 import type { CheckpointPart } from "../part.js";
 import type { MeshMonitor } from "../../observability/mesh-monitor.js";
 import { livenessPart } from "./liveness-part.js";
-import { rewardsPart } from "./rewards-part.js";
+import { rewardsPart, type ProvenSource } from "./rewards-part.js";
 import { uptimePart } from "./uptime-part.js";
 import { TaskPart, type TaskKnowledge } from "../../tasks/task-part.js";
 
@@ -13,10 +13,12 @@ export interface PartDeps {
   mesh?: MeshMonitor;
   /** the task executor (keeper/src/tasks/task-service.ts); without it no task part runs */
   tasks?: TaskKnowledge;
+  /** porRoot leaves of decided headers (the PoR part's); absent with PoR off */
+  proven?: ProvenSource;
 }
 
 export function checkpointParts(deps: PartDeps = {}): CheckpointPart[] {
-  const parts = [livenessPart(), rewardsPart(), uptimePart(deps.mesh)] as CheckpointPart[];
+  const parts = [livenessPart(), rewardsPart(deps.proven), uptimePart(deps.mesh)] as CheckpointPart[];
   if (deps.tasks) parts.push(new TaskPart(deps.tasks) as CheckpointPart);
   return parts;
 }
@@ -28,6 +30,7 @@ export {
   RewardsPart,
   REWARDS_PART,
   type ClosingState,
+  type ProvenSource,
   type RewardsReport,
   type RewardsSlice,
 } from "./rewards-part.js";

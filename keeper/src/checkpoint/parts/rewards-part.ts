@@ -1,24 +1,30 @@
-// The rewards part: at an epoch's first height, the finished epoch's budget split by stake x signed
-// heights (rewardsRoot, totalRewards). Its slice carries the input it is computed from, the closing
-// header with its liveness, which must hash to the chain's latest certified header: a validator that
-// joined this epoch checks it without having decided it.
+// The rewards part: at an epoch's first height, the finished epoch's budget split between security
+// (stake x signed heights) and service (capacity score x uptime from porRoot leaves) (rewardsRoot,
+// totalRewards). Its slice carries the inputs it is computed from, the closing header with its
+// liveness and its proven resources, which must hash to the chain's latest certified header and its
+// roots: a validator that joined this epoch, or runs no PoR state, checks it without having decided it.
 import { z } from "zod";
-import { headerHash, type Header } from "../header.js";
-import { buildTree, rootOf } from "../leaves.js";
+import { headerHash, ZERO_HASH, type Header } from "../header.js";
+import { buildTree, resourceLeaf, rootOf } from "../leaves.js";
 import { livenessLeaves, type LivenessEntry } from "../liveness.js";
 import { PayloadError } from "../payload.js";
 import type { CheckpointPart, PartContext, PayloadView } from "../part.js";
-import { computeRewards, rewardLeafValues, type RewardLeaf } from "../rewards.js";
+import { computeRewards, rewardLeafValues, type ProvenService, type RewardLeaf } from "../rewards.js";
 import { LivenessJson, livenessFromJson, livenessOf, livenessToJson } from "./liveness-part.js";
 import { HeaderJson, headerFromJson, headerToJson } from "../header-json.js";
 
 export const REWARDS_PART = "rewards";
 
-/** The last header certified on chain before this epoch started, with its liveness. */
+/** The last header certified on chain before this epoch started, with its liveness and proven resources. */
 export interface ClosingState {
   header: Header;
   liveness: LivenessEntry[];
+  /** the leaves of its porRoot, ascending by operator ([] when the root is zero: PoR off or nothing proven) */
+  proven: ProvenService[];
 }
+
+/** The porRoot leaves of a decided header, by header hash (the PoR part's; undefined if not held). */
+export type ProvenSource = (headerHash: string) => readonly ProvenService[] | undefined;
 
 export interface RewardsSlice {
   /** at an epoch's first height only (when the chain holds a certified header) */
@@ -29,14 +35,34 @@ export interface RewardsSlice {
 /** What /rewards reports: each epoch's certified-in-consensus reward leaves with their proofs. */
 export type RewardsReport = Record<
   string,
-  { root: string; total: string; leaves: Array<{ index: number; operator: string; amount: string; proof: string[] }> }
+  {
+    root: string;
+    total: string;
+    leaves: Array<{ index: number; operator: string; amount: string; service: string; proof: string[] }>;
+  }
 >;
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected an address");
 const uint = z.string().regex(/^\d{1,78}$/, "expected a decimal integer string");
-const RewardJson = z.strictObject({ index: z.int().nonnegative(), operator: address, amount: uint });
+const RewardJson = z.strictObject({ index: z.int().nonnegative(), operator: address, amount: uint, service: uint });
+const u32 = z.int().min(0).max(0xffffffff);
+const ProvenJson = z.strictObject({
+  operator: address,
+  cpuCores: u32,
+  bandwidthMbps: u32,
+  memoryMiB: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  storageGiB: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  latencyUs: u32,
+  uptimeBps: u32,
+});
 const RewardsSliceJson = z.strictObject({
-  closing: z.strictObject({ header: HeaderJson, liveness: z.array(LivenessJson).max(256) }).nullable(),
+  closing: z
+    .strictObject({
+      header: HeaderJson,
+      liveness: z.array(LivenessJson).max(256),
+      proven: z.array(ProvenJson).max(256),
+    })
+    .nullable(),
   leaves: z.array(RewardJson).max(256),
 });
 type RewardsSliceJsonT = z.infer<typeof RewardsSliceJson>;
@@ -44,8 +70,21 @@ type RewardsSliceJsonT = z.infer<typeof RewardsSliceJson>;
 function expectedRewards(ctx: PartContext, closing: ClosingState | null): { leaves: RewardLeaf[]; total: bigint } {
   if (!ctx.isEpochStart || !closing || closing.header.epoch !== ctx.epoch - 1n) return { leaves: [], total: 0n };
   const signed = new Map(livenessLeaves(closing.liveness).map(([s, signedHeights]) => [s, Number(signedHeights)]));
-  return computeRewards(ctx.rewardsBudget ?? 0n, ctx.rewardMembers ?? [], signed);
+  const service = ctx.serviceRewards && { params: ctx.serviceRewards, proven: closing.proven };
+  return computeRewards(ctx.rewardsBudget ?? 0n, ctx.rewardMembers ?? [], signed, service);
 }
+
+const provenLeafValues = (proven: readonly ProvenService[]) =>
+  proven.map((l) =>
+    resourceLeaf(l.operator, {
+      cpuCores: BigInt(l.cpuCores),
+      bandwidthMbps: BigInt(l.bandwidthMbps),
+      memoryMiB: BigInt(l.memoryMiB),
+      storageGiB: BigInt(l.storageGiB),
+      latencyUs: BigInt(l.latencyUs),
+      uptimeBps: BigInt(l.uptimeBps),
+    }),
+  );
 
 /** The reward leaves a payload declares ([] outside an epoch's first height). */
 export function rewardLeavesOf(p: PayloadView): RewardLeaf[] {
@@ -61,19 +100,30 @@ export class RewardsPart implements CheckpointPart<RewardsSlice, RewardsSliceJso
     schema: RewardsSliceJson,
     toJson: (s: RewardsSlice): RewardsSliceJsonT => ({
       closing: s.closing
-        ? { header: headerToJson(s.closing.header), liveness: s.closing.liveness.map(livenessToJson) }
+        ? {
+            header: headerToJson(s.closing.header),
+            liveness: s.closing.liveness.map(livenessToJson),
+            proven: s.closing.proven.map((l) => ({ ...l })),
+          }
         : null,
-      leaves: s.leaves.map((r) => ({ ...r, amount: r.amount.toString() })),
+      leaves: s.leaves.map((r) => ({ ...r, amount: r.amount.toString(), service: r.service.toString() })),
     }),
     fromJson: (j: RewardsSliceJsonT): RewardsSlice => ({
       closing: j.closing
-        ? { header: headerFromJson(j.closing.header), liveness: j.closing.liveness.map(livenessFromJson) }
+        ? {
+            header: headerFromJson(j.closing.header),
+            liveness: j.closing.liveness.map(livenessFromJson),
+            proven: j.closing.proven.map((l) => ({ ...l, operator: l.operator.toLowerCase() })),
+          }
         : null,
-      leaves: j.leaves.map((r) => ({ ...r, amount: BigInt(r.amount) })),
+      leaves: j.leaves.map((r) => ({ ...r, amount: BigInt(r.amount), service: BigInt(r.service) })),
     }),
   };
   /** rewards declared in decided epoch-start payloads, by rewarded epoch */
   private readonly byEpoch: RewardsReport = {};
+
+  /** @param provenAt the PoR part's leaves per decided header (absent with PoR off: porRoot is always zero) */
+  constructor(private readonly provenAt?: ProvenSource) {}
 
   propose(ctx: PartContext): RewardsSlice {
     if (ctx.isEpochStart && ctx.closingHeaderHash && !ctx.closing) {
@@ -81,9 +131,17 @@ export class RewardsPart implements CheckpointPart<RewardsSlice, RewardsSliceJso
     }
     const closing =
       ctx.isEpochStart && ctx.closingHeaderHash && ctx.closing
-        ? { header: ctx.closing.header, liveness: livenessOf(ctx.closing) }
+        ? { header: ctx.closing.header, liveness: livenessOf(ctx.closing), proven: this.provenOf(ctx.closing.header) }
         : null;
     return { closing, leaves: expectedRewards(ctx, closing).leaves };
+  }
+
+  private provenOf(h: Header): ProvenService[] {
+    if (h.porRoot === ZERO_HASH) return [];
+    const held = this.provenAt?.(headerHash(h));
+    // another validator's proposal may carry them: this one cannot, and must not drop the service share
+    if (!held) throw new PayloadError("cannot propose an epoch start without the closing header's porRoot leaves");
+    return [...held].sort((a, b) => (a.operator < b.operator ? -1 : 1));
   }
 
   validate(ctx: PartContext, s: RewardsSlice) {
@@ -94,6 +152,13 @@ export class RewardsPart implements CheckpointPart<RewardsSlice, RewardsSliceJso
         if (headerHash(s.closing.header) !== want) throw new PayloadError("closing header is not the chain's");
         if (rootOf("liveness", livenessLeaves(s.closing.liveness)) !== s.closing.header.livenessRoot) {
           throw new PayloadError("closing liveness does not match the certified livenessRoot");
+        }
+        const ops = s.closing.proven.map((l) => l.operator);
+        if (ops.some((op, i) => i > 0 && !(ops[i - 1]! < op))) {
+          throw new PayloadError("closing porRoot leaves not strictly ascending by operator");
+        }
+        if (rootOf("resource", provenLeafValues(s.closing.proven)) !== s.closing.header.porRoot) {
+          throw new PayloadError("closing porRoot leaves do not match the certified porRoot");
         }
       }
     } else if (s.closing !== null) {
@@ -118,6 +183,7 @@ export class RewardsPart implements CheckpointPart<RewardsSlice, RewardsSliceJso
         index: l.index,
         operator: l.operator,
         amount: l.amount.toString(),
+        service: l.service.toString(),
         proof: proofs.get(l.index)!,
       })),
     };
@@ -128,4 +194,4 @@ export class RewardsPart implements CheckpointPart<RewardsSlice, RewardsSliceJso
   }
 }
 
-export const rewardsPart = (): RewardsPart => new RewardsPart();
+export const rewardsPart = (provenAt?: ProvenSource): RewardsPart => new RewardsPart(provenAt);

@@ -4,20 +4,15 @@
 // the fee quoted first with getFee and paid in the sender's fee token (native, or LINK approved for
 // exactly the fee).
 import type { Command } from "commander";
-import { Contract, Interface, Wallet, ZeroAddress, formatEther, type TransactionReceipt } from "ethers";
+import { Wallet, ZeroAddress, formatEther } from "ethers";
+import { relayOnLane } from "../../bridge/lane-relay.js";
 import { ChainClient } from "../../chain/index.js";
 import { certifiedHeaderAt } from "../../chain/certified-header.js";
-import { headerTuple } from "../../checkpoint/header.js";
 import { loadConfig } from "../../config/index.js";
 import { createLogger, createMetrics } from "../../observability/index.js";
 import { CheckpointSender__factory, CheckpointStore__factory } from "../../../../types/ethers-contracts/index.js";
 import { CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
-
-const ERC20 = new Interface([
-  "function allowance(address,address) view returns (uint256)",
-  "function approve(address,uint256) returns (bool)",
-]);
 
 interface RelayOptions {
   config?: string;
@@ -81,40 +76,39 @@ export function relayCommand(program: Command, io: CliIo): void {
               : `lane ${opts.lane} is not configured (lanes: ${destinations.join(", ") || "none"})`,
           );
         }
-        const feeToken = await sender.feeToken();
-        const native = feeToken === ZeroAddress;
-        const tuple = headerTuple(header);
+        const ctx = {
+          sender,
+          payer: payer?.address ?? ZeroAddress,
+          send: async (request: { to: string; data: string; value?: bigint }) => {
+            const receipt = await (await payer!.sendTransaction(request)).wait();
+            if (!receipt) throw new Error(`transaction to ${request.to} was dropped`);
+            return receipt;
+          },
+          approve: "exact" as const,
+        };
         const out: LaneOutcome[] = [];
         for (const lane of lanes) {
-          const prior = await sender.relayedMessage(lane, header.height);
-          if (!/^0x0+$/.test(prior)) {
-            out.push({ lane: lane.toString(), outcome: "already relayed", messageId: prior });
-            continue;
-          }
-          const fee = await sender.quoteFee(tuple, lane);
-          const shown = { fee: formatEther(fee), feeToken: native ? "native" : feeToken };
-          if (opts.quote) {
-            out.push({ lane: lane.toString(), outcome: "quoted", ...shown });
-            continue;
-          }
-          let receipt: TransactionReceipt | null;
+          let r;
           try {
-            if (!native) await approveFee(feeToken, await sender.getAddress(), fee, payer!);
-            receipt = await (await sender.relay(tuple, lane, { value: native ? fee : 0n })).wait();
+            r = await relayOnLane(ctx, header, lane, { quoteOnly: opts.quote });
           } catch (err) {
             throw new CliUsageError(`relay on lane ${lane} reverted: ${chain.decoder.describe(err)}`);
           }
-          const event = receipt?.logs
-            .map((l) => (l.address === (sender.target as string) ? sender.interface.parseLog(l) : null))
-            .find((p) => p?.name === "CheckpointRelayed");
-          out.push({
-            lane: lane.toString(),
-            outcome: "relayed",
-            ...shown,
-            messageId: event?.args.messageId as string | undefined,
-            tx: receipt?.hash,
-            gasUsed: receipt?.gasUsed.toString(),
-          });
+          const base = { lane: lane.toString() };
+          if (r.kind === "already") out.push({ ...base, outcome: "already relayed", messageId: r.messageId });
+          else if (r.kind === "quoted" || r.kind === "relayed") {
+            const shown = { fee: formatEther(r.fee), feeToken: r.feeToken === ZeroAddress ? "native" : r.feeToken };
+            if (r.kind === "quoted") out.push({ ...base, outcome: "quoted", ...shown });
+            else
+              out.push({
+                ...base,
+                outcome: "relayed",
+                ...shown,
+                messageId: r.messageId,
+                tx: r.receipt.hash,
+                gasUsed: r.receipt.gasUsed.toString(),
+              });
+          }
         }
         io.out(
           JSON.stringify({ epoch: header.epoch.toString(), height: header.height.toString(), lanes: out }, null, 2),
@@ -123,12 +117,4 @@ export function relayCommand(program: Command, io: CliIo): void {
         await chain.stop();
       }
     });
-}
-
-/** LINK fees: the sender pulls exactly the quoted fee from the payer. */
-async function approveFee(token: string, spender: string, fee: bigint, payer: Wallet): Promise<void> {
-  const erc20 = new Contract(token, ERC20, payer);
-  const allowance = (await erc20.getFunction("allowance")(payer.address, spender)) as bigint;
-  if (allowance >= fee) return;
-  await (await erc20.getFunction("approve")(spender, fee)).wait();
 }
