@@ -464,7 +464,9 @@ try {
   info(`and back: ${fmtOpen(await d.token.balanceOf(traveller.address))} OPEN at home`);
   await showSupply("after bridging back");
 
-  step("cloud: a user rents a DVM with a permit, signs in with its wallet, stores and reads back a file over S3");
+  step(
+    "cloud: a user rents a DVM with a permit, signs in with its wallet, stores and reads back a file over S3, runs a job",
+  );
   if (await keeperProvesResources(keepers[0]!)) {
     const renter = new Wallet(accountKey(19), provider);
     await (await d.token.connect(deployer).transfer(renter.address, 100n * OPEN)).wait();

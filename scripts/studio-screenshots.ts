@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./lib/deployment-file.js";
 
 const COPIES: Array<[string, string]> = [
-  ["network.png", "studio-network.png"],
+  ["network-por.png", "studio-network.png"], // the network page once PoR leaves are decided
   ["stake.png", "studio-stake.png"],
 ];
 const out = join(REPO_ROOT, "test-output", "studio");

@@ -1,11 +1,13 @@
 // Builds Xnode Studio into static files (keeper/studio/dist) that the keeper serves at /studio:
-// one ES module and one stylesheet with content-hashed names, and index.html pointing at them.
+// one ES module and one stylesheet with content-hashed names (each with a gzipped copy, .gz, which
+// the keeper sends to browsers that accept gzip), and index.html pointing at them.
 // Part of `npm run build`; esbuild bundles Preact, uPlot, ethers and @openmesh/contracts, so
 // nothing is fetched from a CDN at run time. The custom errors' NatSpec notices come from the
 // contracts package's ABIs, so a revert shows in words.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { constants, gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,7 +59,13 @@ const html = readFileSync(join(here, "index.html"), "utf8")
   .replace("<!--STYLES-->", `<link rel="stylesheet" href="${css}" />`)
   .replace("<!--SCRIPTS-->", `<script type="module" src="${js}"></script>`);
 writeFileSync(join(dist, "index.html"), html);
+// compressed once here, not per request: browsers on plain http accept gzip (not brotli)
+const gzKiB: Record<string, number> = {};
+for (const o of [js, css]) {
+  const gz = gzipSync(readFileSync(join(dist, o)), { level: constants.Z_BEST_COMPRESSION });
+  writeFileSync(join(dist, `${o}.gz`), gz);
+  gzKiB[o] = gz.length / 1024;
+}
 const kb = (o: string) => (result.metafile.outputs[relative(process.cwd(), join(dist, o))]?.bytes ?? 0) / 1024;
-console.log(
-  `[studio] built ${basename(js)} (${kb(js).toFixed(0)} KiB), ${basename(css)} (${kb(css).toFixed(0)} KiB) in ${Date.now() - started} ms`,
-);
+const size = (o: string) => `${basename(o)} (${kb(o).toFixed(0)} KiB, ${gzKiB[o]!.toFixed(0)} KiB gzipped)`;
+console.log(`[studio] built ${size(js)}, ${size(css)} in ${Date.now() - started} ms`);

@@ -34,6 +34,8 @@ export interface ClusterOptions {
   registerArgs?: (index: number) => string[];
   /** the `por` config section of keeper i (default: PoR off) */
   por?: (index: number) => Record<string, unknown>;
+  /** the `rewards` config section of keeper i (default: auto-push on) */
+  rewards?: (index: number) => Record<string, unknown>;
   /** heartbeat interval (default 500 ms) */
   heartbeatIntervalMs?: number;
   /** task executor hooks of keeper i (task sources on loopback are allowed in a cluster) */
@@ -147,6 +149,7 @@ export class KeeperCluster {
           heartbeatIntervalMs: this.opts.heartbeatIntervalMs ?? 500,
         },
         por: this.opts.por?.(i) ?? {},
+        rewards: this.opts.rewards?.(i) ?? {},
         tasks: { allowPrivate: true, pollMs: 200, fallbackDelayMs: 2_000, ...this.opts.taskConfig },
       }),
       deploymentFile: this.deploymentFile,

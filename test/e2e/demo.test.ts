@@ -61,12 +61,15 @@ describe("e2e: npm run demo (4 keeper processes, the whole lifecycle)", function
     expect(output).to.match(/after bridging back: .*across chains 1,000,000,000 OPEN/);
   });
 
-  it("rents a DVM from proven capacity, settles attested uptime, and stores a file in the lease's S3 workspace", () => {
+  it("rents a DVM from proven capacity, settles attested uptime, stores a file in the lease's S3 workspace and runs a job", () => {
     expect(output).to.match(/rented lease #\d+ for \d+ h with a permit/);
     expect(output).to.match(/epoch \d+ settled: provider paid [\d.]+ OPEN/);
     expect(output).to.match(
       /signed in to http:\/\/127\.0\.0\.1:\d+ with its wallet \(SIWE\), got S3 key \w+ for lease #\d+/,
     );
     expect(output).to.match(/put s3:\/\/\S+ \(\d+ bytes, ETag "[0-9a-f]+"\) and read it back: identical/);
+    expect(output).to.match(
+      /ran job [0-9a-f]{32} on lease #\d+ \(wasm, \d+ fuel, \d+ ms on a worker thread\): output "hseMnepO ,olleh"/,
+    );
   });
 });

@@ -3,17 +3,21 @@
 // keeper certify checkpoints over a real libp2p mesh. A test wallet injected as window.ethereum
 // signs with a funded chain account. One browser for every test; each test saves a screenshot of
 // its final screen under test-output/studio/ (scripts/studio-screenshots.ts copies two into docs/).
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { encodeBytes32String, id, parseEther, Wallet, type JsonRpcSigner } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { epochSetFromEventArgs, treeOfEpoch } from "../../keeper/src/checkpoint/epoch.js";
 import type { Header } from "../../keeper/src/checkpoint/header.js";
+import type { ResourceLeaf } from "../../keeper/src/por/aggregate.js";
 import { proofOf, resourceLeaf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
 import { createLogger, LogSummary } from "../../keeper/src/observability/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
+import { reverseModule } from "../../scripts/lib/demo/job-step.js";
 import { workspaceS3 } from "../../scripts/lib/workspace-client.js";
 import { blsCertificate, makeHeader } from "../helpers/checkpoints.js";
 import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
@@ -21,6 +25,24 @@ import { TestWallet } from "../helpers/test-wallet.js";
 import type { TestValidator } from "../helpers/validators.js";
 
 const OPEN = 10n ** 18n;
+/** /por as the keeper serves it (keeper/src/por/service.ts) */
+interface PorStatus {
+  decided: Array<{ epoch: number; height: string; reports: number; leaves: ResourceLeaf[] }>;
+}
+const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
+const POR = {
+  enabled: true,
+  verifiers: 1,
+  quorum: 1,
+  staggerMs: 1_000,
+  retries: 6,
+  retryMs: 3_000,
+  cpu: { chainLength: 2_000, deadlineMs: 30_000 },
+  memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
+  storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
+  bandwidth: { seconds: 0.1, deadlineMs: 30_000 },
+  latency: { samples: 3 },
+};
 
 /** Polls `check` until it holds (the page's CSP forbids Playwright's string predicates). */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -54,6 +76,11 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
       // two keepers: a mesh to draw, certificates of two signers
       KeeperCluster.start({
         keepers: 2,
+        // small claims, proven at small sizes (as in por.test.ts); two keepers: each is the other's one verifier
+        registerArgs: () => CLAIMS,
+        por: () => POR,
+        // the page's Claim and Push buttons are what claims and pushes rewards here
+        rewards: () => ({ autoPush: false }),
         logger: (i) => (i === 0 ? logger : createLogger({ level: "silent" })),
         logSummary: (i) => (i === 0 ? logSummary : undefined),
       }),
@@ -107,7 +134,11 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await until(async () => Number(await rows.first().getAttribute("data-height")) > first, 30_000);
     const top = rows.first();
     const height = BigInt((await top.getAttribute("data-height"))!);
-    const cells = await top.locator("td").allInnerTexts();
+    // details the keeper could not read yet (a busy chain) come with a later poll
+    const row = rows.and(page.locator(`[data-height="${height}"]`));
+    const filled = async () => (await row.locator("td").allInnerTexts()).slice(3, 5).every((t) => t !== "–");
+    await until(filled, 10_000).catch(() => undefined); // (then the checks below say what is missing)
+    const cells = await row.locator("td").allInnerTexts();
     expect(cells[2]).to.equal("BLS");
     expect(cells[3]).to.equal("2 of 2");
     // the gas shown is the certifying transaction's, as the chain recorded it
@@ -195,10 +226,151 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     expect(await governor.hasVoted(proposalId, wallet.address)).to.equal(true);
     const votes = await governor.proposalVotes(proposalId);
     expect(votes.forVotes).to.equal(3_000n * OPEN);
-    await card.getByText("You voted on this proposal.").waitFor({ timeout: 10_000 });
+    await card.getByText("You voted on this proposal.").waitFor({ timeout: 30_000 }); // the page polls; slow under load
     expect(await card.getByTestId("proposal-votes").innerText()).to.include("3,000");
     expect(await page.locator('[data-testid="parameters"] tbody tr').count()).to.be.greaterThan(20);
     await shot(page, "govern");
+  });
+
+  it("shows each operator's PoR leaf as the keeper's /por has it, next to its claim on chain", async () => {
+    const base = `http://127.0.0.1:${cluster.keepers[0]!.server.port}`;
+    const newest = async () => {
+      const por = (await (await fetch(`${base}/por`)).json()) as PorStatus;
+      return por.decided
+        .filter((d) => d.leaves.length > 0)
+        .sort((a, b) => b.epoch - a.epoch || Number(BigInt(b.height) - BigInt(a.height)))[0];
+    };
+    // the keepers prove each other once an epoch's challenges are reported and decided
+    await until(async () => (await newest())?.leaves.length === 2, 90_000);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(studioUrl);
+    const table = page.getByTestId("por-leaves");
+    await table.locator("tbody tr").nth(1).waitFor({ timeout: 20_000 });
+    /** what the page shows against what the endpoint says now: the same epoch, reports and leaves; the page
+     * polls every 5 s, so its decided height may be a few behind (a leaf only changes with a new report) */
+    const compare = async () => {
+      const d = (await newest())!;
+      const shown = await page.getByTestId("por-epoch").innerText();
+      const m = /^Epoch (\d+), decided at height ([\d,]+) from (\d+) signed report/.exec(shown);
+      if (!m) return `unreadable: ${shown}`;
+      const [epoch, height, reports] = [Number(m[1]), BigInt(m[2]!.replace(/,/g, "")), Number(m[3])];
+      if (epoch !== d.epoch || reports !== d.reports || height > BigInt(d.height))
+        return `${shown} / ${JSON.stringify(d)}`;
+      for (const leaf of d.leaves) {
+        const claim = await cluster.deployed.staking.resourcesOf(leaf.operator);
+        const row = table.locator(`tbody tr[data-operator="${leaf.operator.toLowerCase()}"]`);
+        const cell = (m: string) => row.locator(`td[data-measure="${m}"]`).innerText();
+        const want: Record<string, string> = {
+          cpu: `${leaf.cpuCores} of ${claim.cpuCores} cores`,
+          memory: `${leaf.memoryMiB} of ${claim.memoryMiB} MiB`,
+          storage: `${leaf.storageGiB} of ${claim.storageGiB} GiB`,
+          bandwidth: `${leaf.bandwidthMbps} of ${claim.bandwidthMbps} Mbit/s`,
+          latency: `${leaf.latencyUs.toLocaleString("en-US")} µs`,
+          uptime: `${(Math.floor(leaf.uptimeBps / 10) / 10).toFixed(1)}%`, // the page truncates
+        };
+        for (const [m, text] of Object.entries(want))
+          if ((await cell(m)) !== text) return `${m}: ${await cell(m)} / ${text}`;
+      }
+      return "";
+    };
+    let mismatch = "";
+    await until(async () => (mismatch = await compare()) === "", 20_000).catch(() => expect.fail(mismatch));
+    // honest keepers with small claims: proven as claimed (the claims are the registered ones)
+    const self = table.locator(`tbody tr[data-operator="${cluster.keepers[0]!.operator.toLowerCase()}"]`);
+    expect(await self.innerText())
+      .to.include("(this keeper)")
+      .and.include("1 of 1 cores")
+      .and.include("64 of 64 MiB");
+    await page.locator('[data-testid="operators"] tbody tr').first().waitFor({ timeout: 20_000 });
+    await shot(page, "network-por");
+  });
+
+  /** moves the chain's clock on by `seconds` (and mines a block at the new time) */
+  async function later(seconds: bigint | number): Promise<void> {
+    await cluster.provider.send("evm_increaseTime", [Number(seconds)]);
+    await cluster.provider.send("evm_mine", []);
+  }
+
+  it("queues a passed proposal in the timelock and executes it from the Govern page; the parameter changes", async () => {
+    const { page } = await openWithWallet(0n);
+    const { token, governor, timelock, tasks } = cluster.deployed;
+    const me = await deployer.getAddress();
+    // the deployer's OPEN carries the vote past the quorum
+    await (await token.connect(deployer).delegate(me)).wait();
+    const target = await tasks.getAddress();
+    const value = (await tasks.finalizeGracePeriod()) + 15n;
+    const calldata = tasks.interface.encodeFunctionData("setFinalizeGracePeriod", [value]);
+    const description = `Task finalize grace period to ${value} s (studio test ${Date.now()})`;
+    await (await governor.connect(deployer).propose([target], [0n], [calldata], description)).wait();
+    const proposalId = await governor.hashProposal([target], [0n], [calldata], id(description));
+    await later((await governor.votingDelay()) + 1n);
+    await (await governor.connect(deployer).castVote(proposalId, 1)).wait();
+    await later((await governor.votingPeriod()) + 1n);
+    expect(await governor.state(proposalId)).to.equal(4n); // Succeeded
+
+    await page.goto(studioUrl + "#/govern");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    const card = page.locator("li.proposal", { hasText: description });
+    const state = card.getByTestId("proposal-state");
+    const status = page.getByTestId("tx-status");
+    await state.filter({ hasText: "Succeeded" }).waitFor({ timeout: 20_000 });
+    await card.getByRole("button", { name: "Queue in the timelock" }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Queue" }).waitFor({ timeout: 30_000 });
+    expect(await governor.state(proposalId)).to.equal(5n); // Queued
+    await state.filter({ hasText: "Queued" }).waitFor({ timeout: 20_000 });
+    const execute = card.getByRole("button", { name: "Execute" });
+    expect(await execute.isDisabled(), "executable before the timelock's delay").to.equal(true);
+    await later((await timelock.getMinDelay()) + 1n);
+    await until(async () => !(await execute.isDisabled()), 20_000);
+    await execute.click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Execute" }).waitFor({ timeout: 30_000 });
+    expect(await governor.state(proposalId)).to.equal(7n); // Executed
+    expect(await tasks.finalizeGracePeriod()).to.equal(value);
+    await state.filter({ hasText: "Executed" }).waitFor({ timeout: 20_000 });
+    const param = page.locator('[data-testid="parameters"] tbody tr', { hasText: "Task finalize grace period" });
+    await param.filter({ hasText: `${value} s` }).waitFor({ timeout: 20_000 });
+    await shot(page, "govern-execute");
+  });
+
+  it("claims an operator's certified reward by its proof and pushes it into the pool from the Stake page", async () => {
+    const { rewards, validatorSets } = cluster.deployed;
+    const { wallet, page } = await openWithWallet(0n);
+    // end the epoch: its rewards come with the next epoch's first certified header; no keeper claims them (auto-push off)
+    const epoch = await validatorSets.currentEpoch();
+    const now = BigInt((await cluster.provider.getBlock("latest"))!.timestamp);
+    const next = await validatorSets.nextEpochTime();
+    if (next > now) await later(next - now + 1n);
+    await (await validatorSets.connect(deployer).advanceEpoch()).wait();
+    await until(async () => (await rewards.epochRewards(epoch)).recorded, 60_000);
+    const operator = cluster.keepers[0]!.operator;
+
+    await page.goto(studioUrl + "#/stake");
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    const row = page.locator(
+      `[data-testid="reward-claims"] tbody tr[data-reward="${epoch}-${operator.toLowerCase()}"]`,
+    );
+    await row.waitFor({ timeout: 30_000 });
+    expect(await rewards.isClaimed(epoch, operator)).to.equal(false);
+    const push = row.getByRole("button", { name: "Push to pool" });
+    expect(await push.isDisabled(), "push before the claim").to.equal(true);
+    const status = page.getByTestId("tx-status");
+    await row.getByRole("button", { name: "Claim" }).click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Claim epoch" }).waitFor({ timeout: 30_000 });
+    expect(await rewards.isClaimed(epoch, operator)).to.equal(true);
+    const credited = await rewards.credited(operator, epoch, epoch);
+    expect(credited > 0n, "credited by the claim").to.equal(true);
+    await until(async () => !(await push.isDisabled()), 20_000);
+    await push.click();
+    await status.filter({ hasText: "Confirmed" }).filter({ hasText: "Push epoch" }).waitFor({ timeout: 30_000 });
+    expect(await rewards.credited(operator, epoch, epoch)).to.equal(0n);
+    const pushed = await rewards.queryFilter(rewards.filters.RewardsPushed(operator));
+    const last = pushed.at(-1)!;
+    expect(last.args.amount).to.equal(credited);
+    expect((await last.getTransaction()).from).to.equal(wallet.address); // the page's transaction
+    await row.getByRole("button", { name: "Claimed" }).waitFor({ timeout: 10_000 });
+    await shot(page, "stake-rewards");
   });
 
   it("is usable at a phone's width: every control is labelled, nothing overflows, the keeper view reports health and its log summary", async () => {
@@ -232,7 +404,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
 
   // Last: it stops the keepers' consensus (their servers keep serving the page) so that the test can certify a
   // header with a porRoot itself, with the keepers' own validator keys, as the PoR part will once merged.
-  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace and gets working S3 keys, lends it with setUser; the operator's proven resources show", async () => {
+  it("rents a DVM with a permit (one signature, one transaction), signs in to its workspace, gets working S3 keys, uploads, downloads and deletes a file and runs a job in the page, lends it with setUser; the operator's proven resources show", async () => {
     const keeper = cluster.keepers[0]!;
     const { checkpoints, market, dvm, validatorSets } = cluster.deployed;
     for (const k of cluster.keepers) await k.consensus?.stop();
@@ -339,11 +511,74 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     try {
       await s3.send(new CreateBucketCommand({ Bucket: "studio" }));
       await s3.send(new PutObjectCommand({ Bucket: "studio", Key: "hello.txt", Body: "hello from the Studio test" }));
+      await openWorkspace.click();
+      await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
+
+      // the files, from the page itself (SigV4 signed in the browser): a bucket, an upload, a download
+      const files = ws.getByTestId("files");
+      await files.getByLabel("New bucket").fill("uploads");
+      await files.getByRole("button", { name: "Create bucket" }).click();
+      await files
+        .getByTestId("files-status")
+        .filter({ hasText: "Bucket uploads created." })
+        .waitFor({ timeout: 20_000 });
+      expect(await files.getByLabel("Bucket", { exact: true }).locator("option").allInnerTexts()).to.deep.equal([
+        "studio",
+        "uploads",
+      ]);
+      const bytes = randomBytes(3000); // not text: any byte must survive the round trip
+      await files.getByLabel("File to upload").setInputFiles({
+        name: "data.bin",
+        mimeType: "application/octet-stream",
+        buffer: bytes,
+      });
+      await files.getByRole("button", { name: "Upload", exact: true }).click();
+      const item = files.locator('[data-testid="objects"] tbody tr[data-key="data.bin"]');
+      await item.waitFor({ timeout: 20_000 });
+      expect(await item.innerText()).to.include("3,000");
+      await workspace.filter({ hasText: "2 object(s)" }).waitFor({ timeout: 20_000 });
+      // the keeper stored exactly those bytes (read back by another S3 client) ...
+      const stored = await s3.send(new GetObjectCommand({ Bucket: "uploads", Key: "data.bin" }));
+      expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(bytes)).to.equal(true);
+      // ... and the page downloads them back
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        item.getByRole("button", { name: "Download data.bin" }).click(),
+      ]);
+      expect(download.suggestedFilename()).to.equal("data.bin");
+      expect(readFileSync(await download.path()).equals(bytes)).to.equal(true);
+      // and deletes them: gone from the list and from the keeper
+      await item.getByRole("button", { name: "Delete data.bin" }).click();
+      await item.waitFor({ state: "detached", timeout: 20_000 });
+      await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
+      const left = await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }));
+      expect(left.KeyCount).to.equal(0);
     } finally {
       s3.destroy();
     }
-    await openWorkspace.click();
-    await workspace.filter({ hasText: "1 object(s)" }).waitFor({ timeout: 20_000 });
+
+    // a job from the page: a wasm module picked from disk and an input text; its output, its logs, an over-limit end
+    const jobs = ws.getByTestId("jobs");
+    await jobs.getByLabel("Module (.wasm)").setInputFiles({
+      name: "reverse.wasm",
+      mimeType: "application/wasm",
+      buffer: Buffer.from(await reverseModule()),
+    });
+    await jobs.getByLabel("Input (text)").fill("hello from the Studio");
+    await jobs.getByRole("button", { name: "Run job" }).click();
+    const jobStatus = jobs.getByTestId("job-status");
+    await jobStatus.filter({ hasText: "succeeded" }).waitFor({ timeout: 30_000 });
+    await jobs.getByTestId("job-output").waitFor({ timeout: 10_000 });
+    expect(await jobs.getByTestId("job-output").innerText()).to.equal("oidutS eht morf olleh");
+    expect((await jobs.getByTestId("job-logs").innerText()).trim()).to.equal("reversing the input");
+    await jobs.getByLabel("Fuel limit (optional, below the lease's)").fill("10");
+    await jobs.getByRole("button", { name: "Run job" }).click();
+    await jobStatus.filter({ hasText: "failed" }).waitFor({ timeout: 30_000 });
+    expect(await jobs.getByTestId("job-error").innerText())
+      .to.include("out-of-fuel")
+      .and.include("over its fuel limit");
+    await jobs.getByTestId("job-logs").waitFor({ timeout: 10_000 });
+    expect(await jobs.getByTestId("job-output").count(), "a failed job shows no output").to.equal(0);
 
     const borrower = Wallet.createRandom().address;
     await page.getByLabel("Borrower's address").fill(borrower);

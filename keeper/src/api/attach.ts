@@ -6,6 +6,7 @@ import type { JsonRpcApiProvider } from "ethers";
 import type { Logger } from "../observability/index.js";
 import { ResourceMarket__factory, ValidatorSetManager__factory } from "../../../types/ethers-contracts/index.js";
 import { ChainLeaseAccess } from "./lease-access.js";
+import type { JobsConfig } from "./jobs/limits.js";
 import { leaseUptimeReader } from "./lease-uptime.js";
 import { WorkspaceApi } from "./workspace-api.js";
 
@@ -23,6 +24,7 @@ export interface WorkspaceDeps {
       storageUnitBytes: number;
       sweepIntervalMs: number;
       headMaxAgeMs: number;
+      jobs: JobsConfig;
     };
   };
   chain:
@@ -69,6 +71,7 @@ export async function workspaceApiFor(deps: WorkspaceDeps): Promise<WorkspaceApi
     nonceTtlMs: cfg.nonceTtlMs,
     storageUnitBytes: cfg.storageUnitBytes,
     sweepIntervalMs: cfg.sweepIntervalMs,
+    jobs: cfg.jobs,
     logger: deps.logger,
     uptime:
       deps.chain.market && deps.chain.validatorSets

@@ -16,7 +16,11 @@ export type ApiErrorCode =
   | "not_lease_holder"
   | "lease_unknown"
   | "lease_ended"
-  | "chain_unavailable";
+  | "chain_unavailable"
+  | "bad_module"
+  | "too_many_jobs"
+  | "job_not_finished"
+  | "jobs_disabled";
 
 export class ApiError extends Error {
   override name = "ApiError";

@@ -2,7 +2,7 @@
 // Every decision is taken at the chain's latest block: the head is read per request (concurrent
 // requests share one read) and per-block answers are cached, so a transfer, setUser or expiry
 // takes effect on the first request after the block that carries it.
-import { Contract, getAddress, type JsonRpcApiProvider } from "ethers";
+import { Contract, getAddress, JsonRpcProvider, type JsonRpcApiProvider } from "ethers";
 import { ApiError } from "./errors.js";
 
 /** IDvmAccess.LeaseState */
@@ -81,9 +81,12 @@ export class ChainLeaseAccess {
   private answers = new Map<string, Promise<unknown>>();
   private cacheBlock = -1;
 
+  private readonly rpc: JsonRpcApiProvider;
+
   constructor(private readonly opts: LeaseAccessOptions) {
-    this.contract = new Contract(opts.dvmAccess, DVM_ACCESS_ABI, opts.provider);
-    if (opts.market) this.market = new Contract(opts.market, MARKET_ABI, opts.provider);
+    this.rpc = unbatched(opts.provider);
+    this.contract = new Contract(opts.dvmAccess, DVM_ACCESS_ABI, this.rpc);
+    if (opts.market) this.market = new Contract(opts.market, MARKET_ABI, this.rpc);
   }
 
   /** The grace period at `block`: governance's (the market's) when there is a market, else the configured one. */
@@ -101,7 +104,7 @@ export class ChainLeaseAccess {
     if (!this.headInFlight) {
       const askedAt = performance.now();
       this.headInFlight = (
-        this.opts.provider.send("eth_getBlockByNumber", ["latest", false]) as Promise<{
+        this.rpc.send("eth_getBlockByNumber", ["latest", false]) as Promise<{
           number: string;
           timestamp: string;
         } | null>
@@ -228,6 +231,22 @@ export class ChainLeaseAccess {
       state,
     };
   }
+}
+
+/**
+ * The same endpoint without request batching. A JsonRpcProvider holds each request up to 10 ms
+ * (batchStallTime) to batch it with others; the head read is on every request's path, and that
+ * stall was half of its latency (17.4 -> 9.0 ms per read under load; S3 GET 1 MiB paid it each time).
+ */
+function unbatched(p: JsonRpcApiProvider): JsonRpcApiProvider {
+  if (!(p instanceof JsonRpcProvider)) return p;
+  let network;
+  try {
+    network = p._network;
+  } catch {
+    return p; // network not known yet: keep the caller's provider
+  }
+  return new JsonRpcProvider(p._getConnection(), network, { staticNetwork: network, batchMaxCount: 1 });
 }
 
 function notHolder(leaseId: bigint, account: string, block: number): ApiError {

@@ -9,6 +9,9 @@ import type { Logger } from "../observability/index.js";
 import { AccessKeys } from "./access-keys.js";
 import { ApiError } from "./errors.js";
 import { applyCors, readJson, sendError, sendJson } from "./http.js";
+import { JobService } from "./jobs/job-service.js";
+import type { JobsConfig } from "./jobs/limits.js";
+import { jobRoute } from "./jobs/routes.js";
 import type { Lease, LeaseAccess } from "./lease-access.js";
 import { writeFileDurable } from "./s3/durable.js";
 import { S3Handler, type LeaseGate } from "./s3/handler.js";
@@ -39,6 +42,8 @@ export interface WorkspaceApiOptions {
   logger: Logger;
   /** lease facts from other modules (attested uptime per epoch), when they exist */
   uptime?: (lease: Lease) => Promise<unknown>;
+  /** wasm jobs on leases (off: no jobs routes) */
+  jobs?: JobsConfig;
   now?: () => number;
 }
 
@@ -52,6 +57,7 @@ export class WorkspaceApi {
     private readonly sessions: SessionTokens,
     readonly keys: AccessKeys,
     readonly workspaces: Workspaces,
+    readonly jobs: JobService | undefined,
   ) {
     this.s3 = new S3Handler({
       keys,
@@ -73,6 +79,9 @@ export class WorkspaceApi {
       new SessionTokens(secret, opts.sessionTtlMs, now),
       await AccessKeys.open(join(opts.dir, "access-keys.json"), now),
       await Workspaces.init(opts.dir),
+      opts.jobs?.enabled
+        ? await JobService.open({ dir: join(opts.dir, "jobs"), config: opts.jobs, logger: opts.logger, now })
+        : undefined,
     );
   }
 
@@ -85,13 +94,15 @@ export class WorkspaceApi {
     }
   }
 
-  stop(): void {
+  /** Stops the sweeper and the job workers (running jobs are recorded `interrupted`). */
+  async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    await this.jobs?.close();
   }
 
   /** Deletes the data (and keys) of leases whose grace period is over. */
-  sweep(): Promise<bigint[]> {
+  async sweep(): Promise<bigint[]> {
     return sweepEndedLeases(
       this.workspaces,
       async (leaseId) => {
@@ -103,8 +114,10 @@ export class WorkspaceApi {
       },
       async (leaseId) => {
         await this.keys.revoke((k) => k.leaseId === leaseId.toString());
+        await this.jobs?.removeLease(leaseId);
       },
       this.opts.logger,
+      (await this.jobs?.leaseIds()) ?? [],
     );
   }
 
@@ -209,8 +222,23 @@ export class WorkspaceApi {
         if (n === 0) throw new ApiError(404, "not_found", "no such key in this session");
         return sendJson(res, 200, { revoked: parts[4] });
       }
-      default:
+      default: {
+        if (parts[1] === "leases" && parts.length >= 4) {
+          const s = this.session(req);
+          const leaseId = parseLeaseId(parts[2]);
+          const handled = await jobRoute(this.jobs, {
+            req,
+            res,
+            route,
+            leaseId,
+            jobId: parts[4],
+            address: s.address,
+            check: (write) => this.opts.gate.check(leaseId, s.address, write),
+          });
+          if (handled) return;
+        }
         throw new ApiError(404, "not_found", `no route ${method} ${path}`);
+      }
     }
   }
 

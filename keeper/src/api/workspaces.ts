@@ -49,9 +49,12 @@ export async function sweepEndedLeases(
   deleteAfter: (leaseId: bigint) => Promise<{ deleteAfter: number; now: number } | undefined>,
   onDeleted: (leaseId: bigint) => Promise<void>,
   logger: Logger,
+  /** leases with other data here (jobs) but maybe no S3 store */
+  moreLeaseIds: readonly bigint[] = [],
 ): Promise<bigint[]> {
   const deleted: bigint[] = [];
-  for (const leaseId of await workspaces.leaseIds()) {
+  const ids = new Set([...(await workspaces.leaseIds()), ...moreLeaseIds]);
+  for (const leaseId of ids) {
     const d = await deleteAfter(leaseId).catch((err: unknown) => {
       logger.warn({ err, leaseId: leaseId.toString() }, "cannot read lease for the grace sweep; keeping its data");
       return undefined;

@@ -210,6 +210,12 @@ export class ConsensusService implements ConsensusApp {
   private readonly payloads = new Map<string, CheckpointPayload>();
   /** payload objects validValue accepted (a certificate for one needs no second validation) */
   private readonly validPayloads = new WeakSet<CheckpointPayload>();
+  /**
+   * payloads that came with a commit of > 2/3 of the stake (signatures checked): valid even when
+   * this keeper lacks some of their inputs (a keeper catching up after a restart holds no PoR
+   * reports of the heights it missed; the certificate is what the chain itself accepts)
+   */
+  private readonly certifiedPayloads = new WeakSet<CheckpointPayload>();
   /** votes collected as the proposer of round 0 (per epoch) */
   private relay?: VoteRelay;
   /** round-0 proposers by height, from their own rotation (the engine's is asked in its own order) */
@@ -547,6 +553,11 @@ export class ConsensusService implements ConsensusApp {
     } catch (err) {
       const reason = err instanceof PayloadError ? err.message : String(err);
       const unavailable = err instanceof PartUnavailable;
+      if (unavailable && this.certifiedPayloads.has(payload)) {
+        this.log.info({ height, reason }, "decided on its certificate with inputs unavailable here");
+        this.validPayloads.add(payload);
+        return true;
+      }
       this.log.info(
         { height, reason, unavailable },
         unavailable ? "proposal inputs unavailable" : "rejecting proposal",
@@ -1258,6 +1269,7 @@ export class ConsensusService implements ConsensusApp {
     }
     const total = [...this.stake.values()].reduce((a, b) => a + b, 0n);
     if (signed * 3n <= total * 2n) return;
+    this.certifiedPayloads.add(payload);
     for (const s of commit.signatures) {
       this.recordVoteSig(
         { type: "precommit", height: Number(commit.height), round: commit.round, valueHash: commit.valueHash },

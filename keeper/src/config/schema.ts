@@ -158,6 +158,39 @@ const RewardsConfigSchema = z.strictObject({
   pollMs: ms("the certification poll interval").default(1_000),
 });
 
+/** Wasm jobs on a lease (docs/workspace.md, "Jobs"): limits derived from the lease's cores and memory. */
+export const JobsConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** worker threads running jobs on this keeper (0: one less than the machine's cores, at least 1) */
+  workers: z.int().min(0).default(0),
+  /** fuel (wasm instructions) one core of a lease buys per second of a job's wall-clock cap */
+  fuelPerCoreSecond: z.int().positive().default(1_000_000_000),
+  /** a job's wall-clock cap (a request may ask for less) */
+  maxWallMs: ms("the job wall-clock cap").default(60_000),
+  /** running jobs per lease, at most (also at most the lease's cores) */
+  maxConcurrentPerLease: z.int().positive().default(4),
+  /** jobs waiting per lease beyond which a submit is refused (429) */
+  maxQueuedPerLease: z.int().positive().default(16),
+  maxModuleBytes: z
+    .int()
+    .positive()
+    .default(4 << 20),
+  maxInputBytes: z
+    .int()
+    .positive()
+    .default(1 << 20),
+  maxOutputBytes: z
+    .int()
+    .positive()
+    .default(1 << 20),
+  maxLogBytes: z
+    .int()
+    .positive()
+    .default(64 << 10),
+  /** finished jobs kept per lease (the oldest are deleted beyond) */
+  keepPerLease: z.int().positive().default(100),
+});
+
 /** The renters' workspace (docs/workspace.md): SIWE, lease keys, S3; on when the deployment has DvmAccess. */
 export const WorkspaceConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -187,6 +220,7 @@ export const WorkspaceConfigSchema = z.strictObject({
    * transfer takes effect on the very next request); answers are cached per block either way.
    */
   headMaxAgeMs: z.int().min(0).default(0),
+  jobs: JobsConfigSchema.default(() => JobsConfigSchema.parse({})),
 });
 
 /** Executing and finalizing TaskManager rounds (docs/tasks.md). */

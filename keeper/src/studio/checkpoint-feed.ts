@@ -100,7 +100,8 @@ export class CheckpointFeed {
     r.timestamp = block ? block.timestamp : null;
     r.validators = validators;
     r.signers = tx ? signersOf(tx.data, validators) : null;
-    if (receipt && tx && block) this.detailed.add(r.txHash);
+    // anything not read (an RPC hiccup under load) is read again on the next request
+    if (receipt && tx && block && validators !== null) this.detailed.add(r.txHash);
   }
 
   private async validatorCount(epoch: string): Promise<number | null> {

@@ -99,9 +99,14 @@ export function studioHandler(opts: StudioOptions): HttpHandler {
       res.writeHead(404).end();
       return true;
     }
+    // the build's gzipped copy of an asset, for a browser that accepts gzip
+    const gzipped =
+      rel.startsWith("assets/") && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))
+        ? await readFile(`${file}.gz`).catch(() => null)
+        : null;
     let body: Buffer;
     try {
-      body = await readFile(file);
+      body = gzipped ?? (await readFile(file));
       if (rel === "index.html") body = withConfig(body, opts.info());
     } catch {
       if (rel === "index.html") {
@@ -115,6 +120,8 @@ export function studioHandler(opts: StudioOptions): HttpHandler {
     res.writeHead(200, {
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      ...(immutable ? { vary: "accept-encoding" } : {}),
+      ...(gzipped ? { "content-encoding": "gzip" } : {}),
       ...SECURITY_HEADERS,
     });
     res.end(req.method === "HEAD" ? undefined : body);

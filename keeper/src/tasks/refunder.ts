@@ -9,6 +9,7 @@ import { TxRevertedError } from "../chain/tx-sender.js";
 import type { TaskManager } from "../../../types/ethers-contracts/index.js";
 import { rendezvousOrder } from "./assignment.js";
 import type { TaskBook } from "./task-book.js";
+import type { StopScope } from "../chain/stop-scope.js";
 
 export interface TaskRefunded {
   taskId: bigint;
@@ -26,8 +27,8 @@ export interface RefunderDeps {
   fallbackDelayMs: number;
   /** at most one look at the chain's clock per this many ms */
   checkMs: number;
-  sleep(ms: number): Promise<void>;
-  stopped(): boolean;
+  /** the task service's stop switch: its sleeps end at stop, and nothing is sent after */
+  scope: StopScope;
   logger: Logger;
   onRefunded?(r: TaskRefunded): void;
 }
@@ -50,14 +51,14 @@ export class Refunder {
   /** Called on every decided height; throttled, never throws. */
   check(): void {
     const now = Date.now();
-    if (this.checking || now - this.lastCheck < this.d.checkMs || this.d.stopped()) return;
+    if (this.checking || now - this.lastCheck < this.d.checkMs || this.d.scope.stopped()) return;
     const pos = this.d.position();
     if (!pos) return;
     this.lastCheck = now;
     this.checking = true;
     void this.scan(pos)
       .catch((err: unknown) => {
-        if (!this.d.stopped()) this.d.logger.warn({ err: (err as Error).message }, "expired-task scan failed");
+        if (!this.d.scope.stopped()) this.d.logger.warn({ err: (err as Error).message }, "expired-task scan failed");
       })
       .finally(() => (this.checking = false));
   }
@@ -80,8 +81,8 @@ export class Refunder {
   }
 
   private async refund(taskId: bigint, rank: number): Promise<void> {
-    if (rank > 0) await this.d.sleep(rank * this.d.fallbackDelayMs);
-    if (this.d.stopped()) return;
+    if (rank > 0) await this.d.scope.sleep(rank * this.d.fallbackDelayMs);
+    if (this.d.scope.stopped()) return;
     let r: TaskRefunded;
     try {
       if ((await this.d.tasks.getTask(taskId)).status !== OPEN) r = { taskId, outcome: "already" };
@@ -95,7 +96,7 @@ export class Refunder {
       if (err instanceof TxRevertedError && err.revert.kind === "custom" && err.revert.name === "TaskNotOpen")
         r = { taskId, outcome: "already" };
       else {
-        if (!this.d.stopped())
+        if (!this.d.scope.stopped())
           this.d.logger.warn({ task: String(taskId), err: (err as Error).message }, "refundTask failed");
         r = { taskId, outcome: "failed" };
       }

@@ -168,8 +168,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       },
       fallbackDelayMs: this.o.fallbackDelayMs,
       checkMs: REFUND_CHECK_MS,
-      sleep: (ms) => this.scope.sleep(ms),
-      stopped: () => this.scope.stopped(),
+      scope: this.scope,
       logger: this.log,
       onRefunded: (r) => this.o.onRefunded?.(r),
     });

@@ -7,7 +7,8 @@
 //
 // ABI: the module exports `memory` and `run(inputLen: i32) -> i32`. The host writes the input at
 // offset 0, calls run, and reads the output from offset 0 with the length run returned. No other
-// imports are offered: a module that imports anything else fails to instantiate (`bad-module`).
+// imports are offered (tasks): a module that imports anything else fails to instantiate
+// (`bad-module`). DVM jobs (keeper/src/api/jobs/) also offer `env.log(ptr, len)`: see HostImports.
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -31,9 +32,19 @@ const COST_TABLE = {
 export type WasmFailure =
   "bad-module" | "trap" | "out-of-fuel" | "memory-limit" | "output-too-large" | "input-too-large";
 
+/** `memoryBytes`: the memory's size when the run ended (wasm memory never shrinks: its peak). */
 export type WasmOutcome =
-  | { ok: true; output: Uint8Array; fuelUsed: bigint }
-  | { ok: false; code: WasmFailure; message: string; fuelUsed: bigint };
+  | { ok: true; output: Uint8Array; fuelUsed: bigint; memoryBytes?: number }
+  | { ok: false; code: WasmFailure; message: string; fuelUsed: bigint; memoryBytes?: number };
+
+/**
+ * Host functions offered besides the fuel counter, for jobs (not tasks: a log is not consensus).
+ * `log` is imported as `env.log(ptr: i32, len: i32)`: it receives a copy of memory[ptr, ptr+len);
+ * a range beyond the memory traps.
+ */
+export interface HostImports {
+  log?: (bytes: Uint8Array) => void;
+}
 
 export interface WasmLimits {
   fuel: bigint;
@@ -95,6 +106,7 @@ export async function runMetered(
   original: Uint8Array,
   input: Uint8Array,
   limits: WasmLimits,
+  host: HostImports = {},
 ): Promise<WasmOutcome> {
   const counter = new WebAssembly.Instance(fuelCounterModule).exports as {
     fuel: WebAssembly.Global;
@@ -105,7 +117,15 @@ export async function runMetered(
     const left = counter.fuel.value as bigint;
     return left < 0n ? limits.fuel : limits.fuel - left;
   };
-  const fail = (code: WasmFailure, message: string): WasmOutcome => ({ ok: false, code, message, fuelUsed: spent() });
+  // set once instantiated; read by the log import and by failures (memoryBytes)
+  let memory: WebAssembly.Memory | undefined = undefined;
+  const fail = (code: WasmFailure, message: string): WasmOutcome => ({
+    ok: false,
+    code,
+    message,
+    fuelUsed: spent(),
+    ...(memory ? { memoryBytes: memory.buffer.byteLength } : {}),
+  });
   let mem: { min: number; max?: number } | undefined;
   try {
     mem = declaredMemory(original);
@@ -116,19 +136,30 @@ export async function runMetered(
   if (mem.max === undefined || mem.max > limits.memoryPages) {
     return fail("memory-limit", `module memory max ${mem.max ?? "unbounded"} pages > limit ${limits.memoryPages}`);
   }
+  const imports: WebAssembly.Imports = { metering: { usegas: counter.usegas } };
+  const log = host.log;
+  if (log) {
+    imports.env = {
+      log: (ptr: number, len: number) => {
+        const [p, n] = [ptr >>> 0, len >>> 0];
+        if (!memory || p + n > memory.buffer.byteLength) throw new Error(`log(${p}, ${n}) beyond memory`);
+        log(new Uint8Array(memory.buffer.slice(p, p + n)));
+      },
+    };
+  }
   let instance: WebAssembly.Instance;
   try {
     const compiled = await WebAssembly.compile(metered);
-    instance = await WebAssembly.instantiate(compiled, {
-      metering: { usegas: counter.usegas },
-    });
+    instance = await WebAssembly.instantiate(compiled, imports);
   } catch (e) {
     return fail("bad-module", (e as Error).message.slice(0, 200));
   }
-  const { memory, run } = instance.exports as { memory?: WebAssembly.Memory; run?: (n: number) => number };
-  if (!(memory instanceof WebAssembly.Memory) || typeof run !== "function") {
+  const exported = instance.exports as { memory?: WebAssembly.Memory; run?: (n: number) => number };
+  const run = exported.run;
+  if (!(exported.memory instanceof WebAssembly.Memory) || typeof run !== "function") {
     return fail("bad-module", "the module must export memory and run(i32) -> i32");
   }
+  memory = exported.memory;
   if (input.length > memory.buffer.byteLength) return fail("input-too-large", `input ${input.length} B > memory`);
   new Uint8Array(memory.buffer).set(input, 0);
   let outLen: number;
@@ -142,7 +173,12 @@ export async function runMetered(
   }
   if (outLen > limits.maxOutputBytes) return fail("output-too-large", `output ${outLen} B > ${limits.maxOutputBytes}`);
   if (outLen > memory.buffer.byteLength) return fail("trap", "output length beyond memory");
-  return { ok: true, output: new Uint8Array(memory.buffer.slice(0, outLen)), fuelUsed: spent() };
+  return {
+    ok: true,
+    output: new Uint8Array(memory.buffer.slice(0, outLen)),
+    fuelUsed: spent(),
+    memoryBytes: memory.buffer.byteLength,
+  };
 }
 
 /** Meter and run in one call (no cache). */

@@ -7,6 +7,7 @@ import type { Deployed } from "../deploy.js";
 import { runMarketDemo, type PorLeafProof } from "../market-demo.js";
 import { certifiedHeaderAt, porLeafOf } from "../por-leaf.js";
 import { storeAndReadBack } from "../workspace-client.js";
+import { runDemoJob } from "./job-step.js";
 import type { LeaseUptime } from "../../../keeper/src/api/lease-uptime.js";
 
 /** The part of a keeper's /por answer this step reads (keeper/src/por/service.ts status()). */
@@ -129,6 +130,11 @@ export async function runCloudStep(ctx: CloudStepContext): Promise<void> {
       `back: ${ws.matches ? "identical" : "DIFFERENT"}; ${storage?.usedBytes} of ${storage?.quotaBytes} bytes used`,
   );
   if (!ws.matches) throw new Error("the object read back differs from the one stored");
+  const run = await runDemoJob(ctx.keeper.apiUrl, ws.token, market.tokenId, "hello, OpenMesh");
+  info(
+    `ran job ${run.job.jobId} on lease #${market.tokenId} (wasm, ${run.job.usage.fuelUsed} fuel, ` +
+      `${run.job.usage.wallMs} ms on a worker thread): output "${run.output}", log "${run.logs.trim()}"`,
+  );
   const uptime = ws.status.attestedUptime as LeaseUptime | null;
   const shown = uptime?.epochs.map((x) => `epoch ${x.epoch} ${x.uptimeBps === null ? "-" : `${x.uptimeBps / 100}%`}`);
   info(`lease status from the keeper: attested uptime ${shown?.join(", ") ?? "not available"}`);

@@ -50,6 +50,7 @@ export async function startApi(o: HarnessOptions = {}): Promise<ApiHarness> {
     nonceTtlMs: o.nonceTtlMs ?? 300_000,
     storageUnitBytes: o.storageUnitBytes ?? 2 ** 30,
     sweepIntervalMs: 0,
+    jobs: o.jobs,
     logger: o.logger ?? silentLogger(),
     now: o.now,
   });
@@ -70,7 +71,7 @@ export async function startApi(o: HarnessOptions = {}): Promise<ApiHarness> {
     domain,
     url: (path) => `http://${domain}${path}`,
     stop: async () => {
-      api.stop();
+      await api.stop();
       await s.stop();
       // a directory the caller passed may be reused (restart tests): only ours is removed
       if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });

@@ -6,11 +6,12 @@ import { KeeperConfigSchema } from "../../../keeper/src/config/index.js";
 import { KeeperIdentity } from "../../../keeper/src/identity/index.js";
 import { Keeper } from "../../../keeper/src/node.js";
 import { DvmAccess__factory } from "../../../types/ethers-contracts/index.js";
+import { runDemoJob } from "../../../scripts/lib/demo/job-step.js";
 import { storeAndReadBack } from "../../../scripts/lib/workspace-client.js";
 import { silentLogger } from "../helpers/logs.js";
 import { startLeaseChain, type LeaseChain } from "./lease-chain.js";
 
-describe("Keeper serves the workspace of its operator's leases (demo step: wallet sign-in, S3 keys, store and read back)", function () {
+describe("Keeper serves the workspace of its operator's leases (demo step: wallet sign-in, S3 keys, store and read back, run a job)", function () {
   this.timeout(90_000);
   let lc: LeaseChain;
   let dir: string;
@@ -71,6 +72,9 @@ describe("Keeper serves the workspace of its operator's leases (demo step: walle
       expect(r.matches).to.equal(true);
       expect(r.status).to.deep.include({ mode: "read-write" });
       expect((r.status.storage as { usedBytes: number }).usedBytes).to.equal(body.length);
+      // the demo's job: a wasm module on the keeper's job workers, output and logs back
+      const run = await runDemoJob(baseUrl, r.token, leaseId, "hello, OpenMesh");
+      expect([run.output, run.logs]).to.deep.equal(["hseMnepO ,olleh", "reversing the input\n"]);
       // a lease served by another provider is not this keeper's business
       const other = await storeAndReadBack({
         baseUrl,

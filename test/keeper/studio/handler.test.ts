@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { createMetrics, ObservabilityServer } from "../../../keeper/src/observability/index.js";
 import { studioHandler, type StudioInfo } from "../../../keeper/src/studio/handler.js";
@@ -40,6 +41,7 @@ describe("studio: the page, its config and the read-only RPC window on the keepe
   mkdirSync(join(dist, "assets"), { recursive: true });
   writeFileSync(join(dist, "index.html"), "<!doctype html><title>studio</title><!--CONFIG-->");
   writeFileSync(join(dist, "assets", "main-ABC123.js"), "console.log(1)");
+  writeFileSync(join(dist, "assets", "main-ABC123.js.gz"), gzipSync("console.log(1)"));
   writeFileSync(join(root, "secret.txt"), "outside the dist folder");
   // a port nothing listens on: a refused call must never get that far (it would answer 502)
   const server = new ObservabilityServer({
@@ -74,6 +76,30 @@ describe("studio: the page, its config and the read-only RPC window on the keepe
     expect((await fetch(url("/studio/assets/nope.js"))).status).to.equal(404);
     // the other routes are untouched
     expect((await fetch(url("/health"))).status).to.equal(200);
+  });
+
+  it("sends the build's gzipped copy of an asset only to a client that accepts gzip", async () => {
+    const get = (encoding?: string) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const headers = encoding ? { "accept-encoding": encoding } : {};
+        const port = server.port;
+        request({ host: "127.0.0.1", port, path: "/studio/assets/main-ABC123.js", headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+          .on("error", reject)
+          .end();
+      });
+    const zipped = await get("gzip, deflate");
+    expect(zipped.headers["content-encoding"]).to.equal("gzip");
+    expect(zipped.headers.vary).to.equal("accept-encoding");
+    expect(gunzipSync(zipped.body).toString()).to.equal("console.log(1)");
+    for (const encoding of [undefined, "identity", "br"]) {
+      const plain = await get(encoding);
+      expect(plain.headers["content-encoding"], String(encoding)).to.equal(undefined);
+      expect(plain.body.toString()).to.equal("console.log(1)");
+    }
   });
 
   it("never serves a file outside its dist folder, however the path is encoded", async () => {

@@ -1,8 +1,10 @@
 // A lease's workspace on this keeper (docs/workspace.md): sign in with the wallet (EIP-4361), see
-// the lease as the keeper serves it (read-write or read-only, storage used against the quota) and
-// issue S3 keys for any S3 client (path-style endpoint <keeper>/s3).
+// the lease as the keeper serves it (read-write or read-only, storage used against the quota),
+// issue S3 keys for any S3 client (path-style endpoint <keeper>/s3), use its files and run jobs in the page.
 import { useState } from "preact/hooks";
 import { useApp } from "../lib/app.js";
+import { Files } from "./Files.js";
+import { Jobs } from "./Jobs.js";
 import { keeperBase } from "../lib/keeper.js";
 import { api, signIn, type Session } from "../lib/siwe.js";
 
@@ -17,7 +19,10 @@ interface Keys {
   expiresAt: string;
 }
 
-const mib = (b: number) => `${(b / 2 ** 20).toLocaleString("en-US", { maximumFractionDigits: 1 })} MiB`;
+const mib = (b: number) =>
+  b > 0 && b < 2 ** 20
+    ? `${(b / 1024).toLocaleString("en-US", { maximumFractionDigits: 1 })} KiB`
+    : `${(b / 2 ** 20).toLocaleString("en-US", { maximumFractionDigits: 1 })} MiB`;
 
 export function Workspace({ leaseIds }: { leaseIds: bigint[] }) {
   const { info, wallet } = useApp();
@@ -35,7 +40,17 @@ export function Workspace({ leaseIds }: { leaseIds: bigint[] }) {
   }
   const login = () => run(async () => setSession(await signIn(await wallet.signer(), Number(info.chainId ?? 0))));
   const show = (id: bigint) =>
-    run(async () => setOpen({ id, status: await api<LeaseStatus>(`/api/leases/${id}`, {}, session!.token) }));
+    run(async () => {
+      const status = await api<LeaseStatus>(`/api/leases/${id}`, {}, session!.token);
+      // the same lease again keeps its keys (and the files panel)
+      setOpen((o) => ({ id, status, keys: o?.id === id ? o.keys : undefined }));
+    });
+  /** the lease's storage use after a change in its files, keeping the keys */
+  const refresh = () =>
+    run(async () => {
+      const status = await api<LeaseStatus>(`/api/leases/${open!.id}`, {}, session!.token);
+      setOpen((o) => (o && o.id === open!.id ? { ...o, status } : o));
+    });
   const issue = () =>
     run(async () => {
       const keys = await api<Keys>(`/api/leases/${open!.id}/keys`, { method: "POST" }, session!.token);
@@ -101,6 +116,17 @@ export function Workspace({ leaseIds }: { leaseIds: bigint[] }) {
               <dt>Expires</dt>
               <dd>{open.keys.expiresAt}</dd>
             </dl>
+          )}
+          {open.keys && (
+            <Files keys={open.keys} writable={open.status.mode === "read-write"} onChange={() => void refresh()} />
+          )}
+          {session && (
+            <Jobs
+              key={open.id.toString()}
+              leaseId={open.id}
+              token={session.token}
+              writable={open.status.mode === "read-write"}
+            />
           )}
         </div>
       )}

@@ -60,6 +60,25 @@ export interface MeshView {
   uptime: { epoch: string; bps: Record<string, number> } | null;
 }
 
+/** a porRoot leaf (keeper/src/por/aggregate.ts): the median of an operator's verifiers per measure */
+export interface PorLeaf {
+  operator: string;
+  cpuCores: number;
+  bandwidthMbps: number;
+  memoryMiB: number;
+  storageGiB: number;
+  latencyUs: number;
+  uptimeBps: number;
+}
+
+/** /por (keeper/src/por/service.ts status()) */
+export interface PorStatus {
+  enabled: boolean;
+  epoch: number | null;
+  /** the latest decided result of each recent epoch */
+  decided: Array<{ epoch: number; height: string; porRoot: string; reports: number; leaves: PorLeaf[] }>;
+}
+
 /** /logs (keeper/src/observability/log-summary.ts) */
 export interface LogSummary {
   since: string;

@@ -23,7 +23,7 @@ export class ApiError extends Error {
 export async function api<T>(path: string, init: RequestInit = {}, token?: string): Promise<T> {
   const headers = new Headers(init.headers);
   if (token) headers.set("authorization", `Bearer ${token}`);
-  if (init.body) headers.set("content-type", "application/json");
+  if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
   const res = await fetch(new URL(path.replace(/^\//, ""), keeperBase), { ...init, headers, cache: "no-store" });
   const body = (await res.json().catch(() => ({}))) as T & { error?: string; message?: string };
   if (!res.ok) throw new ApiError(res.status, body.error ?? "http_error", body.message ?? `HTTP ${res.status}`);

@@ -5,6 +5,7 @@ import { useMemo } from "preact/hooks";
 import { OperatorStatusNames, type OperatorStatus } from "@openmesh/contracts";
 import { Chart } from "../components/Chart.js";
 import { Mesh } from "../components/Mesh.js";
+import { PorLeaves } from "../components/PorLeaves.js";
 import { useApp } from "../lib/app.js";
 import type { Contracts } from "../lib/chain.js";
 import { duration, int, open, percent, short } from "../lib/format.js";
@@ -249,6 +250,9 @@ export function Network() {
           </tbody>
         </table>
       </div>
+
+      <h2>Proof of Resource</h2>
+      <PorLeaves c={c} self={info.operator} />
 
       <h2>Rewards by epoch</h2>
       {rewardEpochs.length === 0 ? (

@@ -316,7 +316,7 @@ npx openmesh-keeper start --config keeper.json`}</code>
               </thead>
               <tbody>
                 {(rewards.value ?? []).map((r) => (
-                  <tr key={`${r.epoch}-${r.operator}`}>
+                  <tr key={`${r.epoch}-${r.operator}`} data-reward={`${r.epoch}-${r.operator.toLowerCase()}`}>
                     <td>{r.epoch.toString()}</td>
                     <td class="mono">{short(r.operator)}</td>
                     <td>{open(r.amount, 6)}</td>
