@@ -47,7 +47,8 @@ try {
     const notes = [
       restarted.has(s.victim) ? "victim restarted earlier" : "",
       restarted.has(s.spare) ? "spare restarted earlier" : "",
-      s.preCovered ? "a spare had already started: not counted" : "",
+      s.preCovered && !s.note ? "a spare had already started: not counted" : "",
+      s.note ?? "",
     ].filter(Boolean);
     console.log(
       `kill ${k + 1}/${KILLS}: keeper ${s.victim} stopped (heartbeat sd ${s.victimStdDevMs} ms), ` +

@@ -23,6 +23,22 @@ export interface ReassignSample {
   victimStdDevMs: number;
   /** each keeper's view of the victim at the stop: inter-arrival mean / deviation (ms) */
   views: Array<{ keeper: number; meanMs: number; sdMs: number } | undefined>;
+  /** what went wrong around the sample, if anything */
+  note?: string;
+}
+
+/** A kill that could not be timed: not a sample (preCovered), the note says why. */
+function untimed(taskId: bigint, victim: number): ReassignSample {
+  return {
+    taskId: taskId.toString(),
+    victim,
+    spare: -1,
+    ms: Infinity,
+    finalized: false,
+    preCovered: true,
+    victimStdDevMs: NaN,
+    views: [],
+  };
 }
 
 /** Every keeper's task starts, for a cluster started with `tasks: (i) => ({ onStarted: log.record(i) })`. */
@@ -54,9 +70,36 @@ export async function measureReassignment(
 ): Promise<ReassignSample> {
   const signers = cluster.keepers.map((k) => k.identity.signerAddress.toLowerCase());
   const tm = cluster.deployed.tasks;
-  const taskId = await tm.nextTaskId();
-  const a = assign(taskId, signers, 2, TASK_SPARES);
-  const victim = a.executors.map((s) => signers.indexOf(s)).find((i) => i !== 0)!;
+  // the victim must be a keeper that follows consensus (one that does not executes nothing, so
+  // killing it times nothing): while the next task's would not be, a one-round filler task takes
+  // that task id (at most 6 times)
+  const following = (i: number) => {
+    const mine = cluster.keepers[i]!.tasks?.decidedHeight;
+    const best = cluster.keepers[0]!.tasks?.decidedHeight;
+    return mine !== undefined && best !== undefined && mine + 1n >= best;
+  };
+  let taskId = await tm.nextTaskId();
+  let victim = -1;
+  for (let tries = 0; ; tries++) {
+    const a = assign(taskId, signers, 2, TASK_SPARES);
+    victim = a.executors.map((s) => signers.indexOf(s)).find((i) => i !== 0)!;
+    if (following(victim) || tries >= 6) break;
+    const filler = source.serveSpec(`filler-${taskId}`, {
+      version: 1,
+      kind: "http-oracle",
+      url: source.serve(`/filler-${taskId}`, { price: 1 }),
+      pointer: "/price",
+      toleranceBps: 0,
+    });
+    await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
+      kind: "http-oracle",
+      spec: filler,
+      reward: 10n ** 18n,
+      redundancy: 1,
+      deadlineSeconds: 3_600,
+    });
+    taskId = await tm.nextTaskId();
+  }
   const url = source.serve(`/slow-${taskId}`, { price: 7 }, { delayMs: opts.sourceDelayMs ?? 3_000 });
   const spec = source.serveSpec(`slow-${taskId}`, {
     version: 1,
@@ -73,7 +116,14 @@ export async function measureReassignment(
     redundancy: 2,
     deadlineSeconds: 3_600,
   });
-  await until("the victim to start the round", 60_000, () => log.find(taskId, (s) => s.keeper === victim));
+  const victimStarted = await until("the victim to start the round", 60_000, () =>
+    log.find(taskId, (s) => s.keeper === victim),
+  ).catch(() => undefined);
+  if (!victimStarted) {
+    // nothing to time (seen when consensus stalled: keepers restarted earlier did not catch up)
+    const state = cluster.keepers.map((k, i) => `keeper ${i} at height ${k.tasks?.decidedHeight}`).join(", ");
+    return { ...untimed(taskId, victim), note: `the victim never started the round in 60 s (${state})` };
+  }
   const victimOp = cluster.keepers[victim]!.operator.toLowerCase();
   const watcher = cluster.keepers.find((_, i) => i !== victim)!;
   const victimStdDevMs = Math.round(watcher.tasks?.detector.stats(victimOp)?.stdDevMs ?? NaN);
@@ -92,6 +142,7 @@ export async function measureReassignment(
     await until("the round finalized", 60_000, async () => (await tm.getTask(taskId)).nextRound > 0n);
     finalized = true;
   }
+  let caughtUp = true;
   if (opts.restart ?? true) {
     await cluster.restart(victim);
     // the next sample needs everyone's detector to trust the victim again
@@ -99,6 +150,13 @@ export async function measureReassignment(
     await until("the restarted keeper trusted again", 60_000, () =>
       cluster.keepers.every((k, i) => i === victim || (k.tasks?.detector.phi(op) ?? 0) < 1) ? true : undefined,
     );
+    // and following consensus again (until then the others pass it over: a spare would already run
+    // for tasks it executes, and the next sample would time nothing)
+    caughtUp = await until("the restarted keeper caught up", 60_000, () => {
+      const mine = cluster.keepers[victim]!.tasks?.decidedHeight;
+      const best = cluster.keepers[0]!.tasks?.decidedHeight;
+      return mine !== undefined && best !== undefined && mine + 1n >= best ? true : undefined;
+    }).catch(() => false);
   }
   return {
     taskId: taskId.toString(),
@@ -109,6 +167,7 @@ export async function measureReassignment(
     preCovered,
     victimStdDevMs,
     views,
+    note: caughtUp ? undefined : "the restarted victim did not catch up with consensus within 60 s",
   };
 }
 

@@ -35,6 +35,7 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
   /** taskId -> index of the keeper that doubles its oracle value */
   const liars = new Map<bigint, number>();
   let heights = 0;
+  let lastEpoch = 0n;
   /** the lying executor's fault, from the first test, proven on chain later */
   let lie: { signer: string; taskId: bigint; header: Header } | undefined;
 
@@ -42,7 +43,10 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     cluster = await KeeperCluster.start({
       keepers: 4,
       onConsensusEvent: (i, e) => {
-        if (i === 0 && e.type === "decided") heights++;
+        if (i === 0 && e.type === "decided") {
+          heights++;
+          lastEpoch = e.epoch;
+        }
       },
       // TASKS_E2E_LOG=info prints the keepers' logs (debugging)
       logger: (i) =>
@@ -84,108 +88,6 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     const parsed = tm.interface.parseLog(ev!)!;
     return { result: parsed.args.result as string, executors: [...(parsed.args.executors as string[])] };
   };
-
-  it("finalizes an http-oracle task with the median; the lying executor is a fault and is not paid", async () => {
-    const p = await plan(3);
-    const liar = keeperOf(p.executors[0]!);
-    liars.set(p.taskId, liar);
-    const url = source.serve("/price", { data: { price: "1234.56" } });
-    const spec = source.serveSpec("oracle", {
-      version: 1,
-      kind: "http-oracle",
-      url,
-      pointer: "/data/price",
-      decimals: 2,
-      toleranceBps: 100,
-    });
-    const tm = cluster.deployed.tasks;
-    const posted = await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
-      kind: "http-oracle",
-      spec,
-      reward: REWARD,
-      redundancy: 3,
-      deadlineSeconds: 600,
-    });
-    expect(posted.taskId).to.equal(p.taskId);
-    const f = await finalized(p.taskId);
-    expect(f.result).to.equal(encodeValue(123_456n));
-    const liarOperator = cluster.keepers[liar]!.operator.toLowerCase();
-    expect(f.executors.map((e) => e.toLowerCase())).to.not.include(liarOperator);
-    expect(f.executors).to.have.length(2);
-    const a = agreed.find((x) => x.c.taskId === p.taskId)!;
-    expect(a.c.faults).to.deep.equal([p.executors[0]]);
-    expect(a.header.faultsRoot).to.not.equal(ZERO_HASH);
-    lie = { signer: p.executors[0]!, taskId: p.taskId, header: a.header };
-    // 5 % protocol fee, the rest split between the two honest executors' operators
-    for (const op of f.executors) expect(await tm.earnings(op)).to.be.at.least((REWARD * 95n) / 100n / 2n);
-    expect(await tm.earnings(liarOperator)).to.equal(0n);
-  });
-
-  it("replaces an executor stopped mid-task with a spare, and the task still finalizes", async () => {
-    const p = await plan(2);
-    const victim = p.executors.map(keeperOf).find((i) => i !== 0)!;
-    const url = source.serve("/slow-price", { price: 42 }, { delayMs: 2_500 });
-    const spec = source.serveSpec("slow", { version: 1, kind: "http-oracle", url, pointer: "/price", toleranceBps: 0 });
-    await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
-      kind: "http-oracle",
-      spec,
-      reward: REWARD,
-      redundancy: 2,
-      deadlineSeconds: 600,
-    });
-    await waitFor(() => started.some((s) => s.taskId === p.taskId && s.keeper === victim), "victim starts", 30_000);
-    const killedAt = Date.now();
-    const victimOperator = cluster.keepers[victim]!.operator.toLowerCase();
-    await cluster.keepers[victim]!.stop();
-    await waitFor(
-      () => started.some((s) => s.taskId === p.taskId && s.reason === "spare"),
-      "a spare takes over",
-      20_000,
-    );
-    const spare = started.find((s) => s.taskId === p.taskId && s.reason === "spare")!;
-    console.log(
-      `      reassignment: ${spare.atMs - killedAt} ms from stopping keeper ${victim} to keeper ${spare.keeper} starting`,
-    );
-    expect(keeperOf(p.spares[0]!)).to.equal(spare.keeper);
-    const f = await finalized(p.taskId);
-    expect(f.result).to.equal(encodeValue(42n));
-    expect(f.executors.map((e) => e.toLowerCase())).to.not.include(victimOperator);
-    // back for the tests below (the jailed liar's votes will not count)
-    await cluster.restart(victim);
-    await waitFor(
-      () => cluster.keepers[victim]!.tasks?.decidedHeight !== undefined,
-      "the victim follows again",
-      60_000,
-    );
-  });
-
-  // early: evidence is too old once its epoch started an unbonding period ago (120 s here). Once
-  // jailed, the liar's messages are ignored: the three others keep a quorum (the stopped keeper
-  // above is back), and its tasks go to spares (it signs no commits that count).
-  it("proves the lying executor's fault on chain: its faultsRoot leaf makes EvidenceHandler slash and jail its operator", async () => {
-    const { deployed } = cluster;
-    const l = lie!;
-    // the liar signed twice the source's value (round 0); the header's only fault leaf
-    const leaves = [[l.signer, FAULT_TASK_RESULT, faultDetails(l.taskId, 0, encodeValue(2n * 123_456n))]];
-    expect(rootOf("fault", leaves)).to.equal(l.header.faultsRoot);
-    const operator = cluster.keepers[keeperOf(l.signer)]!.operator.toLowerCase();
-    const stakeBefore = (await deployed.staking.operatorInfo(operator)).selfStake;
-    const leaf = { signer: l.signer, kind: FAULT_TASK_RESULT, detailsHash: leaves[0]![2] as string };
-    const receipt = await (await deployed.evidence.proveFault(l.header, leaf, proofOf("fault", leaves, 0))).wait();
-    const punished = receipt!.logs
-      .map((x) => deployed.evidence.interface.parseLog(x))
-      .find((e) => e?.name === "FaultPunished");
-    expect(punished?.args.operator.toLowerCase()).to.equal(operator);
-    expect(punished?.args.kind).to.equal(BigInt(FAULT_TASK_RESULT));
-    expect((await deployed.staking.operatorInfo(operator)).selfStake).to.be.lessThan(stakeBefore);
-    // an honest executor of the same round has no leaf: a made-up one does not verify
-    const honest = { ...leaf, signer: signers().find((x) => x !== l.signer)! };
-    const forged = await deployed.evidence.proveFault
-      .staticCall(l.header, honest, proofOf("fault", leaves, 0))
-      .then(() => "accepted")
-      .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
-    expect(forged).to.equal("EvidenceInvalidProof");
-  });
 
   it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
     const input = new TextEncoder().encode("openmesh");
@@ -308,6 +210,108 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
       .then(() => "accepted")
       .catch((err: { data?: string }) => consumer.interface.parseError(err.data ?? "0x")?.name);
     expect(refused).to.equal("FeedRoundNotNewer");
+  });
+
+  // the fault is proven two tests below: close to its header, for evidence expires
+  it("finalizes an http-oracle task with the median; the lying executor is a fault and is not paid", async () => {
+    // a fresh epoch, so that the fault proven two tests later is younger than the unbonding period
+    // (120 s of chain time; with a block per transaction, hardhat's clock runs ahead of the wall's)
+    const epochBefore = lastEpoch;
+    await cluster.provider.send("evm_increaseTime", [31]);
+    await (await cluster.deployed.validatorSets.connect(poster).advanceEpoch()).wait();
+    await waitFor(() => lastEpoch > epochBefore, "a height of the next epoch", 60_000);
+    const p = await plan(3);
+    const liar = keeperOf(p.executors[0]!);
+    liars.set(p.taskId, liar);
+    const url = source.serve("/price", { data: { price: "1234.56" } });
+    const spec = source.serveSpec("oracle", {
+      version: 1,
+      kind: "http-oracle",
+      url,
+      pointer: "/data/price",
+      decimals: 2,
+      toleranceBps: 100,
+    });
+    const tm = cluster.deployed.tasks;
+    const liarEarned = await tm.earnings(cluster.keepers[liar]!.operator); // from the tests above
+    const posted = await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
+      kind: "http-oracle",
+      spec,
+      reward: REWARD,
+      redundancy: 3,
+      deadlineSeconds: 600,
+    });
+    expect(posted.taskId).to.equal(p.taskId);
+    const f = await finalized(p.taskId);
+    expect(f.result).to.equal(encodeValue(123_456n));
+    const liarOperator = cluster.keepers[liar]!.operator.toLowerCase();
+    expect(f.executors.map((e) => e.toLowerCase())).to.not.include(liarOperator);
+    expect(f.executors).to.have.length(2);
+    const a = agreed.find((x) => x.c.taskId === p.taskId)!;
+    expect(a.c.faults).to.deep.equal([p.executors[0]]);
+    expect(a.header.faultsRoot).to.not.equal(ZERO_HASH);
+    lie = { signer: p.executors[0]!, taskId: p.taskId, header: a.header };
+    // 5 % protocol fee, the rest split between the two honest executors' operators
+    for (const op of f.executors) expect(await tm.earnings(op)).to.be.at.least((REWARD * 95n) / 100n / 2n);
+    expect(await tm.earnings(liarOperator)).to.equal(liarEarned);
+  });
+
+  it("replaces an executor stopped mid-task with a spare, and the task still finalizes", async () => {
+    const p = await plan(2);
+    const victim = p.executors.map(keeperOf).find((i) => i !== 0)!;
+    const url = source.serve("/slow-price", { price: 42 }, { delayMs: 2_500 });
+    const spec = source.serveSpec("slow", { version: 1, kind: "http-oracle", url, pointer: "/price", toleranceBps: 0 });
+    await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
+      kind: "http-oracle",
+      spec,
+      reward: REWARD,
+      redundancy: 2,
+      deadlineSeconds: 600,
+    });
+    await waitFor(() => started.some((s) => s.taskId === p.taskId && s.keeper === victim), "victim starts", 30_000);
+    const killedAt = Date.now();
+    const victimOperator = cluster.keepers[victim]!.operator.toLowerCase();
+    await cluster.keepers[victim]!.stop();
+    await waitFor(
+      () => started.some((s) => s.taskId === p.taskId && s.reason === "spare"),
+      "a spare takes over",
+      20_000,
+    );
+    const spare = started.find((s) => s.taskId === p.taskId && s.reason === "spare")!;
+    console.log(
+      `      reassignment: ${spare.atMs - killedAt} ms from stopping keeper ${victim} to keeper ${spare.keeper} starting`,
+    );
+    expect(keeperOf(p.spares[0]!)).to.equal(spare.keeper);
+    const f = await finalized(p.taskId);
+    expect(f.result).to.equal(encodeValue(42n));
+    expect(f.executors.map((e) => e.toLowerCase())).to.not.include(victimOperator);
+  });
+
+  // after every test that needs consensus: once jailed, the liar's messages are ignored, and with
+  // the keeper stopped above the set has no quorum
+  it("proves the lying executor's fault on chain: its faultsRoot leaf makes EvidenceHandler slash and jail its operator", async () => {
+    const { deployed } = cluster;
+    const l = lie!;
+    // the liar signed twice the source's value (round 0); the header's only fault leaf
+    const leaves = [[l.signer, FAULT_TASK_RESULT, faultDetails(l.taskId, 0, encodeValue(2n * 123_456n))]];
+    expect(rootOf("fault", leaves)).to.equal(l.header.faultsRoot);
+    const operator = cluster.keepers[keeperOf(l.signer)]!.operator.toLowerCase();
+    const stakeBefore = (await deployed.staking.operatorInfo(operator)).selfStake;
+    const leaf = { signer: l.signer, kind: FAULT_TASK_RESULT, detailsHash: leaves[0]![2] as string };
+    const receipt = await (await deployed.evidence.proveFault(l.header, leaf, proofOf("fault", leaves, 0))).wait();
+    const punished = receipt!.logs
+      .map((x) => deployed.evidence.interface.parseLog(x))
+      .find((e) => e?.name === "FaultPunished");
+    expect(punished?.args.operator.toLowerCase()).to.equal(operator);
+    expect(punished?.args.kind).to.equal(BigInt(FAULT_TASK_RESULT));
+    expect((await deployed.staking.operatorInfo(operator)).selfStake).to.be.lessThan(stakeBefore);
+    // an honest executor of the same round has no leaf: a made-up one does not verify
+    const honest = { ...leaf, signer: signers().find((x) => x !== l.signer)! };
+    const forged = await deployed.evidence.proveFault
+      .staticCall(l.header, honest, proofOf("fault", leaves, 0))
+      .then(() => "accepted")
+      .catch((err: { data?: string }) => deployed.evidence.interface.parseError(err.data ?? "0x")?.name);
+    expect(forged).to.equal("EvidenceInvalidProof");
   });
 
   // last: it moves the chain's clock past the task's deadline and the grace period (keepers check
