@@ -184,8 +184,11 @@ class BucketSigningStore implements SigningStateStore {
   }
 }
 
-/** commits of later heights held while catching up (a keeper further behind asks again later) */
-const MAX_AHEAD_COMMITS = 256;
+/**
+ * commits of later heights held while catching up: a bounded few (a payload may be 512 KiB); a
+ * keeper further behind gets the later ones again when it asks
+ */
+const MAX_AHEAD_COMMITS = 32;
 
 const votePart = (v: Pick<Vote, "height" | "round" | "type" | "valueHash">) =>
   `${v.height}/${v.round}/${v.type}/${v.valueHash ?? "nil"}`;
