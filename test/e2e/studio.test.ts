@@ -233,6 +233,14 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
     await card.getByText("You voted on this proposal.").waitFor({ timeout: 30_000 }); // the page polls; slow under load
     expect(await card.getByTestId("proposal-votes").innerText()).to.include("3,000");
     expect(await page.locator('[data-testid="parameters"] tbody tr').count()).to.be.greaterThan(20);
+    // the governed service split (default 50%) and PoR rules (this cluster's: 1 verifier, 20%), read from the chain
+    const valueOf = (name: string) =>
+      page.locator('[data-testid="parameters"] tbody tr', { hasText: name }).locator("td").nth(1);
+    await valueOf("Rewards share for proven service")
+      .filter({ hasText: /^50(\.0+)?%$/ })
+      .waitFor({ timeout: 10_000 });
+    await valueOf("PoR verifiers per operator").filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    await valueOf("PoR fault tolerance").filter({ hasText: /^20%$/ }).waitFor({ timeout: 10_000 });
     await shot(page, "govern");
   });
 

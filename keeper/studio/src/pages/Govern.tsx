@@ -145,6 +145,62 @@ const PARAMS: Param[] = [
     read: (c) => (c.market ? c.market.protocolFeeBps() : Promise.resolve("not deployed")),
   },
   {
+    name: "Workspace data grace after a lease ends",
+    contract: "ResourceMarket",
+    setter: "setDataGrace",
+    unit: "seconds",
+    read: async (c) => (c.market ? BigInt(await c.market.dataGraceSeconds()) : "not deployed"),
+  },
+  {
+    name: "Rewards share for proven service",
+    contract: "RewardsDistributor",
+    setter: "setServiceRewards",
+    unit: "bps",
+    read: async (c) => (await c.rewards.serviceRewards()).serviceShareBps,
+  },
+  {
+    name: "Service score weights (cpu / memory / storage / bandwidth / latency)",
+    contract: "RewardsDistributor",
+    setter: "setServiceRewards",
+    unit: "text",
+    read: async (c) => {
+      const r = await c.rewards.serviceRewards();
+      const w = [r.cpuWeightBps, r.memoryWeightBps, r.storageWeightBps, r.bandwidthWeightBps, r.latencyWeightBps];
+      return w.map((x) => `${Number(x) / 100}%`).join(" / ");
+    },
+  },
+  {
+    name: "Service reference node",
+    contract: "RewardsDistributor",
+    setter: "setServiceRewards",
+    unit: "text",
+    read: async (c) => {
+      const r = await c.rewards.serviceRewards();
+      return `${r.refCpuCores} cores, ${r.refMemoryMiB} MiB, ${r.refStorageGiB} GiB, ${r.refBandwidthMbps} Mbit/s, ${Number(r.refLatencyUs) / 1000} ms`;
+    },
+  },
+  {
+    name: "PoR verifiers per operator",
+    contract: "EvidenceHandler",
+    setter: "setPorRules",
+    unit: "count",
+    read: async (c) => (await c.evidence.porRules())[0],
+  },
+  {
+    name: "PoR report quorum",
+    contract: "EvidenceHandler",
+    setter: "setPorRules",
+    unit: "count",
+    read: async (c) => (await c.evidence.porRules())[1],
+  },
+  {
+    name: "PoR fault tolerance",
+    contract: "EvidenceHandler",
+    setter: "setPorRules",
+    unit: "percent",
+    read: async (c) => (await c.evidence.porRules())[2],
+  },
+  {
     name: "Voting delay",
     contract: "OpenGovernor",
     setter: "setVotingDelay",
