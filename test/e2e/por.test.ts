@@ -15,22 +15,11 @@ import type { RewardsPart } from "../../keeper/src/checkpoint/parts/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
+import { DEMO_CLAIMS, DEMO_POR } from "../../scripts/lib/demo/por-step.js";
 
 const LIAR = 3;
-/** small sizes: four keepers prove each other on one shared 2-core machine */
-const POR = {
-  enabled: true,
-  staggerMs: 1_000,
-  retries: 6,
-  retryMs: 3_000,
-  cpu: { chainLength: 2_000, deadlineMs: 30_000 },
-  memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
-  storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
-  bandwidth: { seconds: 0.1, deadlineMs: 30_000 },
-  latency: { samples: 3 },
-};
-// 1 Mbit/s: the transfer is the 64 KiB minimum, so a loaded machine's stalls do not bring it below the claim
-const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
+/** the demo's small PoR sizes (four keepers prove each other on one machine), challenges 1 s apart */
+const POR = { ...DEMO_POR, staggerMs: 1_000 };
 
 describe("e2e PoR: challenges, signed reports and a certified porRoot on a real chain", function () {
   this.timeout(180_000);
@@ -40,7 +29,7 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
   before(async () => {
     cluster = await KeeperCluster.start({
       keepers: 4,
-      registerArgs: () => CLAIMS,
+      registerArgs: () => DEMO_CLAIMS,
       ...(process.env.POR_DEBUG ? { logger: (i: number) => createLogger({ level: "info" }).child({ keeper: i }) } : {}),
       por: (i) => (i === LIAR ? { ...POR, storage: { ...POR.storage, keepGiB: 1 } } : POR),
     });
