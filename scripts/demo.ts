@@ -347,6 +347,7 @@ try {
 
   step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);
   const victim = keepers[N - 1]!;
+  await scanCertified(d, true); // what was certified before the kill is shown before it
   await victim.kill();
   info(`keeper ${N - 1} killed`);
   await untilCertified(d, 3, "3 checkpoints without the killed keeper");
