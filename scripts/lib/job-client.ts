@@ -9,6 +9,7 @@ export interface JobView {
   error?: { code: string; message: string };
   limits: { fuel: string; memoryPages: number; wallMs: number; maxOutputBytes: number; concurrency: number };
   usage: { fuelUsed: string | null; wallMs: number | null; peakMemoryBytes: number | null };
+  inputBytes: number;
   outputBytes: number | null;
   logBytes: number;
   logsTruncated: boolean;

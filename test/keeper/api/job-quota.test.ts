@@ -192,6 +192,55 @@ describe("api: job files count against the lease's storage quota with its S3 obj
     expect(await s3ErrorName(put("x", 1))).to.deep.equal(["EntityTooLarge", 400]);
   });
 
+  it("concurrent job submits and S3 PUTs never take a lease past its quota together", async () => {
+    const lease = await lc.mint(owner.address, provider.address, 1, 24 * 3600);
+    const issued = await fetch(h.url(`/api/leases/${lease}/keys`), {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const client = s3Client(h, (await issued.json()) as typeof key);
+    await client.send(new CreateBucketCommand({ Bucket: "race" }));
+    const stored = await fetch(h.url(`/api/leases/${lease}/modules`), {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: HASH_MODULE,
+    });
+    expect(stored.status).to.equal(201);
+    const { moduleHash } = (await stored.json()) as { moduleHash: string };
+    // 6 jobs holding 2 KiB input + 2 KiB caps and 6 objects of 4 KiB: 48 KiB asked of 32 KiB
+    const input = randomBytes(2048);
+    const submits = Array.from({ length: 6 }, () => submitJob(h.url(""), token, lease, { moduleHash, input }));
+    const puts = Array.from({ length: 6 }, (_, i) =>
+      client.send(new PutObjectCommand({ Bucket: "race", Key: `o${i}`, Body: randomBytes(4096) })).then(
+        () => "ok",
+        (err: { name: string }) => err.name,
+      ),
+    );
+    const jobs = await Promise.all(submits);
+    const objects = await Promise.all(puts);
+    const accepted = jobs.filter((j) => j.status === 202);
+    expect(jobs.filter((j) => j.status !== 202).map((j) => j.json.error)).to.satisfy((e: unknown[]) =>
+      e.every((x) => x === "quota_exceeded"),
+    );
+    expect(objects.filter((o) => o !== "ok")).to.satisfy((e: string[]) => e.every((x) => x === "EntityTooLarge"));
+    const stored6 = objects.filter((o) => o === "ok").length;
+    // what was granted fits, and the quota was the limit: not everything was granted
+    expect(HASH_MODULE.length + accepted.length * (2048 + CAPS) + stored6 * 4096).to.be.at.most(UNIT);
+    expect(accepted.length + stored6).to.be.below(12);
+    let written = 0;
+    for (const j of accepted) {
+      const done = await waitForJob(h.url(""), token, lease, j.json.jobId);
+      expect(done.status).to.equal("succeeded");
+      written += done.inputBytes + done.outputBytes! + done.logBytes;
+    }
+    const s = await storage(lease);
+    expect(s).to.deep.include({
+      usedBytes: HASH_MODULE.length + written + stored6 * 4096,
+      reservedBytes: 0,
+    });
+    expect(s.usedBytes).to.be.at.most(s.quotaBytes);
+  });
+
   it("a job queued before its lease ended does not start after it: it ends `lease-ended`", async () => {
     const short = await lc.mint(owner.address, provider.address, 64, 600);
     const running = await submitJob(h.url(""), token, short, { module: LOG_THEN_LOOP, timeoutMs: 3000 });
@@ -211,7 +260,8 @@ describe("api: job files count against the lease's storage quota with its S3 obj
     expect([late.status, late.error?.code]).to.deep.equal(["lease-ended", "lease-ended"]);
     expect(late.error?.message).to.match(/ended at .* before the job started/);
     expect(late).to.not.have.property("startedAt");
-    expect(late.usage.fuelUsed).to.equal(null);
+    expect(late.usage).to.deep.equal({ fuelUsed: null, wallMs: null, peakMemoryBytes: null });
+    expect(late.logBytes).to.equal(0);
     const first = await getJob(h.url(""), token, short, running.json.jobId);
     expect([first.status, first.error?.code]).to.deep.equal(["failed", "timeout"]);
     // both ended: their holds are released (the lease is read-only now, in its grace period)

@@ -212,6 +212,10 @@ export class JobService {
     const fresh = module && !this.hasModule(leaseId, moduleHash) ? module : undefined;
     const caps = limits.maxOutputBytes + limits.maxLogBytes;
     const release = await this.reserve(access.lease, (fresh?.length ?? 0) + input.length + caps);
+    if (!module && !this.hasModule(leaseId, moduleHash)) {
+      release(); // deleted while the room was being checked
+      throw new ApiError(404, "not_found", `module ${moduleHash} was just deleted from lease ${leaseId}`);
+    }
     const rec: JobRecord = {
       jobId: randomBytes(16).toString("hex"),
       leaseId,
@@ -500,7 +504,7 @@ export class JobService {
       finishedAt: new Date(this.now()).toISOString(),
       usage: {
         fuelUsed: r.outcome ? r.outcome.fuelUsed.toString() : null,
-        wallMs: r.wallMs,
+        wallMs: status === "lease-ended" ? null : r.wallMs,
         peakMemoryBytes: r.outcome?.memoryBytes ?? null,
       },
       logBytes: logs.length,
