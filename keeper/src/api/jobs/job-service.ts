@@ -50,6 +50,8 @@ export class JobService {
   private readonly counted = new Map<string, number>();
   /** jobId -> the room held for its output and logs until it ends */
   private readonly holds = new Map<string, () => void>();
+  /** `${leaseId}:${hash}` -> submits in flight that will run this module (it may not be deleted) */
+  private readonly pins = new Map<string, number>();
 
   private constructor(
     private readonly opts: JobServiceOptions,
@@ -165,6 +167,8 @@ export class JobService {
     if (bytes === undefined) throw new ApiError(404, "not_found", `no module ${moduleHash} stored for lease ${id}`);
     const user = this.list(leaseId).find((j) => j.moduleHash === hash && !FINISHED.has(j.status));
     if (user) throw new ApiError(409, "module_in_use", `job ${user.jobId} (${user.status}) runs this module`);
+    if (this.pins.has(`${id}:${hash}`))
+      throw new ApiError(409, "module_in_use", "a job for this module is being submitted");
     this.modules.get(id)!.delete(hash);
     await this.store.removeModule(id, hash);
     this.usage(id).add("jobs", -bytes);
@@ -211,11 +215,30 @@ export class JobService {
     // room for the module (unless stored), the input, and the output and logs it may write
     const fresh = module && !this.hasModule(leaseId, moduleHash) ? module : undefined;
     const caps = limits.maxOutputBytes + limits.maxLogBytes;
-    const release = await this.reserve(access.lease, (fresh?.length ?? 0) + input.length + caps);
-    if (!module && !this.hasModule(leaseId, moduleHash)) {
-      release(); // deleted while the room was being checked
-      throw new ApiError(404, "not_found", `module ${moduleHash} was just deleted from lease ${leaseId}`);
+    // no await since the module was found: pinned now, it cannot be deleted before the job is listed
+    const pin = `${leaseId}:${moduleHash}`;
+    this.pins.set(pin, (this.pins.get(pin) ?? 0) + 1);
+    try {
+      return await this.enqueue(access, submitter, moduleHash, fresh, input, limits, caps);
+    } finally {
+      const n = this.pins.get(pin)! - 1;
+      if (n > 0) this.pins.set(pin, n);
+      else this.pins.delete(pin);
     }
+  }
+
+  /** Holds room for the job, stores it and queues it. */
+  private async enqueue(
+    access: LeaseAccess,
+    submitter: string,
+    moduleHash: string,
+    fresh: Uint8Array | undefined,
+    input: Uint8Array,
+    limits: ReturnType<typeof jobLimits>,
+    caps: number,
+  ): Promise<JobRecord> {
+    const leaseId = access.lease.leaseId.toString();
+    const release = await this.reserve(access.lease, (fresh?.length ?? 0) + input.length + caps);
     const rec: JobRecord = {
       jobId: randomBytes(16).toString("hex"),
       leaseId,
