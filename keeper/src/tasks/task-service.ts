@@ -32,7 +32,6 @@ import {
   resultDigest,
   resultKey,
   taskResultTopic,
-  TASK_SPARES,
   type ResultDomain,
   type SignedResult,
 } from "./result-msg.js";
@@ -218,6 +217,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     return {
       kind: s.spec.kind,
       redundancy: t.redundancy,
+      spares: t.spares,
       toleranceBps: s.spec.kind === "http-oracle" ? s.spec.toleranceBps : 0,
       rounds: t.rounds,
       dueHeight: (round) => dueHeight(t, round),
@@ -297,7 +297,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       if (round === undefined) continue;
       const key = resultKey(t.taskId, round);
       if (this.committedKeys.has(key) || this.startedKeys.has(key)) continue;
-      const a = assign(t.taskId, em.members, t.redundancy, TASK_SPARES);
+      const a = assign(t.taskId, em.members, t.redundancy, t.spares);
       // passed over: suspected by the detector, or heartbeating but not signing recent commits
       const suspected = (signer: string) => {
         const op = em.operators.get(signer);
