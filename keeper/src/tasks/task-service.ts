@@ -118,6 +118,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   /** who signed recent commits: a member that heartbeats but does not follow consensus is passed over */
   private readonly recentSigners = new RecentSigners();
   private host?: PartHost;
+  /** the epoch whose members the detector was told to expect */
+  private expectedEpoch?: bigint;
   private chain?: {
     provider: Provider;
     send(r: { to: string; data: string }): Promise<TransactionReceipt>;
@@ -290,6 +292,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     if (!em) return;
     const next = this.height + 1n;
     const self = this.host.self;
+    if (this.expectedEpoch !== this.epoch) {
+      // the detector suspects a member it never heard too, from now on (a no-op for members heard)
+      this.expectedEpoch = this.epoch;
+      for (const [signer, op] of em.operators) if (signer !== self) this.detector.expect(op.toLowerCase());
+    }
     const nowS = BigInt(Math.floor(Date.now() / 1000));
     for (const t of this.book.open()) {
       if (t.deadline < nowS) continue;

@@ -73,6 +73,72 @@ describe("phi-accrual failure detector (virtual clock)", () => {
     expect(suspectedAfter).to.be.at.most(2_500);
   });
 
+  /** Heartbeats of `peer` at the given gaps, then silence: ms from its last heartbeat to suspicion. */
+  function detectionAfter(fd: FailureDetector, clock: ReturnType<typeof virtualClock>, peer: string, gaps: number[]) {
+    fd.heartbeat(peer);
+    for (const g of gaps) {
+      clock.advance(g);
+      fd.heartbeat(peer);
+    }
+    for (let ms = 50; ms <= 60_000; ms += 50) {
+      clock.advance(50);
+      if (fd.isSuspected(peer)) return ms;
+    }
+    return Infinity;
+  }
+
+  it("cold start: a young window with a few bunched heartbeats still suspects within 3 s (seeded at the configured interval)", () => {
+    // the bench's slow kill: a keeper heard again a few seconds ago, its gaps bunched by a busy
+    // observer (a late heartbeat, then the next one right after); with two seed samples its
+    // deviation was ~470 ms and detection took 3.45 s, with sixteen it is 2.7 s
+    const clock = virtualClock();
+    const young = detectionAfter(new FailureDetector({ now: clock.now }), clock, "a", [1000, 1700, 300]);
+    expect(young).to.be.at.most(2_800);
+    const akka = detectionAfter(new FailureDetector({ now: clock.now, seedSamples: 2 }), clock, "a", [1000, 1700, 300]);
+    expect(akka, "two seed samples (Akka's bootstrap) are too weak").to.be.above(3_300);
+  });
+
+  it("cold start: a peer never heard is suspected once expected (Akka's expected first heartbeat), and its first real heartbeat is not a sample", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    expect(fd.isSuspected("m")).to.equal(false); // not monitored: never suspected
+    fd.expect("m");
+    clock.advance(2_000);
+    expect(fd.isSuspected("m")).to.equal(false);
+    clock.advance(600);
+    expect(fd.isSuspected("m"), "2.6 s after it was expected").to.equal(true);
+
+    const fd2 = new FailureDetector({ now: clock.now });
+    fd2.expect("n");
+    clock.advance(300); // heard soon after: 300 ms is our wait, not the peer's interval
+    fd2.heartbeat("n");
+    expect(fd2.stats("n")!.meanMs).to.equal(1000);
+    fd2.expect("n"); // a no-op for a monitored peer
+    clock.advance(1_000);
+    fd2.heartbeat("n");
+    expect(fd2.stats("n")!.meanMs).to.equal(1000);
+  });
+
+  it("young windows do not suspect live peers whose heartbeats jitter by +-50% (2,000 restarts of 8 heartbeats each)", () => {
+    const clock = virtualClock();
+    const rand = prng(11);
+    let maxPhi = 0;
+    for (let r = 0; r < 2_000; r++) {
+      const fd = new FailureDetector({ now: clock.now });
+      fd.heartbeat("y");
+      for (let i = 0; i < 8; i++) {
+        const gap = 500 + Math.floor(rand() * 1000);
+        for (let t = 100; t < gap; t += 100) {
+          clock.advance(100);
+          maxPhi = Math.max(maxPhi, fd.phi("y"));
+        }
+        clock.advance(gap % 100 === 0 ? 100 : gap % 100);
+        fd.heartbeat("y");
+      }
+    }
+    expect(maxPhi, "highest phi seen").to.be.below(new FailureDetector().threshold);
+  });
+
   it("never suspects a live peer whose heartbeats jitter by +-50% (10,000 heartbeats)", () => {
     const clock = virtualClock();
     const fd = new FailureDetector({ now: clock.now });
