@@ -34,6 +34,14 @@ export interface PhiAccrualOptions {
    * honest peer's gaps are near it.
    */
   maxSampleMs?: number;
+  /**
+   * shortest inter-arrival recorded (default firstIntervalMs / 4): heartbeats handled in a bunch (an
+   * observer whose event loop was blocked, a mesh delivering a backlog) are not the sender's rhythm.
+   * The long gap before such a bunch is already dropped (maxSampleMs); keeping the near-zero gaps
+   * after it pulled a restarted keeper's windows to a mean of 500-900 ms and a deviation of 400-500 ms,
+   * so it detected a peer's death after 3-4 s (the reassignment bench's slow kills, docs/tasks.md).
+   */
+  minSampleMs?: number;
   /** the clock (a virtual one in tests) */
   now?: () => number;
 }
@@ -111,6 +119,7 @@ export class FailureDetector {
       acceptablePauseMs: opts.acceptablePauseMs ?? 0,
       firstIntervalMs: opts.firstIntervalMs ?? 1000,
       maxSampleMs: opts.maxSampleMs ?? 2 * (opts.firstIntervalMs ?? 1000),
+      minSampleMs: opts.minSampleMs ?? (opts.firstIntervalMs ?? 1000) / 4,
       seedSamples: Math.max(2, 2 * Math.round((opts.seedSamples ?? 16) / 2)),
       now: opts.now ?? Date.now,
     };
@@ -127,7 +136,8 @@ export class FailureDetector {
       this.windows.set(peer, this.newWindow(now));
     } else if (now > w.last) {
       // the first heartbeat after `expect` ends a wait of our choosing, not an inter-arrival
-      if (!w.expected && now - w.last <= this.o.maxSampleMs) w.add(now - w.last);
+      const gap = now - w.last;
+      if (!w.expected && gap <= this.o.maxSampleMs && gap >= this.o.minSampleMs) w.add(gap);
       w.expected = false;
       w.last = now;
     }

@@ -98,6 +98,19 @@ describe("phi-accrual failure detector (virtual clock)", () => {
     expect(akka, "two seed samples (Akka's bootstrap) are too weak").to.be.above(3_300);
   });
 
+  it("heartbeats handled in a bunch (a blocked observer) do not slow the next detection: gaps under a quarter interval are not samples", () => {
+    // a keeper catching up blocks its event loop for ~2.5 s at a time, then handles the queued
+    // heartbeats at once: the long gap is not a sample, and neither are the near-zero ones after it
+    const clock = virtualClock();
+    const gaps: number[] = [];
+    for (let i = 0; i < 10; i++) gaps.push(1000, 1000, 2500, 5, 5);
+    const fd = new FailureDetector({ now: clock.now });
+    expect(detectionAfter(fd, clock, "a", gaps)).to.be.at.most(2_400);
+    expect(fd.stats("a")!.meanMs).to.equal(1000);
+    const keepShort = new FailureDetector({ now: clock.now, minSampleMs: 0 });
+    expect(detectionAfter(keepShort, clock, "b", gaps), "with the near-zero gaps kept").to.be.above(3_000);
+  });
+
   it("cold start: a peer never heard is suspected once expected (Akka's expected first heartbeat), and its first real heartbeat is not a sample", () => {
     const clock = virtualClock();
     const fd = new FailureDetector({ now: clock.now });
