@@ -49,11 +49,18 @@ const sampler = setInterval(() => {
     if (!fd) continue;
     const before = seen.get(fd) ?? new Set<string>();
     const now = new Set<string>();
-    for (const peer of cluster.keepers) {
+    for (const [j, peer] of cluster.keepers.entries()) {
       const op = peer.operator.toLowerCase();
       if (peer === observer || !fd.isSuspected(op)) continue;
       now.add(op);
-      if (peer.isRunning && !before.has(op)) falseSuspicions++;
+      if (peer.isRunning && !before.has(op)) {
+        falseSuspicions++;
+        const st = fd.stats(op);
+        console.log(
+          `false suspicion: keeper ${cluster.keepers.indexOf(observer)} suspected running keeper ${j} ` +
+            `(window ${st ? `mean ${Math.round(st.meanMs)} / sd ${Math.round(st.stdDevMs)} ms` : "never heard"})`,
+        );
+      }
     }
     seen.set(fd, now);
   }
@@ -74,7 +81,7 @@ try {
     console.log(
       `kill ${k + 1}/${KILLS}: keeper ${s.victim} stopped (heartbeat sd ${s.victimStdDevMs} ms), ` +
         `keeper ${s.spare} started after ${s.ms} ms${notes.length ? ` (${notes.join("; ")})` : ""}` +
-        (s.ms > 3_000 ? `; the others' view of it (mean/sd ms): ${JSON.stringify(s.views.filter(Boolean))}` : ""),
+        (s.ms > 2_500 || s.ms < 1_000 ? `; the others' view of it (mean/sd ms): ${JSON.stringify(s.views.filter(Boolean))}` : ""),
     );
     restarted.add(s.victim);
   }

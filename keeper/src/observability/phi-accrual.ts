@@ -134,11 +134,13 @@ export class FailureDetector {
     // it would inflate mean and deviation and delay the next detection of that peer by many seconds.
     if (!w || (now > w.last && this.phi(peer) >= this.threshold)) {
       this.windows.set(peer, this.newWindow(now));
-    } else if (now > w.last) {
+    } else if (w.expected) {
       // the first heartbeat after `expect` ends a wait of our choosing, not an inter-arrival
-      const gap = now - w.last;
-      if (!w.expected && gap <= this.o.maxSampleMs && gap >= this.o.minSampleMs) w.add(gap);
       w.expected = false;
+      w.last = now;
+    } else if (now > w.last) {
+      const gap = now - w.last;
+      if (gap <= this.o.maxSampleMs && gap >= this.o.minSampleMs) w.add(gap);
       w.last = now;
     }
     if (this.suspected.has(peer) && this.phi(peer) < this.threshold) {
@@ -148,15 +150,16 @@ export class FailureDetector {
   }
 
   /**
-   * Starts monitoring a peer this keeper should hear (a member of the validator set) as if it had
-   * sent a heartbeat now, unless it is monitored already: Akka's expected first heartbeat. A peer
-   * never heard is otherwise never suspected, so a member that this keeper's mesh never delivered
-   * (or one that is down since before this keeper started) held its tasks until the slower
-   * recent-commit rule passed it over (3.4 s in the bench).
+   * Starts monitoring a peer this keeper should hear (a member of the validator set) as if it would
+   * send a heartbeat one interval from now, unless it is monitored already: Akka's expected first
+   * heartbeat (after its HeartbeatExpectedResponseAfter, the interval that lets a mesh still forming
+   * deliver one). A peer never heard is otherwise never suspected, so a member that this keeper's
+   * mesh never delivered (or one down since before this keeper started) held its tasks until the
+   * slower recent-commit rule passed it over (3.4 s in the bench). Suspected ~3.3 s after this call.
    */
   expect(peer: string): void {
     if (this.windows.has(peer)) return;
-    const w = this.newWindow(this.o.now());
+    const w = this.newWindow(this.o.now() + this.o.firstIntervalMs);
     w.expected = true;
     this.windows.set(peer, w);
   }
@@ -198,10 +201,11 @@ export class FailureDetector {
     return [...this.windows.keys()];
   }
 
-  /** Mean and standard deviation of a peer's inter-arrival times (ms), for /mesh. */
+  /** Mean and standard deviation of a peer's inter-arrival times (ms), for /mesh; undefined if never heard. */
   stats(peer: string): { meanMs: number; stdDevMs: number; lastMs: number } | undefined {
     const w = this.windows.get(peer);
-    return w && { meanMs: w.mean, stdDevMs: w.stdDev, lastMs: w.last };
+    // a peer only expected was never heard: no statistics (/mesh shows it as never heard)
+    return w && !w.expected ? { meanMs: w.mean, stdDevMs: w.stdDev, lastMs: w.last } : undefined;
   }
 
   forget(peer: string): void {
