@@ -121,6 +121,18 @@ async function scanCertified(d: Deployed, print: boolean): Promise<void> {
   }
 }
 
+/** Until restarted keeper `i` works at the height another keeper does: it decided every height it missed. */
+async function untilCaughtUp(i: number): Promise<void> {
+  const other = keepers[i === 0 ? 1 : 0]!;
+  await waitFor(`keeper ${i} to catch up`, 90_000, async () => {
+    const [mine, theirs] = await Promise.all([
+      keepers[i]!.get<ConsensusStatus>("/consensus"),
+      other.get<ConsensusStatus>("/consensus"),
+    ]);
+    return typeof mine?.height === "number" && typeof theirs?.height === "number" && mine.height >= theirs.height;
+  });
+}
+
 async function untilCertified(d: Deployed, count: number, what: string, timeoutMs = 90_000): Promise<void> {
   const target = certified.length + count;
   await waitFor(what, timeoutMs, async () => {
@@ -326,22 +338,22 @@ try {
   await oracleTaskStep(taskCtx);
   step("tasks: an executor is killed with SIGKILL mid-task; a spare starts once the others' detectors suspect it");
   const reassigned = await killExecutorStep(taskCtx);
-  keepers[reassigned.victim]!.start();
-  info(`keeper ${reassigned.victim} restarted`);
+  const executor = keepers[reassigned.victim]!;
+  executor.start();
+  // the next step kills another keeper: with this one still catching up, 2 of 4 would be out
+  await untilCaughtUp(reassigned.victim);
+  info(`keeper ${reassigned.victim} restarted and caught up`);
   await taskSource.stop();
 
   step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);
   const victim = keepers[N - 1]!;
+  await scanCertified(d, true); // what was certified before the kill is shown before it
   await victim.kill();
   info(`keeper ${N - 1} killed`);
   await untilCertified(d, 3, "3 checkpoints without the killed keeper");
   victim.start();
   info(`keeper ${N - 1} restarted on the same keys and data`);
-  const target = (await keepers[0]!.get<ConsensusStatus>("/consensus"))?.height ?? 0;
-  await waitFor(`keeper ${N - 1} to catch up`, 90_000, async () => {
-    const s = await victim.get<ConsensusStatus>("/consensus");
-    return (s?.height ?? 0) > target;
-  });
+  await untilCaughtUp(N - 1);
   await untilCertified(d, 2, "2 more checkpoints with everyone back");
   const status0 = await keepers[0]!.get<ConsensusStatus>("/consensus");
   const live = status0?.liveness.find((l) => l.signer.toLowerCase() === victim.signer.toLowerCase());
