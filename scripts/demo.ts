@@ -355,9 +355,15 @@ try {
   info(`keeper ${N - 1} restarted on the same keys and data`);
   await untilCaughtUp(N - 1);
   await untilCertified(d, 2, "2 more checkpoints with everyone back");
-  const status0 = await keepers[0]!.get<ConsensusStatus>("/consensus");
-  const live = status0?.liveness.find((l) => l.signer.toLowerCase() === victim.signer.toLowerCase());
-  info(`keeper ${N - 1} caught up; liveness window: signed ${live?.signed}, missed ${live?.missed} heights`);
+  // it signs again: the liveness keeper 0 decided counts its precommits
+  const live = await waitFor(`keeper ${N - 1}'s precommits in decided commits`, 60_000, async () => {
+    const status0 = await keepers[0]!.get<ConsensusStatus>("/consensus");
+    const l = status0?.liveness.find((e) => e.signer.toLowerCase() === victim.signer.toLowerCase());
+    return l !== undefined && l.signed > 0 ? l : undefined;
+  });
+  info(
+    `keeper ${N - 1} caught up and signs again; liveness window: signed ${live.signed}, missed ${live.missed} heights`,
+  );
   const doubleSigns = await d.evidence.queryFilter(d.evidence.filters.DoubleSignPunished());
   info(`double-sign evidence on chain: ${doubleSigns.length === 0 ? "none" : doubleSigns.length}`);
 
@@ -498,7 +504,7 @@ try {
 
   step("summary");
   const gas = certified.map((c) => Number(c.gas)).sort((a, b) => a - b);
-  const latency = status0?.commitLatencyMs;
+  const latency = (await keepers[0]!.get<ConsensusStatus>("/consensus"))?.commitLatencyMs;
   const claimed = await d.rewards.epochRewards(epoch1);
   const rows: [string, string][] = [
     ["keepers", String(N)],
