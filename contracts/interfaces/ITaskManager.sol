@@ -27,6 +27,10 @@ interface ITaskManager is ICheckpointTypes {
         uint64 deadline;
         uint8 redundancy;
         TaskStatus status;
+        /// rendezvous positions after the `redundancy` executors whose results count (they start when one ahead is
+        /// suspected): the governed `defaultSpares` when the task was posted, fixed for the task's life so that
+        /// every keeper validates its rounds alike
+        uint8 spares;
         /// OPEN wei paid per finalized round (below 2^96: more than the total supply)
         uint96 rewardPerRound;
         /// funded rounds (lowered by a cancel to the rounds already due)
@@ -54,8 +58,9 @@ interface ITaskManager is ICheckpointTypes {
         uint8 redundancy,
         uint64 deadline
     );
-    /// @notice The rounds of a posted task: round r is due from height startHeight + 1 + r * periodHeights.
-    event TaskScheduled(uint256 indexed taskId, uint32 rounds, uint32 periodHeights, uint64 startHeight);
+    /// @notice The rounds of a posted task: round r is due from height startHeight + 1 + r * periodHeights; results
+    /// count from its first redundancy + spares rendezvous positions.
+    event TaskScheduled(uint256 indexed taskId, uint32 rounds, uint32 periodHeights, uint64 startHeight, uint8 spares);
     /// @notice A round's agreed result was proven; executors were credited and the protocol fee taken. The result
     /// is not stored (a new slot would cost ~20k gas per round): it is in this event, and provable by anyone
     /// against the certified taskRoot.
@@ -78,6 +83,8 @@ interface ITaskManager is ICheckpointTypes {
     event ProtocolFeeSet(uint16 feeBps);
     /// @notice Governance changed the grace period after a deadline during which a result may still finalize.
     event FinalizeGracePeriodSet(uint64 seconds_);
+    /// @notice Governance changed the spares that tasks posted from now on get (posted tasks keep theirs).
+    event DefaultSparesSet(uint8 spares);
 
     error TaskZeroReward();
     error TaskDeadlineInPast(uint64 deadline, uint256 nowTime);
@@ -91,6 +98,8 @@ interface ITaskManager is ICheckpointTypes {
     error TaskFeeTooHigh(uint16 feeBps, uint16 maximum);
     /// @notice A finalize grace period above MAX_FINALIZE_GRACE_PERIOD.
     error TaskGracePeriodTooLong(uint64 value, uint64 maximum);
+    /// @notice A default spare count above MAX_SPARES.
+    error TaskTooManySpares(uint8 spares, uint8 maximum);
     error TaskNothingToWithdraw(address executor);
     error TaskRewardTooLarge(uint256 reward);
     /// @notice Zero rounds, zero period, or more than MAX_ROUNDS.
@@ -181,6 +190,14 @@ interface ITaskManager is ICheckpointTypes {
     /// @notice Sets the grace period after a deadline (governance).
     /// @param value seconds
     function setFinalizeGracePeriod(uint64 value) external;
+
+    /// @notice Sets the spares of tasks posted from now on (governance); posted tasks keep theirs.
+    /// @param spares rendezvous positions after the executors whose results count, at most MAX_SPARES
+    function setDefaultSpares(uint8 spares) external;
+
+    /// @notice The spares a task posted now gets.
+    /// @return the count
+    function defaultSpares() external view returns (uint8);
 
     /// @notice A task.
     /// @param taskId the task

@@ -34,6 +34,9 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     /// @notice Longest finalize grace period governance can set: a longer one would hold refunds of expired
     /// tasks hostage.
     uint64 public constant MAX_FINALIZE_GRACE_PERIOD = 30 days;
+    /// @notice Most spares governance can set: each one is a keeper that may run a round it is not paid for unless
+    /// it replaces an executor.
+    uint8 public constant MAX_SPARES = 8;
 
     IERC20 public immutable token;
     ICheckpointStore public immutable checkpoints;
@@ -44,6 +47,8 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     struct FeeState {
         uint16 protocolFeeBps;
         uint64 finalizeGracePeriod;
+        /// spares copied into each task at post time (read there in the slot posting reads anyway)
+        uint8 defaultSpares;
         /// protocol fees not yet flushed (at most the sum of task rewards, each below 2^128)
         uint128 accruedFees;
     }
@@ -62,19 +67,22 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     /// @param authority the AccessManager
     /// @param feeBps initial protocol fee
     /// @param gracePeriod initial grace period after deadlines, seconds
+    /// @param spares initial default spares (0..MAX_SPARES)
     constructor(
         IERC20 token_,
         ICheckpointStore checkpoints_,
         IRewardsDistributor rewards_,
         address authority,
         uint16 feeBps,
-        uint64 gracePeriod
+        uint64 gracePeriod,
+        uint8 spares
     ) AccessManaged(authority) {
         token = token_;
         checkpoints = checkpoints_;
         rewards = rewards_;
         _setProtocolFee(feeBps);
         _setFinalizeGracePeriod(gracePeriod);
+        _setDefaultSpares(spares);
     }
 
     /// @inheritdoc ITaskManager
@@ -224,6 +232,17 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         _setFinalizeGracePeriod(value);
     }
 
+    /// @inheritdoc ITaskManager
+    function setDefaultSpares(uint8 spares) external restricted {
+        _setDefaultSpares(spares);
+    }
+
+    function _setDefaultSpares(uint8 spares) private {
+        if (spares > MAX_SPARES) revert TaskTooManySpares(spares, MAX_SPARES);
+        _fees.defaultSpares = spares;
+        emit DefaultSparesSet(spares);
+    }
+
     function _setFinalizeGracePeriod(uint64 value) private {
         if (value > MAX_FINALIZE_GRACE_PERIOD) revert TaskGracePeriodTooLong(value, MAX_FINALIZE_GRACE_PERIOD);
         _fees.finalizeGracePeriod = value;
@@ -245,6 +264,11 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
     /// @return seconds
     function finalizeGracePeriod() external view returns (uint64) {
         return _fees.finalizeGracePeriod;
+    }
+
+    /// @inheritdoc ITaskManager
+    function defaultSpares() external view returns (uint8) {
+        return _fees.defaultSpares;
     }
 
     /// @notice Protocol fees not yet flushed to the rewards pool.
@@ -285,11 +309,14 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
         if (redundancy == 0 || redundancy > MAX_REDUNDANCY) revert TaskInvalidRedundancy(redundancy);
         taskId = nextTaskId++;
         uint64 startHeight = checkpoints.latestHeight();
+        // copied, not read later: a governed change must not move the counting positions of a task in progress
+        uint8 spares = _fees.defaultSpares;
         _tasks[taskId] = Task({
             poster: msg.sender,
             deadline: deadline,
             redundancy: redundancy,
             status: TaskStatus.Open,
+            spares: spares,
             rewardPerRound: uint96(rewardPerRound),
             rounds: rounds,
             nextRound: 0,
@@ -300,7 +327,7 @@ contract TaskManager is ITaskManager, AccessManaged, ReentrancyGuard {
             specHash: specHash
         });
         emit TaskPosted(taskId, msg.sender, kind, specHash, specURI, rewardPerRound, redundancy, deadline);
-        emit TaskScheduled(taskId, rounds, periodHeights, startHeight);
+        emit TaskScheduled(taskId, rounds, periodHeights, startHeight, spares);
         token.safeTransferFrom(msg.sender, address(this), total);
     }
 

@@ -227,6 +227,7 @@ export async function deployProtocol(signer: Signer, cfg: GenesisConfig, opts: D
     manager,
     p.taskProtocolFeeBps,
     p.taskGracePeriodSeconds,
+    p.taskSpares,
   );
   await tasks.waitForDeployment();
 

@@ -80,6 +80,8 @@ const schema = z
         emissionPerEpochWad: z.string().regex(/^\d+$/, "expected a decimal integer string (WAD)"),
         taskProtocolFeeBps: z.number().int().min(0).max(2000),
         taskGracePeriodSeconds: seconds,
+        /** spares each task gets when posted (TaskManager.defaultSpares, governed; default 2) */
+        taskSpares: z.number().int().min(0).max(8).default(2),
         /** the resource market's protocol fee on providers' pay (default 500 = 5%) */
         marketProtocolFeeBps: z.number().int().min(0).max(2000).default(500),
         /** optional overrides of the staking defaults */

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatUnits, type Signer } from "ethers";
 import { assign } from "../../keeper/src/tasks/assignment.js";
-import { decodeValue, TASK_SPARES } from "../../keeper/src/tasks/result-msg.js";
+import { decodeValue } from "../../keeper/src/tasks/result-msg.js";
 import type { Deployed } from "./deploy.js";
 import type { KeeperProcess } from "./demo/keeper-process.js";
 import { postTask, type TaskSource } from "./task-source.js";
@@ -101,7 +101,7 @@ async function operatorOf(c: TaskDemoContext, k: KeeperProcess): Promise<string>
 export async function killExecutorStep(c: TaskDemoContext): Promise<{ victim: number; spare: number; ms: number }> {
   const signers = c.keepers.map((k) => k.signer.toLowerCase());
   const taskId = await c.d.tasks.nextTaskId();
-  const a = assign(taskId, signers, 2, TASK_SPARES);
+  const a = assign(taskId, signers, 2, Number(await c.d.tasks.defaultSpares()));
   const victim = a.executors.map((s) => signers.indexOf(s)).find((i) => i !== 0)!;
   const url = c.source.serve("/slow", { price: 42 }, { delayMs: 3_000 });
   const spec = c.source.serveSpec("slow", {

@@ -5,7 +5,6 @@
 // Shared by the bench (scripts/bench/task-reassign.ts) and, for one sample, the demo.
 import type { Signer } from "ethers";
 import { assign } from "../../keeper/src/tasks/assignment.js";
-import { TASK_SPARES } from "../../keeper/src/tasks/result-msg.js";
 import type { TaskStarted } from "../../keeper/src/tasks/task-service.js";
 import type { KeeperCluster } from "./keeper-cluster.js";
 import { postTask, type TaskSource } from "./task-source.js";
@@ -79,9 +78,10 @@ export async function measureReassignment(
     return mine !== undefined && best !== undefined && mine + 1n >= best;
   };
   let taskId = await tm.nextTaskId();
+  const spares = Number(await tm.defaultSpares()); // what the next task will carry
   let victim = -1;
   for (let tries = 0; ; tries++) {
-    const a = assign(taskId, signers, 2, TASK_SPARES);
+    const a = assign(taskId, signers, 2, spares);
     victim = a.executors.map((s) => signers.indexOf(s)).find((i) => i !== 0)!;
     if (following(victim) || tries >= 6) break;
     const filler = source.serveSpec(`filler-${taskId}`, {

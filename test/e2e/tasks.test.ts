@@ -12,7 +12,7 @@ import { TASK_KINDS } from "../../keeper/src/tasks/spec.js";
 import { FAULT_TASK_RESULT, faultDetails } from "../../keeper/src/tasks/task-part.js";
 import { TaskFeedConsumer__factory } from "../../types/ethers-contracts/index.js";
 import { assign } from "../../keeper/src/tasks/assignment.js";
-import { encodeValue, TASK_SPARES } from "../../keeper/src/tasks/result-msg.js";
+import { encodeValue } from "../../keeper/src/tasks/result-msg.js";
 import type { CommittedRound } from "../../keeper/src/tasks/task-part.js";
 import type { TaskStarted } from "../../keeper/src/tasks/task-service.js";
 import type { TaskRefunded } from "../../keeper/src/tasks/refunder.js";
@@ -72,7 +72,9 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
   const keeperOf = (signer: string) => signers().indexOf(signer);
   const plan = async (redundancy: number) => {
     const taskId = await cluster.deployed.tasks.nextTaskId();
-    return { taskId, ...assign(taskId, signers(), redundancy, TASK_SPARES) };
+    // the next task gets the governed default spares, copied into it when posted
+    const spares = Number(await cluster.deployed.tasks.defaultSpares());
+    return { taskId, ...assign(taskId, signers(), redundancy, spares) };
   };
   const finalized = async (taskId: bigint, timeoutMs = 45_000) => {
     const tm = cluster.deployed.tasks;

@@ -17,6 +17,15 @@ export interface PhiAccrualOptions {
   /** expected interval before any sample (the heartbeat interval, default 1000 ms) */
   firstIntervalMs?: number;
   /**
+   * pseudo-samples every window starts with, half at 3/4 and half at 5/4 of firstIntervalMs (mean
+   * the interval, deviation a quarter of it; default 16, even). Akka seeds two: then a young window
+   * (a peer just heard, or heard again after a suspicion) is mostly its first few real gaps, and a
+   * few bunched ones (a busy observer, a mesh forming) gave a deviation of ~500 ms and a detection
+   * after 3.5 s instead of 2.3 s (the reassignment bench's slow kills). Sixteen keep a young window
+   * near the configured interval until real samples outweigh them (displaced after windowSize).
+   */
+  seedSamples?: number;
+  /**
    * longest inter-arrival recorded (default 2 x firstIntervalMs): a longer gap (a stall, a lost
    * heartbeat, a restart not long enough to be suspected everywhere) is not a sample. Kept, a few
    * such gaps raise mean and deviation for the next ~100 heartbeats and so delay the next detection
@@ -25,6 +34,14 @@ export interface PhiAccrualOptions {
    * honest peer's gaps are near it.
    */
   maxSampleMs?: number;
+  /**
+   * shortest inter-arrival recorded (default firstIntervalMs / 4): heartbeats handled in a bunch (an
+   * observer whose event loop was blocked, a mesh delivering a backlog) are not the sender's rhythm.
+   * The long gap before such a bunch is already dropped (maxSampleMs); keeping the near-zero gaps
+   * after it pulled a restarted keeper's windows to a mean of 500-900 ms and a deviation of 400-500 ms,
+   * so it detected a peer's death after 3-4 s (the reassignment bench's slow kills, docs/tasks.md).
+   */
+  minSampleMs?: number;
   /** the clock (a virtual one in tests) */
   now?: () => number;
 }
@@ -37,15 +54,18 @@ class ArrivalWindow {
   private sumSq = 0;
   last: number;
 
+  /** true until the first real heartbeat when the window was opened by `expect`, not by a heartbeat */
+  expected = false;
+
   constructor(
     private readonly size: number,
     at: number,
     firstIntervalMs: number,
+    seedSamples: number,
   ) {
     this.last = at;
-    // bootstrap as if two heartbeats had come at the expected interval, spread by a quarter of it
-    this.add(firstIntervalMs - firstIntervalMs / 4);
-    this.add(firstIntervalMs + firstIntervalMs / 4);
+    // seeded as if heartbeats had come at the expected interval, spread by a quarter of it
+    for (let i = 0; i < seedSamples; i++) this.add(firstIntervalMs + ((i % 2 === 0 ? -1 : 1) * firstIntervalMs) / 4);
   }
 
   add(interval: number): void {
@@ -99,6 +119,8 @@ export class FailureDetector {
       acceptablePauseMs: opts.acceptablePauseMs ?? 0,
       firstIntervalMs: opts.firstIntervalMs ?? 1000,
       maxSampleMs: opts.maxSampleMs ?? 2 * (opts.firstIntervalMs ?? 1000),
+      minSampleMs: opts.minSampleMs ?? (opts.firstIntervalMs ?? 1000) / 4,
+      seedSamples: Math.max(2, 2 * Math.round((opts.seedSamples ?? 16) / 2)),
       now: opts.now ?? Date.now,
     };
   }
@@ -111,15 +133,39 @@ export class FailureDetector {
     // fresh window: its silence was a failure, not an inter-arrival sample, and kept in the window
     // it would inflate mean and deviation and delay the next detection of that peer by many seconds.
     if (!w || (now > w.last && this.phi(peer) >= this.threshold)) {
-      this.windows.set(peer, new ArrivalWindow(this.o.windowSize, now, this.o.firstIntervalMs));
+      this.windows.set(peer, this.newWindow(now));
+    } else if (w.expected) {
+      // the first heartbeat after `expect` ends a wait of our choosing, not an inter-arrival
+      w.expected = false;
+      w.last = now;
     } else if (now > w.last) {
-      if (now - w.last <= this.o.maxSampleMs) w.add(now - w.last);
+      const gap = now - w.last;
+      if (gap <= this.o.maxSampleMs && gap >= this.o.minSampleMs) w.add(gap);
       w.last = now;
     }
     if (this.suspected.has(peer) && this.phi(peer) < this.threshold) {
       this.suspected.delete(peer);
       for (const fn of this.listeners.recover) fn(peer, this.phi(peer));
     }
+  }
+
+  /**
+   * Starts monitoring a peer this keeper should hear (a member of the validator set) as if it would
+   * send a heartbeat one interval from now, unless it is monitored already: Akka's expected first
+   * heartbeat (after its HeartbeatExpectedResponseAfter, the interval that lets a mesh still forming
+   * deliver one). A peer never heard is otherwise never suspected, so a member that this keeper's
+   * mesh never delivered (or one down since before this keeper started) held its tasks until the
+   * slower recent-commit rule passed it over (3.4 s in the bench). Suspected ~3.3 s after this call.
+   */
+  expect(peer: string): void {
+    if (this.windows.has(peer)) return;
+    const w = this.newWindow(this.o.now() + this.o.firstIntervalMs);
+    w.expected = true;
+    this.windows.set(peer, w);
+  }
+
+  private newWindow(at: number): ArrivalWindow {
+    return new ArrivalWindow(this.o.windowSize, at, this.o.firstIntervalMs, this.o.seedSamples);
   }
 
   /** Suspicion level of `peer` now; 0 for a peer never heard. */
@@ -155,10 +201,11 @@ export class FailureDetector {
     return [...this.windows.keys()];
   }
 
-  /** Mean and standard deviation of a peer's inter-arrival times (ms), for /mesh. */
+  /** Mean and standard deviation of a peer's inter-arrival times (ms), for /mesh; undefined if never heard. */
   stats(peer: string): { meanMs: number; stdDevMs: number; lastMs: number } | undefined {
     const w = this.windows.get(peer);
-    return w && { meanMs: w.mean, stdDevMs: w.stdDev, lastMs: w.last };
+    // a peer only expected was never heard: no statistics (/mesh shows it as never heard)
+    return w && !w.expected ? { meanMs: w.mean, stdDevMs: w.stdDev, lastMs: w.last } : undefined;
   }
 
   forget(peer: string): void {

@@ -5,8 +5,6 @@ import { AbiCoder, keccak256, recoverAddress } from "ethers";
 import { z } from "zod";
 import { defineTopic } from "../p2p/topics.js";
 
-/** Results count from this many spares after the task's `redundancy` executors (a protocol constant). */
-export const TASK_SPARES = 2;
 /** Largest result bytes (a wasm output is capped at 4,096 bytes by the spec). */
 export const MAX_RESULT_BYTES = 4096;
 

@@ -14,6 +14,8 @@ export interface TaskRecord {
   rounds: number;
   periodHeights: number;
   startHeight: bigint;
+  /** counting positions after the executors, fixed on chain when the task was posted (TaskScheduled) */
+  spares: number;
   /** lowest round that may still finalize (from finalize events) */
   nextRound: number;
   closed: boolean;
@@ -21,7 +23,7 @@ export interface TaskRecord {
 
 export const TASK_EVENTS = [
   "event TaskPosted(uint256 indexed taskId, address indexed poster, bytes32 indexed kind, bytes32 specHash, string specURI, uint256 reward, uint8 redundancy, uint64 deadline)",
-  "event TaskScheduled(uint256 indexed taskId, uint32 rounds, uint32 periodHeights, uint64 startHeight)",
+  "event TaskScheduled(uint256 indexed taskId, uint32 rounds, uint32 periodHeights, uint64 startHeight, uint8 spares)",
   "event TaskRoundFinalized(uint256 indexed taskId, uint32 indexed round, bytes result, address[] executors, uint256 fee)",
   "event TaskCancelled(uint256 indexed taskId, uint32 rounds)",
   "event TaskRefunded(uint256 indexed taskId, address indexed poster, uint256 reward)",
@@ -63,6 +65,7 @@ export class TaskBook {
               rounds: 1,
               periodHeights: 1,
               startHeight: 0n,
+              spares: 0, // TaskScheduled follows in the same transaction
               nextRound: 0,
               closed: false,
             });
@@ -73,6 +76,7 @@ export class TaskBook {
             t.rounds = Number(ev.args.rounds);
             t.periodHeights = Number(ev.args.periodHeights);
             t.startHeight = ev.args.startHeight as bigint;
+            t.spares = Number(ev.args.spares);
           }
           break;
         case "TaskRoundFinalized":

@@ -24,7 +24,6 @@ import {
   encodeValue,
   recoverResultSigner,
   SignedResultJson,
-  TASK_SPARES,
   type ResultDomain,
   type SignedResult,
 } from "./result-msg.js";
@@ -38,6 +37,8 @@ export const MAX_ENTRIES = 32;
 export interface TaskRules {
   kind: "http-oracle" | "wasm";
   redundancy: number;
+  /** the task's spares (on chain, fixed at post time): results count from redundancy + spares positions */
+  spares: number;
   /** http-oracle only (0 for wasm) */
   toleranceBps: number;
   rounds: number;
@@ -108,7 +109,7 @@ export function agreeEntry(
   const id = `task ${e.taskId} round ${e.round}`;
   if (e.round >= rules.rounds) throw new PayloadError(`${id}: no such round`);
   if (height < rules.dueHeight(e.round)) throw new PayloadError(`${id}: not due before ${rules.dueHeight(e.round)}`);
-  const counting = countingPositions(assign(e.taskId, members, rules.redundancy, TASK_SPARES));
+  const counting = countingPositions(assign(e.taskId, members, rules.redundancy, rules.spares));
   const seen = new Set<string>();
   const results: ExecutorResult[] = [];
   for (const r of e.results) {

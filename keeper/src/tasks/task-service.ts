@@ -32,7 +32,6 @@ import {
   resultDigest,
   resultKey,
   taskResultTopic,
-  TASK_SPARES,
   type ResultDomain,
   type SignedResult,
 } from "./result-msg.js";
@@ -119,6 +118,8 @@ export class TaskService implements TaskKnowledge, DecisionSink {
   /** who signed recent commits: a member that heartbeats but does not follow consensus is passed over */
   private readonly recentSigners = new RecentSigners();
   private host?: PartHost;
+  /** the epoch whose members the detector was told to expect */
+  private expectedEpoch?: bigint;
   private chain?: {
     provider: Provider;
     send(r: { to: string; data: string }): Promise<TransactionReceipt>;
@@ -218,6 +219,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     return {
       kind: s.spec.kind,
       redundancy: t.redundancy,
+      spares: t.spares,
       toleranceBps: s.spec.kind === "http-oracle" ? s.spec.toleranceBps : 0,
       rounds: t.rounds,
       dueHeight: (round) => dueHeight(t, round),
@@ -290,6 +292,11 @@ export class TaskService implements TaskKnowledge, DecisionSink {
     if (!em) return;
     const next = this.height + 1n;
     const self = this.host.self;
+    if (this.expectedEpoch !== this.epoch) {
+      // the detector suspects a member it never heard too, from now on (a no-op for members heard)
+      this.expectedEpoch = this.epoch;
+      for (const [signer, op] of em.operators) if (signer !== self) this.detector.expect(op.toLowerCase());
+    }
     const nowS = BigInt(Math.floor(Date.now() / 1000));
     for (const t of this.book.open()) {
       if (t.deadline < nowS) continue;
@@ -297,7 +304,7 @@ export class TaskService implements TaskKnowledge, DecisionSink {
       if (round === undefined) continue;
       const key = resultKey(t.taskId, round);
       if (this.committedKeys.has(key) || this.startedKeys.has(key)) continue;
-      const a = assign(t.taskId, em.members, t.redundancy, TASK_SPARES);
+      const a = assign(t.taskId, em.members, t.redundancy, t.spares);
       // passed over: suspected by the detector, or heartbeating but not signing recent commits
       const suspected = (signer: string) => {
         const op = em.operators.get(signer);

@@ -50,7 +50,7 @@ describe("TaskManager rounds: recurring tasks, cancel, data feed", () => {
     const before = await d.token.balanceOf(user.address);
     await expect(d.tasks.connect(user).postRecurringTask(kind, ZeroHash, "http://spec", REWARD, 2, deadline, 3, 2))
       .to.emit(d.tasks, "TaskScheduled")
-      .withArgs(1n, 3, 2, 0n);
+      .withArgs(1n, 3, 2, 0n, 2);
     expect(before - (await d.token.balanceOf(user.address))).to.equal(3n * REWARD);
     expect(await d.tasks.roundDueHeight(1n, 1)).to.equal(3n);
     const feed = await (

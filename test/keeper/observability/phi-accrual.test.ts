@@ -73,6 +73,86 @@ describe("phi-accrual failure detector (virtual clock)", () => {
     expect(suspectedAfter).to.be.at.most(2_500);
   });
 
+  /** Heartbeats of `peer` at the given gaps, then silence: ms from its last heartbeat to suspicion. */
+  function detectionAfter(fd: FailureDetector, clock: ReturnType<typeof virtualClock>, peer: string, gaps: number[]) {
+    fd.heartbeat(peer);
+    for (const g of gaps) {
+      clock.advance(g);
+      fd.heartbeat(peer);
+    }
+    for (let ms = 50; ms <= 60_000; ms += 50) {
+      clock.advance(50);
+      if (fd.isSuspected(peer)) return ms;
+    }
+    return Infinity;
+  }
+
+  it("cold start: a young window with a few bunched heartbeats still suspects within 3 s (seeded at the configured interval)", () => {
+    // the bench's slow kill: a keeper heard again a few seconds ago, its gaps bunched by a busy
+    // observer (a late heartbeat, then the next one right after); with two seed samples its
+    // deviation was ~470 ms and detection took 3.45 s, with sixteen it is 2.7 s
+    const clock = virtualClock();
+    const young = detectionAfter(new FailureDetector({ now: clock.now }), clock, "a", [1000, 1700, 300]);
+    expect(young).to.be.at.most(2_800);
+    const akka = detectionAfter(new FailureDetector({ now: clock.now, seedSamples: 2 }), clock, "a", [1000, 1700, 300]);
+    expect(akka, "two seed samples (Akka's bootstrap) are too weak").to.be.above(3_300);
+  });
+
+  it("heartbeats handled in a bunch (a blocked observer) do not slow the next detection: gaps under a quarter interval are not samples", () => {
+    // a keeper catching up blocks its event loop for ~2.5 s at a time, then handles the queued
+    // heartbeats at once: the long gap is not a sample, and neither are the near-zero ones after it
+    const clock = virtualClock();
+    const gaps: number[] = [];
+    for (let i = 0; i < 10; i++) gaps.push(1000, 1000, 2500, 5, 5);
+    const fd = new FailureDetector({ now: clock.now });
+    expect(detectionAfter(fd, clock, "a", gaps)).to.be.at.most(2_400);
+    expect(fd.stats("a")!.meanMs).to.equal(1000);
+    const keepShort = new FailureDetector({ now: clock.now, minSampleMs: 0 });
+    expect(detectionAfter(keepShort, clock, "b", gaps), "with the near-zero gaps kept").to.be.above(3_000);
+  });
+
+  it("cold start: a peer never heard is suspected once expected (Akka's expected first heartbeat), and its first real heartbeat is not a sample", () => {
+    const clock = virtualClock();
+    const fd = new FailureDetector({ now: clock.now });
+    expect(fd.isSuspected("m")).to.equal(false); // not monitored: never suspected
+    fd.expect("m");
+    clock.advance(3_000); // one interval for a mesh still forming, then the seeded window's 2.3 s
+    expect(fd.isSuspected("m")).to.equal(false);
+    clock.advance(600);
+    expect(fd.isSuspected("m"), "3.6 s after it was expected").to.equal(true);
+
+    const fd2 = new FailureDetector({ now: clock.now });
+    fd2.expect("n");
+    expect(fd2.stats("n"), "never heard: no statistics").to.equal(undefined);
+    clock.advance(300); // heard soon after: 300 ms is our wait, not the peer's interval
+    fd2.heartbeat("n");
+    expect(fd2.stats("n")!.meanMs).to.equal(1000);
+    fd2.expect("n"); // a no-op for a monitored peer
+    clock.advance(1_000);
+    fd2.heartbeat("n");
+    expect(fd2.stats("n")!.meanMs).to.equal(1000);
+  });
+
+  it("young windows do not suspect live peers whose heartbeats jitter by +-50% (2,000 restarts of 8 heartbeats each)", () => {
+    const clock = virtualClock();
+    const rand = prng(11);
+    let maxPhi = 0;
+    for (let r = 0; r < 2_000; r++) {
+      const fd = new FailureDetector({ now: clock.now });
+      fd.heartbeat("y");
+      for (let i = 0; i < 8; i++) {
+        const gap = 500 + Math.floor(rand() * 1000);
+        for (let t = 100; t < gap; t += 100) {
+          clock.advance(100);
+          maxPhi = Math.max(maxPhi, fd.phi("y"));
+        }
+        clock.advance(gap % 100 === 0 ? 100 : gap % 100);
+        fd.heartbeat("y");
+      }
+    }
+    expect(maxPhi, "highest phi seen").to.be.below(new FailureDetector().threshold);
+  });
+
   it("never suspects a live peer whose heartbeats jitter by +-50% (10,000 heartbeats)", () => {
     const clock = virtualClock();
     const fd = new FailureDetector({ now: clock.now });

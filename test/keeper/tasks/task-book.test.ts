@@ -27,10 +27,11 @@ describe("task book (TaskManager events)", () => {
     const book = new TaskBook();
     book.ingest([
       log("TaskPosted", [1n, poster, ZeroHash, ZeroHash, "http://spec", 10n, 3, 99n]),
-      log("TaskScheduled", [1n, 5, 4, 100n]),
+      log("TaskScheduled", [1n, 5, 4, 100n, 3]),
     ]);
     book.ingest([log("TaskPosted", [1n, poster, ZeroHash, ZeroHash, "http://spec", 10n, 3, 99n])]); // redelivery
     const t = book.get(1n)!;
+    expect(t.spares).to.equal(3); // the task's own, from the chain
     expect(dueHeight(t, 2)).to.equal(109n);
     expect(currentRound(t, 100n)).to.equal(undefined);
     expect(currentRound(t, 101n)).to.equal(0);

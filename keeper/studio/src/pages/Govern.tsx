@@ -138,6 +138,13 @@ const PARAMS: Param[] = [
     read: (c) => c.tasks.finalizeGracePeriod(),
   },
   {
+    name: "Task spares (copied into each task when posted)",
+    contract: "TaskManager",
+    setter: "setDefaultSpares",
+    unit: "count",
+    read: (c) => c.tasks.defaultSpares(),
+  },
+  {
     name: "Market protocol fee",
     contract: "ResourceMarket",
     setter: "setProtocolFee",
