@@ -148,6 +148,10 @@ export class CheckpointSubmitter implements DecisionSink {
     const delay = rank === 0 ? this.m.collectMs : this.m.collectMs + rank * this.m.fallbackDelayMs;
     await this.scope.sleep(delay);
     if (this.scope.stopped()) return;
+    // the read above may be up to INTERVAL_TTL_MS old: a height about to be submitted asks the chain
+    // (one read per checkpoint), so a governed change is followed from the next checkpoint on
+    this.interval = Number(await this.m.chain.checkpoints.checkpointInterval());
+    if (height % BigInt(this.interval) !== 0n && height !== ctx.start.startHeight) return;
     if ((await this.m.chain.checkpointHash(height)) !== "0x" + "00".repeat(32)) return; // already certified
     if ((await this.m.chain.latestHeight()) >= height) return; // a later header landed: this one is moot
     await this.submit(decided, ctx.start);
