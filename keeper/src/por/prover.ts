@@ -150,6 +150,8 @@ export class PorProver {
       this.keepFor(held);
       return held;
     }
+    // a late verifier of the previous epoch does not evict the current epoch's fill
+    if (held && held.epoch > epoch) this.refuse(`the fill of epoch ${held.epoch} is held`);
     this.dropMemory();
     const fresh: HeldFill = {
       epoch,
