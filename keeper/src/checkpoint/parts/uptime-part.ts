@@ -121,7 +121,7 @@ export class UptimePart implements CheckpointPart<UptimeSlice | null, SliceJsonT
   private readonly signed = new Map<bigint, Map<string, number>>();
   /** validator signers per epoch, as the host's contexts name them: who may report for it */
   private readonly validators = new Map<bigint, ReadonlySet<string>>();
-  /** every report held or fetched, by id (what slices name); signature checked */
+  /** reports by id (what slices name): from gossip (the topic checked the signature) or fetched (checked here) */
   private readonly byId = new Map<string, UptimeReport>();
   /** ids whose signature validate checked */
   private readonly signedIds = new Set<string>();
@@ -216,9 +216,9 @@ export class UptimePart implements CheckpointPart<UptimeSlice | null, SliceJsonT
   }
 
   /** Fetches the reports a proposal names that this keeper lacks, from its proposer. */
-  async prefetch(ctx: { from: string }, s: UptimeSlice | null): Promise<void> {
-    if (!s || this.isCertified(s.epoch)) return;
-    await this.fetchMissing(s, ctx.from);
+  prefetch(ctx: { from: string }, s: UptimeSlice | null): Promise<void> | undefined {
+    if (!s || this.isCertified(s.epoch) || s.reports.every((ref) => this.byId.has(ref.id))) return undefined;
+    return this.fetchMissing(s, ctx.from);
   }
 
   private async fetchMissing(s: UptimeSlice, from?: string): Promise<void> {
