@@ -326,8 +326,15 @@ try {
   await oracleTaskStep(taskCtx);
   step("tasks: an executor is killed with SIGKILL mid-task; a spare starts once the others' detectors suspect it");
   const reassigned = await killExecutorStep(taskCtx);
-  keepers[reassigned.victim]!.start();
-  info(`keeper ${reassigned.victim} restarted`);
+  const executor = keepers[reassigned.victim]!;
+  executor.start();
+  // the next step kills another keeper: with this one still catching up, 2 of 4 would be out
+  const height0 = (await keepers[0]!.get<ConsensusStatus>("/consensus"))?.height ?? 0;
+  await waitFor(`keeper ${reassigned.victim} to catch up`, 90_000, async () => {
+    const s = await executor.get<ConsensusStatus>("/consensus");
+    return (s?.height ?? 0) > height0;
+  });
+  info(`keeper ${reassigned.victim} restarted and caught up`);
   await taskSource.stop();
 
   step(`keeper ${N - 1} is killed with SIGKILL; the others keep certifying; it restarts and catches up`);

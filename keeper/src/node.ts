@@ -226,7 +226,7 @@ export class Keeper {
       if (runConsensus && chain && config.por.enabled) {
         // a part every validator must run alike: with PoR off no keeper carries a por slice (a
         // keeper that restarted or adopted heights mid-epoch holds no PoR state to check one with)
-        consensusParts.por = porService(chain, config, identity, operator, logger);
+        consensusParts.por = porService(chain, config, identity, operator, logger, store);
         consensusParts.parts.push(consensusParts.por.part);
       }
       const directory = init.directory ?? consensusParts.directory ?? defaultDirectory(config, identity, operator);
@@ -673,6 +673,7 @@ function porService(
   identity: KeeperIdentity,
   operator: string,
   logger: Logger,
+  store: KeeperStore,
 ): PorService {
   const view = new ChainView(
     chain.provider,
@@ -710,6 +711,7 @@ function porService(
     },
     ownClaims: () => claims(operator).catch(() => undefined),
     dataDir: config.dataDir,
+    store: store.por,
     logger: moduleLogger(logger, "por"),
   });
 }

@@ -5,6 +5,7 @@
 // next epoch it is below its claim again: a faultsRoot leaf that EvidenceHandler punishes.
 import { expect } from "chai";
 import { proofOf, rootOf } from "../../keeper/src/checkpoint/leaves.js";
+import { targetsOf } from "../../keeper/src/por/assignment.js";
 import { POR_FAULT } from "../../keeper/src/por/faults.js";
 import { headerHash } from "../../keeper/src/checkpoint/header.js";
 import type { DecidedPor } from "../../keeper/src/por/part.js";
@@ -14,22 +15,11 @@ import type { RewardsPart } from "../../keeper/src/checkpoint/parts/index.js";
 import { KeeperCluster } from "../../scripts/lib/keeper-cluster.js";
 import { waitFor } from "../keeper/helpers/p2p.js";
 import { createLogger } from "../../keeper/src/observability/index.js";
+import { DEMO_CLAIMS, DEMO_POR } from "../../scripts/lib/demo/por-step.js";
 
 const LIAR = 3;
-/** small sizes: four keepers prove each other on one shared 2-core machine */
-const POR = {
-  enabled: true,
-  staggerMs: 1_000,
-  retries: 6,
-  retryMs: 3_000,
-  cpu: { chainLength: 2_000, deadlineMs: 30_000 },
-  memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
-  storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
-  bandwidth: { seconds: 0.1, deadlineMs: 30_000 },
-  latency: { samples: 3 },
-};
-// 1 Mbit/s: the transfer is the 64 KiB minimum, so a loaded machine's stalls do not bring it below the claim
-const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
+/** the demo's small PoR sizes (four keepers prove each other on one machine), challenges 1 s apart */
+const POR = { ...DEMO_POR, staggerMs: 1_000 };
 
 describe("e2e PoR: challenges, signed reports and a certified porRoot on a real chain", function () {
   this.timeout(180_000);
@@ -39,7 +29,7 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
   before(async () => {
     cluster = await KeeperCluster.start({
       keepers: 4,
-      registerArgs: () => CLAIMS,
+      registerArgs: () => DEMO_CLAIMS,
       ...(process.env.POR_DEBUG ? { logger: (i: number) => createLogger({ level: "info" }).child({ keeper: i }) } : {}),
       por: (i) => (i === LIAR ? { ...POR, storage: { ...POR.storage, keepGiB: 1 } } : POR),
     });
@@ -132,6 +122,45 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
     expect(await store.verifyResource(result.header!, l.operator, { ...resources, storageGiB: 4 }, proof)).to.equal(
       false,
     );
+  });
+
+  it("a verifier restarted mid-epoch publishes the reports it signed before, never second ones: no peer sees it equivocate", async () => {
+    const V = 1;
+    const before = cluster.keepers[V]!;
+    const me = before.operator.toLowerCase();
+    const epoch = Number(await cluster.deployed.validatorSets.currentEpoch());
+    const own = (k: typeof before) =>
+      k
+        .por!.pool.forEpoch(epoch)
+        .filter((r) => r.report.report.verifier === me)
+        .map((r) => r.id)
+        .sort();
+    const info = await before.por!.book.load(epoch);
+    const targets = targetsOf(info!.seed, me, [...info!.signers.keys()], info!.verifiers);
+    await waitFor(
+      () => own(before).length === targets.length,
+      `keeper ${V}'s ${targets.length} reports of epoch ${epoch}`,
+      60_000,
+    );
+    const signed = own(before);
+    const after = await cluster.restart(V);
+    const decidedAt = cluster.keepers[0]!.consensus!.height ?? 0;
+    await waitFor(
+      () => own(after).length === targets.length,
+      `the restarted keeper's reports of epoch ${epoch}`,
+      60_000,
+    );
+    expect(own(after)).to.deep.equal(signed);
+    // it keeps validating and signing: the mesh decides on with it
+    await waitFor(
+      () => (after.consensus?.height ?? 0) > decidedAt + 2,
+      "three more heights decided by the restarted keeper",
+      60_000,
+    );
+    for (const k of cluster.keepers) {
+      const seen = k.por!.pool.equivocations.filter(([a]) => a.report.verifier === me);
+      expect(seen, `keeper ${cluster.keepers.indexOf(k)} saw keeper ${V} equivocate`).to.deep.equal([]);
+    }
   });
 
   it("below its claim again in the next epoch, the liar gets a faultsRoot leaf that EvidenceHandler punishes on chain", async () => {

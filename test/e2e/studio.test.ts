@@ -23,24 +23,15 @@ import { blsCertificate, makeHeader } from "../helpers/checkpoints.js";
 import { chromiumOrSkipReason, launchChromium, screenshotDir } from "../helpers/browser.js";
 import { TestWallet } from "../helpers/test-wallet.js";
 import type { TestValidator } from "../helpers/validators.js";
+import { DEMO_CLAIMS, DEMO_POR } from "../../scripts/lib/demo/por-step.js";
 
 const OPEN = 10n ** 18n;
 /** /por as the keeper serves it (keeper/src/por/service.ts) */
 interface PorStatus {
   decided: Array<{ epoch: number; height: string; reports: number; leaves: ResourceLeaf[] }>;
 }
-const CLAIMS = ["--cpu-cores", "1", "--memory-mib", "64", "--storage-gib", "4", "--bandwidth-mbps", "1"];
-const POR = {
-  enabled: true,
-  staggerMs: 1_000,
-  retries: 6,
-  retryMs: 3_000,
-  cpu: { chainLength: 2_000, deadlineMs: 30_000 },
-  memory: { sizeDivisor: 64, fillDeadlineMs: 30_000, walkDeadlineMs: 10_000 },
-  storage: { chunkWork: 200, sizeDivisor: 4096, deadlineMs: 10_000 },
-  bandwidth: { seconds: 0.1, deadlineMs: 30_000 },
-  latency: { samples: 3 },
-};
+/** the demo's small PoR sizes (four keepers prove each other on one machine), challenges 1 s apart */
+const POR = { ...DEMO_POR, staggerMs: 1_000 };
 
 /** Polls `check` until it holds (the page's CSP forbids Playwright's string predicates). */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -77,7 +68,7 @@ describe("e2e: Xnode Studio in headless Chromium against a real keeper and chain
         keepers: 2,
         // small claims, proven at small sizes (as in por.test.ts); two keepers: each is the other's one verifier
         // (the governed rules, set on chain before epoch 1)
-        registerArgs: () => CLAIMS,
+        registerArgs: () => DEMO_CLAIMS,
         por: () => POR,
         porRules: { verifiers: 1, quorum: 1, faultTolerancePct: 20 },
         // the page's Claim and Push buttons are what claims and pushes rewards here

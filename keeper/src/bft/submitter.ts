@@ -10,6 +10,7 @@ import { headerTuple } from "../checkpoint/header.js";
 import type { ValidatorSetTree } from "../checkpoint/validator-set.js";
 import { verify as blsVerify } from "../crypto/bls.js";
 import { Eip2537DecodeError } from "../crypto/eip2537.js";
+import { StopScope } from "../chain/stop-scope.js";
 import { TxRevertedError } from "../chain/tx-sender.js";
 import {
   CheckpointStore__factory,
@@ -75,17 +76,14 @@ function isBadAggregate(err: unknown): boolean {
 export class CheckpointSubmitter implements DecisionSink {
   private readonly log: Logger;
   private interval = 1;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = false;
+  private readonly scope = new StopScope();
 
   constructor(private readonly m: SubmitterModules) {
     this.log = m.logger.child({ module: "submitter" });
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.scope.stop();
   }
 
   onDecided(decided: DecidedHeight, ctx: { start: EpochStart; proposer: string; self: string }): void {
@@ -96,7 +94,7 @@ export class CheckpointSubmitter implements DecisionSink {
         this.log.debug({ height, reason: err.revert.name }, "checkpoint superseded by a later one");
         return;
       }
-      if (!this.stopped) this.log.warn({ err: (err as Error).message, height }, "submission failed");
+      if (!this.scope.stopped()) this.log.warn({ err: (err as Error).message, height }, "submission failed");
     });
   }
 
@@ -110,17 +108,14 @@ export class CheckpointSubmitter implements DecisionSink {
       .filter((s) => s !== evidence.validator.signer.toLowerCase());
     const rank = order.indexOf(ctx.self);
     if (rank < 0) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      void this.submitEvidence(evidence).catch((err: unknown) =>
-        this.log.warn({ err: (err as Error).message }, "evidence submission failed"),
-      );
-    }, rank * this.m.fallbackDelayMs);
-    this.timers.add(t);
+    void this.submitEvidence(evidence, rank * this.m.fallbackDelayMs).catch((err: unknown) =>
+      this.log.warn({ err: (err as Error).message }, "evidence submission failed"),
+    );
   }
 
-  private async submitEvidence(evidence: DoubleSignEvidenceStruct): Promise<void> {
-    if (this.stopped) return;
+  private async submitEvidence(evidence: DoubleSignEvidenceStruct, delayMs: number): Promise<void> {
+    await this.scope.sleep(delayMs);
+    if (this.scope.stopped()) return;
     if (await this.m.chain.evidence.used(doubleSignKey(evidence))) return;
     // A tombstoned operator is slashed once (issue 15): evidence of the same incident at another
     // height or step would revert EvidenceOperatorTombstoned, so it is not sent.
@@ -142,7 +137,7 @@ export class CheckpointSubmitter implements DecisionSink {
     } catch {
       // keep the last known interval
     }
-    if (this.stopped) return; // stop() ran during the read: arm no timer it can no longer clear
+    if (this.scope.stopped()) return;
     if (height % BigInt(this.interval) !== 0n && height !== ctx.start.startHeight) return;
     const order = ctx.start.set.validators.map((v) => v.signer.toLowerCase());
     const first = Math.max(0, order.indexOf(ctx.proposer));
@@ -151,14 +146,8 @@ export class CheckpointSubmitter implements DecisionSink {
     if (rank < 0) return;
     // the designated submitter waits a moment for late precommits (each one is a non-signer less)
     const delay = rank === 0 ? this.m.collectMs : this.m.collectMs + rank * this.m.fallbackDelayMs;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, delay);
-      this.timers.add(t);
-    });
-    if (this.stopped) return;
+    await this.scope.sleep(delay);
+    if (this.scope.stopped()) return;
     if ((await this.m.chain.checkpointHash(height)) !== "0x" + "00".repeat(32)) return; // already certified
     if ((await this.m.chain.latestHeight()) >= height) return; // a later header landed: this one is moot
     await this.submit(decided, ctx.start);

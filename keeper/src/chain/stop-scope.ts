@@ -1,5 +1,5 @@
 // The stop switch of a module that acts on decided heights after waiting (the CCIP relayer, the
-// reward pusher, the task finalizer): stop() ends every sleep at once and nothing is armed after
+// reward pusher, the task finalizer, the checkpoint submitter): stop() ends every sleep at once and nothing is armed after
 // it, so a stopped keeper leaves no timer holding the process open; callers check stopped() after
 // each sleep and send nothing more.
 export class StopScope {

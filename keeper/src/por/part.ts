@@ -50,6 +50,16 @@ export interface PorPartDeps {
   /** every keeper's gossip and challenges start here (the service) */
   start?: (host: PartHost) => Promise<void> | void;
   stop?: () => Promise<void> | void;
+  /**
+   * Each epoch's latest proven leaves, kept across restarts: the next epoch's below-claim check
+   * needs them, and a keeper restarted mid-epoch would otherwise be unable to validate any
+   * proposal while some leaf is below its claim (written when the measures change, a few times
+   * an epoch).
+   */
+  leavesStore?: {
+    save(epoch: number, leaves: ResourceLeaf[]): Promise<void>;
+    restore(): Promise<Map<number, ResourceLeaf[]>>;
+  };
 }
 
 /** The epoch's certified report ids after a decided header (arrays shared while nothing is added). */
@@ -103,13 +113,16 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
   readonly decided = new Map<number, DecidedPor>();
   /** leaves of recent decided headers, by header hash: an epoch's rewards pay what its closing header proved */
   private readonly leavesByHeader = new Map<string, ResourceLeaf[]>();
+  /** each recent epoch's latest leaves as stored before a restart (leavesStore) */
+  private restored = new Map<number, ResourceLeaf[]>();
 
   constructor(private readonly d: PorPartDeps) {
     this.topics = [d.topic as TopicSpec<unknown>];
   }
 
-  start(host: PartHost): Promise<void> | void {
-    return this.d.start?.(host);
+  async start(host: PartHost): Promise<void> {
+    this.restored = (await this.d.leavesStore?.restore()) ?? new Map();
+    await this.d.start?.(host);
   }
 
   stop(): Promise<void> | void {
@@ -134,10 +147,12 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       return { epoch, added: [] }; // cannot extend what it does not hold: add nothing
     }
     const have = new Set(base);
+    // a verifier's slot certified already (maybe with a version this pool did not keep first) is full
+    const covered = new Set(base.map((id) => this.d.pool.get(id)).map((r) => r && slotOf(r.report)));
     const added = this.d.pool
       .forEpoch(epoch)
+      .filter((r) => !have.has(r.id) && !covered.has(slotOf(r.report.report)))
       .map((r) => r.id)
-      .filter((id) => !have.has(id))
       .slice(0, MAX_ADDED_PER_HEIGHT);
     return { epoch, added };
   }
@@ -158,10 +173,14 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     const have = new Set(base);
     for (const id of slice.added) if (have.has(id)) throw new PayloadError("PoR report added twice");
     const reports: PorReportBody[] = [];
+    const slots = new Set<string>();
     for (const id of [...base, ...slice.added]) {
       const r = this.d.pool.get(id);
       if (!r) throw new PartUnavailable(`PoR report ${id} not held`);
       if (r.report.epoch !== slice.epoch) throw new PayloadError("PoR report of another epoch");
+      // an equivocating verifier's two versions never both count (the pool may hold both)
+      if (slots.has(slotOf(r.report))) throw new PayloadError("two PoR reports by one verifier of one operator");
+      slots.add(slotOf(r.report));
       reports.push(r.report);
     }
     const info = this.d.book.get(slice.epoch);
@@ -184,12 +203,12 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
 
   /**
    * Faults from the epoch's reports and leaves so far. Below-claim needs the previous epoch's final
-   * leaves (this keeper's decided state): a keeper that lacks them (restarted, or adopted that
-   * epoch's commits unchecked) cannot check a proposal that may carry one, unless no leaf is below
-   * claim now; the first epoch has no previous one.
+   * leaves (this keeper's decided state, or what it stored before a restart): a keeper that lacks
+   * them (adopted that epoch's commits unchecked, lost its store) cannot check a proposal that may
+   * carry one, unless no leaf is below claim now; the first epoch has no previous one.
    */
   private faults(ctx: PartContext, info: PorEpochInfo, reports: PorReportBody[], leaves: ResourceLeaf[]) {
-    const previous = this.decided.get(info.epoch - 1);
+    const previous = this.decided.get(info.epoch - 1)?.leaves ?? this.restored.get(info.epoch - 1);
     const byOperator = new Map(leaves.map((l) => [l.operator, l]));
     if (!previous && info.epoch > 1) {
       const below = leaves.some((l) => {
@@ -205,7 +224,7 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
       claims: info.claims,
       reports,
       leaves: byOperator,
-      previousLeaves: new Map((previous?.leaves ?? []).map((l) => [l.operator, l])),
+      previousLeaves: new Map((previous ?? []).map((l) => [l.operator, l])),
     });
     return faults.map((f) => ({ ...f, signer: info.signers.get(f.operator) ?? "" })).filter((f) => f.signer !== "");
   }
@@ -265,7 +284,11 @@ export class PorPart implements CheckpointPart<PorSlice, PorSliceJsonT> {
     if (result) {
       this.leavesByHeader.set(headerHash(h), result.leaves);
       if (this.leavesByHeader.size > KEEP_LEAVES) this.leavesByHeader.delete(this.leavesByHeader.keys().next().value!);
+      const first = !this.decided.has(epoch);
       this.decided.set(epoch, { ...result, header: h });
+      if (first || slice.added.length > 0) {
+        this.d.leavesStore?.save(epoch, result.leaves).catch(() => undefined); // best effort: a cache
+      }
       for (const e of this.decided.keys()) if (e < epoch - 4) this.decided.delete(e);
     }
   }
@@ -281,6 +304,9 @@ function isEpochStart(slices: Readonly<Record<string, unknown>> | undefined): bo
   const entries = (slices[LIVENESS_PART] as LivenessEntry[] | undefined) ?? [];
   return entries.length > 0 && entries.every((e) => e.epochHeights === 0);
 }
+
+/** One verifier's report of one operator in one epoch: at most one is certified. */
+const slotOf = (r: PorReportBody): string => `${r.operator}/${r.verifier}`;
 
 export function leafOf(l: ResourceLeaf): LeafValues {
   return resourceLeaf(l.operator, {

@@ -2,7 +2,10 @@
 // protocol allows: its verifier is one of the operator's assigned verifiers for that epoch, its
 // seed is the epoch's, and the signature is the verifier's signer. One report per (epoch,
 // operator, verifier): a second, different one from the same verifier is refused (the first
-// stays; both are kept as evidence of equivocation for later).
+// stays; both are kept as evidence of equivocation for later) — unless a proposal names it by id.
+// Then it is held too (get() finds it, so this keeper can validate what the others certified),
+// but not listed for proposing: a verifier that equivocates to half the mesh each cannot leave
+// the half that kept the other version unable to validate the epoch's proposals.
 import type { TypedDataDomain } from "ethers";
 import { verifiersOf } from "./assignment.js";
 import { reportDigest, reportSigner, type SignedPorReport } from "./report.js";
@@ -33,8 +36,12 @@ export class ReportPool {
     private readonly epochOf: (epoch: number) => Promise<PorEpoch | undefined>,
   ) {}
 
-  /** Checks a report against its epoch and keeps it. */
-  async add(s: SignedPorReport): Promise<AddResult> {
+  /**
+   * Checks a report against its epoch and keeps it. `named`: fetched because a proposal or a
+   * decided slice names its id (the caller checked the id), so it is held even if its slot is
+   * taken.
+   */
+  async add(s: SignedPorReport, opts: { named?: boolean } = {}): Promise<AddResult> {
     const r = s.report;
     const e = await this.epochOf(r.epoch);
     if (!e) return { ok: false, reason: `epoch ${r.epoch} unknown` };
@@ -56,7 +63,12 @@ export class ReportPool {
     const kept = this.slots.get(slot);
     if (kept === id) return { ok: true, id, fresh: false };
     if (kept !== undefined) {
+      if (this.ids.has(id)) return { ok: true, id, fresh: false };
       this.equivocations.push([this.ids.get(kept)!, s]);
+      if (opts.named) {
+        this.ids.set(id, s);
+        return { ok: true, id, fresh: true };
+      }
       return { ok: false, reason: "a second report by the same verifier", equivocation: true };
     }
     this.slots.set(slot, id);
@@ -87,6 +99,11 @@ export class ReportPool {
         this.slots.delete(`${s.report.epoch}/${s.report.operator}/${s.report.verifier}`);
       }
       this.byEpoch.delete(e);
+    }
+    // named second versions live in ids only
+    for (const [id, s] of this.ids) if (s.report.epoch < epoch) this.ids.delete(id);
+    for (let i = this.equivocations.length - 1; i >= 0; i--) {
+      if (this.equivocations[i]![0].report.epoch < epoch) this.equivocations.splice(i, 1);
     }
   }
 }

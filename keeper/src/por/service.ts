@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { PorConfig } from "../config/por.js";
 import type { PartHost } from "../checkpoint/part.js";
 import type { Logger } from "../observability/logger.js";
+import type { Bucket } from "../store/bucket.js";
 import type { OperatorDirectory } from "../p2p/directory.js";
 import type { ReqResp } from "../p2p/reqresp.js";
 import type { ValidationVerdict } from "../p2p/topics.js";
@@ -15,10 +16,11 @@ import { challengeOffsetMs, targetsOf, verifiersOf } from "./assignment.js";
 import { challenge } from "./challenger.js";
 import { EpochBook, type PorChain, type PorEpochInfo } from "./epochs.js";
 import { measureParams, storageChunksOf, type Claims, type MeasureParams } from "./params.js";
+import type { ResourceLeaf } from "./aggregate.js";
 import { PorPart } from "./part.js";
 import { ReportPool } from "./pool.js";
 import { PorProver } from "./prover.js";
-import { signReport, type SignedPorReport } from "./report.js";
+import { reportId, signReport, SignedPorReportSchema, type SignedPorReport } from "./report.js";
 import { StorageDataset } from "./storage.js";
 import { porReportTopic, reportFetchProtocol, type ReportGate } from "./topics.js";
 
@@ -32,10 +34,23 @@ export interface PorServiceModules {
   /** this keeper's claims now (the data set is sized from them) */
   ownClaims: () => Promise<Claims | undefined>;
   dataDir: string;
+  /**
+   * PoR state kept across restarts (durable, like the signing state): this keeper's own signed
+   * reports by `own/epoch/operator`, written before they are published, so a restarted verifier
+   * re-publishes what it signed instead of measuring again (a second, different report of the same
+   * epoch is equivocation: peers refuse it, and one that kept it first could not validate the
+   * certified one); and each recent epoch's leaves (`leaves/epoch`) for the below-claim check.
+   */
+  store?: Bucket<unknown>;
   logger: Logger;
   /** how often the current epoch is read */
   pollMs?: number;
 }
+
+/** epochs of PoR state kept in the store */
+const KEEP_EPOCHS = 4;
+const leavesKey = (epoch: number) => `leaves/${String(epoch).padStart(12, "0")}`;
+const ownKey = (epoch: number, target: string) => `own/${String(epoch).padStart(12, "0")}/${target}`;
 
 export interface PorNet {
   libp2p: Libp2p;
@@ -78,6 +93,10 @@ export class PorService {
       fetch: (from, ids) => this.fetch(from, ids),
       start: (host) => this.start(host),
       stop: () => this.stop(),
+      leavesStore: m.store && {
+        save: (epoch, leaves) => this.saveLeaves(epoch, leaves),
+        restore: () => this.restoreLeaves(),
+      },
     });
   }
 
@@ -208,6 +227,7 @@ export class PorService {
   }
 
   private async challengeOne(info: PorEpochInfo, target: string): Promise<void> {
+    if (await this.republish(info, target)) return;
     const net = this.net!;
     const record = net.directory.byOperator(target);
     const claims = info.claims.get(target);
@@ -229,6 +249,7 @@ export class PorService {
     }
     if (this.stopped) return;
     const signed = signReport(this.m.domain, outcome.body, this.m.signerKey);
+    await this.m.store?.put(ownKey(info.epoch, target), signed);
     const added = await this.pool.add(signed);
     if (!added.ok) {
       this.m.logger.warn({ target, reason: added.reason }, "own PoR report refused by the pool");
@@ -242,12 +263,46 @@ export class PorService {
     await this.host?.publish(this.part.topics[0] as ReturnType<typeof porReportTopic>, signed);
   }
 
+  private async saveLeaves(epoch: number, leaves: ResourceLeaf[]): Promise<void> {
+    const store = this.m.store!;
+    await store.put(leavesKey(epoch), leaves);
+    if (epoch <= KEEP_EPOCHS) return;
+    // the below-claim check reads only the previous epoch; own reports matter only in their epoch
+    const old = await store.keys({ gte: "leaves/", lt: leavesKey(epoch - KEEP_EPOCHS) });
+    const oldOwn = await store.keys({ gte: "own/", lt: ownKey(epoch - KEEP_EPOCHS, "") });
+    if (old.length + oldOwn.length > 0) await store.batch([...old, ...oldOwn].map((key) => ({ type: "del", key })));
+  }
+
+  private async restoreLeaves(): Promise<Map<number, ResourceLeaf[]>> {
+    const out = new Map<number, ResourceLeaf[]>();
+    for await (const [key, value] of this.m.store!.entries({ gte: "leaves/", lt: "leaves/~" })) {
+      out.set(Number(key.slice("leaves/".length)), value as ResourceLeaf[]);
+    }
+    return out;
+  }
+
+  /** A report this keeper signed for `target` this epoch before a restart: published again as it was. */
+  private async republish(info: PorEpochInfo, target: string): Promise<boolean> {
+    const stored = SignedPorReportSchema.safeParse(await this.m.store?.get(ownKey(info.epoch, target)));
+    if (!stored.success) return false;
+    const added = await this.pool.add(stored.data);
+    if (!added.ok) this.m.logger.warn({ target, reason: added.reason }, "own stored PoR report refused by the pool");
+    else this.m.logger.info({ epoch: info.epoch, target }, "por report signed before a restart published again");
+    this.outcomes.set(target, { epoch: info.epoch, reasons: {} });
+    await this.host?.publish(this.part.topics[0] as ReturnType<typeof porReportTopic>, stored.data);
+    return true;
+  }
+
   private async fetch(from: string, ids: string[]): Promise<void> {
     const net = this.net;
     const record = net?.directory.byOperator(from);
     if (!net || !record) return;
     const { reports } = await net.reqresp.request(peerIdFromString(record.peerId), reportFetchProtocol, { ids });
-    for (const r of reports) await this.pool.add(r);
+    const asked = new Set(ids);
+    for (const r of reports) {
+      // named by a proposal: held even beside another version from the same verifier (pool.ts)
+      if (asked.has(reportId(this.m.domain, r))) await this.pool.add(r, { named: true });
+    }
   }
 
   /** /por: what the last decided headers certified, and this keeper's own challenges. */

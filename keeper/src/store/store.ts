@@ -49,6 +49,8 @@ export class KeeperStore {
     readonly wal: WriteAheadLog<unknown>,
     /** banned peers by peer id */
     readonly bans: Bucket<StoredBan>,
+    /** PoR state a restart must not lose: own signed reports (never sign a second one), recent leaves */
+    readonly por: Bucket<unknown>,
   ) {}
 
   static async init({ config, logger, metrics }: StoreModules): Promise<KeeperStore> {
@@ -86,6 +88,7 @@ export class KeeperStore {
       bucket("bridge", true),
       await WriteAheadLog.open(walBucket),
       bucket<StoredBan>("bans", false),
+      bucket("por", true),
     );
     logger.info({ location }, "store opened");
     return store;

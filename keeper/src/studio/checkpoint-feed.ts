@@ -5,28 +5,7 @@
 // replays a long history on start-up costs nothing until someone looks.
 import type { Log, Provider } from "ethers";
 import { CheckpointStore__factory, ValidatorSetManager__factory } from "../../../types/ethers-contracts/index.js";
-
-/** One certified checkpoint, JSON-ready (big numbers as decimal strings). */
-export interface CheckpointRecord {
-  epoch: string;
-  height: string;
-  headerHash: string;
-  kind: "ECDSA" | "BLS";
-  round: number;
-  /** stake that signed (wei of OPEN) */
-  signedStake: string;
-  submitter: string;
-  blockNumber: number;
-  txHash: string;
-  /** seconds since the Unix epoch, from the block; null until fetched or when the block is gone */
-  timestamp: number | null;
-  /** gas used by the certifying transaction; null when its receipt could not be read */
-  gasUsed: string | null;
-  /** validators whose signature the certificate carries; null when the calldata is not a direct submit */
-  signers: number | null;
-  /** the epoch's validator count */
-  validators: number | null;
-}
+import type { CheckpointRecord } from "./checkpoint-record.js";
 
 export interface CheckpointFeedOptions {
   provider: Provider;

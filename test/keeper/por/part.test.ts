@@ -6,15 +6,21 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { ZERO_HASH, checkpointDomain, headerHash, type Header } from "../../../keeper/src/checkpoint/header.js";
 import { rootOf } from "../../../keeper/src/checkpoint/leaves.js";
-import { PartUnavailable, type FaultLeaf, type PartContext } from "../../../keeper/src/checkpoint/part.js";
+import {
+  PartUnavailable,
+  type FaultLeaf,
+  type PartContext,
+  type PartHost,
+} from "../../../keeper/src/checkpoint/part.js";
 import { PayloadError } from "../../../keeper/src/checkpoint/payload.js";
 import { verifiersOf } from "../../../keeper/src/por/assignment.js";
 import { EpochBook, type PorChain } from "../../../keeper/src/por/epochs.js";
 import { POR_FAULT } from "../../../keeper/src/por/faults.js";
 import type { Claims } from "../../../keeper/src/por/params.js";
+import type { ResourceLeaf } from "../../../keeper/src/por/aggregate.js";
 import { leafOf, PorPart } from "../../../keeper/src/por/part.js";
 import { ReportPool } from "../../../keeper/src/por/pool.js";
-import { signReport, type PorReportBody } from "../../../keeper/src/por/report.js";
+import { reportId, signReport, type PorReportBody } from "../../../keeper/src/por/report.js";
 import { porReportTopic } from "../../../keeper/src/por/topics.js";
 
 const domain = checkpointDomain(31337n, "0x" + "cc".repeat(20));
@@ -56,7 +62,10 @@ function reportsOf(epoch: number) {
   );
 }
 
-function keeper(fetchFrom?: () => ReportPool) {
+/** what a keeper's store holds of PoR leaves (the service keeps them in LevelDB) */
+type LeavesStore = Map<number, ResourceLeaf[]>;
+
+function keeper(fetchFrom?: () => ReportPool, stored?: LeavesStore) {
   const book = new EpochBook(chain);
   const pool = new ReportPool(domain, 3, (e) => book.load(e));
   const part = new PorPart({
@@ -64,11 +73,20 @@ function keeper(fetchFrom?: () => ReportPool) {
     book,
     topic: porReportTopic(domain, {}),
     fetch: async (_from, ids) => {
-      for (const id of ids) await pool.add(fetchFrom!().get(id)!);
+      for (const id of ids) await pool.add(fetchFrom!().get(id)!, { named: true });
     },
+    ...(stored && {
+      leavesStore: {
+        save: async (epoch, leaves) => void stored.set(epoch, structuredClone(leaves)),
+        restore: async () => new Map(stored),
+      },
+    }),
   });
   return { book, pool, part };
 }
+
+/** the part's own start needs no mesh (PorPart.start only restores leaves when no service is wired) */
+const NO_HOST = {} as PartHost;
 
 const ctxOf = (epoch: number, height: bigint): PartContext => ({
   chainId: 31337n,
@@ -130,8 +148,51 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     expect(() => a.part.validate(ctx, { epoch: 2, added })).to.throw(PayloadError);
   });
 
-  it("below claim two epochs in a row: the liar's storage fault is in faultsRoot; without epoch 1's leaves a keeper cannot check it", async () => {
+  it("a verifier that equivocates splits no one out: the keeper that kept the other version first validates the certified one, never proposes it again, and a slice with both is invalid", async () => {
     const a = keeper();
+    const b = keeper(() => a.pool);
+    const reports = reportsOf(1);
+    const certified = reports[0]!;
+    const verifierKey = signers[operators.indexOf(certified.report.verifier)]!.privateKey;
+    const other = signReport(domain, { ...certified.report, latencyUs: certified.report.latencyUs + 100 }, verifierKey);
+    for (const r of reports) await a.pool.add(r);
+    // b saw the other version first: gossip of the certified one is refused as equivocation
+    expect((await b.pool.add(other)).ok).to.equal(true);
+    for (const r of reports.slice(1)) await b.pool.add(r);
+    const refused = await b.pool.add(certified);
+    expect(refused).to.deep.include({ ok: false, equivocation: true });
+    await a.book.load(1);
+    await b.book.load(1);
+
+    const ctx = ctxOf(1, 1n);
+    const slice = a.part.propose(ctx);
+    expect(slice.added).to.include(reportId(domain, certified));
+    expect(() => b.part.validate(ctx, slice)).to.throw(PartUnavailable);
+    await b.part.prefetch({ epoch: 1n, height: 1n, from: operators[0]! }, slice);
+    const roots = a.part.validate(ctx, slice);
+    expect(b.part.validate(ctx, slice)).to.deep.equal(roots);
+
+    // both versions named in one epoch: invalid for everyone, whatever each pool holds
+    await a.pool.add(other, { named: true });
+    const both = { epoch: 1, added: [...slice.added, reportId(domain, other)].sort() };
+    expect(() => a.part.validate(ctx, both)).to.throw(PayloadError, /one verifier/);
+    expect(() => b.part.validate(ctx, both)).to.throw(PayloadError, /one verifier/);
+
+    // after the certified version is decided, b's proposals never add its own first version
+    const header = headerOf(ctx, roots);
+    b.part.onDecided({ header }, slice);
+    const next: PartContext = {
+      ...ctxOf(1, 2n),
+      epochStartHeight: 1n,
+      isEpochStart: false,
+      parentHash: headerHash(header),
+    };
+    expect(b.part.propose(next).added).to.deep.equal([]);
+  });
+
+  it("below claim two epochs in a row: the liar's storage fault is in faultsRoot; without epoch 1's leaves a keeper cannot check it, with the ones it stored before a restart it can", async () => {
+    const stored: LeavesStore = new Map();
+    const a = keeper(undefined, stored);
     for (const r of [...reportsOf(1), ...reportsOf(2)]) await a.pool.add(r);
     await a.book.load(1);
     await a.book.load(2);
@@ -155,6 +216,14 @@ describe("PoR checkpoint part (porRoot and faultsRoot from the epoch's signed re
     for (const r of reportsOf(2)) await fresh.pool.add(r);
     await fresh.book.load(2);
     expect(() => fresh.part.validate(ctx2, slice2)).to.throw(PartUnavailable, /below-claim check/);
+
+    // restarted: the same keeper's store still holds epoch 1's leaves
+    expect([...stored.keys()]).to.deep.equal([1, 2]);
+    const restarted = keeper(undefined, stored);
+    await restarted.part.start(NO_HOST);
+    for (const r of reportsOf(2)) await restarted.pool.add(r);
+    await restarted.book.load(2);
+    expect(restarted.part.validate(ctx2, slice2)).to.deep.equal(roots);
   });
 
   it("applies the governed rules read at the epoch's start block: a quorum of 3 leaves out an operator with 2 reports", async () => {

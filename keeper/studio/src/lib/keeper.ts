@@ -19,21 +19,8 @@ export interface Health {
   notReadyReason?: string | null;
 }
 
-export interface CheckpointRecord {
-  epoch: string;
-  height: string;
-  headerHash: string;
-  kind: "ECDSA" | "BLS";
-  round: number;
-  signedStake: string;
-  submitter: string;
-  blockNumber: number;
-  txHash: string;
-  timestamp: number | null;
-  gasUsed: string | null;
-  signers: number | null;
-  validators: number | null;
-}
+/** /checkpoints (keeper/src/studio/checkpoint-feed.ts) */
+export type { CheckpointRecord } from "../../../src/studio/checkpoint-record.js";
 
 export interface ConsensusStatus {
   epoch: string | null;
