@@ -5,10 +5,11 @@ export interface JobView {
   jobId: string;
   leaseId: string;
   moduleHash: string;
-  status: "queued" | "running" | "succeeded" | "failed" | "interrupted" | "cancelled";
+  status: "queued" | "running" | "succeeded" | "failed" | "interrupted" | "cancelled" | "lease-ended";
   error?: { code: string; message: string };
   limits: { fuel: string; memoryPages: number; wallMs: number; maxOutputBytes: number; concurrency: number };
   usage: { fuelUsed: string | null; wallMs: number | null; peakMemoryBytes: number | null };
+  inputBytes: number;
   outputBytes: number | null;
   logBytes: number;
   logsTruncated: boolean;

@@ -1,6 +1,7 @@
 // A real local chain for the demo and end-to-end tests: `hardhat node` as a child process,
 // serving JSON-RPC on loopback. start() resolves once the node answers eth_chainId.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { REPO_ROOT } from "./deployment-file.js";
@@ -13,15 +14,53 @@ export interface LocalChainOptions {
   onOutput?: (line: string) => void;
 }
 
-/** Asks the OS for a free TCP port on loopback. */
-export function freePort(): Promise<number> {
+/**
+ * A free TCP port on loopback for a server that binds it later (a keeper process, the chain). It
+ * is drawn below the OS's ephemeral range: a port the OS picks (listen on 0) is one it also hands
+ * out as the source port of outgoing connections, and with keepers dialling each other and the
+ * chain one took a demo keeper's port before it listened (EADDRINUSE). Never the same port twice
+ * in one process.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 50 && low > FIRST_PORT; attempt++) {
+    const port = FIRST_PORT + Math.floor(Math.random() * (low - FIRST_PORT));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  return listenOn(0); // no room below the ephemeral range: the OS's choice
+}
+
+const FIRST_PORT = 10_000;
+const handedOut = new Set<number>();
+
+/** The first port of the OS's ephemeral range (Linux; IANA's 49152 elsewhere). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : 49_152;
+  } catch {
+    return 49_152;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on `port` (0: any) on loopback, closes, and resolves with the port. */
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(bound));
     });
   });
 }

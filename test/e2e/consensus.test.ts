@@ -74,7 +74,7 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
   /** per keeper, the share of inbound consensus messages its service drops (fault injection) */
   const inboundLoss = [0, 0, 0, 0];
   /** decisions seen by each keeper (index), in order */
-  const decisions: Array<{ keeper: number; height: number; round: number; latencyMs: number }> = [];
+  const decisions: Array<{ keeper: number; height: number; round: number; latencyMs: number; atMs: number }> = [];
 
   function configFor(i: number): KeeperConfig {
     return {
@@ -123,7 +123,13 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
       dropConsensusInbound: () => inboundLoss[i]! > 0 && Math.random() < inboundLoss[i]!,
       onConsensusEvent: (e) => {
         if (e.type === "decided") {
-          decisions.push({ keeper: i, height: Number(e.height), round: e.round, latencyMs: e.latencyMs });
+          decisions.push({
+            keeper: i,
+            height: Number(e.height),
+            round: e.round,
+            latencyMs: e.latencyMs,
+            atMs: Date.now(),
+          });
         }
       },
     });
@@ -201,22 +207,36 @@ describe("e2e: keepers agree by BFT and certify checkpoints on a real chain", fu
     expect(submitted.length).to.be.greaterThan(0);
   });
 
-  it("keeps certifying with one keeper stopped, and the restarted keeper catches up without double-signing", async () => {
+  it("keeps certifying with one keeper stopped, and the restarted keeper catches up without double-signing, unpaced, and signs again", async () => {
     const victim = keepers[3]!;
     await victim.stop();
     keepers[3] = undefined;
     const before = await deployed.checkpoints.latestHeight();
     await waitFor(
-      async () => (await deployed.checkpoints.latestHeight()) >= before + 3n,
-      "3 more checkpoints with 3 of 4 keepers",
+      async () => (await deployed.checkpoints.latestHeight()) >= before + 8n,
+      "8 more checkpoints with 3 of 4 keepers",
       60_000,
     );
+    const restartedAt = decisions.length;
     const restarted = await startKeeper(3);
     const target = (keepers[0]!.consensus!.height ?? 0) + 2;
     await waitFor(
       () => (restarted.consensus?.height ?? 0) >= target,
       "the restarted keeper reaches the others",
       60_000,
+    );
+    // the heights it missed are decided back to back: paced, two decisions are never closer than the
+    // height interval (200 ms here); unpaced, some are even on a loaded machine
+    const caughtUp = decisions.slice(restartedAt).filter((d) => d.keeper === 3 && d.height < target - 2);
+    const gaps = caughtUp.slice(1).map((d, i) => d.atMs - caughtUp[i]!.atMs);
+    expect(gaps.length, "heights the restarted keeper caught up on").to.be.at.least(5);
+    expect(gaps.filter((g) => g < 200).length, `gaps ${gaps.join(", ")} ms`).to.be.at.least(2);
+    // and signs again: its precommit is in the commits the others decide
+    const signer = restarted.identity.signerAddress.toLowerCase();
+    await waitFor(
+      () => keepers[0]!.consensus!.lastDecided?.commit.signatures.some((s) => s.signer === signer) ?? false,
+      "the restarted keeper's precommit in a commit keeper 0 decided",
+      30_000,
     );
     // no conflicting certified header ever: every certified height has exactly one hash
     const logs = await deployed.checkpoints.queryFilter(deployed.checkpoints.filters.CheckpointCertified());

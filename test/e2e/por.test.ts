@@ -157,6 +157,12 @@ describe("e2e PoR: challenges, signed reports and a certified porRoot on a real 
       "three more heights decided by the restarted keeper",
       60_000,
     );
+    const signer = after.identity.signerAddress.toLowerCase();
+    await waitFor(
+      () => cluster.keepers[0]!.consensus!.lastDecided?.commit.signatures.some((s) => s.signer === signer) ?? false,
+      "the restarted keeper's precommit in a commit keeper 0 decided",
+      30_000,
+    );
     for (const k of cluster.keepers) {
       const seen = k.por!.pool.equivocations.filter(([a]) => a.report.verifier === me);
       expect(seen, `keeper ${cluster.keepers.indexOf(k)} saw keeper ${V} equivocate`).to.deep.equal([]);

@@ -20,7 +20,9 @@ export type ApiErrorCode =
   | "bad_module"
   | "too_many_jobs"
   | "job_not_finished"
-  | "jobs_disabled";
+  | "jobs_disabled"
+  | "quota_exceeded"
+  | "module_in_use";
 
 export class ApiError extends Error {
   override name = "ApiError";

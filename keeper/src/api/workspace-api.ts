@@ -12,7 +12,7 @@ import { applyCors, readJson, sendError, sendJson } from "./http.js";
 import { JobService } from "./jobs/job-service.js";
 import type { JobsConfig } from "./jobs/limits.js";
 import { jobRoute } from "./jobs/routes.js";
-import type { Lease, LeaseAccess } from "./lease-access.js";
+import { LeaseState, type Lease, type LeaseAccess } from "./lease-access.js";
 import { writeFileDurable } from "./s3/durable.js";
 import { S3Handler, type LeaseGate } from "./s3/handler.js";
 import { SessionTokens, type Session } from "./sessions.js";
@@ -73,14 +73,26 @@ export class WorkspaceApi {
     await mkdir(opts.dir, { recursive: true, mode: 0o700 });
     const now = opts.now ?? Date.now;
     const secret = await sessionSecret(join(opts.dir, "session-key"));
+    const workspaces = await Workspaces.init(opts.dir);
     return new WorkspaceApi(
       opts,
       new SiweLogin({ domains: opts.domains, chainId: opts.chainId, nonceTtlMs: opts.nonceTtlMs, now }),
       new SessionTokens(secret, opts.sessionTtlMs, now),
       await AccessKeys.open(join(opts.dir, "access-keys.json"), now),
-      await Workspaces.init(opts.dir),
+      workspaces,
       opts.jobs?.enabled
-        ? await JobService.open({ dir: join(opts.dir, "jobs"), config: opts.jobs, logger: opts.logger, now })
+        ? await JobService.open({
+            dir: join(opts.dir, "jobs"),
+            config: opts.jobs,
+            logger: opts.logger,
+            now,
+            quota: {
+              usage: workspaces.usage,
+              store: (leaseId) => workspaces.store(leaseId),
+              storageUnitBytes: opts.storageUnitBytes,
+            },
+            leaseEnded: (leaseId) => leaseEnded(opts.gate, leaseId),
+          })
         : undefined,
     );
   }
@@ -260,7 +272,11 @@ export class WorkspaceApi {
         state: l.state,
       },
       storage: {
-        usedBytes: store.usedBytes,
+        usedBytes: store.usage.usedBytes,
+        s3Bytes: store.usage.of("s3"),
+        jobBytes: store.usage.of("jobs"),
+        /** held for writes in progress and for queued or running jobs' output and logs */
+        reservedBytes: store.usage.reservedBytes,
         quotaBytes: Number(l.storageGiB) * this.opts.storageUnitBytes,
         objects: store.objectCount,
         buckets: store.listBuckets().length,
@@ -285,6 +301,15 @@ export class WorkspaceApi {
     }
     return this.sessions.verify(auth.slice(7).trim());
   }
+}
+
+/** Why a job due to start must not (the lease ended by the chain's clock), or undefined. */
+async function leaseEnded(gate: WorkspaceApiOptions["gate"], leaseId: bigint): Promise<string | undefined> {
+  const { lease, head } = await gate.lease(leaseId);
+  const l = lease as Pick<Lease, "end" | "state"> | undefined;
+  if (!l) return `lease ${leaseId} no longer exists`;
+  if (l.state === LeaseState.Active && head.timestamp < l.end) return undefined;
+  return `lease ${leaseId} ended at ${new Date(l.end * 1000).toISOString()} (state ${LeaseState[l.state]}) before the job started`;
 }
 
 function parseLeaseId(s: string | undefined): bigint {

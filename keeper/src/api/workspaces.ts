@@ -3,10 +3,13 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../observability/index.js";
+import { UsageBook } from "./lease-usage.js";
 import { LeaseStore } from "./s3/lease-store.js";
 
 export class Workspaces {
   private readonly open = new Map<string, Promise<LeaseStore>>();
+  /** every lease's bytes against its quota: S3 (the stores) and jobs (the job service) */
+  readonly usage = new UsageBook();
 
   private constructor(readonly dir: string) {}
 
@@ -20,7 +23,7 @@ export class Workspaces {
     const id = leaseId.toString();
     let p = this.open.get(id);
     if (!p) {
-      p = LeaseStore.open(join(this.dir, "leases", id));
+      p = LeaseStore.open(join(this.dir, "leases", id), this.usage.of(id));
       this.open.set(id, p);
       p.catch(() => this.open.delete(id));
     }

@@ -969,8 +969,12 @@ export class ConsensusService implements ConsensusApp {
     this.m.sink.onDecided({ payload, commit }, { start: this.epochStart!, proposer, self: this.self });
     this.gc(height);
     const engine = this.engine;
+    // The height interval paces the mesh; a keeper holding a verified commit of a later height is
+    // behind it and starts the next height at once (paced, a restarted keeper gained on the others
+    // only their decision time per height: a minute to catch up 13 heights, signing nothing).
+    const behind = [...this.aheadCommits.keys()].some((h) => h > BigInt(height));
     // only for this epoch's engine: an epoch switch in between starts its own first height
-    this.later(this.m.heightIntervalMs ?? 1000, () => {
+    this.later(behind ? 0 : (this.m.heightIntervalMs ?? 1000), () => {
       if (this.engine === engine) this.apply({ type: "startHeight", height: height + 1 });
     });
   }
@@ -1210,7 +1214,10 @@ export class ConsensusService implements ConsensusApp {
     void this.m
       .catchUp!.fetch(peerId, epoch, BigInt(height))
       .then((reply) => {
-        if (reply) this.inbound("commit", () => this.onCommit(reply));
+        // the peer that answered is where the heights before it are asked for next (keepAhead):
+        // without it, a keeper far behind caught up one height per announced commit, about one a
+        // second, as fast as the others decide, and signed nothing for the rest of the epoch
+        if (reply) this.inbound("commit", () => this.onCommit(reply, peerId));
       })
       .catch((err: unknown) => this.log.debug({ height, err: (err as Error).message }, "catch-up request failed"));
   }

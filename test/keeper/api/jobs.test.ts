@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -190,8 +190,11 @@ describe("api: jobs on a lease (wasm off the main thread, real chain, real serve
     const done = await run({ module: ECHO_LOG, inputText: "kept" });
     const startLong = async () => {
       const r = await submitJob(h.url(""), token, leaseId, { module: LOOP_FOREVER, timeoutMs: 15_000 });
-      for (let i = 0; (await getJob(h.url(""), token, leaseId, r.json.jobId)).status !== "running"; i++) {
-        if (i > 100) throw new Error("the job never started");
+      // running as recorded on disk (the API shows it a write earlier; under load the fsync lags)
+      const file = join(dir, "jobs", leaseId.toString(), r.json.jobId, "job.json");
+      const onDisk = () => (JSON.parse(readFileSync(file, "utf8")) as { status: string }).status;
+      for (let i = 0; onDisk() !== "running"; i++) {
+        if (i > 200) throw new Error("the job never started");
         await new Promise((res) => setTimeout(res, 50));
       }
       return r.json.jobId;
@@ -199,14 +202,17 @@ describe("api: jobs on a lease (wasm off the main thread, real chain, real serve
     // a crash: a new keeper opens the data while the old one never recorded the job's end
     const atCrash = await startLong();
     const crashed = h;
-    h = await startServer();
-    token = await sessionFor(h, owner);
-    const cut = await getJob(h.url(""), token, leaseId, atCrash);
-    expect([cut.status, cut.error?.message]).to.deep.equal([
-      "interrupted",
-      "the keeper restarted while the job was running",
-    ]);
-    await crashed.stop();
+    try {
+      h = await startServer();
+      token = await sessionFor(h, owner);
+      const cut = await getJob(h.url(""), token, leaseId, atCrash);
+      expect([cut.status, cut.error?.message]).to.deep.equal([
+        "interrupted",
+        "the keeper restarted while the job was running",
+      ]);
+    } finally {
+      await crashed.stop(); // a failed check must not leave a server holding the process open
+    }
     // a clean stop records the running job as interrupted itself
     const atStop = await startLong();
     await h.stop();

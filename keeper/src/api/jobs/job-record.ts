@@ -1,7 +1,15 @@
 // A job as the API shows it and the disk keeps it (job.json): JSON-ready (fuel as decimal strings).
 import type { WasmFailure } from "../../wasm/runtime.js";
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "interrupted" | "cancelled";
+export type JobStatus =
+  | "queued"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "interrupted"
+  | "cancelled"
+  /** queued when its lease ended: never started */
+  | "lease-ended";
 
 /** Why a job failed: the runtime's codes, plus the wall-clock cap and a worker that died. */
 export type JobErrorCode = WasmFailure | "timeout" | "worker-crashed";
@@ -14,8 +22,8 @@ export interface JobRecord {
   /** the lease holder that submitted it */
   submittedBy: string;
   status: JobStatus;
-  /** set when failed, interrupted or cancelled */
-  error?: { code: JobErrorCode | "interrupted" | "cancelled"; message: string };
+  /** set when failed, interrupted, cancelled or lease-ended */
+  error?: { code: JobErrorCode | "interrupted" | "cancelled" | "lease-ended"; message: string };
   submittedAt: string;
   startedAt?: string;
   finishedAt?: string;
@@ -41,4 +49,10 @@ export interface JobRecord {
   logsTruncated: boolean;
 }
 
-export const FINISHED: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "interrupted", "cancelled"]);
+export const FINISHED: ReadonlySet<JobStatus> = new Set([
+  "succeeded",
+  "failed",
+  "interrupted",
+  "cancelled",
+  "lease-ended",
+]);

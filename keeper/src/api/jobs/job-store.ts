@@ -3,7 +3,7 @@
 // durably (fsync + rename), so a restart finds each job as last reported; a job found queued or
 // running at open was cut off by the restart and becomes `interrupted`.
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileDurable } from "../s3/durable.js";
 import type { JobRecord } from "./job-record.js";
@@ -93,6 +93,29 @@ export class JobStore {
       () => false,
     );
     if (!exists) await writeFileDurable(file, Buffer.from(bytes));
+  }
+
+  /** The bytes of a job's files that count against the lease's quota: input, output, logs. */
+  async fileBytes(rec: JobRecord): Promise<number> {
+    const d = this.jobDir(rec.leaseId, rec.jobId);
+    let n = 0;
+    for (const f of ["input", "output", "logs"]) n += (await stat(join(d, f)).catch(() => undefined))?.size ?? 0;
+    return n;
+  }
+
+  /** The modules stored for a lease: hash -> bytes. */
+  async modules(leaseId: string): Promise<Map<string, number>> {
+    const d = join(this.dir, leaseId, "modules");
+    const out = new Map<string, number>();
+    for (const f of await readdir(d).catch(() => [] as string[])) {
+      const m = /^(0x[0-9a-f]{64})\.wasm$/.exec(f);
+      if (m) out.set(m[1]!, (await stat(join(d, f))).size);
+    }
+    return out;
+  }
+
+  async removeModule(leaseId: string, hash: string): Promise<void> {
+    await rm(join(this.dir, leaseId, "modules", `${hash}.wasm`), { force: true });
   }
 
   /** A module stored for this lease, or undefined. */

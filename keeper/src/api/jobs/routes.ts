@@ -14,7 +14,7 @@ export interface JobRouteContext {
   /** "METHOD /leases/:id/..." as workspace-api.ts normalizes it */
   route: string;
   leaseId: bigint;
-  /** the job id segment, when the path has one */
+  /** the job id (or module hash) segment, when the path has one */
   jobId: string | undefined;
   /** the signed-in address */
   address: string;
@@ -30,7 +30,12 @@ export async function jobRoute(jobs: JobService | undefined, c: JobRouteContext)
     case "POST /leases/:id/modules": {
       const access = await c.check(true);
       const bytes = await readBody(c.req, jobs.maxSubmitBytes);
-      sendJson(c.res, 201, await jobs.putModule(access.lease.leaseId, bytes));
+      sendJson(c.res, 201, await jobs.putModule(access.lease, bytes));
+      return true;
+    }
+    case "DELETE /leases/:id/modules/:id": {
+      await c.check(true);
+      sendJson(c.res, 200, await jobs.deleteModule(c.leaseId, c.jobId ?? ""));
       return true;
     }
     case "POST /leases/:id/jobs": {
@@ -63,7 +68,7 @@ export async function jobRoute(jobs: JobService | undefined, c: JobRouteContext)
     }
     case "DELETE /leases/:id/jobs/:id": {
       await c.check(true);
-      sendJson(c.res, 200, await jobs.cancel(jobs.get(c.leaseId, c.jobId)));
+      sendJson(c.res, 200, await jobs.delete(jobs.get(c.leaseId, c.jobId)));
       return true;
     }
     default:

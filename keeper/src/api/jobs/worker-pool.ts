@@ -6,7 +6,17 @@ import { Worker } from "node:worker_threads";
 import type { WasmOutcome } from "../../wasm/runtime.js";
 import type { RunRequest, WorkerReply } from "./worker-protocol.js";
 
-export type PoolStop = "timeout" | "cancelled" | "worker-crashed" | "memory-limit";
+export type PoolStop = "timeout" | "cancelled" | "worker-crashed" | "memory-limit" | "lease-ended";
+
+/** Thrown by a job's `load` when it must not run after all (its lease ended while it waited). */
+export class JobNotStarted extends Error {
+  constructor(
+    readonly code: "lease-ended",
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface PoolResult {
   /** the runtime's answer, when the worker gave one */
@@ -134,7 +144,12 @@ export class JobWorkerPool {
           slot.worker.postMessage({ ...req, ...body } satisfies RunRequest);
         })
         .catch((err: unknown) =>
-          finish({ stopped: { code: "worker-crashed", message: `job start: ${String(err).slice(0, 200)}` } }, false),
+          err instanceof JobNotStarted
+            ? finish({ stopped: { code: err.code, message: err.message } }, true) // nothing was posted: the worker is free
+            : finish(
+                { stopped: { code: "worker-crashed", message: `job start: ${String(err).slice(0, 200)}` } },
+                false,
+              ),
         );
     });
     return {

@@ -8,6 +8,7 @@ import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from "node:
 import { join } from "node:path";
 import type { BodyPlan } from "./body.js";
 import { commitFile, fsyncDir, writeFileDurable } from "./durable.js";
+import { QuotaExceeded, type LeaseUsage } from "../lease-usage.js";
 import { S3Error } from "./errors.js";
 
 export interface ObjectMeta {
@@ -76,15 +77,18 @@ function trailerBytes(meta: ObjectMeta): Buffer {
 export class LeaseStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly uploads = new Map<string, UploadMeta & { parts: Map<number, { size: number; etag: string }> }>();
-  /** bytes of committed objects and uploaded parts */
-  private used = 0;
-  /** bytes of writes in progress (reserved against the quota) */
-  private reserved = 0;
 
-  private constructor(readonly dir: string) {}
+  /**
+   * `usage`: the lease's bytes against its quota, shared with its jobs (lease-usage.ts); this
+   * store counts its committed objects and uploaded parts there as "s3".
+   */
+  private constructor(
+    readonly dir: string,
+    readonly usage: LeaseUsage,
+  ) {}
 
-  static async open(dir: string): Promise<LeaseStore> {
-    const store = new LeaseStore(dir);
+  static async open(dir: string, usage: LeaseUsage): Promise<LeaseStore> {
+    const store = new LeaseStore(dir, usage);
     await mkdir(join(dir, "buckets"), { recursive: true });
     await rm(join(dir, "tmp"), { recursive: true, force: true }); // half-written files of a crash
     await mkdir(join(dir, "tmp"), { recursive: true });
@@ -93,8 +97,9 @@ export class LeaseStore {
     return store;
   }
 
+  /** bytes of committed objects and uploaded parts (job files are not this store's) */
   get usedBytes(): number {
-    return this.used;
+    return this.usage.of("s3");
   }
 
   get objectCount(): number {
@@ -103,7 +108,9 @@ export class LeaseStore {
     return n;
   }
 
+  /** Rebuilds the index and counts the bytes on disk (added to the usage once, at the end). */
   private async load(): Promise<void> {
+    let used = 0;
     for (const name of await readdir(join(this.dir, "buckets"))) {
       const bdir = join(this.dir, "buckets", name);
       const info = JSON.parse(await readFile(join(bdir, "bucket.json"), "utf8").catch(() => "{}")) as {
@@ -115,7 +122,7 @@ export class LeaseStore {
         try {
           const meta = await readTrailer(fh);
           bucket.objects.set(meta.key, meta);
-          this.used += meta.size;
+          used += meta.size;
         } finally {
           await fh.close();
         }
@@ -137,10 +144,11 @@ export class LeaseStore {
         if (!m) continue;
         const size = (await stat(join(udir, f))).size;
         parts.set(Number(m[1]), { size, etag: m[2]! });
-        this.used += size;
+        used += size;
       }
       this.uploads.set(id, { ...meta, parts });
     }
+    this.usage.add("s3", used);
   }
 
   listBuckets(): Array<{ name: string; created: string }> {
@@ -178,20 +186,12 @@ export class LeaseStore {
 
   /** Reserves `bytes` against the quota for a write that replaces `replacing` bytes. */
   private reserve(bytes: number, replacing: number, quotaBytes: number, resource: string): () => void {
-    if (this.used + this.reserved + bytes - replacing > quotaBytes) {
-      throw new S3Error(
-        400,
-        "EntityTooLarge",
-        `this write of ${bytes} bytes would take the lease's storage to ${this.used + this.reserved + bytes - replacing} of its ${quotaBytes} bytes`,
-        resource,
-      );
+    try {
+      return this.usage.reserve(bytes, replacing, quotaBytes);
+    } catch (err) {
+      if (err instanceof QuotaExceeded) throw new S3Error(400, "EntityTooLarge", err.message, resource);
+      throw err;
     }
-    this.reserved += bytes;
-    let released = false;
-    return () => {
-      if (!released) this.reserved -= bytes;
-      released = true;
-    };
   }
 
   /**
@@ -259,7 +259,7 @@ export class LeaseStore {
   private async publish(b: Bucket, meta: ObjectMeta, tmp: string): Promise<void> {
     await commitFile(tmp, join(this.dir, "buckets", b.name, "objects", keyFile(meta.key)));
     const old = b.objects.get(meta.key);
-    this.used += meta.size - (old?.size ?? 0);
+    this.usage.add("s3", meta.size - (old?.size ?? 0));
     b.objects.set(meta.key, meta);
     b.sorted = undefined;
   }
@@ -293,7 +293,7 @@ export class LeaseStore {
     await fsyncDir(join(this.dir, "buckets", bucketName, "objects"));
     b.objects.delete(key);
     b.sorted = undefined;
-    this.used -= meta.size;
+    this.usage.add("s3", -meta.size);
   }
 
   list(
@@ -407,7 +407,7 @@ export class LeaseStore {
       await commitFile(tmp, join(udir, `part-${partNumber}.${md5}`));
       if (old && old.etag !== md5) await rm(join(udir, `part-${partNumber}.${old.etag}`), { force: true });
       u.parts.set(partNumber, { size, etag: md5 });
-      this.used += size - (old?.size ?? 0);
+      this.usage.add("s3", size - (old?.size ?? 0));
       return `"${md5}"`;
     } finally {
       release();
@@ -445,7 +445,7 @@ export class LeaseStore {
     const etag = `"${createHash("md5").update(Buffer.concat(md5s)).digest("hex")}-${parts.length}"`;
     // The object is a copy of its parts: room for it is checked against the quota like a write
     // (the parts are freed right after).
-    const release = this.reserve(size, b.objects.get(key)?.size ?? 0, Number.MAX_SAFE_INTEGER, `/${bucketName}/${key}`);
+    const release = this.reserve(size, b.objects.get(key)?.size ?? 0, Infinity, `/${bucketName}/${key}`);
     try {
       const { tmp, meta } = await this.writeTemp(files, () => ({
         key,
@@ -471,7 +471,7 @@ export class LeaseStore {
     const u = this.uploads.get(uploadId);
     if (!u) return;
     this.uploads.delete(uploadId);
-    for (const p of u.parts.values()) this.used -= p.size;
+    for (const p of u.parts.values()) this.usage.add("s3", -p.size);
     await rm(join(this.dir, "uploads", uploadId), { recursive: true, force: true });
   }
 
@@ -479,7 +479,7 @@ export class LeaseStore {
   async destroy(): Promise<void> {
     this.buckets.clear();
     this.uploads.clear();
-    this.used = 0;
+    this.usage.add("s3", -this.usage.of("s3"));
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import { api } from "../lib/siwe.js";
 
 interface Job {
   jobId: string;
-  status: "queued" | "running" | "succeeded" | "failed" | "interrupted" | "cancelled";
+  status: "queued" | "running" | "succeeded" | "failed" | "interrupted" | "cancelled" | "lease-ended";
   error?: { code: string; message: string };
   submittedAt: string;
   limits: { fuel: string; memoryPages: number; wallMs: number; maxOutputBytes: number; concurrency: number };
