@@ -30,6 +30,7 @@ import { ChainView } from "./bft/chain-view.js";
 import { ConsensusService, type ConsensusEvent, type InboundKind } from "./bft/service.js";
 import type { CheckpointPart } from "./checkpoint/part.js";
 import { checkpointParts, UptimePart } from "./checkpoint/parts/index.js";
+import { uptimeNet } from "./checkpoint/parts/uptime-fetch.js";
 import { MeshMonitor, type MeshView } from "./observability/mesh-monitor.js";
 import { CheckpointSubmitter, type SubmittedCheckpoint } from "./bft/submitter.js";
 import { CheckpointRelayer, type RelayRecord, type RelayResult } from "./bridge/relayer.js";
@@ -282,6 +283,11 @@ export class Keeper {
         discovery: init.discovery,
       });
       consensusParts.por?.attach({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory });
+      consensusParts.parts
+        .find((part): part is UptimePart => part instanceof UptimePart)
+        ?.attach(
+          uptimeNet({ libp2p: p2p.libp2p, reqresp: p2p.reqresp, directory, logger: moduleLogger(logger, "uptime") }),
+        );
       await tasks?.attachNet({ libp2p: p2p.libp2p, reqresp: p2p.reqresp });
       const heartbeats = new HeartbeatService({
         gossip: p2p.gossip,

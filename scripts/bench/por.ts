@@ -93,7 +93,8 @@ void sha256;
 const memBlocks = (NODE.memoryGiB * 1024 ** 3) / MAINNET.memory.blockBytes;
 const prove = {
   cpuCoreSeconds: K * NODE.cores * MAINNET.cpu.chainSeconds,
-  memoryCoreSeconds: (K * memBlocks * blockFill.usPerBlockFillAndCommit) / 1e6,
+  // one fill per epoch, shared by the K verifiers' walks (memory.ts, memoryFillSeed)
+  memoryCoreSeconds: (memBlocks * blockFill.usPerBlockFillAndCommit) / 1e6 + (K * blockFill.walkMs) / 1000,
   storageCoreSeconds: K * 0.05, // reading 32 chunks and their proofs (disk, not hashing)
   bandwidthCoreSeconds: (K * (NODE.bandwidthMbps / 8) * MAINNET.bandwidth.seconds) / streamMBps,
 };

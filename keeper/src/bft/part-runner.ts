@@ -67,9 +67,12 @@ export class PartRunner {
    */
   prefetch(payload: CheckpointPayload, from: string): Promise<void> | undefined {
     const ctx = { epoch: payload.header.epoch, height: payload.header.height, from };
+    // a part with nothing to fetch for this slice returns undefined: the proposal then goes
+    // straight to the engine, with no hop through the inbound queue
     const fetching = this.parts
       .filter((part) => part.prefetch && part.name in payload.slices)
-      .map((part) => part.prefetch!(ctx, payload.slices[part.name]));
+      .map((part) => part.prefetch!(ctx, payload.slices[part.name]))
+      .filter((f): f is Promise<void> => f !== undefined);
     if (fetching.length === 0) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.m.prefetchMs ?? 1_000)));

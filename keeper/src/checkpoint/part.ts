@@ -118,8 +118,9 @@ export interface CheckpointPart<S = unknown, J = unknown> {
   /**
    * Before a proposal reaches the engine (off the consensus queue): fetch inputs the slice names
    * by hash that this keeper lacks. Resolves when done or given up; validate then decides.
+   * Undefined when there is nothing to fetch (the common case: no detour for the proposal).
    */
-  prefetch?(ctx: { epoch: bigint; height: bigint; from: string }, slice: S): Promise<void>;
+  prefetch?(ctx: { epoch: bigint; height: bigint; from: string }, slice: S): Promise<void> | undefined;
   /**
    * The decided slice of a height (FinalizeBlock): update the part's own state. Also replayed for
    * the heights a restarted keeper loads from its store and those it adopts from a peer's commit.

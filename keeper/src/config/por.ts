@@ -35,10 +35,12 @@ export const PorConfigSchema = z.strictObject({
     .prefault({}),
   memory: z
     .strictObject({
+      /** a multiple of 16 (the fill works in AES blocks) */
       blockBytes: z
         .int()
         .min(64)
         .max(1 << 20)
+        .multipleOf(16)
         .default(1024),
       lookups: z.int().min(1).max(256).default(16),
       fillDeadlineMs: ms.default(20_000),

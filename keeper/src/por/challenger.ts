@@ -10,7 +10,7 @@ import { bandwidthRequest, verifyBandwidth } from "./bandwidth.js";
 import { cpuChallenge, verifyCpu } from "./cpu.js";
 import { hex } from "./hash.js";
 import { latencyEcho, latencyNonce, verifyLatency } from "./latency.js";
-import { memoryChallenge, verifyMemory, walkRequest } from "./memory.js";
+import { memoryChallenge, memoryFillSeed, verifyMemory, walkRequest } from "./memory.js";
 import { memoryBytesOf, memoryMiBOf, type Claims, type MeasureParams } from "./params.js";
 import { BANDWIDTH_PROTOCOL, porProtocol, type PorRequest, type PorResponse } from "./protocol.js";
 import { measureBit, type Measure, type PorReportBody } from "./report.js";
@@ -118,7 +118,9 @@ export async function challenge(
   const memoryMiB = await run(
     "memory",
     async () => {
-      const ch = memoryChallenge(fresh(), memoryBytesOf(target.claims.memoryMiB, p), p.memory);
+      // the epoch's fill of this operator, shared by its k verifiers; the walk seed is this verifier's own
+      const seed = memoryFillSeed(ctx.seed, target.operator, ctx.epoch);
+      const ch = memoryChallenge(seed, memoryBytesOf(target.claims.memoryMiB, p), p.memory);
       const fill = await ask({ kind: "memory-fill", epoch: ctx.epoch, challenge: ch }, p.memory.fillDeadlineMs * 2);
       const walk = walkRequest(p.memory);
       const w = await ask({ kind: "memory-walk", seed: ch.seed, walk }, p.memory.walkDeadlineMs * 2);

@@ -7,8 +7,8 @@
 // parents and must equal fill(parents). Why not @noble/hashes' scrypt or argon2 (both exist):
 // their output can only be checked by recomputing the whole function, the verifier here checks a
 // handful of blocks.
-import { randomBytes } from "node:crypto";
-import { b64, deriveSeed, hex, indexOf, seedStream, sha256, shake, u32, unb64, unhex, type Bytes } from "./hash.js";
+import { createCipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
+import { b64, deriveSeed, hex, indexOf, sha256, shake, u32, unb64, unhex, type Bytes } from "./hash.js";
 import { MerkleTree, verifyMerkleProof } from "./merkle.js";
 
 export interface MemoryParams {
@@ -54,6 +54,27 @@ export interface MemoryVerdict {
   failure?: string;
 }
 
+/**
+ * The seed of an operator's memory fill in an epoch: one fill per operator per epoch, shared by the
+ * walks of its k verifiers (each walk with the verifier's own fresh walk seed). Why one fill keeps
+ * the proof sound, against a fill per verifier with the verifier's fresh seed:
+ * - nobody can fill ahead: the epoch seed is the last header certified when the epoch started,
+ *   unknown before; the operator's address in it makes two identities fill twice;
+ * - what a walk proves is unchanged: that the committed fill is held when the walk comes, since
+ *   rebuilding blocks on demand misses the walk deadline (a fill takes far longer than a walk);
+ *   the walk's indices come from the verifier's fresh walk seed and the blocks read, so no walk
+ *   can be foreseen, and the k walks of one epoch are as independent as before;
+ * - a prover committing different roots to different verifiers gains nothing: each root is
+ *   checked by its own walk as before (and each verifier's fill deadline still bounds the time to
+ *   its commitment);
+ * - the prover now holds the fill from its first verifier's challenge to its last (the stagger
+ *   window), where it held one only from fill to walk: two identities can no longer time-share
+ *   one machine's memory between challenges that do not overlap.
+ */
+export function memoryFillSeed(epochSeed: string, operator: string, epoch: number): Buffer {
+  return deriveSeed("memory-fill", unhex(epochSeed), unhex(operator.toLowerCase()), epoch);
+}
+
 /** A challenge to fill `bytes` (the claim, or a fraction of it in local configs). */
 export function memoryChallenge(seed: Bytes, bytes: number, p: MemoryParams): MemoryChallenge {
   return { seed: hex(seed), blocks: Math.floor(bytes / p.blockBytes), blockBytes: p.blockBytes };
@@ -68,30 +89,84 @@ function firstBlock(ch: MemoryChallenge): Buffer {
   return shake(ch.blockBytes, deriveSeed("memory", unhex(ch.seed)));
 }
 
-// The seed enters every block, so each checked block binds the answer to this challenge (a fill
-// of another seed, made ahead of time or for another identity, fails the first check). Block i is
-// an extendable output of (seed, block i-1, block j, i): the AES-256-CTR key stream under their
-// SHA-256, i.e. SHA-256 as the random oracle and AES as the PRF that stretches it. It was SHAKE-256,
-// the same kind of function, but SHA-256 and AES run on the CPU's SHA and AES instructions: at
-// 16 KiB blocks (the mainnet target) a fill costs ~4x less CPU (scripts/bench/por.ts, docs/por.md).
-function nextBlock(ch: MemoryChallenge, prev: Bytes, ref: Bytes, i: number): Buffer {
-  return seedStream(sha256(unhex(ch.seed), prev, ref, u32(i)), 0, ch.blockBytes);
+// Block i = G(prev ⊕ ref) ⊕ (prev ⊕ ref), G two passes of AES-128-CBC under a key bound to the
+// seed, IV i (over x = prev ⊕ ref, then over the first pass's output, the chain going on),
+// the shape of Argon2's compression G(X, Y) = P(X ⊕ Y) ⊕ X ⊕ Y. Why this shape (soundness):
+// - Nothing narrow between the parents and the block. The previous fill, the AES-CTR key stream
+//   under SHA-256(seed, prev, ref, i), made each block a function of a 32-byte key: a prover could
+//   keep the keys (32 B per 16 KiB block, 0.2% of the claim) plus the Merkle tree and rebuild any
+//   block with one AES call, answering every walk in milliseconds. Here every bit of the block
+//   comes from the 16 KiB x through a 16 KiB-wide state: rebuilding a block needs both parents
+//   whole, so missing blocks cost recomputation through their ancestors (Argon2d's trade-off).
+// - Full diffusion: one CBC pass makes output chunk t depend on input chunks 0..t only, so a
+//   prover keeping half of each block (chunk by chunk) could rebuild the rest from neighbours; the
+//   second pass chains on from the first pass's last chunk (which depends on all of x), so every
+//   output chunk depends on every byte of both parents (a unit test checks it).
+// - Feed-forward (⊕ x): G alone is a permutation, which would let a block's parent be recovered
+//   from the block and the other parent; the feed-forward makes it one-way.
+// - The seed keys every block and block 0 is the seed's, so a fill binds its challenge seed.
+// AES-128 and not 256: no secrecy is asked of the key (it is public), only a fast mixing
+// permutation on the CPU's AES instructions (CBC is sequential: 10 rounds cost ~30% less than 14).
+const fillKeys = new Map<string, KeyObject>();
+function fillKey(seed: string): KeyObject {
+  let k = fillKeys.get(seed);
+  if (!k) {
+    k = createSecretKey(deriveSeed("memory-key", unhex(seed)).subarray(0, 16));
+    if (fillKeys.size > 64) fillKeys.clear();
+    fillKeys.set(seed, k);
+  }
+  return k;
+}
+
+/** Writes fill(prev, ref, i) into `out` (blockBytes long, a multiple of 16; `x` is scratch space). */
+function nextBlockInto(ch: MemoryChallenge, prev: Bytes, ref: Bytes, i: number, out: Buffer, x: Buffer): void {
+  const xw = words(x);
+  xorWords(xw, words(prev), words(ref));
+  const iv = Buffer.alloc(16);
+  iv.writeUInt32BE(i, 12);
+  const cbc = createCipheriv("aes-128-cbc", fillKey(ch.seed), iv).setAutoPadding(false);
+  // the second pass continues the chain from the first pass's last chunk
+  xorWords(words(out, true), words(cbc.update(cbc.update(x))), xw);
+}
+
+/** out = a ⊕ b, word by word (all three the same length). */
+function xorWords(out: Int32Array, a: Int32Array, b: Int32Array): void {
+  const n = out.length;
+  if (a.length !== n || b.length !== n) throw new Error("xor of unequal blocks");
+  for (let k = 0; k < n; k++) out[k] = a[k]! ^ b[k]!;
+}
+
+/** A 32-bit view of a block; an unaligned input (a pooled Buffer) is copied, an output must be aligned. */
+function words(b: Bytes, written = false): Int32Array {
+  if (b.byteLength % 16 !== 0) throw new Error("memory blocks are whole AES blocks (a multiple of 16 bytes)");
+  if (b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+  if (written) throw new Error("unaligned output block");
+  return new Int32Array(Uint8Array.prototype.slice.call(b).buffer);
+}
+
+/** Block i of the fill from its parents (exported for the diffusion test). */
+export function nextBlock(ch: MemoryChallenge, prev: Bytes, ref: Bytes, i: number): Buffer {
+  const out = Buffer.alloc(ch.blockBytes);
+  nextBlockInto(ch, prev, ref, i, out, Buffer.alloc(ch.blockBytes));
+  return out;
 }
 
 /** Fills blocks [from, to) of `buf`. */
 function fillRange(ch: MemoryChallenge, buf: Buffer, from: number, to: number): void {
   const n = ch.blockBytes;
   if (from === 0) firstBlock(ch).copy(buf, 0);
+  const x = Buffer.alloc(n);
   for (let i = Math.max(1, from); i < to; i++) {
     const prev = buf.subarray((i - 1) * n, i * n);
     const j = refIndex(prev, i);
-    nextBlock(ch, prev, buf.subarray(j * n, (j + 1) * n), i).copy(buf, i * n);
+    nextBlockInto(ch, prev, buf.subarray(j * n, (j + 1) * n), i, buf.subarray(i * n, (i + 1) * n), x);
   }
 }
 
 function allocate(ch: MemoryChallenge): Buffer {
   if (ch.blocks < 2) throw new Error("a memory challenge needs 2 blocks at least");
-  return Buffer.allocUnsafe(ch.blocks * ch.blockBytes);
+  // its own ArrayBuffer (not the pool), so every block is 4-byte aligned for nextBlockInto
+  return Buffer.allocUnsafeSlow(ch.blocks * ch.blockBytes);
 }
 
 /** The whole fill, one buffer of blocks x blockBytes. */

@@ -1,7 +1,8 @@
 // The prover side of /openmesh/por/1 and /openmesh/por-bandwidth/1: answers the challenges of
-// the verifiers assigned to this keeper. Heavy work (chains, a memory fill until its walk) runs
-// one challenge at a time; a request that asks for more than this keeper claimed, or with other
-// parameters than the network's, is refused, so a stranger cannot make it burn its cores.
+// the verifiers assigned to this keeper. Heavy work (chains, a memory fill) runs one job at a
+// time; the memory fill is one per epoch, kept for the walks of all its verifiers. A request that
+// asks for more than this keeper claimed, or with other parameters than the network's, is
+// refused, so a stranger cannot make it burn its cores.
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { lpStream } from "@libp2p/utils";
 import type { Logger } from "../observability/logger.js";
@@ -9,7 +10,8 @@ import type { ReqResp, RequestContext } from "../p2p/reqresp.js";
 import { bandwidthPieces } from "./bandwidth.js";
 import { proveCpu } from "./cpu.js";
 import { latencyEcho } from "./latency.js";
-import { MemoryProver } from "./memory.js";
+import { hex } from "./hash.js";
+import { MemoryProver, memoryFillSeed, type MemoryChallenge } from "./memory.js";
 import { memoryBytesOf, type Claims, type MeasureParams } from "./params.js";
 import {
   BANDWIDTH_PROTOCOL,
@@ -32,6 +34,21 @@ export interface ProverModules {
   authorize: (peerId: string) => boolean;
   /** the storage data set, once made */
   dataset: () => StorageDataset | undefined;
+  /** the seed of a current or previous epoch (undefined for any other): memory fills are per epoch */
+  epochSeed: (epoch: number) => string | undefined;
+  /** the verifiers that will walk an epoch's fill (it is dropped once they all did) */
+  verifierCount: (epoch: number) => number;
+  /** how long a fill is kept after its last use at most (the epoch's challenge window) */
+  fillHoldMs: number;
+}
+
+/** The epoch's memory fill, shared by the walks of its verifiers (memory.ts, memoryFillSeed). */
+interface HeldFill {
+  epoch: number;
+  seed: string;
+  prover: Promise<MemoryProver>;
+  walkedBy: Set<string>;
+  timer?: NodeJS.Timeout;
 }
 
 export class PorRefusedError extends Error {
@@ -53,8 +70,10 @@ class Lock {
 
 export class PorProver {
   private readonly heavy = new Lock();
-  /** the memory fill waiting for its walk, by challenge seed */
-  private memory?: { prover: MemoryProver; release: () => void; timer: NodeJS.Timeout };
+  /** the one memory fill kept: this epoch's (a newer epoch's replaces it) */
+  private memory?: HeldFill;
+  /** memory fills made so far (one per epoch when all goes well; /por, tests) */
+  fillsMade = 0;
 
   constructor(private readonly m: ProverModules) {}
 
@@ -91,27 +110,21 @@ export class PorProver {
         const c = req.challenge;
         if (c.blockBytes !== p.memory.blockBytes) this.refuse("memory parameters");
         if (c.blocks * c.blockBytes > memoryBytesOf(claims.memoryMiB, p)) this.refuse("more memory than claimed");
-        // the lock is held from the fill until its walk (or the walk's deadline): one fill in memory at a time
-        return new Promise<PorResponse>((resolve, reject) => {
-          void this.heavy
-            .run(async () => {
-              const prover = await MemoryProver.fillAsync(c);
-              const released = new Promise<void>((release) => {
-                const timer = setTimeout(() => this.dropMemory(), p.memory.walkDeadlineMs + 5_000);
-                this.memory = { prover, timer, release };
-              });
-              resolve({ kind: "memory-fill", ...prover.commitment() });
-              await released;
-            })
-            .catch((err: unknown) => reject(err as Error));
-        });
+        const epochSeed = this.m.epochSeed(req.epoch) ?? this.refuse(`epoch ${req.epoch} is not current`);
+        if (c.seed !== hex(memoryFillSeed(epochSeed, this.m.operator, req.epoch)))
+          this.refuse("not the epoch's fill seed");
+        const held = this.holdFill(req.epoch, c);
+        return { kind: "memory-fill", ...(await held.prover).commitment() };
       }
       case "memory-walk": {
         const held = this.memory;
-        if (!held || held.prover.ch.seed !== req.seed) this.refuse("no memory fill for that seed");
+        if (!held || held.seed !== req.seed) this.refuse("no memory fill for that seed");
         if (req.walk.lookups !== p.memory.lookups) this.refuse("memory parameters");
-        const answer = held.prover.walk(req.walk);
-        this.dropMemory();
+        const prover = await held.prover;
+        const answer = prover.walk(req.walk);
+        held.walkedBy.add(ctx.peer);
+        if (held.walkedBy.size >= this.m.verifierCount(held.epoch)) this.dropMemory();
+        else this.keepFor(held);
         return { kind: "memory-walk", ...answer };
       }
       case "storage-root": {
@@ -126,13 +139,49 @@ export class PorProver {
     }
   }
 
+  /**
+   * The epoch's fill for `c`, made once (under the heavy lock: one heavy job at a time) and shared
+   * by every verifier's walk. Only one fill is kept: a newer one replaces it (the claim is the
+   * machine's memory, there is no room for two).
+   */
+  private holdFill(epoch: number, c: MemoryChallenge): HeldFill {
+    const held = this.memory;
+    if (held && held.seed === c.seed) {
+      this.keepFor(held);
+      return held;
+    }
+    // a late verifier of the previous epoch does not evict the current epoch's fill
+    if (held && held.epoch > epoch) this.refuse(`the fill of epoch ${held.epoch} is held`);
+    this.dropMemory();
+    const fresh: HeldFill = {
+      epoch,
+      seed: c.seed,
+      prover: this.heavy.run(() => {
+        this.fillsMade++;
+        return MemoryProver.fillAsync(c);
+      }),
+      walkedBy: new Set(),
+    };
+    // a failed fill is not kept: the next request tries again
+    fresh.prover.catch(() => {
+      if (this.memory === fresh) this.dropMemory();
+    });
+    this.memory = fresh;
+    this.keepFor(fresh);
+    return fresh;
+  }
+
+  private keepFor(held: HeldFill): void {
+    clearTimeout(held.timer);
+    held.timer = setTimeout(() => {
+      if (this.memory === held) this.dropMemory();
+    }, this.m.fillHoldMs);
+  }
+
   private dropMemory(): void {
     const held = this.memory;
     this.memory = undefined;
-    if (held) {
-      clearTimeout(held.timer);
-      held.release();
-    }
+    if (held) clearTimeout(held.timer);
   }
 
   private async sendBandwidth(stream: Stream, peer: string): Promise<void> {

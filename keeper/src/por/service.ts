@@ -136,6 +136,17 @@ export class PorService {
       claims: () => this.book.get(this.epoch)?.claims.get(this.me),
       authorize: (peer) => this.mayChallengeMe(peer),
       dataset: () => this.dataset,
+      epochSeed: (e) => (e === this.epoch || e === this.epoch - 1 ? this.book.get(e)?.seed : undefined),
+      verifierCount: (e) => {
+        const info = this.book.get(e);
+        return info ? verifiersOf(info.seed, this.me, [...info.signers.keys()], info.verifiers).length : 1;
+      },
+      // from the first verifier's challenge to the last one's last retry, and a margin
+      fillHoldMs:
+        this.m.config.staggerMs +
+        (this.m.config.retries + 1) * this.m.config.retryMs +
+        this.m.config.memory.fillDeadlineMs +
+        this.m.config.memory.walkDeadlineMs,
     });
     await this.prover.start();
     void this.prepareDataset();

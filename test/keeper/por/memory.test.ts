@@ -6,6 +6,7 @@ import {
   fillMemory,
   memoryChallenge,
   MemoryProver,
+  nextBlock,
   verifyMemory,
   walkRequest,
   type MemoryParams,
@@ -75,5 +76,32 @@ describe("PoR memory: data-dependent fill, Merkle commitment, dependent walk", f
     const walk = walkRequest(params);
     const v = verifyMemory(ch, other.commitment(), walk, other.walk(walk), { fillMs: 1, walkMs: 1 }, params);
     expect(v.provenBytes).to.equal(0);
+  });
+
+  it("every 16-byte piece of a block depends on every byte of both parents (no piece can be rebuilt locally)", () => {
+    // property over random positions: a one-bit change anywhere in prev or ref changes every
+    // AES-block-sized piece of the result (a single CBC pass, or a key stream XORed in, would leave
+    // the pieces before the change, or all others, unchanged)
+    const ch = memoryChallenge(randomBytes(32), 64 * 1024, { ...params, blockBytes: 4096 });
+    const prev = randomBytes(4096);
+    const ref = randomBytes(4096);
+    const base = nextBlock(ch, prev, ref, 5);
+    for (let trial = 0; trial < 24; trial++) {
+      const which = trial % 2 === 0 ? prev : ref;
+      const at = randomBytes(2).readUInt16BE(0) % 4096;
+      const flipped = Buffer.from(which);
+      flipped[at] = flipped[at]! ^ (1 << (trial % 8));
+      const out = which === prev ? nextBlock(ch, flipped, ref, 5) : nextBlock(ch, prev, flipped, 5);
+      for (let piece = 0; piece < 4096; piece += 16) {
+        expect(
+          out.subarray(piece, piece + 16).equals(base.subarray(piece, piece + 16)),
+          `byte ${at}, piece ${piece}`,
+        ).to.equal(false);
+      }
+    }
+    // and the block is bound to its index and its challenge's seed
+    expect(nextBlock(ch, prev, ref, 6).equals(base)).to.equal(false);
+    const other = memoryChallenge(randomBytes(32), 64 * 1024, { ...params, blockBytes: 4096 });
+    expect(nextBlock(other, prev, ref, 5).equals(base)).to.equal(false);
   });
 });

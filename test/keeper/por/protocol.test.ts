@@ -1,6 +1,7 @@
 // One verifier challenging provers over real libp2p sockets (/openmesh/por/1 and
 // /openmesh/por-bandwidth/1): an honest prover proves its claims, a prover keeping less storage
-// proves less, a slow or wrong bandwidth sender and a stranger asking are caught.
+// proves less, a slow or wrong bandwidth sender and a stranger asking are caught; the memory fill
+// is made once per epoch and walked by every verifier.
 import { expect } from "chai";
 import { lpStream } from "@libp2p/utils";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,7 +12,11 @@ import { InMemoryOperatorDirectory } from "../../../keeper/src/p2p/index.js";
 import { bandwidthPieces, bandwidthRequest, verifyBandwidth } from "../../../keeper/src/por/bandwidth.js";
 import { challenge, receiveBandwidth } from "../../../keeper/src/por/challenger.js";
 import { measureParams, storageChunksOf, type Claims } from "../../../keeper/src/por/params.js";
+import { hex } from "../../../keeper/src/por/hash.js";
+import { memoryChallenge, memoryFillSeed } from "../../../keeper/src/por/memory.js";
+import { memoryBytesOf } from "../../../keeper/src/por/params.js";
 import { PorProver } from "../../../keeper/src/por/prover.js";
+import { porProtocol } from "../../../keeper/src/por/protocol.js";
 import { BANDWIDTH_PROTOCOL } from "../../../keeper/src/por/protocol.js";
 import { measureBit } from "../../../keeper/src/por/report.js";
 import { StorageDataset } from "../../../keeper/src/por/storage.js";
@@ -28,12 +33,15 @@ export const TEST_POR = PorConfigSchema.parse({
 });
 const params = measureParams(TEST_POR);
 const claims: Claims = { cpuCores: 2, memoryMiB: 64, storageGiB: 4, bandwidthMbps: 10 };
+const EPOCH = 7;
+const SEED = "0x" + "ab".repeat(32);
 
 describe("PoR challenge protocol over libp2p (/openmesh/por/1)", function () {
   this.timeout(60_000);
   const directory = new InMemoryOperatorDirectory();
   let dir: string;
   let verifier: TestPeer;
+  let verifier2: TestPeer;
   let honest: TestPeer;
   let liar: TestPeer;
   let stranger: TestPeer;
@@ -59,6 +67,9 @@ describe("PoR challenge protocol over libp2p (/openmesh/por/1)", function () {
       claims: () => claims,
       authorize: (p) => allowed().includes(p),
       dataset: () => d,
+      epochSeed: (e) => (e === EPOCH ? SEED : undefined),
+      verifierCount: () => 2,
+      fillHoldMs: 60_000,
     });
     await prover.start();
     provers.push(prover);
@@ -66,20 +77,21 @@ describe("PoR challenge protocol over libp2p (/openmesh/por/1)", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "por-protocol-"));
-    const peers = await Promise.all([0, 1, 2, 3].map(() => createTestPeer({ directory })));
-    [verifier, honest, liar, stranger] = peers as [TestPeer, TestPeer, TestPeer, TestPeer];
-    await Promise.all([verifier, honest, liar, stranger].map((p) => p.node.start()));
-    await startProver(honest, 4, () => [verifier.peerId]);
+    const peers = await Promise.all([0, 1, 2, 3, 4].map(() => createTestPeer({ directory })));
+    [verifier, honest, liar, stranger, verifier2] = peers as [TestPeer, TestPeer, TestPeer, TestPeer, TestPeer];
+    await Promise.all(peers.map((p) => p.node.start()));
+    await startProver(honest, 4, () => [verifier.peerId, verifier2.peerId]);
     await startProver(liar, 1, () => [verifier.peerId]);
     for (const p of [honest, liar]) {
       await verifier.node.dial(p.node.multiaddrs[0]!);
+      await verifier2.node.dial(p.node.multiaddrs[0]!);
       await stranger.node.dial(p.node.multiaddrs[0]!);
     }
   });
   after(async () => {
     await Promise.all(provers.map((p) => p.stop()));
     await Promise.all(datasets.map((d) => d.close()));
-    await stopAll([verifier, honest, liar, stranger]);
+    await stopAll([verifier, honest, liar, stranger, verifier2]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -87,7 +99,7 @@ describe("PoR challenge protocol over libp2p (/openmesh/por/1)", function () {
     challenge(
       { libp2p: from.node.libp2p, reqresp: from.node.reqresp, params },
       { peerId: to.node.peerId, operator: to.operator, claims },
-      { epoch: 7, seed: "0x" + "ab".repeat(32), verifier: from.operator },
+      { epoch: EPOCH, seed: SEED, verifier: from.operator },
     );
 
   it("an honest prover proves every claim, and its RTT is measured", async () => {
@@ -103,6 +115,31 @@ describe("PoR challenge protocol over libp2p (/openmesh/por/1)", function () {
     expect(body.storageGiB).to.be.lessThan(3);
     expect(body.failed & measureBit("storage")).to.equal(0);
     expect(body.cpuCores).to.equal(2);
+  });
+
+  it("two verifiers of one epoch walk one shared memory fill; a fill of another seed is refused", async () => {
+    const honestProver = provers[0]!;
+    const before = honestProver.fillsMade;
+    const second = await run(verifier2, honest);
+    expect(second.reasons).to.deep.equal({});
+    expect(second.body.memoryMiB).to.equal(64);
+    // the first test's verifier already had the fill made: the second verifier walked the same one
+    expect(honestProver.fillsMade).to.equal(before);
+    expect(before).to.equal(1);
+    // a verifier asking for a fill of its own seed (not the epoch's) makes the prover burn nothing
+    const own = memoryChallenge(Buffer.alloc(32, 7), memoryBytesOf(claims.memoryMiB, params), params.memory);
+    const refused = await verifier.node.reqresp
+      .request(honest.node.peerId, porProtocol, { kind: "memory-fill", epoch: EPOCH, challenge: own })
+      .then(
+        () => "answered",
+        (err: Error) => err.message,
+      );
+    expect(refused).to.match(/fill seed/);
+    expect(honestProver.fillsMade).to.equal(before);
+    // the epoch's seed is bound to the prover's operator: the liar's seed is not the honest one's
+    expect(hex(memoryFillSeed(SEED, liar.operator, EPOCH))).to.not.equal(
+      hex(memoryFillSeed(SEED, honest.operator, EPOCH)),
+    );
   });
 
   it("a peer that is not an assigned verifier is refused every measure (all missed, nothing proven)", async () => {
