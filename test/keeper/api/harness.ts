@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ServiceException } from "@aws-sdk/client-s3";
 import { JsonRpcProvider } from "ethers";
 import { SiweMessage } from "siwe";
 import { ChainLeaseAccess } from "../../../keeper/src/api/index.js";
@@ -143,4 +143,15 @@ export function s3Client(h: ApiHarness, key: { accessKeyId: string; secretAccess
     forcePathStyle: true,
     credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
   });
+}
+
+/** The error name and HTTP status an S3 call failed with (throws if it succeeded). */
+export async function s3Error(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as S3ServiceException;
+    return { name: e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error("expected the S3 call to fail");
 }

@@ -12,7 +12,7 @@ import { keccak256, type Wallet } from "ethers";
 import { JobsConfigSchema } from "../../../keeper/src/config/schema.js";
 import { getJob, jobBytes, submitJob, waitForJob } from "../../../scripts/lib/job-client.js";
 import { HASH_MODULE, wat } from "../wasm/modules.js";
-import { s3Client, sessionFor, startApi, type ApiHarness } from "./harness.js";
+import { s3Client, s3Error, sessionFor, startApi, type ApiHarness } from "./harness.js";
 import { startLeaseChain, type LeaseChain } from "./lease-chain.js";
 
 /** quota unit here: a lease of 1 "GiB" holds 32 KiB (same rule, tiny disk) */
@@ -33,16 +33,6 @@ interface Storage {
   jobBytes: number;
   reservedBytes: number;
   quotaBytes: number;
-}
-
-async function s3ErrorName(p: Promise<unknown>): Promise<[string, number | undefined]> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return [e.name, e.$metadata?.httpStatusCode];
-  }
-  throw new Error("expected the S3 call to fail");
 }
 
 describe("api: job files count against the lease's storage quota with its S3 objects", function () {
@@ -147,7 +137,10 @@ describe("api: job files count against the lease's storage quota with its S3 obj
     const before = await storage();
     expect(before.jobBytes).to.be.greaterThan(0);
     // fits if only S3 counted
-    expect(await s3ErrorName(put("over", before.quotaBytes - before.s3Bytes))).to.deep.equal(["EntityTooLarge", 400]);
+    expect(await s3Error(put("over", before.quotaBytes - before.s3Bytes))).to.deep.equal({
+      name: "EntityTooLarge",
+      status: 400,
+    });
     const [job] = (
       (await (
         await fetch(h.url(`/api/leases/${leaseId}/jobs`), { headers: { authorization: `Bearer ${token}` } })
@@ -189,7 +182,7 @@ describe("api: job files count against the lease's storage quota with its S3 obj
     // full: a job of 1 input byte by hash (module stored) and a 1-byte object are both refused
     const job = await submitJob(h.url(""), token, leaseId, { moduleHash: keccak256(HASH_MODULE), inputText: "y" });
     expect([job.status, job.json.error]).to.deep.equal([413, "quota_exceeded"]);
-    expect(await s3ErrorName(put("x", 1))).to.deep.equal(["EntityTooLarge", 400]);
+    expect(await s3Error(put("x", 1))).to.deep.equal({ name: "EntityTooLarge", status: 400 });
   });
 
   it("concurrent job submits and S3 PUTs never take a lease past its quota together", async () => {

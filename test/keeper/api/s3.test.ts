@@ -18,26 +18,15 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
-  type S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import type { Wallet } from "ethers";
-import { s3Client, sessionFor, startApi, type ApiHarness } from "./harness.js";
+import { s3Client, s3Error, sessionFor, startApi, type ApiHarness } from "./harness.js";
 import { startLeaseChain, type LeaseChain } from "./lease-chain.js";
 
 const MiB = 1024 * 1024;
 /** quota unit in these tests: a lease of 2 "GiB" holds 16 MiB (the rule is the same, the disk is spared) */
 const UNIT = 8 * MiB;
-
-async function s3Error(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as S3ServiceException;
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the S3 call to fail");
-}
 
 describe("api: the rented workspace's S3 endpoint (AWS SDK client, real chain, real server)", function () {
   this.timeout(120_000);
