@@ -4,6 +4,7 @@
 // reference per measure. The split, weights and reference are governed (RewardsDistributor
 // .serviceRewards, read at the block that started the next epoch). Pure and in bigints, so every
 // validator computes the same leaves.
+import type { ResourceLeaf } from "../por/resource-leaf.js";
 
 export interface RewardMember {
   operator: string;
@@ -35,16 +36,8 @@ export interface ServiceRewardParams {
   refStorageGiB: bigint;
 }
 
-/** What a porRoot leaf proved (por/aggregate.ts ResourceLeaf). */
-export interface ProvenService {
-  operator: string;
-  cpuCores: number;
-  bandwidthMbps: number;
-  memoryMiB: number;
-  storageGiB: number;
-  latencyUs: number;
-  uptimeBps: number;
-}
+/** What a porRoot leaf proved: the service half of the pool is paid on it. */
+export type ProvenService = ResourceLeaf;
 
 export interface RewardsResult {
   leaves: RewardLeaf[];

@@ -4,17 +4,9 @@
 // distinct assigned verifiers; with fewer there is no leaf: nothing proven that epoch.
 import { median } from "./latency.js";
 import type { PorReportBody } from "./report.js";
+import type { ResourceLeaf } from "./resource-leaf.js";
 
-export interface ResourceLeaf {
-  operator: string;
-  cpuCores: number;
-  bandwidthMbps: number;
-  memoryMiB: number;
-  storageGiB: number;
-  latencyUs: number;
-  /** basis points of the epoch the operator was up (observability's input; 0 until it is known) */
-  uptimeBps: number;
-}
+export type { ResourceLeaf };
 
 export interface AggregateInput {
   operator: string;

@@ -9,6 +9,7 @@ import { certifiedHeaderAt, porLeafOf } from "../por-leaf.js";
 import { storeAndReadBack } from "../workspace-client.js";
 import { runDemoJob } from "./job-step.js";
 import type { LeaseUptime } from "../../../keeper/src/api/lease-uptime.js";
+import type { ResourceLeaf } from "../../../keeper/src/por/resource-leaf.js";
 
 /** The part of a keeper's /por answer this step reads (keeper/src/por/service.ts status()). */
 interface PorStatusJson {
@@ -16,15 +17,7 @@ interface PorStatusJson {
   decided: Array<{
     epoch: number;
     height: string;
-    leaves: Array<{
-      operator: string;
-      cpuCores: number;
-      bandwidthMbps: number;
-      memoryMiB: number;
-      storageGiB: number;
-      latencyUs: number;
-      uptimeBps: number;
-    }>;
+    leaves: ResourceLeaf[];
   }>;
 }
 

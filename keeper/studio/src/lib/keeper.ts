@@ -1,4 +1,5 @@
 // The keeper's own JSON endpoints, as the page reads them (same origin as the page).
+import type { ResourceLeaf as PorLeaf } from "../../../src/por/resource-leaf.js";
 
 export interface StudioInfo {
   chainId: string | null;
@@ -48,15 +49,7 @@ export interface MeshView {
 }
 
 /** a porRoot leaf (keeper/src/por/aggregate.ts): the median of an operator's verifiers per measure */
-export interface PorLeaf {
-  operator: string;
-  cpuCores: number;
-  bandwidthMbps: number;
-  memoryMiB: number;
-  storageGiB: number;
-  latencyUs: number;
-  uptimeBps: number;
-}
+export type { PorLeaf };
 
 /** /por (keeper/src/por/service.ts status()) */
 export interface PorStatus {
