@@ -91,23 +91,27 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     return { result: parsed.args.result as string, executors: [...(parsed.args.executors as string[])] };
   };
 
-  it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
-    const input = new TextEncoder().encode("openmesh");
-    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
-      fuel: 10_000_000n,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
+  /** A wasm task of HASH_MODULE on `input` (its spec served as `name`) and the output every executor must agree on. */
+  const hashTask = async (name: string, input: Uint8Array, moduleUrl?: string) => {
+    const limits = { fuel: 10_000_000, memoryPages: 2, maxOutputBytes: 64 };
+    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, { ...limits, fuel: BigInt(limits.fuel) });
     if (!expected.ok) throw new Error(expected.message);
-    const spec = source.serveSpec("wasm", {
+    const spec = source.serveSpec(name, {
       version: 1,
       kind: "wasm",
-      module: { hash: keccak256(HASH_MODULE), url: source.serve("/hash.wasm", HASH_MODULE) },
+      module: { hash: keccak256(HASH_MODULE), ...(moduleUrl !== undefined && { url: moduleUrl }) },
       input: "0x" + Buffer.from(input).toString("hex"),
-      fuel: 10_000_000,
-      memoryPages: 2,
-      maxOutputBytes: 64,
+      ...limits,
     });
+    return { spec, output: "0x" + Buffer.from(expected.output).toString("hex") };
+  };
+
+  it("finalizes a wasm task with the module's output, fetched by its hash", async () => {
+    const { spec, output } = await hashTask(
+      "wasm",
+      new TextEncoder().encode("openmesh"),
+      source.serve("/hash.wasm", HASH_MODULE),
+    );
     const { taskId } = await postTask({ token: cluster.deployed.token, tasks: cluster.deployed.tasks }, poster, {
       kind: "wasm",
       spec,
@@ -116,7 +120,7 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
       deadlineSeconds: 600,
     });
     const f = await finalized(taskId);
-    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
+    expect(f.result).to.equal(output);
     expect(f.executors).to.have.length(2);
   });
 
@@ -127,22 +131,7 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
     const earlier = started.filter((x) => x.taskId === previous).map((x) => x.keeper);
     const without = [0, 1, 2, 3].filter((i) => !earlier.includes(i));
     expect(without).to.have.length.greaterThan(0);
-    const input = new TextEncoder().encode("peers");
-    const expected = await runMetered(meter(HASH_MODULE), HASH_MODULE, input, {
-      fuel: 10_000_000n,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
-    if (!expected.ok) throw new Error(expected.message);
-    const spec = source.serveSpec("wasm-by-hash", {
-      version: 1,
-      kind: "wasm",
-      module: { hash: keccak256(HASH_MODULE) },
-      input: "0x" + Buffer.from(input).toString("hex"),
-      fuel: 10_000_000,
-      memoryPages: 2,
-      maxOutputBytes: 64,
-    });
+    const { spec, output } = await hashTask("wasm-by-hash", new TextEncoder().encode("peers"));
     const { taskId } = await postTask({ token: cluster.deployed.token, tasks: tm }, poster, {
       kind: "wasm",
       spec,
@@ -151,7 +140,7 @@ describe("e2e tasks: 4 keepers execute, agree on and finalize tasks on a real ch
       deadlineSeconds: 600,
     });
     const f = await finalized(taskId);
-    expect(f.result).to.equal("0x" + Buffer.from(expected.output).toString("hex"));
+    expect(f.result).to.equal(output);
     const paid = f.executors.map((e) => e.toLowerCase());
     const fetchedFromPeers = without.filter((i) => paid.includes(cluster.keepers[i]!.operator.toLowerCase()));
     expect(fetchedFromPeers, "a keeper that had no copy produced the agreed output").to.have.length.greaterThan(0);
