@@ -260,6 +260,10 @@ export class PorService {
       { epoch: info.epoch, target, report: outcome.body, reasons: outcome.reasons },
       "por challenge done",
     );
+    await this.publishReport(signed);
+  }
+
+  private async publishReport(signed: SignedPorReport): Promise<void> {
     await this.host?.publish(this.part.topics[0] as ReturnType<typeof porReportTopic>, signed);
   }
 
@@ -289,7 +293,7 @@ export class PorService {
     if (!added.ok) this.m.logger.warn({ target, reason: added.reason }, "own stored PoR report refused by the pool");
     else this.m.logger.info({ epoch: info.epoch, target }, "por report signed before a restart published again");
     this.outcomes.set(target, { epoch: info.epoch, reasons: {} });
-    await this.host?.publish(this.part.topics[0] as ReturnType<typeof porReportTopic>, stored.data);
+    await this.publishReport(stored.data);
     return true;
   }
 
